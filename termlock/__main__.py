@@ -1,0 +1,5 @@
+import sys
+
+from termlock.cli import main
+
+sys.exit(main())

@@ -1,0 +1,64 @@
+"""Command-line entry point: ``termlock <command> ...``.
+
+Each command lives in its own module under ``termlock.commands`` and only
+registers its arguments here; heavy libraries (torch, transformers) are
+imported inside the command that needs them, so ``termlock check`` starts fast
+and works without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from termlock import __version__
+from termlock.errors import TermlockError
+
+#: Subcommand modules, in the order ``termlock --help`` lists them.
+COMMAND_MODULES = (
+    "termlock.commands.check",
+    "termlock.commands.translate",
+    "termlock.commands.glossary",
+)
+
+EXIT_OK = 0
+EXIT_FAILED_GATE = 1
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="termlock",
+        description="Glossary-locked machine translation and terminology QA.",
+    )
+    parser.add_argument("--version", action="version", version=f"termlock {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # command not built yet in this checkout
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except TermlockError as exc:
+        print(f"termlock {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(f"termlock {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
