@@ -1,0 +1,44 @@
+"""Glossary-locked machine translation: model loading, segmentation, decoding, batch jobs.
+
+Importing this package is cheap: torch and transformers load only when a
+name that needs them is first used, so ``termlock check`` and the formats
+work on machines without them. ``from termlock.translate import Translator``
+resolves through :func:`__getattr__` below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> module that defines it (imported on first access)
+_EXPORTS = {
+    "Translator": "termlock.translate.translator",
+    "SegmentTranslation": "termlock.translate.translator",
+    "SentenceTranslation": "termlock.translate.translator",
+    "CONSTRAINT_MODES": "termlock.translate.translator",
+    "load_model": "termlock.translate.model_loading",
+    "LoadedModel": "termlock.translate.model_loading",
+    "ModelNotAvailableError": "termlock.translate.model_loading",
+    "DEFAULT_MODEL": "termlock.translate.model_loading",
+    "split_sentences": "termlock.translate.segmentation",
+    "segment_line": "termlock.translate.segmentation",
+    "BatchJob": "termlock.translate.runner",
+    "read_store": "termlock.translate.formats",
+    "write_store": "termlock.translate.formats",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

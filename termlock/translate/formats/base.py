@@ -53,6 +53,10 @@ class Store:
         """The file's bytes, with every unit's current target filled in."""
         raise NotImplementedError
 
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Write the serialised store to ``path`` atomically (never half-written)."""
+        write_atomically(path, self.serialize())
+
 
 FORMATS: dict[str, type[Store]] = {}
 

@@ -1,0 +1,419 @@
+"""How fast is glossary-locked decoding, against transformers' generate, in one run.
+
+A model of the shape of Helsinki-NLP/opus-mt-zh-en (d_model 512, 6+6
+layers, 8 heads, FFN 2048, 65,001-word vocabulary) with random weights and
+a fixed seed: its real config and tokenizer come from
+../shared/models/opus-mt-zh-en-tokenizer when that folder exists, otherwise
+the same shape is built with a SentencePiece tokenizer trained on the
+bundled corpus.  Sentences come from the bundled corpus; every method
+decodes the same batches with beam 5 and the same fixed max length, and the
+methods are timed in alternation (the order rotates every repeat) so that
+load from other processes spreads evenly.
+
+Timed: transformers ``generate`` (beam search), termlock's decoder with
+``--constraints off`` (plain beam search, must give identical token ids),
+``always`` (every sentence constrained with the glossary terms found in its
+source) and ``auto`` (first pass unconstrained, re-decode the sentences
+whose output misses a term or has a forbidden rendering).  A random-weight
+model never writes a glossary term by itself, so ``auto`` re-decodes every
+sentence that has terms here: it measures the worst case, not the typical
+one.  Also: how ``always`` grows with 0, 1, 2, 4, 8 constraints per sentence.
+
+    python bench/decode_speed.py --json                 # full run (minutes)
+    python bench/decode_speed.py --sentences 32 --repeats 1 --json   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+REAL_TOKENIZER_DIR = ROOT.parent / "shared" / "models" / "opus-mt-zh-en-tokenizer"
+DATA_DIR = ROOT / "termlock" / "corpora" / "data"
+SEED = 0
+
+
+# ----------------------------------------------------------------- inputs
+
+
+def _bundled_sentences(count: int, source: str | None) -> list[str]:
+    path = Path(source) if source else DATA_DIR / "corpus.zh"
+    if not path.is_file():
+        raise SystemExit(f"no source sentences: {path} is missing (pass --source FILE)")
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not lines:
+        raise SystemExit(f"{path} has no sentences")
+    # repeat the corpus if it is shorter than requested: the count is what is timed
+    return [lines[i % len(lines)] for i in range(count)]
+
+
+def _glossary(path: str | None):
+    if path:
+        from termlock.glossary import load_glossary
+
+        return load_glossary(path)
+    from termlock.corpora import load_bundled_glossary
+
+    return load_bundled_glossary()
+
+
+def _terms_in(glossary, sentences: list[str]) -> list[list[Any]]:
+    """Glossary terms found in each source sentence (the Translator's matcher)."""
+    from termlock.glossary import SourceMatcher
+
+    matcher = SourceMatcher(glossary)
+    found = []
+    for sentence in sentences:
+        terms: dict[str, Any] = {}
+        for match in matcher.find(sentence):
+            terms.setdefault(match.term.id, match.term)
+        found.append(list(terms.values()))
+    return found
+
+
+class _Found:
+    def __init__(self, term: Any):
+        self.term = term
+
+
+def _constraints(terms_per_sentence: list[list[Any]]):
+    from termlock.translate.constraints import constraints_for
+
+    positives, negatives = [], []
+    for terms in terms_per_sentence:
+        pos, neg = constraints_for("", [_Found(t) for t in terms])
+        positives.append(pos)
+        negatives.append(neg)
+    return positives, negatives
+
+
+def _complies(matcher, terms: list[Any], text: str) -> bool:
+    return all(matcher.accepted(t, text) and not matcher.forbidden(t, text) for t in terms)
+
+
+# ------------------------------------------------------------------ model
+
+
+def _fallback_tokenizer(out: Path, vocab_size: int) -> None:
+    """Marian tokenizer files from SentencePiece models trained on the corpus,
+    with the vocabulary padded to the real model's size."""
+    import sentencepiece as spm
+
+    def train(path: Path, size: int) -> bytes:
+        buffer = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            input=str(path),
+            model_writer=buffer,
+            vocab_size=size,
+            character_coverage=1.0,
+            hard_vocab_limit=False,
+            num_threads=1,
+            minloglevel=2,
+            unk_id=0,
+            bos_id=-1,
+            eos_id=1,
+            pad_id=-1,
+        )
+        return buffer.getvalue()
+
+    source = train(DATA_DIR / "corpus.zh", 8000)
+    target = train(DATA_DIR / "corpus.en", 8000)
+    (out / "source.spm").write_bytes(source)
+    (out / "target.spm").write_bytes(target)
+    vocab = {"</s>": 0, "<unk>": 1}
+    for model in (target, source):
+        processor = spm.SentencePieceProcessor(model_proto=model)
+        for i in range(processor.get_piece_size()):
+            piece = processor.id_to_piece(i)
+            if piece not in vocab and piece not in ("<unk>", "</s>", "<s>"):
+                vocab[piece] = len(vocab)
+    while len(vocab) < vocab_size - 1:
+        vocab[f"<unused{len(vocab)}>"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    (out / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "MarianTokenizer", "source_lang": "zh", "target_lang": "en"}),
+        encoding="utf-8",
+    )
+
+
+def _build_model(workdir: Path) -> tuple[str, Path]:
+    """Save a random-weight opus-mt-zh-en-shaped model and its tokenizer to a folder."""
+    import torch
+    from transformers import AutoTokenizer, MarianConfig, MarianMTModel
+
+    model_dir = workdir / "model"
+    model_dir.mkdir(parents=True, exist_ok=True)
+    if (REAL_TOKENIZER_DIR / "config.json").is_file():
+        origin = "real opus-mt-zh-en tokenizer and config, random weights"
+        config = MarianConfig.from_pretrained(REAL_TOKENIZER_DIR)
+        tokenizer = AutoTokenizer.from_pretrained(REAL_TOKENIZER_DIR)
+    else:
+        origin = "opus-mt-zh-en shape, SentencePiece trained on the bundled corpus, random weights"
+        _fallback_tokenizer(model_dir, 65001)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        pad = tokenizer.pad_token_id
+        config = MarianConfig(
+            vocab_size=65001,
+            decoder_vocab_size=65001,
+            d_model=512,
+            encoder_layers=6,
+            decoder_layers=6,
+            encoder_attention_heads=8,
+            decoder_attention_heads=8,
+            encoder_ffn_dim=2048,
+            decoder_ffn_dim=2048,
+            max_position_embeddings=512,
+            pad_token_id=pad,
+            decoder_start_token_id=pad,
+            eos_token_id=0,
+            forced_eos_token_id=0,
+            activation_function="swish",
+            scale_embedding=True,
+            static_position_embeddings=True,
+        )
+    torch.manual_seed(SEED)
+    model = MarianMTModel(config).eval()
+    model.generation_config.bad_words_ids = [[config.pad_token_id]]  # as the published model
+    tokenizer.save_pretrained(model_dir)
+    model.save_pretrained(model_dir)
+    return origin, model_dir
+
+
+# ---------------------------------------------------------------- methods
+
+
+def _batches(items: list[Any], size: int):
+    for start in range(0, len(items), size):
+        yield start, items[start : start + size]
+
+
+def _hf_generate(model, tokenizer, sentences, *, beam, batch_size, max_length, device):
+    import torch
+
+    out_ids: list[tuple[int, ...]] = []
+    pad = tokenizer.pad_token_id
+    for _, batch in _batches(sentences, batch_size):
+        encoded = tokenizer(batch, return_tensors="pt", padding=True).to(device)
+        with torch.inference_mode():
+            generated = model.generate(**encoded, num_beams=beam, max_length=max_length)
+        tokenizer.batch_decode(generated, skip_special_tokens=True)
+        for row in generated[:, 1:].tolist():
+            while row and row[-1] == pad:
+                row.pop()
+            out_ids.append(tuple(row))
+    return out_ids
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def _auto_runner(loaded, glossary, *, beam, batch_size, max_length, device):
+    """``constraints="auto"`` through termlock's Translator when it is available."""
+    try:
+        from termlock.translate import Translator
+    except ImportError:
+        return None, "termlock.translate.Translator is not available"
+    import inspect
+
+    params = inspect.signature(Translator).parameters
+    kwargs: dict[str, Any] = {"beam": beam, "batch_size": batch_size, "constraints": "auto"}
+    if "max_length" in params:
+        kwargs["max_length"] = max_length
+    if "device" in params:
+        kwargs["device"] = device
+    try:
+        translator = Translator(loaded, glossary, **kwargs)
+    except Exception as error:  # report, do not hide the rest of the figures
+        return None, f"Translator could not be built: {error!r}"
+    note = "Translator(constraints='auto')"
+    if "max_length" not in params:
+        note += " (no max_length parameter: uses the model's own)"
+    return translator, note
+
+
+# -------------------------------------------------------------------- run
+
+
+def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
+    import torch
+
+    from termlock.glossary import TargetMatcher
+    from termlock.translate.decoding import BeamSearchDecoder
+
+    torch.manual_seed(SEED)
+    from termlock.translate import load_model
+
+    workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-"))
+    origin, model_dir = _build_model(workdir)
+    # through the loader users go through (fp32: the comparison is about decoding)
+    loaded = load_model(str(model_dir), device=device, dtype="fp32")
+    model, tokenizer = loaded.model, loaded.tokenizer
+    sentences = _bundled_sentences(args.sentences, args.source)
+    glossary = _glossary(args.glossary)
+    terms = _terms_in(glossary, sentences)
+    positives, negatives = _constraints(terms)
+    matcher = TargetMatcher(glossary)
+
+    decoder = BeamSearchDecoder(
+        model, tokenizer, num_beams=args.beam, max_length=args.max_length, batch_size=args.batch_size
+    )
+    translator, auto_note = _auto_runner(
+        loaded,
+        glossary,
+        beam=args.beam,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        device=device,
+    )
+
+    def hf():
+        return _hf_generate(
+            model,
+            tokenizer,
+            sentences,
+            beam=args.beam,
+            batch_size=args.batch_size,
+            max_length=args.max_length,
+            device=device,
+        )
+
+    def off():
+        return decoder.decode(sentences)
+
+    def always():
+        return decoder.decode(sentences, positives, negatives)
+
+    def auto():
+        if translator is not None:
+            return translator.translate(sentences)
+        # the same procedure with the decoder, when the Translator is absent
+        first = decoder.decode(sentences)
+        redo = [i for i, r in enumerate(first) if not _complies(matcher, terms[i], r.text)]
+        again = decoder.decode([sentences[i] for i in redo], [positives[i] for i in redo], [negatives[i] for i in redo])
+        texts = [r.text for r in first]
+        for i, r in zip(redo, again):
+            texts[i] = r.text
+        return texts
+
+    methods: dict[str, Callable[[], Any]] = {"hf_generate": hf, "off": off, "always": always, "auto": auto}
+    names = list(methods)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    outputs: dict[str, Any] = {}
+    hf()  # warm-up (first calls allocate and initialise kernels)
+    for repeat in range(args.repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds, value = _timed(methods[name])
+            times[name].append(seconds)
+            outputs.setdefault(name, value)
+    median = {name: statistics.median(values) for name, values in times.items()}
+
+    identical = [r.token_ids for r in outputs["off"]] == outputs["hf_generate"]
+    first_pass_ok = sum(_complies(matcher, t, r.text) for t, r in zip(terms, outputs["off"]))
+    always_unmet = sum(bool(r.unmet) for r in outputs["always"])
+
+    # growth of `always` with the number of constraints per sentence
+    rng = random.Random(SEED)
+    pool = list(glossary.terms)
+    subset = sentences[: args.growth_sentences]
+    growth: dict[str, float] = {}
+    growth_unmet: dict[str, int] = {}
+    for count in (0, 1, 2, 4, 8):
+        drawn = [rng.sample(pool, min(count, len(pool))) for _ in subset]
+        pos, neg = _constraints(drawn)
+        runs = []
+        for _ in range(args.repeats):
+            seconds, results = _timed(lambda: decoder.decode(subset, pos, neg))
+            runs.append(seconds)
+        growth[str(count)] = round(statistics.median(runs), 3)
+        growth_unmet[str(count)] = sum(bool(r.unmet) for r in results)
+
+    return {
+        "sentences": len(sentences),
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "max_length": args.max_length,
+        "device": device,
+        "threads": torch.get_num_threads(),
+        "model": origin,
+        "hf_generate_s": round(median["hf_generate"], 3),
+        "off_s": round(median["off"], 3),
+        "always_s": round(median["always"], 3),
+        "auto_s": round(median["auto"], 3),
+        "ratio_off_vs_hf": round(median["off"] / median["hf_generate"], 3),
+        "ratio_always_vs_off": round(median["always"] / median["off"], 3),
+        "ratio_auto_vs_off": round(median["auto"] / median["off"], 3),
+        "first_pass_compliance": round(first_pass_ok / len(sentences), 3),
+        "identical_to_hf": identical,
+        "constraints_per_sentence": round(sum(len(p) for p in positives) / len(sentences), 3),
+        "sentences_with_terms": sum(bool(t) for t in terms),
+        "always_unmet_sentences": always_unmet,
+        "always_by_constraints_s": growth,
+        "always_by_constraints_sentences": len(subset),
+        "always_by_constraints_unmet_sentences": growth_unmet,
+        "auto_impl": auto_note if translator is not None else f"decoder first pass + re-decode ({auto_note})",
+        "repeats": args.repeats,
+        "runs_s": {name: [round(v, 3) for v in values] for name, values in times.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--sentences", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs per method (median reported)")
+    parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-length", type=int, default=48, help="fixed decoder length for every method")
+    parser.add_argument("--growth-sentences", type=int, default=48, help="sentences for the 0/1/2/4/8 growth")
+    parser.add_argument("--device", default="auto", help="cpu, cuda or auto (cpu, and cuda too when present)")
+    parser.add_argument("--source", help="source sentences (default: the bundled corpus.zh)")
+    parser.add_argument("--glossary", help="glossary YAML (default: the bundled glossary)")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    warnings.filterwarnings("ignore")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    import torch
+
+    if args.device == "auto":
+        devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    else:
+        devices = [args.device]
+    result = run(args, devices[0])
+    for extra in devices[1:]:
+        result[extra] = run(args, extra)
+    result["python"] = platform.python_version()
+    result["torch"] = torch.__version__
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,251 @@
+"""Typed results of a terminology check, and their JSON form.
+
+The records are plain data (strings, ints, tuples) with no reference back to
+the glossary or its compiled matchers, so segment reports pickle cheaply
+between Ray workers and the driver, and every report writer (JSON, CSV,
+HTML, terminal) reads the same fields. ``to_dict()`` is the JSON contract of
+issue 2; its keys must not change (adding keys is fine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# TermOccurrence and SegmentReport are built once per segment on the hot path
+# of a million-segment check; frozen dataclasses cost ~5x more to construct
+# (every field goes through object.__setattr__), so these two are plain
+# slotted dataclasses. Treat them as read-only all the same.
+
+#: statuses of one source-term occurrence, in the order reports list them
+OK = "ok"
+MISSING = "missing"
+FORBIDDEN = "forbidden"
+STATUSES = (OK, MISSING, FORBIDDEN)
+
+Span = tuple[int, int]
+
+
+@dataclass(slots=True)
+class TermOccurrence:
+    """One occurrence of a glossary term in a source segment and its verdict.
+
+    ``source`` is the spelling found in the source (it may be a traditional
+    or alternative spelling, not the glossary's first one). ``found`` and
+    ``forbidden_found`` are the surface text in the target, ``rendering`` and
+    ``forbidden_rendering`` the glossary entries they matched: consistency is
+    judged on the glossary entry, so "article's" and "articles" count as one
+    rendering. Spans are ``(start, end)`` character offsets for highlighting.
+    """
+
+    term_id: str
+    source: str
+    status: str
+    expected: tuple[str, ...]
+    source_span: Span
+    found: str | None = None
+    rendering: str | None = None
+    found_span: Span | None = None
+    forbidden_found: str | None = None
+    forbidden_rendering: str | None = None
+    forbidden_span: Span | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.term_id,
+            "source": self.source,
+            "status": self.status,
+            "expected": list(self.expected),
+            "found": self.found,
+            "forbidden_found": self.forbidden_found,
+            "rendering": self.rendering,
+            "forbidden_rendering": self.forbidden_rendering,
+            "source_span": list(self.source_span),
+            "found_span": list(self.found_span) if self.found_span is not None else None,
+            "forbidden_span": list(self.forbidden_span) if self.forbidden_span is not None else None,
+        }
+
+
+@dataclass(slots=True)
+class SegmentReport:
+    """All term occurrences of one aligned source/target pair.
+
+    ``index`` is the 0-based position in the document (the line number for
+    plain-text input); ``id`` is the store's own segment id when there is one
+    (XLIFF trans-unit id, JSONL id), else None.
+    """
+
+    index: int
+    source: str
+    target: str
+    terms: tuple[TermOccurrence, ...] = ()
+    id: str | None = None
+
+    @property
+    def problems(self) -> tuple[TermOccurrence, ...]:
+        """Occurrences that are not ``ok``."""
+        return tuple(occ for occ in self.terms if occ.status != OK)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "id": self.id,
+            "source": self.source,
+            "target": self.target,
+            "terms": [occ.to_dict() for occ in self.terms],
+        }
+
+
+@dataclass(frozen=True)
+class TermSummary:
+    """Document-level figures for one glossary term.
+
+    ``renderings`` counts, per accepted glossary rendering, the ``ok``
+    occurrences that used it (glossary order); two or more keys make the term
+    inconsistent. ``segments_by_rendering`` lists the segment indexes behind
+    each count so a reviewer can go and look.
+    """
+
+    id: str
+    source: str
+    target: str
+    occurrences: int = 0
+    ok: int = 0
+    missing: int = 0
+    forbidden: int = 0
+    renderings: dict[str, int] = field(default_factory=dict)
+    segments_by_rendering: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def consistent(self) -> bool:
+        return len(self.renderings) < 2
+
+    @property
+    def problems(self) -> int:
+        return self.missing + self.forbidden
+
+    @property
+    def success_rate(self) -> float:
+        return success_rate(self.ok, self.occurrences)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "target": self.target,
+            "occurrences": self.occurrences,
+            "ok": self.ok,
+            "missing": self.missing,
+            "forbidden": self.forbidden,
+            "renderings": dict(self.renderings),
+            "consistent": self.consistent,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Corpus BLEU and chrF against a reference, with sacrebleu's signatures.
+
+    ``signature`` is the one string the JSON summary carries (both metrics'
+    signatures joined); the separate ones are kept for tools that want them.
+    """
+
+    bleu: float
+    chrf: float
+    signature: str
+    bleu_signature: str | None = None
+    chrf_signature: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    segments: int
+    term_occurrences: int
+    ok: int
+    missing: int
+    forbidden: int
+    term_success_rate: float
+    inconsistent_terms: int
+    bleu: float | None = None
+    chrf: float | None = None
+    signature: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "segments": self.segments,
+            "term_occurrences": self.term_occurrences,
+            "ok": self.ok,
+            "missing": self.missing,
+            "forbidden": self.forbidden,
+            "term_success_rate": self.term_success_rate,
+            "inconsistent_terms": self.inconsistent_terms,
+            "bleu": self.bleu,
+            "chrf": self.chrf,
+            "signature": self.signature,
+        }
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A whole check: summary, every segment, and the per-term table.
+
+    ``terms`` holds every glossary term in glossary order, used or not, so a
+    JSON consumer can also see which terms the document never exercised.
+    """
+
+    glossary_name: str
+    glossary_terms: int
+    summary: Summary
+    segments: tuple[SegmentReport, ...]
+    terms: tuple[TermSummary, ...]
+
+    @property
+    def inconsistent(self) -> tuple[TermSummary, ...]:
+        return tuple(term for term in self.terms if not term.consistent)
+
+    @property
+    def used_terms(self) -> tuple[TermSummary, ...]:
+        """Terms that occur at least once in the source."""
+        return tuple(term for term in self.terms if term.occurrences)
+
+    def term(self, term_id: str) -> TermSummary:
+        for term in self.terms:
+            if term.id == term_id:
+                return term
+        raise KeyError(term_id)
+
+    def problems(self) -> list[tuple[SegmentReport, TermOccurrence]]:
+        """Every non-``ok`` occurrence with its segment, in document order."""
+        return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.status != OK]
+
+    def worst_terms(self, limit: int = 10) -> list[TermSummary]:
+        """Terms with the most problems (missing + forbidden), most first."""
+        ranked = [term for term in self.terms if term.problems]
+        ranked.sort(key=lambda t: (-t.problems, -t.forbidden, t.success_rate, t.id))
+        return ranked[:limit]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "glossary": {"name": self.glossary_name, "terms": self.glossary_terms},
+            "summary": self.summary.to_dict(),
+            "segments": [seg.to_dict() for seg in self.segments],
+            "terms": [term.to_dict() for term in self.terms],
+            "inconsistent": [
+                {
+                    "id": term.id,
+                    "source": term.source,
+                    "renderings": dict(term.renderings),
+                    "segments": {r: list(ix) for r, ix in term.segments_by_rendering.items()},
+                }
+                for term in self.inconsistent
+            ],
+        }
+
+
+def success_rate(ok: int, occurrences: int) -> float:
+    """``ok / occurrences`` rounded to 4 decimals; 1.0 when nothing was due."""
+    if occurrences == 0:
+        return 1.0
+    return round(ok / occurrences, 4)

@@ -1,0 +1,65 @@
+"""The CSV report: one row per term occurrence that is not ``ok``.
+
+Written as UTF-8 *with* a byte-order mark (``utf-8-sig``): Excel opens a
+BOM-less CSV in the system's legacy code page, which turns every Chinese
+source segment into mojibake, while with the BOM it reads UTF-8; LibreOffice,
+pandas (``encoding="utf-8-sig"``) and Python's csv module handle the BOM too.
+Rows end in CRLF as RFC 4180 says, and fields are quoted by the csv module,
+so commas, quotes and newlines inside segments survive.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+from termlock.evaluate.atomic import write_text_atomically
+from termlock.evaluate.records import CheckResult
+
+COLUMNS = (
+    "line",  # 1-based, what a reviewer sees in an editor
+    "index",  # 0-based, as in the JSON report
+    "segment_id",
+    "term_id",
+    "term_source",
+    "status",
+    "expected",
+    "found",
+    "forbidden_found",
+    "note",
+    "source",
+    "target",
+)
+
+#: joins the accepted renderings in the ``expected`` cell
+EXPECTED_SEPARATOR = " | "
+
+
+def csv_text(result: CheckResult) -> str:
+    notes = {term.id: term.note or "" for term in result.terms}
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for segment, occ in result.problems():
+        writer.writerow(
+            (
+                segment.index + 1,
+                segment.index,
+                segment.id or "",
+                occ.term_id,
+                occ.source,
+                occ.status,
+                EXPECTED_SEPARATOR.join(occ.expected),
+                occ.found or "",
+                occ.forbidden_found or "",
+                notes.get(occ.term_id, ""),
+                segment.source,
+                segment.target,
+            )
+        )
+    return buffer.getvalue()
+
+
+def write_csv(result: CheckResult, path: str | os.PathLike[str]) -> None:
+    write_text_atomically(path, csv_text(result), encoding="utf-8-sig")

@@ -1,0 +1,394 @@
+"""The HTML report: one self-contained file a QA reviewer opens in a browser.
+
+Everything is inline (CSS, a few lines of JavaScript, CSS bar chart), so the
+file can be mailed or attached to a ticket and opens offline. Every piece of
+text from the glossary or the document goes through :func:`html.escape`,
+since a segment or a glossary note may contain markup (``<script>``,
+quotes, ``&``). As a second line of defence the page's Content Security
+Policy forbids all network access and only allows the one script whose hash
+it names, so even an escaping bug could not run injected script.
+
+Without JavaScript everything is shown; the status and text filters only
+hide rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import hashlib
+import os
+from html import escape
+from typing import Mapping
+
+from termlock import __version__
+from termlock.evaluate.atomic import write_text_atomically
+from termlock.evaluate.records import FORBIDDEN, MISSING, OK, CheckResult, SegmentReport, TermOccurrence
+
+#: the problems table stops here; the CSV and JSON reports have every row
+MAX_ROWS = 5000
+#: bars in the worst-terms chart
+WORST_TERMS = 12
+#: segment lines listed per rendering of an inconsistent term
+MAX_LINES_PER_RENDERING = 25
+
+_CSS = """
+:root { --ok:#2e7d32; --missing:#e08a00; --forbidden:#c62828; --ink:#1f2328; --muted:#656d76;
+        --line:#d8dee4; --bg:#f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC",
+       "Microsoft YaHei", sans-serif; color: var(--ink); margin: 0; background: #fff; }
+header, main, footer { max-width: 1240px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 20px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+.meta { color: var(--muted); margin: 0; }
+.meta code { color: var(--ink); }
+code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 10px; margin-top: 16px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; background: var(--bg); }
+.card .value { font-size: 24px; font-weight: 650; }
+.card .label { color: var(--muted); font-size: 12.5px; }
+.card.rate { grid-column: span 2; }
+.card.rate .value { font-size: 30px; }
+.card.pass { border-color: var(--ok); } .card.fail { border-color: var(--forbidden); }
+.verdict { font-size: 12.5px; font-weight: 600; }
+.pass .verdict { color: var(--ok); } .fail .verdict { color: var(--forbidden); }
+.v-ok { color: var(--ok); } .v-missing { color: var(--missing); } .v-forbidden { color: var(--forbidden); }
+.signature { color: var(--muted); font-size: 12px; margin-top: 8px; word-break: break-all; }
+.chart { display: grid; grid-template-columns: minmax(180px, 320px) 1fr 150px; gap: 6px 12px; align-items: center; }
+.chart .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bar { display: flex; height: 16px; background: transparent; }
+.bar span { display: block; height: 100%; }
+.bar .ok, .legend .ok { background: #a5d6a7; }
+.bar .missing, .legend .missing { background: var(--missing); }
+.bar .forbidden, .legend .forbidden { background: var(--forbidden); }
+.chart .count { color: var(--muted); font-size: 12.5px; white-space: nowrap; }
+.legend { color: var(--muted); font-size: 12.5px; margin: 0 0 10px; }
+.legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 12px; border-radius: 2px; }
+.filters { display: flex; flex-wrap: wrap; gap: 14px; align-items: center; margin: 0 0 10px;
+           padding: 8px 12px; background: var(--bg); border: 1px solid var(--line); border-radius: 8px; }
+.filters input[type=search] { padding: 4px 8px; min-width: 260px; border: 1px solid var(--line); border-radius: 6px; }
+.filters .shown { color: var(--muted); margin-left: auto; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+th { background: var(--bg); font-weight: 600; position: sticky; top: 0; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.problems td.text { width: 28%; }
+.problems td.term { min-width: 150px; } .problems td.expect { min-width: 170px; }
+.problems td.found { min-width: 130px; }
+.problems td.text[lang=zh] { font-size: 15px; }
+.status { display: inline-block; padding: 1px 7px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; }
+.status.missing { background: var(--missing); } .status.forbidden { background: var(--forbidden); }
+.status.ok { background: var(--ok); }
+mark { background: #fff1a8; padding: 0 1px; border-radius: 2px; }
+mark.bad { background: #ffcdd2; outline: 1px solid var(--forbidden); }
+mark.good { background: #c8e6c9; }
+.note { color: var(--muted); font-style: italic; font-size: 12.5px; display: block; margin-top: 2px; }
+.expected { margin: 0; padding-left: 16px; }
+.muted { color: var(--muted); }
+.empty { color: var(--muted); font-style: italic; }
+details summary { cursor: pointer; font-weight: 600; margin: 28px 0 10px; font-size: 17px; }
+footer { color: var(--muted); font-size: 12px; margin: 32px auto 24px; }
+"""
+
+_SCRIPT = """
+(function () {
+  var bar = document.getElementById("filters");
+  if (!bar) { return; }
+  bar.hidden = false;
+  var boxes = bar.querySelectorAll("input[type=checkbox]");
+  var query = document.getElementById("filter-text");
+  var shown = document.getElementById("filter-shown");
+  var rows = document.querySelectorAll("#problems-table tbody tr");
+  function apply() {
+    var on = {};
+    for (var i = 0; i < boxes.length; i++) { on[boxes[i].value] = boxes[i].checked; }
+    var text = query.value.trim().toLowerCase();
+    var count = 0;
+    for (var j = 0; j < rows.length; j++) {
+      var row = rows[j];
+      var show = on[row.getAttribute("data-status")] === true &&
+        (text === "" || row.textContent.toLowerCase().indexOf(text) !== -1);
+      row.hidden = !show;
+      if (show) { count++; }
+    }
+    shown.textContent = count + " shown";
+  }
+  for (var k = 0; k < boxes.length; k++) { boxes[k].addEventListener("change", apply); }
+  query.addEventListener("input", apply);
+  var links = document.querySelectorAll("[data-filter-term]");
+  for (var m = 0; m < links.length; m++) {
+    links[m].addEventListener("click", function (event) {
+      query.value = this.getAttribute("data-filter-term");
+      apply();
+    });
+  }
+  apply();
+})();
+"""
+
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+_CSP = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{_SCRIPT_HASH}'; img-src data:"
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` escaped, with each ``(start, end, css class)`` span in a ``<mark>``.
+
+    Slices are escaped one by one, so offsets stay offsets into the raw text;
+    overlapping spans keep the first one.
+    """
+    out = []
+    pos = 0
+    for start, end, css in sorted(spans):
+        if start < pos or end <= start or end > len(text):
+            continue
+        out.append(_e(text[pos:start]))
+        attr = f' class="{_e(css)}"' if css else ""
+        out.append(f"<mark{attr}>{_e(text[start:end])}</mark>")
+        pos = end
+    out.append(_e(text[pos:]))
+    return "".join(out)
+
+
+def _fmt(number: float | int | None, digits: int = 2) -> str:
+    if number is None:
+        return "–"
+    if isinstance(number, int):
+        return f"{number:,}"
+    return f"{number:.{digits}f}"
+
+
+def _card(label: str, value: str, css: str = "", extra: str = "") -> str:
+    return (
+        f'<div class="card {css}"><div class="value">{value}</div>'
+        f'<div class="label">{_e(label)}</div>{extra}</div>'
+    )
+
+
+def _summary(result: CheckResult, min_term_success: float | None) -> str:
+    s = result.summary
+    verdict = ""
+    css = "rate"
+    if min_term_success is not None and min_term_success > 0:
+        passed = s.term_success_rate >= min_term_success
+        css += " pass" if passed else " fail"
+        verdict = (
+            f'<div class="verdict">{"PASS" if passed else "FAIL"}: '
+            f'{"at least" if passed else "below"} the minimum {_e(f"{min_term_success:.4f}")}</div>'
+        )
+    cards = [
+        _card("term success rate (ok / occurrences)", _e(f"{s.term_success_rate * 100:.2f}%"), css, verdict),
+        _card("segments", _fmt(s.segments)),
+        _card("term occurrences", _fmt(s.term_occurrences)),
+        _card("ok", f'<span class="v-ok">{_fmt(s.ok)}</span>'),
+        _card("missing", f'<span class="v-missing">{_fmt(s.missing)}</span>'),
+        _card("forbidden", f'<span class="v-forbidden">{_fmt(s.forbidden)}</span>'),
+        _card("inconsistent terms", _fmt(s.inconsistent_terms)),
+        _card("BLEU", _fmt(s.bleu)),
+        _card("chrF", _fmt(s.chrf)),
+    ]
+    signature = (
+        f'<div class="signature">sacrebleu signature: <code>{_e(s.signature)}</code></div>'
+        if s.signature
+        else '<div class="signature">BLEU and chrF need a reference translation (--reference).</div>'
+    )
+    return f'<section id="summary"><div class="cards">{"".join(cards)}</div>{signature}</section>'
+
+
+def _worst_terms(result: CheckResult) -> str:
+    worst = result.worst_terms(WORST_TERMS)
+    head = '<section id="worst"><h2>Worst terms</h2>'
+    if not worst:
+        return head + '<p class="muted">No problems: every term occurrence is rendered as the glossary requires.</p></section>'
+    scale = max(t.occurrences for t in worst)
+    legend = (
+        '<p class="legend">Bar length: occurrences in the document.'
+        '<i class="forbidden"></i>forbidden<i class="missing"></i>missing<i class="ok"></i>ok</p>'
+    )
+    rows = []
+    for t in worst:
+        parts = []
+        for css, n in ((FORBIDDEN, t.forbidden), (MISSING, t.missing), (OK, t.ok)):
+            if n:
+                parts.append(f'<span class="{css}" style="width:{100.0 * n / scale:.2f}%"></span>')
+        label = f"{t.forbidden} forbidden, {t.missing} missing, {t.ok} ok of {t.occurrences}"
+        rows.append(
+            f'<div class="label" title="{_e(t.id)}"><a href="#problems" data-filter-term="{_e(t.id)}">'
+            f"<code>{_e(t.id)}</code></a> <span lang=\"zh\">{_e(t.source)}</span></div>"
+            f'<div class="bar" role="img" aria-label="{_e(label)}">{"".join(parts)}</div>'
+            f'<div class="count">{_e(f"{t.problems} of {t.occurrences} wrong")}</div>'
+        )
+    return head + legend + f'<div class="chart">{"".join(rows)}</div></section>'
+
+
+def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | None) -> str:
+    source_marks = [(occ.source_span[0], occ.source_span[1], "")]
+    target_marks = []
+    if occ.forbidden_span is not None:
+        target_marks.append((occ.forbidden_span[0], occ.forbidden_span[1], "bad"))
+    if occ.found_span is not None:
+        target_marks.append((occ.found_span[0], occ.found_span[1], "good"))
+    if occ.forbidden_found is not None:
+        found = f'<span class="v-forbidden">forbidden:</span> “{_e(occ.forbidden_found)}”'
+        if occ.found is not None:
+            found += f'<br><span class="muted">also accepted:</span> “{_e(occ.found)}”'
+    else:
+        found = '<span class="empty">no accepted rendering</span>'
+    expected = "".join(f"<li>{_e(r)}</li>" for r in occ.expected)
+    target = _highlight(segment.target, target_marks) if segment.target else '<span class="empty">(empty)</span>'
+    note_html = f'<span class="note">{_e(note)}</span>' if note else ""
+    line = segment.index + 1
+    line_html = _e(line) + (f'<br><code class="muted">{_e(segment.id)}</code>' if segment.id else "")
+    return (
+        f'<tr data-status="{_e(occ.status)}">'
+        f'<td class="num">{line_html}</td>'
+        f'<td class="term"><code>{_e(occ.term_id)}</code><br><span lang="zh">{_e(occ.source)}</span>{note_html}</td>'
+        f'<td><span class="status {_e(occ.status)}">{_e(occ.status)}</span></td>'
+        f'<td class="expect"><ul class="expected">{expected}</ul></td>'
+        f'<td class="found">{found}</td>'
+        f'<td class="text" lang="zh">{_highlight(segment.source, source_marks)}</td>'
+        f'<td class="text" lang="en">{target}</td>'
+        "</tr>"
+    )
+
+
+def _problems(result: CheckResult, max_rows: int) -> str:
+    notes = {t.id: t.note for t in result.terms}
+    problems = result.problems()
+    missing = sum(1 for _, occ in problems if occ.status == MISSING)
+    forbidden = len(problems) - missing
+    head = f'<section id="problems"><h2>Problems ({_fmt(len(problems))})</h2>'
+    if not problems:
+        return head + '<p class="muted">None.</p></section>'
+    filters = (
+        '<div class="filters" id="filters" hidden>'
+        f'<label><input type="checkbox" value="{MISSING}" checked> missing ({_fmt(missing)})</label>'
+        f'<label><input type="checkbox" value="{FORBIDDEN}" checked> forbidden ({_fmt(forbidden)})</label>'
+        '<input type="search" id="filter-text" placeholder="filter by term, source or target text" '
+        'aria-label="filter by text">'
+        '<span class="shown" id="filter-shown"></span></div>'
+    )
+    shown = problems[:max_rows]
+    cap = ""
+    if len(problems) > len(shown):
+        cap = (
+            f'<p class="muted">Showing the first {_fmt(len(shown))} of {_fmt(len(problems))} problems; '
+            "the CSV and JSON reports list them all.</p>"
+        )
+    rows = "".join(_occurrence_row(seg, occ, notes.get(occ.term_id)) for seg, occ in shown)
+    table = (
+        '<table class="problems" id="problems-table"><thead><tr>'
+        '<th class="num">line</th><th>term</th><th>status</th><th>expected</th><th>found</th>'
+        "<th>source</th><th>target</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return head + filters + cap + table + "</section>"
+
+
+def _line_list(indexes: tuple[int, ...]) -> str:
+    lines = ", ".join(str(i + 1) for i in indexes[:MAX_LINES_PER_RENDERING])
+    if len(indexes) > MAX_LINES_PER_RENDERING:
+        lines += f", … ({len(indexes) - MAX_LINES_PER_RENDERING} more)"
+    return ("lines " if len(indexes) > 1 else "line ") + lines
+
+
+def _inconsistent(result: CheckResult) -> str:
+    terms = result.inconsistent
+    head = f'<section id="inconsistent"><h2>Inconsistent terms ({len(terms)})</h2>'
+    if not terms:
+        return head + '<p class="muted">None: every term is rendered the same way throughout.</p></section>'
+    rows = []
+    for t in terms:
+        renderings = "".join(
+            f"<li>“{_e(r)}” × {_e(n)} <span class=\"muted\">({_e(_line_list(t.segments_by_rendering.get(r, ())))})</span>"
+            + (' <span class="muted">canonical</span>' if r == t.target else "")
+            + "</li>"
+            for r, n in t.renderings.items()
+        )
+        note = f'<span class="note">{_e(t.note)}</span>' if t.note else ""
+        rows.append(
+            f'<tr><td><code>{_e(t.id)}</code>{note}</td><td lang="zh">{_e(t.source)}</td>'
+            f'<td>{_e(t.target)}</td><td><ul class="expected">{renderings}</ul></td></tr>'
+        )
+    return (
+        head
+        + '<p class="muted">Each of these terms is rendered in two or more different accepted ways; '
+        "pick one and use it throughout.</p>"
+        + "<table><thead><tr><th>term</th><th>source</th><th>canonical</th><th>renderings used (count, lines)</th>"
+        + f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+    )
+
+
+def _term_table(result: CheckResult) -> str:
+    used = result.used_terms
+    rows = "".join(
+        f'<tr><td><code>{_e(t.id)}</code></td><td lang="zh">{_e(t.source)}</td><td>{_e(t.target)}</td>'
+        f'<td class="num">{_fmt(t.occurrences)}</td><td class="num v-ok">{_fmt(t.ok)}</td>'
+        f'<td class="num v-missing">{_fmt(t.missing)}</td><td class="num v-forbidden">{_fmt(t.forbidden)}</td>'
+        f'<td class="num">{_e(f"{t.success_rate * 100:.1f}%")}</td>'
+        f'<td>{_e("; ".join(f"{r} × {n}" for r, n in t.renderings.items()))}</td></tr>'
+        for t in used
+    )
+    unused = result.glossary_terms - len(used)
+    return (
+        f'<details id="terms"><summary>All terms found in the source ({len(used)}; {unused} glossary terms unused)</summary>'
+        "<table><thead><tr><th>term</th><th>source</th><th>canonical</th><th class=\"num\">occurrences</th>"
+        '<th class="num">ok</th><th class="num">missing</th><th class="num">forbidden</th>'
+        '<th class="num">success</th><th>renderings</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></details>"
+    )
+
+
+def render_html(
+    result: CheckResult,
+    *,
+    inputs: Mapping[str, str | None] | None = None,
+    min_term_success: float | None = None,
+    max_rows: int = MAX_ROWS,
+    generated: _dt.datetime | None = None,
+) -> str:
+    """The whole report page.
+
+    ``inputs`` names the files checked (e.g. ``{"source": ..., "target": ...}``)
+    for the header; ``min_term_success`` adds a pass/fail verdict.
+    """
+    when = (generated or _dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip()
+    files = ""
+    if inputs:
+        files = " · ".join(f"{_e(k)} <code>{_e(v)}</code>" for k, v in inputs.items() if v)
+    meta = f"Glossary <b>{_e(result.glossary_name)}</b> ({_fmt(result.glossary_terms)} terms)"
+    if files:
+        meta += " · " + files
+    title = f"termlock check – {result.glossary_name}"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_e(_CSP)}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+        f'<header><h1>Terminology check</h1><p class="meta">{meta}</p></header><main>'
+        + _summary(result, min_term_success)
+        + _worst_terms(result)
+        + _problems(result, max_rows)
+        + _inconsistent(result)
+        + _term_table(result)
+        + f"</main><footer>Generated by termlock {_e(__version__)} on {_e(when)}. "
+        "Statuses: <b>forbidden</b> a forbidden rendering of the term is in the target; "
+        "<b>missing</b> no accepted rendering is; <b>ok</b> an accepted one is.</footer>"
+        f"<script>{_SCRIPT}</script></body></html>\n"
+    )
+
+
+def write_html(
+    result: CheckResult,
+    path: str | os.PathLike[str],
+    *,
+    inputs: Mapping[str, str | None] | None = None,
+    min_term_success: float | None = None,
+) -> None:
+    write_text_atomically(path, render_html(result, inputs=inputs, min_term_success=min_term_success))

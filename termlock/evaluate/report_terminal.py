@@ -1,0 +1,97 @@
+"""A short plain-text summary for the terminal and CI logs.
+
+Plain text on purpose (no colours, no box drawing): it ends up in CI logs
+and e-mails. Columns are aligned by display width, since Chinese characters
+take two terminal columns.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from termlock.evaluate.records import CheckResult
+
+
+def display_width(text: str) -> int:
+    """Terminal columns of ``text``: wide (CJK) characters take two."""
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text
+    )
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(width - display_width(text), 0)
+    return gap + text if right else text + gap
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    if display_width(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def render_table(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, h in enumerate(header)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [_pad(cell, widths[i], right=i in numeric) for i, cell in enumerate(row)]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def render_summary(result: CheckResult, *, worst: int = 5) -> str:
+    """The summary figures, the worst terms and the inconsistent terms."""
+    s = result.summary
+    figures = [
+        ("segments", str(s.segments)),
+        ("term occurrences", str(s.term_occurrences)),
+        ("ok", str(s.ok)),
+        ("missing", str(s.missing)),
+        ("forbidden", str(s.forbidden)),
+        ("term success rate", f"{s.term_success_rate:.4f} ({s.term_success_rate * 100:.2f}%)"),
+        ("inconsistent terms", str(s.inconsistent_terms)),
+        ("BLEU", f"{s.bleu:.2f}" if s.bleu is not None else "- (no --reference)"),
+        ("chrF", f"{s.chrf:.2f}" if s.chrf is not None else "- (no --reference)"),
+    ]
+    if s.signature:
+        figures.append(("signature", s.signature))
+    label = max(len(name) for name, _ in figures)
+    lines = [f"termlock check: glossary {result.glossary_name!r} ({result.glossary_terms} terms)"]
+    lines.extend(f"  {name.ljust(label)}  {value}" for name, value in figures)
+
+    bad = result.worst_terms(worst)
+    if bad:
+        lines.append("")
+        lines.append(f"worst terms (top {len(bad)} by missing + forbidden)")
+        rows = [
+            [
+                _clip(t.id, 28),
+                _clip(t.source, 16),
+                _clip(t.target, 32),
+                str(t.occurrences),
+                str(t.missing),
+                str(t.forbidden),
+                f"{t.success_rate:.2f}",
+            ]
+            for t in bad
+        ]
+        lines.extend(
+            render_table(["term", "source", "expected", "occ", "missing", "forbidden", "rate"], rows, {3, 4, 5, 6})
+        )
+
+    mixed = result.inconsistent
+    if mixed:
+        lines.append("")
+        lines.append(f"inconsistent terms ({len(mixed)})")
+        for t in mixed[:worst]:
+            counts = ", ".join(f"{r!r} x{n}" for r, n in t.renderings.items())
+            lines.append(f"  {t.id} ({t.source}): {counts}")
+        if len(mixed) > worst:
+            lines.append(f"  ... and {len(mixed) - worst} more (see the JSON/HTML report)")
+    return "\n".join(lines) + "\n"

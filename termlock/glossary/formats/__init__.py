@@ -1,0 +1,133 @@
+"""Glossary import and export: TBX, CSV/TSV, XLSX and termlock's YAML.
+
+``import_glossary(path)`` reads any of them into a validated
+:class:`~termlock.glossary.Glossary` (the same checks as a YAML glossary:
+problems name the imported file and its line or row);
+``export_glossary(glossary, path)`` writes one. The format comes from the
+extension unless ``fmt`` is given:
+
+=============  =========================================================
+fmt            extensions
+=============  =========================================================
+``yaml``       .yaml .yml
+``tbx``        .tbx .tbxm .xml (import: either generation; export: 2008)
+``tbx2008``    TBX 2008 ``<martif>`` (export)
+``tbx2019``    TBX 2019 ``<tbx>`` (export)
+``csv``        .csv
+``tsv``        .tsv .tab .txt
+``xlsx``       .xlsx .xlsm
+=============  =========================================================
+
+TBX export defaults to the 2008 generation because that is what CAT tools
+(memoQ, MultiTerm converters, Phrase, translate-toolkit) import today.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from termlock.errors import TermlockError
+from termlock.glossary.model import Glossary
+
+FORMATS = ("yaml", "tbx", "tbx2008", "tbx2019", "csv", "tsv", "xlsx")
+
+_BY_EXTENSION = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".tbx": "tbx",
+    ".tbxm": "tbx",
+    ".xml": "tbx",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
+
+
+def detect_format(path: str | Path, fmt: str | None = None) -> str:
+    """The glossary format named by ``fmt`` or by the file extension."""
+    if fmt:
+        key = fmt.lower().lstrip(".")
+        if key not in FORMATS:
+            raise TermlockError(
+                f"unknown glossary format {fmt!r}",
+                fix=f"use one of: {', '.join(FORMATS)}",
+            )
+        return key
+    suffix = Path(path).suffix.lower()
+    if suffix not in _BY_EXTENSION:
+        raise TermlockError(
+            f"cannot tell the glossary format from the extension {suffix or '(none)'!r}",
+            path=str(path),
+            fix="use .yaml, .tbx, .csv, .tsv or .xlsx, or pass --format",
+        )
+    return _BY_EXTENSION[suffix]
+
+
+def import_glossary(
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    source_lang: str | None = None,
+    target_lang: str | None = None,
+    name: str | None = None,
+) -> Glossary:
+    """Read a glossary in any supported format and validate it.
+
+    ``source_lang``/``target_lang`` pick the languages of a multilingual TBX
+    (default: Chinese and English); ``name`` overrides the glossary name.
+    Raises TermlockError (GlossaryError for content problems) naming the
+    file and line.
+    """
+    path = str(path)
+    kind = detect_format(path, fmt)
+    if kind == "yaml":
+        glossary = load_glossary(path)
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise TermlockError(f"cannot read glossary: {exc.strerror}", path=path, fix="check the path") from None
+        if kind.startswith("tbx"):
+            from termlock.glossary.formats.tbx import read_tbx
+
+            glossary = read_tbx(data, path, source_lang=source_lang, target_lang=target_lang)
+        elif kind in {"csv", "tsv"}:
+            from termlock.glossary.formats.tabular import read_table
+
+            glossary = read_table(data, path, fmt=kind)
+        else:
+            from termlock.glossary.formats.xlsx import read_xlsx
+
+            glossary = read_xlsx(data, path)
+        glossary = finish_import(glossary)
+    if name:
+        glossary = replace(glossary, name=name)
+    return glossary
+
+
+def export_glossary(glossary: Glossary, path: str | Path, fmt: str | None = None) -> None:
+    """Write ``glossary`` to ``path`` (atomically) in the format asked for."""
+    path = str(path)
+    kind = detect_format(path, fmt)
+    write_atomically(path, glossary_bytes(glossary, kind, where=path))
+
+
+def glossary_bytes(glossary: Glossary, fmt: str, *, where: str = "output") -> bytes:
+    """The bytes of ``glossary`` in format ``fmt`` (see :data:`FORMATS`)."""
+    kind = detect_format(where, fmt)
+    if kind == "yaml":
+        return glossary_to_yaml(glossary).encode("utf-8")
+    if kind.startswith("tbx"):
+        from termlock.glossary.formats.tbx import tbx_bytes
+
+        return tbx_bytes(glossary, version="2019" if kind == "tbx2019" else "2008")
+    if kind in {"csv", "tsv"}:
+        from termlock.glossary.formats.tabular import table_bytes
+
+        return table_bytes(glossary, fmt=kind, where=where)
+    from termlock.glossary.formats.xlsx import xlsx_bytes
+
+    return xlsx_bytes(glossary, where=where)

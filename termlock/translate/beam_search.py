@@ -1,0 +1,294 @@
+"""One batch of beam search, one decoder step at a time (see decoding.py).
+
+The search state is a handful of ``[sentences, beams, ...]`` tensors, laid
+out as transformers lays them out, so that without constraints every
+operation -- log-softmax, logits rules, the top ``2k`` candidates, which
+candidates finish, the length penalty, the early-stopping heuristic -- is
+the one ``generate`` performs and the token ids come out identical.
+
+With constraints a step differs in three ways: bans (forbidden renderings,
+EOS before every constraint is met, glue after a completed rendering),
+extra candidates (each hypothesis's best token, the tokens that advance
+its constraints, EOS once all are met), and the choice of survivors by
+dynamic beam allocation across constraint-progress banks instead of by
+score alone.  Finished hypotheses are ranked by missing constraints first,
+then score, so an impossible constraint still yields the best hypothesis.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+
+from termlock.translate.beam_allocation import allocate
+from termlock.translate.constraint_state import ConstraintAutomaton
+from termlock.translate.generation_rules import GenerationRules, RuleApplier
+
+DEAD = -1.0e9  # transformers' score for "not a usable beam"
+
+#: model step: (decoder input ids, cache) -> (logits [rows, n, vocab], cache)
+Forward = Callable[[torch.Tensor, Any], tuple[torch.Tensor, Any]]
+#: reorder the model cache to the given flat row indices
+Reorder = Callable[[Any, torch.Tensor], None]
+
+
+@dataclass
+class SearchResult:
+    tokens: list[list[int]]  # generated ids after the prompt, per sentence
+    scores: list[float]
+    met: list[int]  # bitmask of met positive constraints
+
+
+class _Finished:
+    """The ``k`` best finished hypotheses of each sentence."""
+
+    def __init__(self, seqs: torch.Tensor, k: int):
+        batch, _, max_length = seqs.shape
+        device = seqs.device
+        self.k = k
+        self.seqs = seqs.clone()
+        self.scores = torch.full((batch, k), DEAD, dtype=torch.float, device=device)
+        self.flag = torch.zeros((batch, k), dtype=torch.bool, device=device)
+        self.length = torch.full((batch, k), max_length, dtype=torch.long, device=device)
+        self.met = torch.zeros((batch, k), dtype=torch.long, device=device)
+
+    def add(
+        self,
+        seqs: torch.Tensor,
+        scores: torch.Tensor,
+        finishing: torch.Tensor,
+        length: int,
+        unsatisfied: torch.Tensor,
+        rules: GenerationRules,
+        prompt_len: int,
+        met: torch.Tensor | None = None,
+        missing: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ) -> None:
+        """Merge candidates ending here (transformers' ``_update_finished_beams``).
+
+        With ``missing`` (constraints), hypotheses missing fewer constraints
+        rank first, then by score.
+        """
+        normalised = scores / ((length - prompt_len) ** rules.length_penalty)
+        beams_full = torch.all(self.flag, dim=-1, keepdim=True) & (rules.early_stopping is True)
+        normalised += beams_full.to(torch.float32) * DEAD
+        normalised += (~unsatisfied).to(torch.float32) * DEAD
+        normalised += (~finishing) * DEAD
+        merged = torch.cat((self.scores, normalised), dim=1)
+        if missing is None:
+            best = torch.topk(merged, self.k).indices
+        else:
+            merged_met = torch.cat((self.met, met), dim=1)
+            best = torch.topk(merged.double() - 1.0e6 * missing(merged_met).double(), self.k).indices
+            self.met = merged_met.gather(1, best)
+        self.scores = merged.gather(1, best)
+        self.seqs = torch.cat((self.seqs, seqs), dim=1).gather(1, best.unsqueeze(-1).expand_as(self.seqs))
+        self.flag = torch.cat((self.flag, finishing), dim=1).gather(1, best)
+        ended = torch.full_like(finishing, length, dtype=torch.long)
+        self.length = torch.cat((self.length, ended), dim=1).gather(1, best)
+
+
+def _extend(seqs: torch.Tensor, beam: torch.Tensor, token: torch.Tensor, position: int) -> torch.Tensor:
+    """Copies of the chosen beams' sequences with ``token`` at ``position``."""
+    out = seqs.gather(1, beam.unsqueeze(-1).expand(*beam.shape, seqs.shape[-1]))
+    out[:, :, position] = token
+    return out
+
+
+def search(
+    forward: Forward,
+    reorder: Reorder,
+    rules: GenerationRules,
+    prompt: list[int],
+    batch: int,
+    k: int,
+    device: torch.device,
+    automaton: ConstraintAutomaton | None,
+) -> SearchResult:
+    """Run beam search for ``batch`` sentences whose encoder output ``forward`` holds."""
+    rows = batch * k
+    prompt_len = len(prompt)
+    max_length = rules.max_length
+    length_penalty = rules.length_penalty
+    early_stopping = rules.early_stopping
+    eos = torch.tensor(rules.eos_ids, dtype=torch.long, device=device)
+    keep = max(2, 1 + len(rules.eos_ids)) * k
+    top_slots = torch.arange(keep, device=device) < k
+    fill = rules.pad_id if rules.pad_id is not None else (rules.eos_ids[0] if rules.eos_ids else 0)
+
+    seqs = torch.full((batch, k, max_length), fill, dtype=torch.long, device=device)
+    seqs[:, :, :prompt_len] = torch.tensor(prompt, dtype=torch.long, device=device)
+    run_scores = torch.zeros((batch, k), dtype=torch.float, device=device)
+    run_scores[:, 1:] = DEAD
+    finished = _Finished(seqs, k)
+    unsatisfied = torch.ones((batch, 1), dtype=torch.bool, device=device)
+    row_offset = torch.arange(batch, device=device).unsqueeze(1) * k
+    if automaton is not None:
+        node = automaton.root.unsqueeze(1).repeat(1, k)
+        ban_node = automaton.ban_root.unsqueeze(1).repeat(1, k)
+        met = torch.zeros((batch, k), dtype=torch.long, device=device)
+        full = automaton.full.unsqueeze(1)
+        num_banks = 2 * automaton.num_constraints + 2
+        beam_base = None
+
+        def missing(mask: torch.Tensor) -> torch.Tensor:
+            return automaton.count(full & ~mask)
+
+    # the decoder prompt and a forced BOS (a language code) are not text
+    start_len = prompt_len + (1 if rules.forced_bos_id is not None and prompt_len == 1 else 0)
+    applier: RuleApplier | None = None
+    step_input = seqs[:, :, :prompt_len].reshape(rows, prompt_len)
+    cache = None
+    cur_len = prompt_len
+    while True:
+        logits, cache = forward(step_input, cache)
+        logits = logits[:, -1, :]
+        if logits.dtype != torch.float32 or not logits.is_contiguous():
+            logits = logits.to(dtype=torch.float32).contiguous()
+        log_probs = torch.log_softmax(logits, dim=-1)
+        del logits
+        vocab = log_probs.shape[-1]
+        if applier is None:
+            applier = RuleApplier(rules, vocab, device, prompt_len)
+        applier.before_bans(log_probs, seqs.view(rows, max_length) if rules.needs_history else None, cur_len)
+        if automaton is not None:
+            if cur_len <= start_len:  # nothing generated yet: the text starts here
+                boundary = torch.ones((batch, k), dtype=torch.bool, device=device)
+            else:
+                boundary = automaton.boundary(seqs[:, :, cur_len - 1])
+            automaton.apply_word_breaks(log_probs, node.view(rows))
+            automaton.apply_bans(log_probs, ban_node.view(rows))
+            if automaton.has_positives and eos.numel():
+                unmet_rows = (met != full).view(rows, 1)
+                log_probs[:, eos] = log_probs[:, eos].masked_fill(unmet_rows, -math.inf)
+        applier.after_bans(log_probs, cur_len)
+
+        last = cur_len + 1 >= max_length
+        # in place: the same sums as transformers' out-of-place addition
+        scores = log_probs.view(batch, k, vocab).add_(run_scores[:, :, None]).view(batch, k * vocab)
+        del log_probs
+
+        if automaton is None:
+            # ---- plain beam search: transformers' operations, in its order
+            top_scores, top_index = torch.topk(scores, keep)
+            beam = top_index // vocab
+            token = top_index % vocab
+            hits = torch.isin(token, eos) if eos.numel() else torch.zeros_like(token, dtype=torch.bool)
+            if last:
+                hits = torch.ones_like(hits)
+            cand_seqs = _extend(seqs, beam, token, cur_len)
+            run_candidates = top_scores + hits.to(torch.float32) * DEAD
+            chosen = torch.topk(run_candidates, k).indices
+            new_seqs = cand_seqs.gather(1, chosen.unsqueeze(-1).expand(batch, k, max_length))
+            new_scores = run_candidates.gather(1, chosen)
+            parent = beam.gather(1, chosen)
+            finished.add(cand_seqs, top_scores, hits & top_slots, cur_len + 1, unsatisfied, rules, prompt_len)
+            best_running = new_scores[:, :1]
+            if last or bool(hits.all()):
+                break
+        else:
+            # ---- constrained: candidates from every source, then banks
+            if beam_base is None:
+                beam_base = (torch.arange(k, device=device) * vocab).view(1, k, 1)
+            # Top candidates per hypothesis first: their union holds the
+            # sentence's overall top candidates, and each hypothesis's best
+            # continuation comes for free (a constrained hypothesis scoring
+            # below the others must still be able to continue).
+            row_scores, row_token = torch.topk(scores.view(rows, vocab), keep)
+            row_index = (row_token.view(batch, k, keep) + beam_base).view(batch, k * keep)
+            top_scores, picked = torch.topk(row_scores.view(batch, k * keep), keep)
+            ext_token, useful = automaton.extras(node, met, boundary)
+            parts = [
+                row_index.gather(1, picked),
+                (beam_base + ext_token).view(batch, -1),
+                (beam_base + row_token.view(batch, k, keep)[:, :, :1]).view(batch, -1),
+            ]
+            ok = [
+                torch.ones((batch, keep), dtype=torch.bool, device=device),
+                useful.view(batch, -1),
+                torch.ones((batch, k), dtype=torch.bool, device=device),
+            ]
+            if eos.numel():
+                parts.append((beam_base + eos.view(1, 1, -1)).expand(batch, k, eos.numel()).reshape(batch, -1))
+                ok.append((met == full).unsqueeze(-1).expand(batch, k, eos.numel()).reshape(batch, -1))
+            cand = torch.cat(parts, dim=1)
+            valid = torch.cat(ok, dim=1)
+            # the same (beam, token) may be proposed twice: keep one, a valid one first
+            order = torch.sort(cand * 2 + (~valid).long(), dim=1, stable=True).indices
+            sorted_cand = cand.gather(1, order)
+            repeat = torch.zeros_like(valid)
+            repeat[:, 1:] = sorted_cand[:, 1:] == sorted_cand[:, :-1]
+            valid &= ~torch.zeros_like(valid).scatter_(1, order, repeat)
+            cand_scores = torch.where(valid, scores.gather(1, cand), -math.inf)
+            alive = valid & (cand_scores > DEAD / 10)
+
+            beam = cand // vocab
+            token = cand % vocab
+            new_node = automaton.advance(node.gather(1, beam), token, boundary.gather(1, beam))
+            new_ban_node = automaton.advance_bans(ban_node.gather(1, beam), token)
+            new_met = met.gather(1, beam) | automaton.out[new_node]
+            in_progress = (automaton.partial[new_node] & ~new_met) != 0
+            banks = 2 * automaton.count(new_met) + in_progress.long()
+            # Within the "started a rendering" bank, the hypothesis furthest
+            # into it comes first: otherwise freshly started ones (which
+            # score better) push it out and nothing ever completes.
+            progress = torch.where(in_progress, automaton.depth[new_node], 0)
+            rank_scores = cand_scores.double() + 1.0e6 * progress.double()
+            hits = torch.isin(token, eos) if eos.numel() else torch.zeros_like(token, dtype=torch.bool)
+            if last:
+                hits = torch.ones_like(hits)
+
+            # finishing: the candidates that win a beam slot and end here
+            won = allocate(rank_scores, banks, alive, k, num_banks)
+            finished.add(
+                _extend(seqs, beam.gather(1, won), token.gather(1, won), cur_len),
+                cand_scores.gather(1, won),
+                hits.gather(1, won),
+                cur_len + 1,
+                unsatisfied,
+                rules,
+                prompt_len,
+                met=new_met.gather(1, won),
+                missing=missing,
+            )
+            if last:
+                break
+            running = allocate(rank_scores, banks, alive & ~hits, k, num_banks)
+            parent = beam.gather(1, running)
+            new_scores = (cand_scores + hits.to(torch.float32) * DEAD).gather(1, running)
+            new_seqs = _extend(seqs, parent, token.gather(1, running), cur_len)
+            node = new_node.gather(1, running)
+            ban_node = new_ban_node.gather(1, running)
+            met = new_met.gather(1, running)
+            best_running = new_scores.max(dim=1, keepdim=True).values
+
+        seqs = new_seqs
+        run_scores = new_scores
+        reorder(cache, (parent + row_offset).view(-1))
+        step_input = seqs[:, :, cur_len].reshape(rows, 1)
+        cur_len += 1
+
+        # transformers' early-stopping heuristic, per sentence
+        if early_stopping == "never" and length_penalty > 0.0:
+            best_length = max_length - prompt_len
+        else:
+            best_length = cur_len - prompt_len
+        best_possible = best_running / (best_length**length_penalty)
+        worst_finished = torch.where(finished.flag, torch.min(finished.scores, dim=1, keepdim=True)[0], DEAD)
+        unsatisfied = unsatisfied & torch.any(best_possible > worst_finished, dim=-1, keepdim=True)
+        done = ~unsatisfied.any()
+        if early_stopping is True:
+            done = done | finished.flag.all()
+        if bool(done):
+            break
+
+    lengths = finished.length[:, 0].tolist()
+    best = finished.seqs[:, 0, :].tolist()
+    return SearchResult(
+        tokens=[seq[prompt_len:length] for seq, length in zip(best, lengths)],
+        scores=finished.scores[:, 0].tolist(),
+        met=finished.met[:, 0].tolist(),
+    )

@@ -1,0 +1,156 @@
+"""Segment stores: read any supported file into units, write it back atomically.
+
+The runner and the CLI only see :class:`Store`; the format is chosen by the
+file's extension, or by ``--format`` when the extension says nothing (or is
+wrong). Plain text is the fallback, so ``corpus.zh`` or stdin just work.
+
+Built-in formats register themselves when their module is imported; XML
+formats (XLIFF, TMX) need lxml and are imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from termlock.errors import TermlockError
+from termlock.translate.formats.base import FORMATS, Store, Unit, register, write_atomically
+
+__all__ = [
+    "FORMATS",
+    "Store",
+    "Unit",
+    "STDIO",
+    "detect_format",
+    "format_names",
+    "read_store",
+    "register",
+    "write_atomically",
+    "write_store",
+]
+
+#: path meaning stdin (input) or stdout (output)
+STDIO = "-"
+
+#: modules whose import registers a format, by format name
+_BUILTIN = {
+    "text": "termlock.translate.formats.text",
+    "jsonl": "termlock.translate.formats.jsonl",
+    "tsv": "termlock.translate.formats.tsv",
+    "xliff": "termlock.translate.formats.xliff",
+    "tmx": "termlock.translate.formats.tmx",
+}
+
+#: extensions of the lazily imported formats, so detection needs no import
+_LAZY_EXTENSIONS = {
+    ".xlf": "xliff",
+    ".xliff": "xliff",
+    ".sdlxliff": "xliff",
+    ".mqxliff": "xliff",
+    ".mxliff": "xliff",
+    ".tmx": "tmx",
+}
+
+#: format names accepted by --format besides the registry's own
+_ALIASES = {"txt": "text", "plain": "text", "ndjson": "jsonl", "xlf": "xliff"}
+
+
+def _load(name: str) -> type[Store]:
+    if name not in FORMATS:
+        module = _BUILTIN.get(name)
+        if module is None:
+            raise TermlockError(f"unknown format {name!r}", fix=f"use one of: {', '.join(format_names())}")
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                raise TermlockError(
+                    f"format {name!r} is not available in this installation",
+                    fix=f"use one of: {', '.join(n for n in format_names() if n in FORMATS)}",
+                ) from None
+            raise
+    return FORMATS[name]
+
+
+def format_names() -> list[str]:
+    """Every format name ``--format`` accepts."""
+    return sorted(set(_BUILTIN) | set(FORMATS))
+
+
+def _by_extension(path: str) -> str | None:
+    suffix = Path(path).suffix.lower()
+    if not suffix:
+        return None
+    for name, cls in FORMATS.items():
+        if suffix in cls.extensions:
+            return name
+    for name in ("text", "jsonl", "tsv"):
+        if suffix in _load(name).extensions:
+            return name
+    return _LAZY_EXTENSIONS.get(suffix)
+
+
+def detect_format(path: str, fmt: str | None = None) -> str:
+    """The format for ``path``: ``fmt`` when given, else by extension, else text."""
+    if fmt:
+        name = _ALIASES.get(fmt.lower(), fmt.lower())
+        _load(name)
+        return name
+    if path == STDIO:
+        return "text"
+    return _by_extension(path) or "text"
+
+
+def known_format_of(path: str) -> str | None:
+    """The format a path's extension names, or None when it names none."""
+    if path == STDIO:
+        return None
+    return _by_extension(path)
+
+
+def _read_bytes(path: str) -> bytes:
+    if path == STDIO:
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise TermlockError("no such file", path=path, fix="check the input path") from None
+    except IsADirectoryError:
+        raise TermlockError("is a directory, not a file", path=path, fix="pass a file") from None
+    except OSError as exc:
+        raise TermlockError(f"cannot read: {exc.strerror}", path=path, fix="check the file's permissions") from None
+
+
+def read_store(path: str | os.PathLike[str], fmt: str | None = None, *, data: bytes | None = None) -> Store:
+    """Parse ``path`` (``-`` = stdin) as ``fmt`` or the format its extension names.
+
+    ``data`` lets a caller that already read the bytes (to hash them) avoid a
+    second read, which matters for stdin.
+    """
+    name = os.fspath(path)
+    store_cls = _load(detect_format(name, fmt))
+    raw = _read_bytes(name) if data is None else data
+    return store_cls.parse(raw, "<stdin>" if name == STDIO else name)
+
+
+def read_input(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an input file (``-`` = stdin), with a clear error if unreadable."""
+    return _read_bytes(os.fspath(path))
+
+
+def write_store(store: Store, path: str | os.PathLike[str]) -> None:
+    """Write ``store`` to ``path`` atomically, or to stdout for ``-``."""
+    name = os.fspath(path)
+    if name == STDIO:
+        sys.stdout.buffer.write(store.serialize())
+        sys.stdout.buffer.flush()
+        return
+    store.write(name)
+
+
+# the line-based formats are cheap and always available
+for _name in ("text", "jsonl", "tsv"):
+    _load(_name)

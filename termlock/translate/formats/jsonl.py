@@ -1,0 +1,74 @@
+"""JSON Lines: one object per line with a ``source`` string; ``target`` is added.
+
+Pipelines keep ids, document names and QA flags beside each segment, so
+every other field is written back untouched and in its original key order;
+``target`` is appended (or replaced in place when the object already has
+one). Blank lines are kept as blank lines so line numbers still match.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from termlock.errors import TermlockError
+from termlock.translate.formats.base import Store, Unit, register
+from termlock.translate.formats.text import LineLayout, decode_utf8, split_lines
+
+SOURCE_KEY = "source"
+TARGET_KEY = "target"
+
+_FIX = 'make each line one JSON object with a "source" string, e.g. {"id": 1, "source": "双核驱动"}'
+
+
+def _object_at(line: str, path: str, number: int) -> dict[str, Any]:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise TermlockError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number, fix=_FIX) from None
+    if not isinstance(value, dict):
+        raise TermlockError(f"expected a JSON object, found {type(value).__name__}", path=path, line=number, fix=_FIX)
+    if SOURCE_KEY not in value:
+        raise TermlockError('the object has no "source" field', path=path, line=number, fix=_FIX)
+    if not isinstance(value[SOURCE_KEY], str):
+        raise TermlockError(
+            f'"source" must be a string, found {type(value[SOURCE_KEY]).__name__}', path=path, line=number, fix=_FIX
+        )
+    return value
+
+
+@register
+class JsonlStore(Store):
+    """A JSON Lines file of ``{"source": ...}`` objects."""
+
+    name = "jsonl"
+    extensions = (".jsonl", ".ndjson", ".jsonlines")
+
+    def __init__(self, units: list[Unit] | None = None, path: str | None = None, layout: LineLayout | None = None):
+        super().__init__(units, path)
+        self.layout = layout or LineLayout()
+
+    @classmethod
+    def parse(cls, data: bytes, path: str) -> "JsonlStore":
+        lines, layout = split_lines(decode_utf8(data, path))
+        units = []
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                units.append(Unit(id=str(number), source="", translatable=False, meta={"blank": line}))
+                continue
+            obj = _object_at(line, path, number)
+            source = obj[SOURCE_KEY]
+            units.append(Unit(id=str(number), source=source, translatable=bool(source.strip()), meta={"object": obj}))
+        return cls(units, path, layout)
+
+    def serialize(self) -> bytes:
+        lines = []
+        for unit in self.units:
+            obj = unit.meta.get("object")
+            if obj is None:
+                lines.append("")
+                continue
+            out = dict(obj)  # keeps key order; an existing "target" keeps its place
+            out[TARGET_KEY] = (unit.target or "") if unit.translatable else ""
+            lines.append(json.dumps(out, ensure_ascii=False))
+        return self.layout.join(lines).encode("utf-8")

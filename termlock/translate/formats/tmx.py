@@ -1,0 +1,261 @@
+"""TMX: read translation memories for checking, write what termlock translated.
+
+Reading: every ``<tu>`` is one unit, its id the ``tuid`` (OmegaT and many
+tools write none: then the 1-based position of the ``<tu>`` in the file).
+The source is the ``<tuv>`` in the header's ``srclang`` (or the language
+asked for), the target the first ``<tuv>`` in the other language; language
+tags compare by primary subtag and case-insensitively (``ZH-CN`` is ``zh``).
+Inline codes (``bpt``/``ept``/``it``/``ph``/``ut``, text-bearing ``hi``) are
+handled as in XLIFF (see :mod:`termlock.translate.formats.inline`).
+
+Translating a TMX fills in the missing target ``<tuv>`` of each unit.
+Writing a fresh TMX of translated pairs (``write_tmx``) gives a TMX 1.4 file
+with ``creationtool="termlock"`` that any CAT tool imports into a memory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from lxml import etree
+
+from termlock import __version__
+from termlock.errors import TermlockError
+from termlock.translate.formats import inline
+from termlock.translate.formats.base import Store, Unit, register, write_atomically
+from termlock.xmlsafe import XML_LANG, insert_after, local_name, parse_xml, serialize_like
+
+_FIX = "export the memory again as TMX 1.4, or repair the named element"
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def primary_subtag(lang: str | None) -> str:
+    return (lang or "").strip().lower().replace("_", "-").split("-", 1)[0]
+
+
+def same_language(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and primary_subtag(a) == primary_subtag(b)
+
+
+def _tuv_lang(tuv: etree._Element) -> str | None:
+    return tuv.get(XML_LANG) or tuv.get("lang")  # TMX 1.1 used a plain lang attribute
+
+
+@dataclass
+class _TmxSlot:
+    tu: etree._Element
+    source_tuv: etree._Element
+    source_seg: etree._Element
+    tokens: list[inline.Token]
+    target_tuv: etree._Element | None
+    original_target: str | None
+    written: bool = False
+
+
+@register
+class TmxStore(Store):
+    """A TMX document as bilingual units."""
+
+    name = "tmx"
+    extensions = (".tmx",)
+
+    def __init__(
+        self,
+        units: list[Unit] | None = None,
+        path: str | None = None,
+        *,
+        tree: etree._ElementTree | None = None,
+        original: bytes = b"",
+        source_lang: str = "zh",
+        target_lang: str = "en",
+        slots: dict[str, _TmxSlot] | None = None,
+    ) -> None:
+        super().__init__(units, path)
+        self.tree = tree
+        self.original = original
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self._slots: dict[str, _TmxSlot] = slots or {}
+
+    @classmethod
+    def parse(
+        cls,
+        data: bytes,
+        path: str,
+        *,
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+        overwrite: bool = False,
+    ) -> "TmxStore":
+        tree = parse_xml(data, path, kind="TMX", fix=_FIX)
+        root = tree.getroot()
+        if local_name(root) != "tmx":
+            raise TermlockError(
+                f"root element is <{local_name(root) or root.tag}>, not <tmx>",
+                path=path,
+                line=root.sourceline,
+                fix="pass a TMX file (.tmx)",
+            )
+        header = root.find("header")
+        body = root.find("body")
+        if body is None:
+            raise TermlockError("<tmx> has no <body>", path=path, line=root.sourceline, fix=_FIX)
+        header_src = header.get("srclang") if header is not None else None
+        src = source_lang or (header_src if header_src and header_src != "*all*" else None) or "zh"
+        tus = body.findall("tu")
+        tgt = target_lang or _guess_target(tus, src) or "en"
+
+        units: list[Unit] = []
+        slots: dict[str, _TmxSlot] = {}
+        for position, tu in enumerate(tus, start=1):
+            tuvs = tu.findall("tuv")
+            for tuv in tuvs:
+                if not _tuv_lang(tuv):
+                    raise TermlockError(
+                        "<tuv> without xml:lang",
+                        path=path,
+                        line=tuv.sourceline,
+                        fix='give every <tuv> an xml:lang attribute, e.g. xml:lang="zh-CN"',
+                    )
+                if tuv.find("seg") is None:
+                    raise TermlockError(
+                        "<tuv> without <seg>", path=path, line=tuv.sourceline, fix="every <tuv> holds one <seg>"
+                    )
+            source_tuv = next((t for t in tuvs if same_language(_tuv_lang(t), src)), None)
+            if source_tuv is None:
+                continue  # a unit without our source language is not ours to check or fill
+            target_tuv = next((t for t in tuvs if same_language(_tuv_lang(t), tgt)), None)
+            uid = tu.get("tuid") or str(position)
+            if uid in slots:
+                suffix = 2
+                while f"{uid}#{suffix}" in slots:
+                    suffix += 1
+                uid = f"{uid}#{suffix}"
+            seg = source_tuv.find("seg")
+            tokens = inline.tokenize(seg)
+            source_text = inline.plain_text(tokens).strip()
+            target_text = None
+            if target_tuv is not None:
+                target_text = inline.plain_text(inline.tokenize(target_tuv.find("seg"))).strip() or None
+            translatable = bool(source_text) and (target_text is None or overwrite)
+            meta = {
+                "format": "tmx",
+                "tuid": tu.get("tuid"),
+                "position": position,
+                "line": tu.sourceline,
+                "status": "translated" if target_text else ("untranslated" if source_text else "empty"),
+                "notes": [n.text or "" for n in tu.findall("note")],
+                "props": {p.get("type", ""): p.text or "" for p in tu.findall("prop")},
+            }
+            units.append(Unit(id=uid, source=source_text, target=target_text, translatable=translatable, meta=meta))
+            slots[uid] = _TmxSlot(tu, source_tuv, seg, tokens, target_tuv, target_text)
+        return cls(units, path, tree=tree, original=data, source_lang=src, target_lang=tgt, slots=slots)
+
+    def allow_overwrite(self) -> None:
+        for unit in self.units:
+            if unit.source:
+                unit.translatable = True
+
+    def serialize(self) -> bytes:
+        changed = False
+        for unit in self.units:
+            slot = self._slots.get(unit.id)
+            text = unit.target
+            if slot is None or not unit.translatable or text is None or not text.strip():
+                continue
+            if text == slot.original_target:
+                continue
+            if slot.target_tuv is None:
+                tuv = etree.Element("tuv")
+                tuv.set(XML_LANG, self.target_lang)
+                seg = etree.SubElement(tuv, "seg")
+                insert_after(slot.tu.findall("tuv")[-1], tuv)
+                indent = slot.source_tuv.text
+                if indent is not None and not indent.strip():  # keep the file's layout
+                    tuv.text = indent
+                    seg.tail = slot.source_seg.tail
+                slot.target_tuv = tuv
+            tuv = slot.target_tuv
+            tuv.set("creationtool", "termlock")
+            tuv.set("creationtoolversion", __version__)
+            inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text)))
+            slot.original_target = text
+            slot.written = True
+            changed = True
+        if changed:
+            self.original = serialize_like(self.tree, self.original)
+        return self.original
+
+    def write(self, path: str) -> None:
+        write_atomically(path, self.serialize())
+
+
+def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:
+    """The first language in the file that is not the source language."""
+    for tu in tus:
+        for tuv in tu.findall("tuv"):
+            lang = _tuv_lang(tuv)
+            if lang and not same_language(lang, source_lang):
+                return lang
+    return None
+
+
+def _clean(text: str) -> str:
+    """Drop characters XML 1.0 cannot hold (control characters from raw input)."""
+    return _INVALID_XML_CHARS.sub("", text)
+
+
+def tmx_bytes(
+    units: Iterable[Unit],
+    *,
+    source_lang: str = "zh",
+    target_lang: str = "en",
+) -> bytes:
+    """A TMX 1.4 document of the units that have a target, ids as ``tuid``."""
+    root = etree.Element("tmx", version="1.4")
+    etree.SubElement(
+        root,
+        "header",
+        creationtool="termlock",
+        creationtoolversion=__version__,
+        datatype="plaintext",
+        segtype="sentence",
+        adminlang="en",
+        srclang=source_lang,
+        **{"o-tmf": "termlock"},
+    )
+    body = etree.SubElement(root, "body")
+    for unit in units:
+        if unit.target is None or not unit.target.strip() or not unit.source.strip():
+            continue
+        tu = etree.SubElement(body, "tu", tuid=str(unit.id))
+        for lang, text in ((source_lang, unit.source), (target_lang, unit.target)):
+            tuv = etree.SubElement(tu, "tuv")
+            tuv.set(XML_LANG, lang)
+            etree.SubElement(tuv, "seg").text = _clean(text)
+    etree.indent(root, space="  ")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8") + b"\n"
+
+
+def write_tmx(
+    path: str,
+    units: Iterable[Unit],
+    *,
+    source_lang: str = "zh",
+    target_lang: str = "en",
+) -> int:
+    """Write a TMX of the translated units atomically; returns how many pairs."""
+    units = [u for u in units if u.target and u.target.strip() and u.source.strip()]
+    write_atomically(path, tmx_bytes(units, source_lang=source_lang, target_lang=target_lang))
+    return len(units)
+
+
+def read_tmx(path: str, *, source_lang: str | None = None, target_lang: str | None = None) -> TmxStore:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise TermlockError(f"cannot read TMX: {exc.strerror}", path=path, fix="check the path") from None
+    return TmxStore.parse(data, path, source_lang=source_lang, target_lang=target_lang)

@@ -1,0 +1,622 @@
+"""XLIFF 1.2 and 2.0 as a termlock store: translate and check bilingual files.
+
+One termlock unit per segment: a 1.2 ``<trans-unit>`` (or each
+``<mrk mtype="seg">`` of its ``<seg-source>``, as Trados and Okapi segment),
+a 2.0 ``<segment>``. Unit ids are the file's ids: the trans-unit/unit id, or
+``"<unit id>:<segment id>"`` when a unit holds several segments (qualified by
+the ``<file>`` when two files reuse an id), so a report points a reviewer at
+the unit they see in their CAT tool.
+
+What is translated: only units with no translation yet. Locked units
+(``translate="no"`` on the unit or an enclosing group/file, ``approved="yes"``,
+1.2 state ``final``/``signed-off``, 2.0 state ``final``, Trados
+``sdl:seg locked="true"`` or an approved confirmation level, memoQ
+``mq:locked``) are never written; translated units only with ``overwrite``.
+
+How a filled unit is marked, the way each tool reads it:
+plain XLIFF 1.2: ``<target state="needs-review-translation"
+state-qualifier="leveraged-mt">``; Trados SDLXLIFF: the segment's
+``<sdl:seg conf="Draft" origin="mt" origin-system="termlock">``; memoQ:
+``mq:status="MachineTranslated"``; XLIFF 2.0: ``<segment state="translated"
+subState="termlock:mt">``.
+
+Inline codes: see :mod:`termlock.translate.formats.inline` (stripped for the
+model, re-inserted in source order, boundary codes at the boundaries, inner
+codes by relative position). Everything else in the file (other units,
+notes, namespaces, vendor elements, the prolog) is written back as parsed;
+a store in which no unit changed serialises to the original bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from lxml import etree
+
+from termlock.errors import TermlockError
+from termlock.translate.formats import inline
+from termlock.translate.formats.base import Store, Unit, register, write_atomically
+from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, parse_xml, serialize_like
+
+XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
+XLIFF20_NS = "urn:oasis:names:tc:xliff:document:2.0"
+SDL_NS = "http://sdl.com/FileTypes/SdlXliff/1.0"
+MQ_NS = "MQXliff"
+
+XML_SPACE = f"{{{XML_NS}}}space"
+XML_LANG = f"{{{XML_NS}}}lang"
+
+#: tool name written into origin-system / subState / note authors
+TOOL = "termlock"
+
+_FIX = "export the file again from the CAT tool, or repair the named element"
+_UNTRANSLATED_STATES_12 = frozenset({"new", "needs-translation"})
+_LOCKED_STATES_12 = frozenset({"final", "signed-off"})
+_SDL_APPROVED = frozenset({"ApprovedTranslation", "ApprovedSignOff"})
+_MQ_LOCKED_VALUES = frozenset({"locked", "true", "yes", "1"})
+
+
+@dataclass
+class _Slot:
+    """Where one unit lives in the tree and what may be done with it."""
+
+    unit_element: etree._Element  # 1.2 trans-unit / 2.0 segment
+    note_owner: etree._Element  # 1.2 trans-unit / 2.0 unit: where notes go
+    source: etree._Element  # element whose content is the source text
+    tokens: list[inline.Token]
+    mid: str | None = None  # 1.2 seg-source mrk mid
+    segment_label: str | None = None  # shown in notes of multi-segment units
+    locked: bool = False
+    original_target: str | None = None
+    written: bool = False
+
+
+@register
+class XliffStore(Store):
+    """An XLIFF 1.2 (plain, Trados SDLXLIFF, memoQ) or 2.0 document."""
+
+    name = "xliff"
+    extensions = (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")
+
+    def __init__(
+        self,
+        units: list[Unit] | None = None,
+        path: str | None = None,
+        *,
+        tree: etree._ElementTree | None = None,
+        original: bytes = b"",
+        version: str = "1.2",
+        flavour: str = "xliff",
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+        slots: dict[str, _Slot] | None = None,
+    ) -> None:
+        super().__init__(units, path)
+        self.tree = tree
+        self.original = original
+        self.version = version
+        self.flavour = flavour
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self._slots: dict[str, _Slot] = slots or {}
+
+    # ------------------------------------------------------------------ parse
+
+    @classmethod
+    def parse(cls, data: bytes, path: str, *, overwrite: bool = False) -> "XliffStore":
+        tree = parse_xml(data, path, kind="XLIFF", fix=_FIX)
+        root = tree.getroot()
+        if local_name(root) != "xliff":
+            raise TermlockError(
+                f"root element is <{local_name(root) or root.tag}>, not <xliff>",
+                path=path,
+                line=root.sourceline,
+                fix="pass an XLIFF 1.2 or 2.0 file (.xlf, .xliff, .sdlxliff, .mqxliff)",
+            )
+        ns = namespace(root)
+        version = root.get("version", "")
+        if ns == XLIFF20_NS or version.startswith("2"):
+            store = _parse_20(tree, data, path)
+        elif ns == XLIFF12_NS or version in {"1.2", "1.1", "1.0"}:
+            store = _parse_12(tree, data, path)
+        else:
+            raise TermlockError(
+                f"unsupported XLIFF version {version!r} (namespace {ns!r})",
+                path=path,
+                line=root.sourceline,
+                fix="use XLIFF 1.2 or 2.0",
+            )
+        if overwrite:
+            store.allow_overwrite()
+        return store
+
+    def allow_overwrite(self) -> None:
+        """Make translated (but not locked) units translatable again."""
+        for unit in self.units:
+            slot = self._slots[unit.id]
+            if not slot.locked and unit.source.strip():
+                unit.translatable = True
+
+    # -------------------------------------------------------------- serialize
+
+    def serialize(self) -> bytes:
+        changed = False
+        for unit in self.units:
+            slot = self._slots.get(unit.id)
+            if slot is None or slot.locked or not unit.translatable:
+                continue
+            text = unit.target
+            if text is None or not text.strip() or text == slot.original_target:
+                continue
+            if self.version.startswith("2"):
+                _write_20(slot, text)
+            else:
+                _write_12(slot, text, self.flavour)
+            slot.original_target = text
+            slot.written = True
+            changed = True
+        if changed:
+            self.original = serialize_like(self.tree, self.original)
+        return self.original
+
+    def write(self, path: str) -> None:
+        write_atomically(path, self.serialize())
+
+    def written_units(self) -> list[Unit]:
+        """Units whose target termlock wrote (for a TMX of what was translated)."""
+        return [unit for unit in self.units if self._slots[unit.id].written]
+
+    # --------------------------------------------------------------- annotate
+
+    def annotate(self, findings_by_unit_id: Mapping[str, Sequence[str]]) -> int:
+        """Add each unit's findings as notes a reviewer sees in the CAT tool.
+
+        Earlier termlock notes are removed first, so annotating again replaces
+        them instead of piling up. Returns the number of notes written.
+        """
+        unknown = [uid for uid in findings_by_unit_id if uid not in self._slots]
+        if unknown:
+            raise TermlockError(
+                f"no unit with id {unknown[0]!r} in this XLIFF",
+                path=self.path,
+                fix="pass findings keyed by the unit ids read from this same file",
+            )
+        owners: dict[int, etree._Element] = {}
+        for slot in self._slots.values():
+            owners[id(slot.note_owner)] = slot.note_owner
+        for owner in owners.values():
+            _remove_termlock_notes(owner, self.version)
+        count = 0
+        for uid, messages in findings_by_unit_id.items():
+            slot = self._slots[uid]
+            for message in messages:
+                text = f"{slot.segment_label}: {message}" if slot.segment_label else message
+                if self.version.startswith("2"):
+                    _add_note_20(slot.note_owner, text)
+                else:
+                    _add_note_12(slot.note_owner, text)
+                count += 1
+        self.original = serialize_like(self.tree, self.original)
+        return count
+
+
+# ---------------------------------------------------------------------- 1.2
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}" if ns else name
+
+
+def _require_id(element: etree._Element, path: str, what: str) -> str:
+    value = element.get("id")
+    if not value:
+        raise TermlockError(
+            f"<{what}> without an id attribute",
+            path=path,
+            line=element.sourceline,
+            fix=f"give every <{what}> a unique id (CAT tools write one)",
+        )
+    return value
+
+
+def _translate_no(element: etree._Element, stop: str) -> bool:
+    """translate="no" on the element or an ancestor up to (and incl.) ``stop``."""
+    node: etree._Element | None = element
+    while node is not None:
+        if node.get("translate") == "no":
+            return True
+        if local_name(node) == stop:
+            return False
+        node = node.getparent()
+    return False
+
+
+def _flavour_12(root: etree._Element) -> str:
+    namespaces = set(root.nsmap.values())
+    if SDL_NS in namespaces or root.find(f".//{{{SDL_NS}}}seg-defs") is not None:
+        return "sdl"
+    if MQ_NS in namespaces:
+        return "memoq"
+    return "xliff"
+
+
+def _seg_mrks(container: etree._Element | None, ns: str) -> list[etree._Element]:
+    if container is None:
+        return []
+    return [m for m in container.iter(_q(ns, "mrk")) if m.get("mtype") == "seg"]
+
+
+def _notes_12(tu: etree._Element, ns: str) -> list[str]:
+    return [inline.plain_text(inline.tokenize(n)).strip() for n in tu.findall(_q(ns, "note"))]
+
+
+def _plain(element: etree._Element | None) -> str:
+    if element is None:
+        return ""
+    return inline.plain_text(inline.tokenize(element))
+
+
+def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
+    root = tree.getroot()
+    ns = namespace(root)
+    flavour = _flavour_12(root)
+    pending: list[tuple[str, str, Unit, _Slot]] = []  # (file key, local id, unit, slot)
+    source_lang = target_lang = None
+    for file_index, file_el in enumerate(root.iter(_q(ns, "file")), start=1):
+        source_lang = source_lang or file_el.get("source-language")
+        target_lang = target_lang or file_el.get("target-language")
+        file_key = file_el.get("original") or f"file{file_index}"
+        for tu in file_el.iter(_q(ns, "trans-unit")):
+            tu_id = _require_id(tu, path, "trans-unit")
+            source = tu.find(_q(ns, "source"))
+            if source is None:
+                raise TermlockError(
+                    f"<trans-unit id={tu_id!r}> has no <source>",
+                    path=path,
+                    line=tu.sourceline,
+                    fix="every trans-unit needs a <source> element",
+                )
+            target = tu.find(_q(ns, "target"))
+            state = target.get("state") if target is not None else None
+            locked = (
+                _translate_no(tu, "file")
+                or tu.get("approved") == "yes"
+                or state in _LOCKED_STATES_12
+                or (tu.get(f"{{{MQ_NS}}}locked") or "").lower() in _MQ_LOCKED_VALUES
+            )
+            notes = _notes_12(tu, ns)
+            meta_base = {
+                "format": "xliff",
+                "xliff_version": "1.2",
+                "flavour": flavour,
+                "unit": tu_id,
+                "state": state,
+                "notes": notes,
+                "line": tu.sourceline,
+            }
+            if flavour == "memoq" and tu.get(f"{{{MQ_NS}}}status"):
+                meta_base["mq_status"] = tu.get(f"{{{MQ_NS}}}status")
+            mrks = _seg_mrks(tu.find(_q(ns, "seg-source")), ns)
+            if not mrks:
+                slot = _Slot(tu, tu, source, inline.tokenize(source), locked=locked)
+                target_text = _plain(target) if target is not None else None
+                unit = _make_unit(tu_id, slot, target_text, state, meta_base)
+                pending.append((file_key, tu_id, unit, slot))
+                continue
+            target_mrks = {m.get("mid"): m for m in _seg_mrks(target, ns)}
+            sdl_segs = {s.get("id"): s for s in tu.iter(f"{{{SDL_NS}}}seg")}
+            for mrk in mrks:
+                mid = mrk.get("mid")
+                if not mid:
+                    raise TermlockError(
+                        f'<mrk mtype="seg"> without mid in trans-unit {tu_id!r}',
+                        path=path,
+                        line=mrk.sourceline,
+                        fix='give every segment marker a mid attribute matching its <target> <mrk>',
+                    )
+                sdl_seg = sdl_segs.get(mid)
+                seg_locked = locked
+                meta = dict(meta_base, segment=mid)
+                if sdl_seg is not None:
+                    seg_locked = (
+                        seg_locked
+                        or sdl_seg.get("locked") == "true"
+                        or sdl_seg.get("conf") in _SDL_APPROVED
+                    )
+                    meta["sdl_conf"] = sdl_seg.get("conf")
+                    meta["sdl_origin"] = sdl_seg.get("origin")
+                slot = _Slot(
+                    tu,
+                    tu,
+                    mrk,
+                    inline.tokenize(mrk),
+                    mid=mid,
+                    segment_label=f"segment {mid}" if len(mrks) > 1 else None,
+                    locked=seg_locked,
+                )
+                target_mrk = target_mrks.get(mid)
+                target_text = _plain(target_mrk) if target_mrk is not None else None
+                local_id = tu_id if len(mrks) == 1 else f"{tu_id}:{mid}"
+                unit = _make_unit(local_id, slot, target_text, state, meta)
+                pending.append((file_key, local_id, unit, slot))
+    return _finish(tree, data, path, "1.2", flavour, source_lang, target_lang, pending)
+
+
+def _make_unit(
+    uid: str,
+    slot: _Slot,
+    target_text: str | None,
+    state: str | None,
+    meta: dict,
+) -> Unit:
+    source_text = inline.plain_text(slot.tokens).strip()
+    target_clean = target_text.strip() if target_text is not None else None
+    translated = bool(target_clean) and state not in _UNTRANSLATED_STATES_12
+    if slot.locked:
+        status = "locked"
+    elif not source_text:
+        status = "empty"
+    elif translated:
+        status = "translated"
+    else:
+        status = "untranslated"
+    slot.original_target = target_clean if translated else None
+    meta = dict(meta, status=status, codes=len(inline.codes_of(slot.tokens)))
+    return Unit(
+        id=uid,
+        source=source_text,
+        target=target_clean if translated else None,
+        translatable=status == "untranslated",
+        meta=meta,
+    )
+
+
+def _finish(
+    tree: etree._ElementTree,
+    data: bytes,
+    path: str,
+    version: str,
+    flavour: str,
+    source_lang: str | None,
+    target_lang: str | None,
+    pending: list[tuple[str, str, Unit, _Slot]],
+) -> XliffStore:
+    """Give units unique ids: the file's own, qualified by file only on clashes."""
+    seen: dict[str, int] = {}
+    for _, local_id, _, _ in pending:
+        seen[local_id] = seen.get(local_id, 0) + 1
+    units: list[Unit] = []
+    slots: dict[str, _Slot] = {}
+    for file_key, local_id, unit, slot in pending:
+        if seen[local_id] > 1:
+            unit.id = f"{file_key}/{local_id}"
+        if unit.id in slots:
+            raise TermlockError(
+                f"duplicate unit id {local_id!r} in <file> {file_key!r}",
+                path=path,
+                line=slot.unit_element.sourceline,
+                fix="unit ids must be unique within each <file>",
+            )
+        slots[unit.id] = slot
+        units.append(unit)
+    return XliffStore(
+        units,
+        path,
+        tree=tree,
+        original=data,
+        version=version,
+        flavour=flavour,
+        source_lang=source_lang,
+        target_lang=target_lang,
+        slots=slots,
+    )
+
+
+def _write_12(slot: _Slot, text: str, flavour: str) -> None:
+    tu = slot.unit_element
+    ns = namespace(tu)
+    target = tu.find(_q(ns, "target"))
+    if slot.mid is None:
+        if target is None:
+            target = etree.Element(_q(ns, "target"))
+            file_el = next((a for a in tu.iterancestors() if local_name(a) == "file"), None)
+            target_lang = file_el.get("target-language") if file_el is not None else None
+            if slot.source.get(XML_LANG) and target_lang:
+                target.set(XML_LANG, target_lang)
+            if slot.source.get(XML_SPACE):
+                target.set(XML_SPACE, slot.source.get(XML_SPACE))
+            insert_after(slot.source, target)
+        inline.fill(target, inline.place_codes(slot.tokens, text))
+    else:
+        if target is None:
+            seg_source = tu.find(_q(ns, "seg-source"))
+            target = copy.deepcopy(seg_source)
+            target.tag = _q(ns, "target")
+            target.attrib.pop(XML_LANG, None)
+            for mrk in _seg_mrks(target, ns):
+                tail = mrk.tail
+                for child in list(mrk):
+                    mrk.remove(child)
+                mrk.text = None
+                mrk.tail = tail
+            insert_after(seg_source, target)
+        target_mrk = next((m for m in _seg_mrks(target, ns) if m.get("mid") == slot.mid), None)
+        if target_mrk is None:
+            target_mrk = etree.SubElement(target, _q(ns, "mrk"), mtype="seg", mid=slot.mid)
+        inline.fill(target_mrk, inline.place_codes(slot.tokens, text))
+    _mark_12(tu, target, slot, flavour)
+
+
+def _mark_12(tu: etree._Element, target: etree._Element, slot: _Slot, flavour: str) -> None:
+    if flavour == "sdl" and slot.mid is not None:
+        seg_defs = tu.find(f"{{{SDL_NS}}}seg-defs")
+        if seg_defs is None:
+            seg_defs = etree.SubElement(tu, f"{{{SDL_NS}}}seg-defs")
+        seg = next((s for s in seg_defs if s.get("id") == slot.mid and local_name(s) == "seg"), None)
+        if seg is None:
+            seg = etree.SubElement(seg_defs, f"{{{SDL_NS}}}seg", id=slot.mid)
+        for stale in ("percent", "text-match", "struct-match"):
+            seg.attrib.pop(stale, None)
+        seg.set("conf", "Draft")
+        seg.set("origin", "mt")
+        seg.set("origin-system", TOOL)
+    elif flavour == "memoq":
+        tu.set(f"{{{MQ_NS}}}status", "MachineTranslated")
+    else:
+        target.set("state", "needs-review-translation")
+        target.set("state-qualifier", "leveraged-mt")
+
+
+def _remove_termlock_notes(owner: etree._Element, version: str) -> None:
+    ns = namespace(owner)
+    if version.startswith("2"):
+        notes = owner.find(_q(ns, "notes"))
+        if notes is None:
+            return
+        for note in notes.findall(_q(ns, "note")):
+            if note.get("category") == TOOL:
+                _remove_keeping_tail(note)
+        if not len(notes):
+            _remove_keeping_tail(notes)
+    else:
+        for note in owner.findall(_q(ns, "note")):
+            if note.get("from") == TOOL:
+                _remove_keeping_tail(note)
+
+
+def _remove_keeping_tail(element: etree._Element) -> None:
+    """Remove ``element``; the whitespace after it replaces the one before it."""
+    parent = element.getparent()
+    previous = element.getprevious()
+    if element.tail is not None:
+        if previous is not None:
+            previous.tail = element.tail
+        else:
+            parent.text = element.tail
+    parent.remove(element)
+
+
+def _add_note_12(tu: etree._Element, text: str) -> None:
+    ns = namespace(tu)
+    note = etree.Element(_q(ns, "note"))
+    note.set("from", TOOL)
+    note.set("priority", "1")
+    note.text = text
+    anchors = [
+        child
+        for child in tu
+        if local_name(child) in {"source", "seg-source", "target", "note"} and namespace(child) == ns
+    ]
+    insert_after(anchors[-1], note)
+
+
+def _add_note_20(unit: etree._Element, text: str) -> None:
+    ns = namespace(unit)
+    notes = unit.find(_q(ns, "notes"))
+    if notes is None:
+        notes = etree.Element(_q(ns, "notes"))
+        indent = unit.text if unit.text and not unit.text.strip() else None
+        unit.insert(0, notes)
+        notes.tail = indent
+    note = etree.SubElement(notes, _q(ns, "note"))
+    note.set("category", TOOL)
+    note.set("priority", "1")
+    note.text = text
+
+
+# ---------------------------------------------------------------------- 2.0
+
+
+def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
+    root = tree.getroot()
+    ns = namespace(root)
+    pending: list[tuple[str, str, Unit, _Slot]] = []
+    for file_index, file_el in enumerate(root.iter(_q(ns, "file")), start=1):
+        file_key = file_el.get("id") or f"file{file_index}"
+        for unit_el in file_el.iter(_q(ns, "unit")):
+            unit_id = _require_id(unit_el, path, "unit")
+            locked = _translate_no(unit_el, "xliff")
+            notes_el = unit_el.find(_q(ns, "notes"))
+            notes = [] if notes_el is None else [_plain(n).strip() for n in notes_el.findall(_q(ns, "note"))]
+            segments = unit_el.findall(_q(ns, "segment"))
+            for number, segment in enumerate(segments, start=1):
+                source = segment.find(_q(ns, "source"))
+                if source is None:
+                    raise TermlockError(
+                        f"<segment> of unit {unit_id!r} has no <source>",
+                        path=path,
+                        line=segment.sourceline,
+                        fix="every segment needs a <source> element",
+                    )
+                target = segment.find(_q(ns, "target"))
+                state = segment.get("state")
+                segment_id = segment.get("id") or str(number)
+                slot = _Slot(
+                    segment,
+                    unit_el,
+                    source,
+                    inline.tokenize(source),
+                    segment_label=f"segment {segment_id}" if len(segments) > 1 else None,
+                    locked=locked or state == "final",
+                )
+                meta = {
+                    "format": "xliff",
+                    "xliff_version": root.get("version", "2.0"),
+                    "flavour": "xliff",
+                    "unit": unit_id,
+                    "segment": segment.get("id"),
+                    "state": state,
+                    "sub_state": segment.get("subState"),
+                    "notes": notes,
+                    "line": segment.sourceline,
+                }
+                local_id = unit_id if len(segments) == 1 else f"{unit_id}:{segment_id}"
+                target_text = _plain(target) if target is not None else None
+                unit = _make_unit(local_id, slot, target_text, None, meta)
+                pending.append((file_key, local_id, unit, slot))
+    return _finish(
+        tree, data, path, root.get("version", "2.0"), "xliff", root.get("srcLang"), root.get("trgLang"), pending
+    )
+
+
+def _write_20(slot: _Slot, text: str) -> None:
+    segment = slot.unit_element
+    ns = namespace(segment)
+    target = segment.find(_q(ns, "target"))
+    if target is None:
+        target = etree.Element(_q(ns, "target"))
+        if slot.source.get(XML_SPACE):
+            target.set(XML_SPACE, slot.source.get(XML_SPACE))
+        insert_after(slot.source, target)
+    inline.fill(target, inline.place_codes(slot.tokens, text))
+    segment.set("state", "translated")
+    segment.set("subState", f"{TOOL}:mt")
+
+
+# --------------------------------------------------------------- functions
+
+
+def read_xliff(path: str, *, overwrite: bool = False) -> XliffStore:
+    """Parse an XLIFF file from disk (errors name the file)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise TermlockError(f"cannot read XLIFF: {exc.strerror}", path=path, fix="check the path") from None
+    return XliffStore.parse(data, path, overwrite=overwrite)
+
+
+def annotate_xliff(
+    path: str,
+    findings_by_unit_id: Mapping[str, Sequence[str]],
+    out_path: str,
+) -> int:
+    """Write a copy of the XLIFF at ``path`` to ``out_path`` with the findings
+    as notes (1.2 ``<note from="termlock">``, 2.0 ``<note category="termlock">``)
+    on each unit; returns the number of notes written."""
+    store = read_xliff(path)
+    count = store.annotate(findings_by_unit_id)
+    write_atomically(out_path, store.original)
+    return count

@@ -1,0 +1,194 @@
+"""Append-only, fsync'd record of finished segments, so a batch job can resume.
+
+A translation job over a long document can run for hours; a crash, a full
+disk or Ctrl-C must not cost the work already done. Each finished batch is
+appended to ``OUT.termlock-journal`` as one JSON line and fsync'd before the
+job moves on. The first line is the job's fingerprint (input hash, model,
+glossary hash, settings): resuming with anything different would mix two
+jobs' translations in one output, so it is refused.
+
+A crash can tear only the line being written; such a last line is ignored
+(and cut off before the next append), every complete line before it is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from termlock.errors import TermlockError
+
+JOURNAL_SUFFIX = ".termlock-journal"
+JOURNAL_VERSION = 1
+_HEADER_KEY = "termlock_journal"
+
+
+def journal_path_for(out_path: str | os.PathLike[str]) -> Path:
+    """Where the journal of a job writing ``out_path`` lives: right beside it."""
+    out = Path(out_path)
+    return out.with_name(out.name + JOURNAL_SUFFIX)
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """The finished units of one job, keyed by unit index.
+
+    Nothing is written until the first :meth:`append`, so a job that fails
+    before translating anything (a missing model, say) leaves no journal to
+    trip over on the next, corrected, run.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fingerprint: Mapping[str, Any]):
+        self.path = Path(path)
+        self.fingerprint = dict(fingerprint)
+        self.done: dict[int, dict[str, Any]] = {}
+        self._valid_bytes = 0  # length of the file's intact prefix
+        self._exists = False
+
+    # ------------------------------------------------------------- opening
+
+    @classmethod
+    def open(
+        cls, path: str | os.PathLike[str], fingerprint: Mapping[str, Any], *, restart: bool = False
+    ) -> "Journal":
+        """Load the journal at ``path`` if there is one for this very job.
+
+        ``restart`` discards an existing journal. A journal written with
+        another fingerprint raises :class:`TermlockError` saying how to start over.
+        """
+        journal = cls(path, fingerprint)
+        if restart:
+            journal.remove()
+            return journal
+        try:
+            data = journal.path.read_bytes()
+        except FileNotFoundError:
+            return journal
+        except OSError as exc:
+            raise TermlockError(
+                f"cannot read the resume journal: {exc.strerror}",
+                path=str(journal.path),
+                fix="fix its permissions, or delete it (or pass --restart) to start the job over",
+            ) from None
+        journal._load(data)
+        return journal
+
+    def _load(self, data: bytes) -> None:
+        lines = data.split(b"\n")
+        # everything after the last newline is a line the crash interrupted
+        complete, offset = lines[:-1], 0
+        header: dict[str, Any] | None = None
+        for number, raw in enumerate(complete, start=1):
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                if number == len(complete):
+                    break  # a torn last line that happened to end in a newline
+                raise self.damaged_error(number) from None
+            if number == 1:
+                if not isinstance(record, dict) or record.get(_HEADER_KEY) != JOURNAL_VERSION:
+                    raise self.damaged_error(1)
+                header = record
+            elif isinstance(record, dict) and isinstance(record.get("units"), list):
+                try:
+                    indexed = {int(unit["index"]): unit for unit in record["units"]}
+                except (KeyError, TypeError, ValueError):
+                    raise self.damaged_error(number) from None
+                self.done.update(indexed)
+            else:
+                raise self.damaged_error(number)
+            offset += len(raw) + 1
+        if header is None:
+            # not even the header survived: nothing was saved
+            self.done.clear()
+            return
+        self._check_fingerprint(header.get("fingerprint") or {})
+        self._exists = True
+        self._valid_bytes = offset
+
+    def damaged_error(self, line: int) -> TermlockError:
+        """The error for a journal line that cannot be part of this job."""
+        return TermlockError(
+            "the resume journal is damaged",
+            path=str(self.path),
+            line=line,
+            fix=f"delete {self.path} (or pass --restart) to start the job over",
+        )
+
+    def _check_fingerprint(self, saved: Mapping[str, Any]) -> None:
+        if dict(saved) == self.fingerprint:
+            return
+        keys = sorted(set(saved) | set(self.fingerprint))
+        changed = [k for k in keys if saved.get(k) != self.fingerprint.get(k)]
+        details = ", ".join(
+            f"{k}: was {_short(saved.get(k))}, now {_short(self.fingerprint.get(k))}" for k in changed[:4]
+        )
+        raise TermlockError(
+            f"an unfinished job with different settings is saved here ({details})",
+            path=str(self.path),
+            fix="run the same command as before to resume it, or pass --restart "
+            f"(or delete {self.path}) to start over with the new settings",
+        )
+
+    # ------------------------------------------------------------- writing
+
+    def append(self, units: Iterable[Mapping[str, Any]]) -> None:
+        """Save finished units durably (one line, fsync'd) before going on."""
+        records = [dict(u) for u in units]
+        if not records:
+            return
+        line = json.dumps({"units": records}, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if not self._exists:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            header = {_HEADER_KEY: JOURNAL_VERSION, "fingerprint": self.fingerprint}
+            with open(self.path, "wb") as handle:
+                data = (json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _fsync_dir(self.path.parent)
+            self._exists = True
+            self._valid_bytes = len(data)
+        with open(self.path, "r+b") as handle:
+            handle.truncate(self._valid_bytes)  # drop a torn line left by a crash
+            handle.seek(self._valid_bytes)
+            data = line.encode("utf-8")
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._valid_bytes += len(data)
+        for record in records:
+            self.done[int(record["index"])] = record
+
+    def remove(self) -> None:
+        """Delete the journal (the job finished, or is being restarted)."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        self._exists = False
+        self._valid_bytes = 0
+        self.done.clear()
+
+    @property
+    def exists(self) -> bool:
+        return self._exists
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= 24 else text[:12] + "…" + text[-8:]

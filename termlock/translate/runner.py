@@ -1,0 +1,221 @@
+"""A resumable batch translation job over one segment store.
+
+The job translates every translatable unit of a store and writes the store
+to OUT. Three promises hold whatever happens on the way:
+
+* output order is the input order, although units are batched longest
+  first (similar lengths pad less, and a batch too big for memory fails in
+  the first minute rather than the last);
+* finished batches are saved in a journal beside OUT (see
+  :mod:`termlock.translate.journal`), so after a crash or Ctrl-C the same
+  command continues where it stopped: no unit is translated twice or lost;
+* OUT is written once, atomically, when every unit is done.
+
+The batch plan depends only on the input and ``chunk_size``, so a resumed
+job decodes exactly the batches the uninterrupted job would have, and its
+output is byte-identical. The translation itself is injected (any callable
+from source texts to results with ``.target`` and ``.to_dict()``), so this
+module needs no model and is tested without one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
+
+from termlock import __version__
+from termlock.translate.formats import STDIO, Store, write_store
+from termlock.translate.journal import Journal, journal_path_for
+
+
+class TranslatedSegment(Protocol):
+    """What a translate function returns per source text."""
+
+    target: str
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+TranslateBatch = Callable[[list[str]], Sequence[TranslatedSegment]]
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def job_fingerprint(input_bytes: bytes, **settings: Any) -> dict[str, Any]:
+    """What identifies a job: the input's hash, every setting that shapes output, the version."""
+    return {"input_sha256": sha256_hex(input_bytes), **settings, "termlock": __version__}
+
+
+def batch_plan(store: Store, chunk_size: int) -> list[list[int]]:
+    """Translatable unit indices, longest source first, in chunks of ``chunk_size``.
+
+    Ties keep file order, so the plan is a pure function of the input.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    order = sorted(
+        (i for i, unit in enumerate(store.units) if unit.translatable),
+        key=lambda i: (-len(store.units[i].source), i),
+    )
+    return [order[k : k + chunk_size] for k in range(0, len(order), chunk_size)]
+
+
+@dataclass
+class JobResult:
+    """What a finished job did; ``records[i]`` is unit i's saved record (None if not translated)."""
+
+    units: int
+    translatable: int
+    resumed: int
+    translated: int
+    records: list[dict[str, Any] | None] = field(default_factory=list)
+
+
+class BatchJob:
+    """Translate ``store`` into ``out_path``, resumably.
+
+    ``journal_path`` defaults to ``OUT.termlock-journal``; writing to stdout
+    (``-``) keeps no journal unless one is named. ``restart`` discards saved
+    work. Opening the job already validates a saved journal, so a mismatch
+    is reported before any model is loaded.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        out_path: str | os.PathLike[str],
+        fingerprint: Mapping[str, Any],
+        *,
+        chunk_size: int = 16,
+        journal_path: str | os.PathLike[str] | None = None,
+        restart: bool = False,
+        progress: bool | None = None,
+        stderr: TextIO | None = None,
+    ):
+        self.store = store
+        self.out_path = os.fspath(out_path)
+        self.plan = batch_plan(store, chunk_size)
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.progress = progress
+        self._memory: dict[int, dict[str, Any]] = {}
+        if journal_path is None and self.out_path != STDIO:
+            journal_path = journal_path_for(self.out_path)
+        self.journal: Journal | None = (
+            Journal.open(journal_path, fingerprint, restart=restart) if journal_path is not None else None
+        )
+        translatable = {i for chunk in self.plan for i in chunk}
+        if self.journal is not None:
+            unknown = [i for i in self.journal.done if i not in translatable]
+            if unknown:
+                # same fingerprint cannot produce this; the file was edited
+                raise self.journal.damaged_error(2)
+
+    @property
+    def done(self) -> dict[int, dict[str, Any]]:
+        """Records of finished units by index (journaled, or in memory without a journal)."""
+        return self.journal.done if self.journal is not None else self._memory
+
+    @property
+    def translatable(self) -> int:
+        return sum(len(chunk) for chunk in self.plan)
+
+    @property
+    def pending(self) -> int:
+        """Units still to translate (0 when a saved journal covers everything)."""
+        return sum(1 for chunk in self.plan for i in chunk if i not in self.done)
+
+    def _progress_bar(self, initial: int) -> Any:
+        enabled = self.progress
+        if enabled is None:
+            enabled = bool(getattr(self.stderr, "isatty", lambda: False)())
+        if not enabled:
+            return None
+        from tqdm import tqdm
+
+        return tqdm(
+            total=self.translatable,
+            initial=initial,
+            unit="seg",
+            desc="translating",
+            file=self.stderr,
+            dynamic_ncols=True,
+        )
+
+    def run(
+        self,
+        translate: TranslateBatch,
+        *,
+        finalize: Callable[[list[dict[str, Any] | None]], None] | None = None,
+    ) -> JobResult:
+        """Translate what is pending, write OUT, call ``finalize(records)``, drop the journal.
+
+        ``finalize`` (e.g. writing the report) runs before the journal is
+        removed, so a crash inside it can still be resumed.
+        """
+        resumed = sum(1 for chunk in self.plan for i in chunk if i in self.done)
+        if resumed and self.journal is not None:
+            print(
+                f"resuming: {resumed} of {self.translatable} segments already translated "
+                f"(saved in {self.journal.path})",
+                file=self.stderr,
+            )
+        bar = self._progress_bar(resumed)
+        translated = 0
+        try:
+            for chunk in self.plan:
+                todo = [i for i in chunk if i not in self.done]
+                if not todo:
+                    continue
+                results = list(translate([self.store.units[i].source for i in todo]))
+                if len(results) != len(todo):
+                    raise RuntimeError(f"translate returned {len(results)} results for {len(todo)} segments")
+                records = [
+                    {"index": i, "target": result.target, "report": result.to_dict()}
+                    for i, result in zip(todo, results)
+                ]
+                if self.journal is not None:
+                    self.journal.append(records)
+                else:
+                    self._memory.update({r["index"]: r for r in records})
+                translated += len(todo)
+                if bar is not None:
+                    bar.update(len(todo))
+        except BaseException:
+            if bar is not None:
+                bar.close()
+            self._say_saved()
+            raise
+        if bar is not None:
+            bar.close()
+
+        records: list[dict[str, Any] | None] = [None] * len(self.store.units)
+        for index, record in self.done.items():
+            records[index] = record
+            self.store.units[index].target = record["target"]
+        write_store(self.store, self.out_path)
+        if finalize is not None:
+            finalize(records)
+        if self.journal is not None:
+            self.journal.remove()
+        return JobResult(
+            units=len(self.store.units),
+            translatable=self.translatable,
+            resumed=resumed,
+            translated=translated,
+            records=records,
+        )
+
+    def _say_saved(self) -> None:
+        if self.journal is None or not self.journal.exists:
+            return
+        saved = sum(1 for chunk in self.plan for i in chunk if i in self.done)
+        print(
+            f"stopped: {saved} of {self.translatable} segments are saved in {self.journal.path}; "
+            "run the same command again to continue",
+            file=self.stderr,
+        )

@@ -1,0 +1,469 @@
+"""Glossary-locked translation of lines: the library entry point.
+
+``Translator(model, glossary).translate(lines)`` returns one English line per
+input line. Each line is cut into sentences (see :mod:`segmentation`); the
+glossary terms found in a sentence become lexical constraints for the
+decoder (see :mod:`constraints`, :mod:`decoding`).
+
+Constrained beam search costs more and can hurt fluency, so by default
+(``constraints="auto"``) every sentence is first decoded freely and checked
+with the glossary's own target matcher (the same rules ``termlock check``
+applies); only the sentences that miss a term, or contain a forbidden
+rendering, are decoded again with constraints. ``"always"`` constrains
+every sentence that has terms, ``"off"`` never constrains.
+
+Per segment the result says which terms were required, which the first pass
+already satisfied, which needed constrained (re-)decoding and which could
+not be satisfied at all; the batch runner saves these records and the CLI
+turns them into the ``--report``.
+
+torch/transformers are only imported when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from termlock.errors import TermlockError
+from termlock.translate.segmentation import Piece, join_translations, segment_line
+
+if TYPE_CHECKING:  # pragma: no cover
+    from termlock.glossary import Glossary, Term
+    from termlock.translate.model_loading import LoadedModel
+
+CONSTRAINT_MODES = ("auto", "always", "off")
+
+
+def _ids(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+@dataclass
+class SentenceTranslation:
+    """One sentence (or over-long sentence part) and what happened to its terms.
+
+    ``required``: ids of glossary terms found in this sentence's source.
+    ``satisfied_first_pass``: those the unconstrained first pass rendered.
+    ``constrained``: whether the sentence was decoded with constraints.
+    ``unsatisfied``: ids still missing (or with a forbidden rendering) in
+    the final text. ``split``: how the sentence was cut to fit the model
+    (None, "clause", "forced"); ``fits`` False if even that failed.
+    """
+
+    source: str
+    target: str
+    required: tuple[str, ...] = ()
+    satisfied_first_pass: tuple[str, ...] = ()
+    constrained: bool = False
+    unsatisfied: tuple[str, ...] = ()
+    split: str | None = None
+    fits: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "source": self.source,
+            "target": self.target,
+            "required": list(self.required),
+            "satisfied_first_pass": list(self.satisfied_first_pass),
+            "constrained": self.constrained,
+            "unsatisfied": list(self.unsatisfied),
+        }
+        if self.split:
+            out["split"] = self.split
+        if not self.fits:
+            out["fits"] = False
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SentenceTranslation":
+        return cls(
+            source=data["source"],
+            target=data["target"],
+            required=tuple(data.get("required", ())),
+            satisfied_first_pass=tuple(data.get("satisfied_first_pass", ())),
+            constrained=bool(data.get("constrained", False)),
+            unsatisfied=tuple(data.get("unsatisfied", ())),
+            split=data.get("split"),
+            fits=bool(data.get("fits", True)),
+        )
+
+
+@dataclass
+class SegmentTranslation:
+    """One input line translated, with its per-term report.
+
+    Term ids are judged on the whole segment, as ``termlock check`` judges
+    them: ``satisfied_first_pass`` (the free decoding already had them),
+    ``redecoded`` (satisfied only thanks to constrained decoding),
+    ``unsatisfied`` (missing or forbidden in the final text: with
+    constraints on, these are the impossible ones). ``warnings`` are
+    human-readable notes (over-long sentences).
+    """
+
+    source: str
+    target: str
+    sentences: list[SentenceTranslation] = field(default_factory=list)
+    required: tuple[str, ...] = ()
+    satisfied_first_pass: tuple[str, ...] = ()
+    redecoded: tuple[str, ...] = ()
+    unsatisfied: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def constrained_sentences(self) -> int:
+        return sum(1 for s in self.sentences if s.constrained)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "target": self.target,
+            "required": list(self.required),
+            "satisfied_first_pass": list(self.satisfied_first_pass),
+            "redecoded": list(self.redecoded),
+            "unsatisfied": list(self.unsatisfied),
+            "sentences": [s.to_dict() for s in self.sentences],
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SegmentTranslation":
+        return cls(
+            source=data["source"],
+            target=data["target"],
+            sentences=[SentenceTranslation.from_dict(s) for s in data.get("sentences", ())],
+            required=tuple(data.get("required", ())),
+            satisfied_first_pass=tuple(data.get("satisfied_first_pass", ())),
+            redecoded=tuple(data.get("redecoded", ())),
+            unsatisfied=tuple(data.get("unsatisfied", ())),
+            warnings=tuple(data.get("warnings", ())),
+        )
+
+
+@dataclass
+class _Sentence:
+    """Working state of one sentence during :meth:`Translator.translate_segments`."""
+
+    line: int
+    piece: Piece
+    terms: list[Any]  # Term objects found in this sentence (one per id)
+    line_terms: list[Any]  # Term objects found anywhere in its line
+    positives: list[Any] = field(default_factory=list)
+    negatives: list[Any] = field(default_factory=list)
+    first: str | None = None
+    first_failures: tuple[str, ...] = ()
+    final: str = ""
+    constrained: bool = False
+    failures: tuple[str, ...] = ()
+
+
+def load_glossary_arg(glossary: Any) -> "Glossary":
+    """A Glossary from a Glossary, a path, or None (the bundled glossary)."""
+    if glossary is None:
+        from termlock.corpora import load_bundled_glossary
+
+        return load_bundled_glossary()
+    if isinstance(glossary, (str, os.PathLike)):
+        from termlock.glossary import load_glossary
+
+        return load_glossary(os.fspath(glossary))
+    return glossary
+
+
+class Translator:
+    """Translate lines with a Hugging Face seq2seq model under a glossary.
+
+    ``model``: a hub id, a local directory, or a :class:`LoadedModel`.
+    ``glossary``: a :class:`Glossary`, a path to one, or None for the
+    bundled glossary. ``beam``/``batch_size``: beam width and sentences per
+    decoder batch. ``constraints``: "auto", "always" or "off" (see module
+    docs). ``max_length``/``length_penalty``: as for ``model.generate``
+    (None = the model's generation config). ``device``/``dtype``/
+    ``src_lang``/``tgt_lang`` are used only when ``model`` is loaded here.
+    """
+
+    def __init__(
+        self,
+        model: "str | os.PathLike[str] | LoadedModel",
+        glossary: "Glossary | str | os.PathLike[str] | None" = None,
+        *,
+        beam: int = 5,
+        batch_size: int = 16,
+        constraints: str = "auto",
+        device: str = "auto",
+        dtype: str | None = None,
+        max_length: int | None = None,
+        length_penalty: float | None = None,
+        src_lang: str | None = None,
+        tgt_lang: str | None = None,
+    ) -> None:
+        if constraints not in CONSTRAINT_MODES:
+            raise TermlockError(
+                f"unknown constraints mode {constraints!r}", fix=f"use one of: {', '.join(CONSTRAINT_MODES)}"
+            )
+        if beam < 1:
+            raise TermlockError(f"beam must be at least 1, got {beam}", fix="pass --beam 1 or more")
+        if batch_size < 1:
+            raise TermlockError(f"batch size must be at least 1, got {batch_size}", fix="pass --batch-size 1 or more")
+        from termlock.glossary import SourceMatcher, TargetMatcher
+        from termlock.translate.model_loading import LoadedModel, load_model
+
+        self.glossary = load_glossary_arg(glossary)
+        if isinstance(model, LoadedModel):
+            self.loaded = model
+        else:
+            self.loaded = load_model(model, device=device, dtype=dtype, src_lang=src_lang, tgt_lang=tgt_lang)
+        self.mode = constraints
+        self.beam = beam
+        self.batch_size = batch_size
+        self.source_matcher = SourceMatcher(self.glossary)
+        self.target_matcher = TargetMatcher(self.glossary)
+
+        from termlock.translate.decoding import BeamSearchDecoder
+
+        self.decoder = BeamSearchDecoder(
+            self.loaded.model,
+            self.loaded.tokenizer,
+            num_beams=beam,
+            max_length=max_length,
+            length_penalty=length_penalty,
+            batch_size=batch_size,
+            forced_bos_token_id=self.loaded.forced_bos_token_id,
+        )
+
+    # ------------------------------------------------------------------ API
+
+    def translate(self, lines: Iterable[str]) -> list[str]:
+        """One translation per line, in order; blank lines give blank lines."""
+        return [segment.target for segment in self.translate_segments(lines)]
+
+    def translate_segments(self, lines: Iterable[str]) -> list[SegmentTranslation]:
+        """Translate ``lines`` and report, per line, what happened to each glossary term."""
+        lines = list(lines)
+        sentences: list[_Sentence] = []
+        per_line: list[list[_Sentence]] = [[] for _ in lines]
+        for number, line in enumerate(lines):
+            if not line.strip():
+                continue
+            for sentence in self._sentences(number, line):
+                sentences.append(sentence)
+                per_line[number].append(sentence)
+
+        if self.mode == "always":
+            self._decode_constrained([s for s in sentences if s.positives or s.negatives])
+            self._decode_plain([s for s in sentences if not (s.positives or s.negatives)])
+        else:
+            self._decode_plain(sentences)
+            for s in sentences:
+                s.first = s.final
+                s.first_failures = s.failures
+            if self.mode == "auto":
+                self._decode_constrained([s for s in sentences if s.failures])
+
+        return [self._segment(line, per_line[number]) for number, line in enumerate(lines)]
+
+    # ------------------------------------------------------------ internals
+
+    def _sentences(self, number: int, line: str) -> list[_Sentence]:
+        from termlock.translate.constraints import constraints_for
+
+        loaded = self.loaded
+        pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
+        matches = self.source_matcher.find(line)
+        line_terms = _unique_terms(m.term for m in matches)
+        _, line_negatives = constraints_for(line, matches)
+        out: list[_Sentence] = []
+        for piece in pieces:
+            if not piece.content:
+                continue
+            inside = [m for m in matches if piece.start <= m.start < piece.end]
+            positives, _ = constraints_for(piece.content, inside)
+            out.append(
+                _Sentence(
+                    line=number,
+                    piece=piece,
+                    terms=_unique_terms(m.term for m in inside),
+                    line_terms=line_terms,
+                    positives=positives,
+                    # a forbidden rendering anywhere in the line's translation
+                    # fails the term, so every sentence of the line avoids it
+                    negatives=line_negatives,
+                )
+            )
+        return out
+
+    def _failures(self, sentence: _Sentence, text: str) -> tuple[str, ...]:
+        matcher = self.target_matcher
+        failed = [t.id for t in sentence.terms if not matcher.accepted(t, text)]
+        failed += [t.id for t in sentence.line_terms if t.forbidden and matcher.forbidden(t, text)]
+        return _ids(failed)
+
+    def _inputs(self, batch: Sequence[_Sentence]) -> list[str]:
+        return [self.loaded.source_prefix + s.piece.content for s in batch]
+
+    @staticmethod
+    def _longest_first(batch: Sequence[_Sentence]) -> list[_Sentence]:
+        # similar lengths share a decoder batch: less padding, same results
+        return sorted(batch, key=lambda s: -len(s.piece.content))
+
+    def _text(self, result: Any) -> str:
+        """The decoded sentence, without a forced target-language token.
+
+        Some multilingual tokenizers (M2M100 under transformers 5) do not
+        mark their language tokens special, so ``skip_special_tokens`` keeps
+        ``__en__`` in the text; the token is a decoding instruction, not output.
+        """
+        forced = self.loaded.forced_bos_token_id
+        if forced is None or forced not in result.token_ids:
+            return result.text.strip()
+        ids = [t for t in result.token_ids if t != forced]
+        return self.loaded.tokenizer.decode(ids, skip_special_tokens=True).strip()
+
+    def _decode_plain(self, batch: Sequence[_Sentence]) -> None:
+        if not batch:
+            return
+        ordered = self._longest_first(batch)
+        results = self.decoder.decode(self._inputs(ordered), None, None)
+        for sentence, result in zip(ordered, results):
+            sentence.final = self._text(result)
+            sentence.failures = self._failures(sentence, sentence.final)
+
+    def _decode_constrained(self, batch: Sequence[_Sentence]) -> None:
+        if not batch:
+            return
+        ordered = self._longest_first(batch)
+        results = self.decoder.decode(
+            self._inputs(ordered), [s.positives for s in ordered], [s.negatives for s in ordered]
+        )
+        for sentence, result in zip(ordered, results):
+            text = self._text(result)
+            failures = self._failures(sentence, text)
+            if sentence.first is not None and len(failures) > len(sentence.first_failures):
+                continue  # the free translation was closer to the glossary: keep it
+            sentence.final = text
+            sentence.failures = failures
+            sentence.constrained = True
+
+    def _segment(self, line: str, sentences: list[_Sentence]) -> SegmentTranslation:
+        if not sentences:
+            return SegmentTranslation(source=line, target="")
+        target = join_translations(s.final for s in sentences)
+        terms = _unique_terms(t for s in sentences for t in s.line_terms)
+        required = _ids(t.id for t in terms)
+        final_ok = {t.id for t in terms if self._term_ok(t, target)}
+        if self.mode == "always":
+            first_ok: set[str] = set()
+        else:
+            first_target = join_translations(s.first or "" for s in sentences)
+            first_ok = {t.id for t in terms if self._term_ok(t, first_target)}
+        warnings = []
+        for s in sentences:
+            if s.piece.split == "forced":
+                note = "does not fit the model even cut at a character" if not s.piece.fits else "was cut without punctuation"
+                warnings.append(
+                    f"a sentence longer than the model's limit of {self.loaded.max_input_tokens} tokens "
+                    f"{note}: {_excerpt(s.piece.content)}"
+                )
+        return SegmentTranslation(
+            source=line,
+            target=target,
+            sentences=[
+                SentenceTranslation(
+                    source=s.piece.content,
+                    target=s.final,
+                    required=_ids(t.id for t in s.terms),
+                    satisfied_first_pass=(
+                        _ids(t.id for t in s.terms if t.id not in s.first_failures) if s.first is not None else ()
+                    ),
+                    constrained=s.constrained,
+                    unsatisfied=s.failures,
+                    split=s.piece.split,
+                    fits=s.piece.fits,
+                )
+                for s in sentences
+            ],
+            required=required,
+            satisfied_first_pass=_ids(i for i in required if i in first_ok and i in final_ok),
+            redecoded=_ids(i for i in required if i in final_ok and i not in first_ok),
+            unsatisfied=_ids(i for i in required if i not in final_ok),
+            warnings=tuple(warnings),
+        )
+
+    def _term_ok(self, term: "Term", text: str) -> bool:
+        """The checker's verdict for one term in a segment's translation."""
+        if term.forbidden and self.target_matcher.forbidden(term, text):
+            return False
+        return bool(self.target_matcher.accepted(term, text))
+
+
+def _unique_terms(terms: Iterable[Any]) -> list[Any]:
+    seen: dict[str, Any] = {}
+    for term in terms:
+        seen.setdefault(term.id, term)
+    return list(seen.values())
+
+
+def _excerpt(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[str, Any]:
+    """Counts over segment records (``SegmentTranslation.to_dict()``, None = untranslated).
+
+    ``impossible`` lists segments whose terms constrained decoding could
+    not satisfy; with constraints off nothing is enforced, so misses are
+    only counted under ``unsatisfied``.
+    """
+    summary: dict[str, Any] = {
+        "segments": len(records),
+        "translated": 0,
+        "sentences": 0,
+        "constrained_sentences": 0,
+        "redecoded_sentences": 0,
+        "required_terms": 0,
+        "satisfied_first_pass": 0,
+        "redecoded": 0,
+        "unsatisfied": 0,
+        "impossible": [],
+        "too_long": [],
+    }
+    for index, record in enumerate(records):
+        if record is None:
+            continue
+        summary["translated"] += 1
+        sentences = record.get("sentences", [])
+        summary["sentences"] += len(sentences)
+        constrained = [k for k, s in enumerate(sentences) if s.get("constrained")]
+        summary["constrained_sentences"] += len(constrained)
+        if mode == "auto":
+            summary["redecoded_sentences"] += len(constrained)
+        summary["required_terms"] += len(record.get("required", ()))
+        for key in ("satisfied_first_pass", "redecoded", "unsatisfied"):
+            summary[key] += len(record.get(key, ()))
+        if mode != "off" and record.get("unsatisfied"):
+            summary["impossible"].append(
+                {
+                    "index": index,
+                    "terms": list(record["unsatisfied"]),
+                    "sentences": [s["source"] for s in sentences if s.get("unsatisfied")] or [record["source"]],
+                }
+            )
+        for s in sentences:
+            if s.get("split") == "forced":
+                summary["too_long"].append({"index": index, "sentence": s["source"], "fits": s.get("fits", True)})
+    return summary
+
+
+def print_warnings(records: Sequence[Mapping[str, Any] | None], where: Sequence[str], stream: Any = None) -> None:
+    """One stderr line per over-long sentence: ``where[i]: warning: ...``."""
+    stream = stream if stream is not None else sys.stderr
+    for index, record in enumerate(records):
+        if record is None:
+            continue
+        for warning in record.get("warnings", ()):
+            print(f"{where[index]}: warning: {warning}", file=stream)

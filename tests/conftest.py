@@ -1,0 +1,52 @@
+"""Session-wide fixtures: the tiny test model and the real opus-mt tokenizer.
+
+Building the tiny model trains two SentencePiece models, so it is done once
+per test session and shared; tests load it through the same
+``from_pretrained`` path users take.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+#: ../shared/models/opus-mt-zh-en-tokenizer relative to the repository root:
+#: the real tokenizer and config of Helsinki-NLP/opus-mt-zh-en, no weights.
+REAL_TOKENIZER_DIR = TESTS.parent.parent / "shared" / "models" / "opus-mt-zh-en-tokenizer"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # MarianTokenizer asks for sacremoses on every load; it is optional.
+    config.addinivalue_line("filterwarnings", "ignore:Recommended. pip install sacremoses")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Directory of a tiny random-weight Marian model + tokenizer (seed 0)."""
+    from tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-marian"), seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_seq2seq(tiny_model_dir: Path):
+    """``(model, tokenizer)`` loaded from :func:`tiny_model_dir`, in eval mode."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForSeq2SeqLM.from_pretrained(tiny_model_dir).eval()
+    return model, tokenizer
+
+
+@pytest.fixture(scope="session")
+def real_tokenizer_dir() -> Path:
+    """The real opus-mt-zh-en tokenizer/config folder; skips when absent."""
+    if not (REAL_TOKENIZER_DIR / "config.json").is_file():
+        pytest.skip(f"{REAL_TOKENIZER_DIR} is not present (real tokenizer tests only run where it is)")
+    return REAL_TOKENIZER_DIR
