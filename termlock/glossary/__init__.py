@@ -5,6 +5,26 @@ exact same rules: a term the decoder thinks it honoured must be one the
 checker counts as honoured.
 """
 
+from termlock.glossary.errors import GlossaryError, GlossaryProblem
+from termlock.glossary.loader import load_glossary, load_glossary_text, parse_glossary, validate_glossary
 from termlock.glossary.model import Glossary, Term
+from termlock.glossary.source_match import SourceMatch, SourceMatcher
+from termlock.glossary.target_match import TargetMatch, TargetMatcher
+from termlock.glossary.writer import dump_glossary, glossary_to_yaml
 
-__all__ = ["Glossary", "Term"]
+__all__ = [
+    "Glossary",
+    "GlossaryError",
+    "GlossaryProblem",
+    "SourceMatch",
+    "SourceMatcher",
+    "TargetMatch",
+    "TargetMatcher",
+    "Term",
+    "dump_glossary",
+    "glossary_to_yaml",
+    "load_glossary",
+    "load_glossary_text",
+    "parse_glossary",
+    "validate_glossary",
+]
