@@ -63,9 +63,9 @@ def demo_report(directory: Path) -> Path:
     main(
         [
             "check",
-            "--source", str(corpus.source),
-            "--target", str(corpus.flawed),
-            "--reference", str(corpus.reference),
+            "--source", str(corpus.source_path),
+            "--target", str(corpus.flawed_path),
+            "--reference", str(corpus.reference_path),
             "--html", str(html),
         ]
     )  # fmt: skip

@@ -59,7 +59,7 @@ def test_flawed_translation_fails_the_gate_but_writes_every_report(capsys, tmp_p
     ]
     assert "<mark class=\"bad\">double nuclei</mark>" in paths["html"].read_text(encoding="utf-8")
     for path in paths.values():
-        assert f"wrote" in out and str(path) in out
+        assert "wrote" in out and str(path) in out
 
 
 def test_default_threshold_always_passes(capsys):

@@ -343,6 +343,17 @@ def test_yaml_to_format_to_yaml(tmp_path, suffix):
     same_terms(original, load_glossary(str(back_yaml)))
 
 
+@pytest.mark.parametrize("fmt", ["tbx2008", "tbx2019", "csv", "tsv", "xlsx"])
+def test_bundled_glossary_round_trips(tmp_path, fmt):
+    from termlock.corpora import load_bundled_glossary
+
+    bundled = load_bundled_glossary()
+    suffix = {"tbx2008": ".tbx", "tbx2019": ".tbx"}.get(fmt, f".{fmt}")
+    path = tmp_path / f"bundled{suffix}"
+    export_glossary(bundled, path, fmt)
+    same_terms(bundled, import_glossary(path))
+
+
 def test_import_validates_like_yaml(tmp_path):
     path = tmp_path / "dupes.csv"
     path.write_text("id,source,target,forbidden\na,双核,dual cores,\na,卡脖子,stuck neck,stuck neck\n", encoding="utf-8")

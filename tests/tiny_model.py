@@ -73,6 +73,9 @@ def _corpus_lines() -> tuple[list[str], list[str]]:
 def _train_spm(lines: list[str], vocab_size: int) -> bytes:
     import sentencepiece as spm
 
+    # character_coverage=1.0 needs a piece per distinct character at least
+    characters = {ch for line in lines for ch in line if not ch.isspace()}
+    vocab_size = max(vocab_size, len(characters) + 100)
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(lines),

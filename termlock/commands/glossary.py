@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 import unicodedata
-from pathlib import Path
 from typing import Sequence, TextIO
 
 from termlock.errors import TermlockError
@@ -135,7 +134,8 @@ def run_show(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     out = out or sys.stdout
     glossary = import_glossary(args.glossary, args.in_format)
-    width = shutil.get_terminal_size((120, 24)).columns
+    # fit a terminal; piped into a file or grep, show every cell whole
+    width = shutil.get_terminal_size((120, 24)).columns if out.isatty() else 10**6
     print(f"{glossary.name} ({glossary.source_lang} -> {glossary.target_lang}), {len(glossary)} terms", file=out)
     rows = [
         [
@@ -149,8 +149,13 @@ def run_show(args: argparse.Namespace, out: TextIO | None = None) -> int:
         ]
         for term in glossary.terms
     ]
-    for line in render_table(["id", "source", "target", "variants", "forbidden", "flags", "note"], rows, width):
-        print(line, file=out)
+    try:
+        for line in render_table(["id", "source", "target", "variants", "forbidden", "flags", "note"], rows, width):
+            print(line, file=out)
+        out.flush()
+    except BrokenPipeError:  # `termlock glossary show g.yaml | head`: the reader has enough
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return EXIT_OK
 
 

@@ -77,7 +77,7 @@ class SegmentChecker:
                 hits = accepted_of(term, target)
                 accepted[term.id] = _longest_leftmost(hits) if len(hits) > 1 else hits
         guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
-        if len(accepted) > 1:
+        if len(guard) > 1 and len(accepted) > 1:
             _drop_claimed(accepted)
 
         forbidden: dict[str, list] = {}
@@ -130,6 +130,8 @@ def _longest_leftmost(hits: list) -> list:
 def _drop_claimed(accepted: dict[str, list]) -> None:
     """Remove each term's matches that lie inside a longer match of another term."""
     spans = [(tid, hit.start, hit.end) for tid, hits in accepted.items() for hit in hits]
+    if len(spans) < 2:
+        return
     for tid, hits in accepted.items():
         if hits:
             accepted[tid] = [

@@ -26,8 +26,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataclasses import replace
+
 from termlock.errors import TermlockError
+from termlock.fileio import write_atomically
+from termlock.glossary.formats.finish import finish_import
+from termlock.glossary.loader import load_glossary
 from termlock.glossary.model import Glossary
+from termlock.glossary.writer import glossary_to_yaml
 
 FORMATS = ("yaml", "tbx", "tbx2008", "tbx2019", "csv", "tsv", "xlsx")
 
@@ -102,7 +108,7 @@ def import_glossary(
             from termlock.glossary.formats.xlsx import read_xlsx
 
             glossary = read_xlsx(data, path)
-        glossary = finish_import(glossary)
+        glossary = finish_import(glossary, path=path)
     if name:
         glossary = replace(glossary, name=name)
     return glossary

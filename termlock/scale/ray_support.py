@@ -1,0 +1,186 @@
+"""Ray as an optional dependency: import it on demand, connect, run a pool.
+
+Nothing else in termlock imports Ray, so ``pip install termlock`` stays
+small and ``termlock`` works without it; asking for ``--engine ray`` without
+Ray installed says how to install it. Everything Ray-specific (connecting to
+a cluster, the actor pool that loads a model once per worker, fault
+tolerance settings) lives here, behind :func:`run_pool`, so the engines in
+:mod:`ray_translate` and :mod:`ray_check` only plan work and put results
+together, and can be tested with an in-process pool as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import pickle
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+from termlock.errors import TermlockError
+
+INSTALL_HINT = "pip install 'termlock[ray]'"
+
+#: how often Ray Data re-runs a work item whose worker process died; a
+#: crash that repeats every time (out of memory on one batch) must end the
+#: job rather than loop forever
+MAX_TASK_RETRIES = 3
+
+
+def import_ray() -> Any:
+    """The ``ray`` module, or a :class:`TermlockError` saying how to install it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401  (the Data library is a separate extra)
+    except ImportError as exc:
+        raise TermlockError(
+            f"--engine ray needs Ray Data, which is not installed ({exc})",
+            fix=f"{INSTALL_HINT}, or use --engine local",
+        ) from None
+    return ray
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where work runs: what :func:`connect` attached to."""
+
+    address: str | None
+    started_here: bool
+    cpus: float
+    gpus: float
+
+
+def _init_kwargs(address: str | None) -> dict[str, Any]:
+    if address is None:
+        # a private local instance: no dashboard (a web server nobody asked for)
+        return {"include_dashboard": False, "log_to_driver": False}
+    return {"address": address, "log_to_driver": False}
+
+
+@contextlib.contextmanager
+def connect(address: str | None = None) -> Iterator[Connection]:
+    """Attach to Ray for the duration of a job.
+
+    ``address`` None starts a local instance on this machine; ``"auto"``
+    joins the cluster this machine belongs to (``ray start`` was run here);
+    ``"ray://HOST:PORT"`` connects through Ray Client to a remote head node.
+    When Ray is already initialised in this process (a notebook, a test
+    fixture) it is used as is and left running afterwards.
+    """
+    ray = import_ray()
+    started = False
+    if not ray.is_initialized():
+        try:
+            ray.init(**_init_kwargs(address))
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise TermlockError(
+                f"cannot connect to Ray at {address or 'a new local instance'}: {exc}",
+                fix="start the cluster (`ray start --head`) and pass --address auto, or "
+                "--address ray://HOST:10001 for a remote head node; omit --address to run locally",
+            ) from None
+        started = True
+    try:
+        resources = ray.cluster_resources()
+        yield Connection(address, started, float(resources.get("CPU", 0)), float(resources.get("GPU", 0)))
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def default_workers(connection: Connection, gpus_per_worker: float) -> int:
+    """As many workers as the cluster can run at once (one CPU, or ``gpus_per_worker`` GPUs, each)."""
+    if gpus_per_worker > 0:
+        return max(1, math.floor(connection.gpus / gpus_per_worker + 1e-9))
+    return max(1, int(connection.cpus))
+
+
+def check_resources(connection: Connection, num_workers: int, gpus_per_worker: float) -> None:
+    """Refuse a pool the cluster can never schedule, instead of waiting for it forever."""
+    if gpus_per_worker > 0 and connection.gpus + 1e-9 < gpus_per_worker:
+        raise TermlockError(
+            f"--gpus-per-worker {gpus_per_worker:g} but the Ray cluster has {connection.gpus:g} GPUs",
+            fix="connect to a cluster with GPUs (--address), or drop --gpus-per-worker to run on CPUs",
+        )
+    if gpus_per_worker > 0 and num_workers * gpus_per_worker > connection.gpus + 1e-9:
+        raise TermlockError(
+            f"{num_workers} workers x {gpus_per_worker:g} GPUs need {num_workers * gpus_per_worker:g} GPUs, "
+            f"the cluster has {connection.gpus:g}",
+            fix="lower --num-workers or --gpus-per-worker (fractions such as 0.5 share a GPU)",
+        )
+
+
+# ---------------------------------------------------------------- the pool
+
+#: a work item: (key, payload); the key names the item, the payload is data
+WorkItem = tuple[str, Any]
+#: builds, once per worker, the function that turns a payload into a result
+WorkerFactory = Callable[[], Callable[[Any], Any]]
+
+
+class _PoolWorker:
+    """Ray Data callable class: one per actor, so the factory (a model load) runs once per worker."""
+
+    def __init__(self, factory: WorkerFactory) -> None:
+        self.work = factory()
+
+    def __call__(self, batch: Any) -> Any:
+        import pyarrow as pa
+
+        keys = batch.column("key").to_pylist()
+        payloads = batch.column("payload").to_pylist()
+        results = [pickle.dumps(self.work(pickle.loads(p)), protocol=5) for p in payloads]
+        return pa.table({"key": pa.array(keys, pa.string()), "payload": pa.array(results, pa.large_binary())})
+
+
+def run_pool(
+    items: Iterable[WorkItem],
+    factory: WorkerFactory,
+    *,
+    num_workers: int,
+    gpus_per_worker: float = 0.0,
+) -> Iterator[tuple[str, Any]]:
+    """Run ``factory()(payload)`` for every item on a pool of Ray actors; yield ``(key, result)``.
+
+    Results arrive in completion order, not item order: callers put them
+    together by key. Each item is its own block, so a worker that dies
+    costs one item, which Ray Data runs again on a restarted actor (at most
+    :data:`MAX_TASK_RETRIES` times); a key can therefore in principle be
+    yielded twice, and callers must keep the first result per key.
+    """
+    ray = import_ray()
+    from ray.data import ActorPoolStrategy, DataContext
+
+    rows = [{"key": key, "payload": pickle.dumps(payload, protocol=5)} for key, payload in items]
+    if not rows:
+        return
+    context = DataContext.get_current()
+    context.enable_progress_bars = False  # the caller reports progress per shard
+    dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
+    remote_args: dict[str, Any] = {"num_cpus": 1, "max_task_retries": MAX_TASK_RETRIES}
+    if gpus_per_worker > 0:
+        remote_args["num_gpus"] = gpus_per_worker
+    mapped = dataset.map_batches(
+        _PoolWorker,
+        fn_constructor_kwargs={"factory": factory},
+        batch_size=1,
+        batch_format="pyarrow",
+        compute=ActorPoolStrategy(size=max(1, min(num_workers, len(rows)))),
+        **remote_args,
+    )
+    batches = iter(mapped.iter_batches(batch_size=None, batch_format="pyarrow"))
+    try:
+        for table in batches:
+            for key, payload in zip(table.column("key").to_pylist(), table.column("payload").to_pylist()):
+                yield key, pickle.loads(payload)
+    finally:
+        # stop the pool now if the caller stops early (driver error, Ctrl-C)
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+
+
+def run_in_process(items: Iterable[WorkItem], factory: WorkerFactory) -> Iterator[tuple[str, Any]]:
+    """The pool's contract in this process, with one worker: for tests and tiny jobs."""
+    work = factory()
+    for key, payload in items:
+        yield key, work(payload)

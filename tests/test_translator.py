@@ -1,0 +1,209 @@
+"""The Translator on the tiny random model: alignment, modes, per-term report."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from termlock.errors import TermlockError
+from termlock.glossary import Glossary, Term
+from termlock.translate.model_loading import load_model
+from termlock.translate.translator import SegmentTranslation, Translator, summarize
+from tiny_model import _FALLBACK_PAIRS
+
+SENTENCES = [zh for zh, _ in _FALLBACK_PAIRS]
+FOOD = "粮食安全是国家安全的重要基础。"
+DIGITAL = "数字经济蓬勃发展。"
+REFORM = "要全面深化改革，扩大高水平对外开放。"
+
+FOOD_TERM = Term("food-security", ("粮食安全",), "food security")
+OPENING_TERM = Term("opening-up", ("对外开放",), "opening up")
+EMPTY = Glossary("empty", ())
+
+
+@pytest.fixture(scope="module")
+def loaded(tiny_model_dir):
+    return load_model(str(tiny_model_dir), device="cpu")
+
+
+def plain(loaded, sentences):
+    """What the unconstrained first pass produces for each sentence."""
+    return Translator(loaded, EMPTY, beam=3, constraints="off").translate(sentences)
+
+
+def spy(translator):
+    """Record every decoder call: (sentences, constrained?)."""
+    calls = []
+    original = translator.decoder.decode
+
+    def decode(sentences, positives=None, negatives=None):
+        calls.append((list(sentences), positives is not None))
+        return original(sentences, positives, negatives)
+
+    translator.decoder.decode = decode
+    return calls
+
+
+def words_of(text):
+    """Whole words of an output (a random model glues pieces of both languages)."""
+    return [w for w in text.split() if re.fullmatch(r"[A-Za-z]{3,}", w)]
+
+
+def matcher(glossary):
+    from termlock.glossary import TargetMatcher
+
+    return TargetMatcher(glossary)
+
+
+def test_alignment_blank_lines_and_paragraphs(loaded):
+    glossary = Glossary("g", (FOOD_TERM,))
+    lines = [FOOD + DIGITAL, "", "   ", DIGITAL, "\t" + REFORM + "  "]
+    translator = Translator(loaded, glossary, beam=2)
+    segments = translator.translate_segments(lines)
+    assert len(segments) == len(lines)
+    assert [s.target for s in segments][1:3] == ["", ""]
+    assert [len(s.sentences) for s in segments] == [2, 0, 0, 1, 1]
+    first = segments[0]
+    assert [s.source for s in first.sentences] == [FOOD, DIGITAL]
+    assert first.target == " ".join(s.target for s in first.sentences if s.target)
+    assert segments[3].target == segments[0].sentences[1].target  # same sentence, same translation
+    assert translator.translate(lines) == [s.target for s in segments]
+
+
+def test_auto_redecodes_only_the_sentences_that_fail(loaded):
+    others = [s for s in SENTENCES if "粮食安全" not in s][:4]
+    lines = [others[0] + FOOD, "", *others[1:]]
+    # the free translation of each sentence, decoded in the same batches as auto's first pass
+    free = Translator(loaded, EMPTY, beam=3, constraints="off").translate_segments(lines)
+    passing, word = next(
+        (s.source, words_of(s.target)[0]) for seg in free for s in seg.sentences if s.source != FOOD and words_of(s.target)
+    )
+    # a term that the free translation of one sentence already satisfies
+    pass_term = Term("already-fine", (passing.rstrip("。"),), word, exact=True)
+    glossary = Glossary("g", (pass_term, FOOD_TERM))
+
+    translator = Translator(loaded, glossary, beam=3, constraints="auto")
+    calls = spy(translator)
+    segments = translator.translate_segments(lines)
+
+    assert calls[0][1] is False
+    assert sorted(calls[0][0]) == sorted([*others, FOOD])
+    # only the food-security sentence misses its term: it alone is re-decoded, with constraints
+    assert len(calls) == 2 and calls[1] == ([FOOD], True)
+
+    by_source = {s.source: s for seg in segments for s in seg.sentences}
+    assert by_source[passing].required == ("already-fine",)
+    assert by_source[passing].satisfied_first_pass == ("already-fine",) and not by_source[passing].constrained
+    assert by_source[FOOD].constrained and by_source[FOOD].satisfied_first_pass == ()
+    report = segments[0]
+    assert "food-security" in report.required and report.redecoded == ("food-security",)
+    assert report.unsatisfied == ()
+    assert matcher(glossary).accepted(FOOD_TERM, report.target)
+    holder = next(seg for seg in segments if passing in seg.source)
+    assert holder.satisfied_first_pass == ("already-fine",) and re.search(rf"\b{word}\b", holder.target)
+    assert summarize([seg.to_dict() if seg.sentences else None for seg in segments], "auto")["redecoded_sentences"] == 1
+
+
+def test_auto_removes_a_forbidden_rendering(loaded):
+    # a sentence whose free translation contains a word we then forbid
+    sentence, banned = next(
+        (s, words_of(out)[0]) for s in SENTENCES for out in plain(loaded, [s]) if words_of(out)
+    )
+    term = Term("banned", (sentence.rstrip("。"),), "food security", forbidden=(banned,))
+    glossary = Glossary("g", (term,))
+    translator = Translator(loaded, glossary, beam=3)
+    calls = spy(translator)
+    [segment] = translator.translate_segments([sentence])
+    assert calls[1] == ([sentence], True)
+    assert matcher(glossary).forbidden(term, plain(loaded, [sentence])[0])
+    assert not matcher(glossary).forbidden(term, segment.target)
+    assert matcher(glossary).accepted(term, segment.target)
+    assert segment.unsatisfied == () and segment.redecoded == ("banned",)
+
+
+def test_always_constrains_every_sentence_with_terms(loaded):
+    glossary = Glossary("g", (FOOD_TERM, OPENING_TERM))
+    translator = Translator(loaded, glossary, beam=3, constraints="always")
+    calls = spy(translator)
+    segments = translator.translate_segments([FOOD + DIGITAL, REFORM])
+    constrained = [c for c in calls if c[1]]
+    unconstrained = [c for c in calls if not c[1]]
+    assert sorted(constrained[0][0]) == sorted([FOOD, REFORM])
+    assert unconstrained == [([DIGITAL], False)]
+    for segment in segments:
+        assert segment.satisfied_first_pass == ()
+        assert segment.unsatisfied == ()
+        assert set(segment.redecoded) == set(segment.required)
+    check = matcher(glossary)
+    assert check.accepted(FOOD_TERM, segments[0].target) and check.accepted(OPENING_TERM, segments[1].target)
+
+
+def test_off_is_plain_beam_search(loaded):
+    translator = Translator(loaded, Glossary("g", (FOOD_TERM,)), beam=3, constraints="off")
+    calls = spy(translator)
+    [segment] = translator.translate_segments([FOOD])
+    assert calls == [([FOOD], False)]
+    assert segment.target == plain(loaded, [FOOD])[0]
+    assert segment.redecoded == () and segment.unsatisfied == ("food-security",)
+    assert summarize([segment.to_dict()], "off")["impossible"] == []
+
+
+def test_long_sentences_are_split_not_truncated(tiny_model_dir):
+    loaded = load_model(str(tiny_model_dir))
+    clauses = ["我们要坚持和平发展道路，", "扩大高水平对外开放，", "全面深化改革。"]
+    limit = max(loaded.count_tokens(c) for c in clauses)
+    assert loaded.count_tokens("".join(clauses)) > limit
+    loaded.max_input_tokens = limit
+    # a sentence with no clause punctuation at all, far over the limit
+    run_on = re.sub("[，、：。“”]", "", "".join(SENTENCES[:4])) + "。"
+    line = "".join(clauses) + run_on
+    [segment] = Translator(loaded, EMPTY, beam=2).translate_segments([line])
+    assert "".join(s.source for s in segment.sentences) == line
+    assert all(loaded.count_tokens(s.source) <= limit for s in segment.sentences)
+    assert [s.split for s in segment.sentences[:3]] == ["clause"] * 3
+    assert {s.split for s in segment.sentences[3:]} == {"forced"}
+    assert segment.warnings and f"limit of {limit} tokens" in segment.warnings[0]
+    assert summarize([segment.to_dict()], "auto")["too_long"]
+
+
+def test_segment_records_round_trip_through_json(loaded):
+    import json
+
+    [segment] = Translator(loaded, Glossary("g", (FOOD_TERM,)), beam=1).translate_segments([FOOD + DIGITAL])
+    again = SegmentTranslation.from_dict(json.loads(json.dumps(segment.to_dict())))
+    assert again == segment
+
+
+def test_model_by_path_and_bad_settings(tiny_model_dir):
+    translator = Translator(str(tiny_model_dir), EMPTY, beam=1, batch_size=2)
+    assert translator.loaded.name == str(tiny_model_dir)
+    assert len(translator.translate([DIGITAL, FOOD, REFORM])) == 3
+    with pytest.raises(TermlockError, match="constraints"):
+        Translator(str(tiny_model_dir), EMPTY, constraints="sometimes")
+    with pytest.raises(TermlockError, match="beam"):
+        Translator(str(tiny_model_dir), EMPTY, beam=0)
+
+
+def test_multilingual_output_has_no_language_token(tiny_model_dir, tmp_path):
+    from test_model_loading import build_tiny_m2m100
+
+    model_dir = build_tiny_m2m100(tiny_model_dir, tmp_path / "m2m100")
+    translator = Translator(str(model_dir), EMPTY, beam=2)
+    assert translator.loaded.forced_bos_token_id is not None
+    outputs = translator.translate([DIGITAL, FOOD])
+    assert all("__en__" not in out for out in outputs)
+
+
+def test_importing_the_package_does_not_import_torch():
+    code = (
+        "import sys, termlock.translate, termlock.translate.formats, termlock.translate.runner;"
+        "from termlock.translate import Translator;"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'eager import';"
+        "print(Translator.__name__)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Translator"
