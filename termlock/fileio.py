@@ -31,11 +31,13 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp_name)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise TermlockError(f"cannot write: {exc.strerror}", path=str(path), fix="check free disk space and permissions") from None
         raise
 
 

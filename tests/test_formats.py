@@ -160,13 +160,14 @@ def test_write_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
     out.write_text("old complete file\n", encoding="utf-8")
     store = translate_all(read_store(str(path)))
 
-    import termlock.translate.formats.base as base
+    import termlock.fileio as fileio
+    from termlock.errors import TermlockError
 
     def boom(*args, **kwargs):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(base.os, "replace", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(fileio.os, "replace", boom)
+    with pytest.raises(TermlockError, match="No space left"):
         write_store(store, str(out))
     assert out.read_text(encoding="utf-8") == "old complete file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.txt"]

@@ -57,9 +57,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     io.add_argument(
         "--format",
         metavar="FMT",
-        help="format of IN and OUT: text, jsonl, tsv (default: from IN's extension; text if unknown)",
+        help="format of IN and OUT: text, jsonl, tsv, xliff, tmx (default: from IN's extension; text if unknown)",
     )
     io.add_argument("--report", metavar="OUT.json", help="write a per-segment term report as JSON")
+    io.add_argument(
+        "--tmx",
+        metavar="OUT.tmx",
+        help="also write a TMX of the segments this run translated (source/target pairs, ids as tuid)",
+    )
+    io.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="XLIFF/TMX: retranslate units that already have a translation (locked units are never touched)",
+    )
 
     terms = parser.add_argument_group("glossary")
     terms.add_argument("--glossary", metavar="G.yaml", help="glossary to lock (default: the bundled glossary)")
@@ -117,6 +127,7 @@ def fingerprint_settings(args: argparse.Namespace, fmt: str, glossary: Any) -> d
         "batch_size": args.batch_size,
         "constraints": args.constraints,
         "max_length": args.max_length,
+        "overwrite": bool(getattr(args, "overwrite", False)),
     }
 
 
@@ -183,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
     _check_output_format(fmt, args.output)
     data = read_input(args.input)
     store = read_store(args.input, fmt, data=data)
+    if getattr(args, "overwrite", False):
+        _allow_overwrite(store, args.input)
     fingerprint = job_fingerprint(data, **fingerprint_settings(args, fmt, glossary))
     job = BatchJob(store, args.output, fingerprint, chunk_size=args.batch_size, restart=args.restart)
 
@@ -213,10 +226,37 @@ def run(args: argparse.Namespace) -> int:
         if args.report:
             data = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
             write_atomically(args.report, data.encode("utf-8"))
+        if getattr(args, "tmx", None):
+            _write_translated_tmx(args.tmx, store, records, glossary)
 
     job.run(translate_batch, finalize=finalize)
     _print_outcome(args, store, report)
     return 0
+
+
+def _allow_overwrite(store: Any, path: str) -> None:
+    """--overwrite: make already translated units translatable (bilingual formats only)."""
+    allow = getattr(store, "allow_overwrite", None)
+    if allow is None:
+        raise TermlockError(
+            f"--overwrite applies to bilingual input (XLIFF, TMX), not {store.name}",
+            path=path,
+            fix="drop --overwrite: every segment of this file is translated anyway",
+        )
+    allow()
+
+
+def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any] | None], glossary: Any) -> None:
+    """--tmx: the pairs this job translated, languages from the file or the glossary."""
+    from termlock.translate.formats.tmx import write_tmx
+
+    units = [unit for unit, record in zip(store.units, records) if record is not None]
+    write_tmx(
+        path,
+        units,
+        source_lang=getattr(store, "source_lang", None) or glossary.source_lang,
+        target_lang=getattr(store, "target_lang", None) or glossary.target_lang,
+    )
 
 
 def _print_outcome(args: argparse.Namespace, store: Any, report: dict[str, Any], stream: Any = None) -> None:

@@ -14,7 +14,7 @@ import csv
 import io
 import os
 
-from termlock.evaluate.atomic import write_text_atomically
+from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import CheckResult
 
 COLUMNS = (

@@ -22,7 +22,7 @@ from html import escape
 from typing import Mapping
 
 from termlock import __version__
-from termlock.evaluate.atomic import write_text_atomically
+from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import FORBIDDEN, MISSING, OK, CheckResult, SegmentReport, TermOccurrence
 
 #: the problems table stops here; the CSV and JSON reports have every row

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 
-from termlock.evaluate.atomic import write_text_atomically
+from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import CheckResult
 
 

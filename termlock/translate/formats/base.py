@@ -8,11 +8,10 @@ name and file extension in ``FORMATS``.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, ClassVar
+
+from termlock.fileio import write_atomically  # noqa: F401  (re-exported for the stores)
 
 
 @dataclass
@@ -65,30 +64,6 @@ def register(store_cls: type[Store]) -> type[Store]:
     """Class decorator adding a store to the format registry."""
     FORMATS[store_cls.name] = store_cls
     return store_cls
-
-
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` so that ``path`` is either the old file or the whole new one.
-
-    A crash mid-write must never leave a half-written output that a later
-    step mistakes for a finished one, so write to a temporary file in the same
-    directory, fsync, then rename over the target.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 StoreFactory = Callable[[bytes, str], Store]
