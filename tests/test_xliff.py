@@ -14,6 +14,7 @@ from lxml import etree
 from termlock.errors import TermlockError
 from termlock.translate.formats import inline
 from termlock.translate.formats.bilingual import read_bilingual
+from termlock.translate.formats.tmx import TmxStore
 from termlock.translate.formats.xliff import (
     MQ_NS,
     SDL_NS,
@@ -189,6 +190,32 @@ def test_memoq_fill_sets_memoq_status_and_keeps_tags():
     for tu_id in ("3", "4"):  # confirmed and locked: untouched
         xpath = f".//x:trans-unit[@id='{tu_id}']"
         assert c14n(before.find(xpath, N12)) == c14n(after.find(xpath, N12))
+
+
+def test_phrase_mxliff_locks_and_marks():
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" xmlns:m="http://www.memsource.com/mxlf/2.0" version="1.2" m:version="2.16">
+  <file original="report.docx" source-language="zh-cn" target-language="en-us" m:file-format="DOCX">
+    <body>
+      <group id="1" m:para-id="1">
+        <trans-unit id="job:1" m:para-id="1" m:locked="false" m:confirmed="0"><source>推动<bpt id="1">&lt;b&gt;</bpt>双核<ept id="1">&lt;/b&gt;</ept>联动</source><target/></trans-unit>
+        <trans-unit id="job:2" m:para-id="1" m:locked="true" m:confirmed="1"><source>辽宁日报</source><target/></trans-unit>
+      </group>
+    </body>
+  </file>
+</xliff>
+"""
+    store = XliffStore.parse(xml.encode(), "job.mxliff")
+    assert store.flavour == "phrase"
+    assert [(u.id, u.translatable) for u in store.units] == [("job:1", True), ("job:2", False)]
+    store.units[0].target = "Promote the dual cores"
+    store.units[1].target = "never written"
+    root = etree.fromstring(store.serialize())
+    m = "{http://www.memsource.com/mxlf/2.0}"
+    first, second = root.iter(f"{{{XLIFF12_NS}}}trans-unit")
+    assert (first.get(f"{m}trans-origin"), first.get(f"{m}confirmed")) == ("mt", "0")
+    assert code_signature(first.find("x:target", N12)) == code_signature(first.find("x:source", N12))
+    assert second.get(f"{m}trans-origin") is None and second.find("x:target", N12).text is None
 
 
 def test_plain_12_fill_marks_state_and_keeps_inline_codes():
@@ -423,3 +450,134 @@ def test_external_entities_are_not_expanded(tmp_path):
     assert "TOP-SECRET" not in store.units[0].source
     store.units[0].target = "dual cores"
     assert b"TOP-SECRET" not in store.serialize()
+
+
+def test_entity_expansion_bombs_are_refused():
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "' + f"&{chr(97 + i)};" * 10 + '">' for i in range(8)
+    )
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE xliff [{entities}]>'
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file><body>'
+        '<trans-unit id="1"><source>双核&i;</source></trans-unit></body></file></xliff>'
+    )
+    try:
+        store = XliffStore.parse(xml.encode(), "lol.xlf")
+    except TermlockError as exc:  # libxml2's amplification guard
+        assert exc.path == "lol.xlf" and exc.line == 1
+    else:  # or the reference is simply left unexpanded
+        assert len(store.units[0].source) < 100
+
+
+# ---------------------------------------------------------- CLI: check / translate
+
+_QA_GLOSSARY = """name: QA test terms
+source_lang: zh
+target_lang: en
+terms:
+  - id: dual-cores
+    source: 双核
+    target: dual cores
+    forbidden: [double nuclei]
+  - id: three-big-articles
+    source: 三篇大文章
+    target: three big articles
+    variants: [three major tasks]
+"""
+
+_QA_XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+  <file original="qa.txt" source-language="zh-CN" target-language="en" datatype="plaintext">
+    <body>
+      <trans-unit id="ok-1"><source>推动<g id="1">双核</g>联动。</source><target state="translated">Promote the <g id="1">dual cores</g>.</target></trans-unit>
+      <trans-unit id="bad-2"><source>双核城市</source><target state="translated">double nuclei cities</target></trans-unit>
+      <trans-unit id="miss-3"><source>三篇大文章</source><target state="translated">three essays</target></trans-unit>
+      <trans-unit id="var-4"><source>做好三篇大文章</source><target state="translated">do the three major tasks well</target></trans-unit>
+      <trans-unit id="var-5"><source>三篇大文章很重要</source><target state="translated">the three major tasks matter</target></trans-unit>
+      <trans-unit id="can-6"><source>三篇大文章</source><target state="translated">three big articles</target></trans-unit>
+      <trans-unit id="todo-7"><source>双核</source></trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+
+def test_cli_check_bilingual_xliff_reports_unit_ids_and_writes_notes(tmp_path, capsys):
+    import json
+
+    from termlock.cli import main
+
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text(_QA_GLOSSARY, encoding="utf-8")
+    xlf = tmp_path / "qa.xlf"
+    xlf.write_text(_QA_XLIFF, encoding="utf-8")
+    report, notes = tmp_path / "r.json", tmp_path / "review.xlf"
+    code = main(["check", "--glossary", str(glossary), "--bilingual", str(xlf), "--json", str(report),
+                 "--xliff-notes", str(notes), "--min-term-success", "1"])
+    assert code == 1  # below the gate
+    result = json.loads(report.read_text(encoding="utf-8"))
+    assert [s["id"] for s in result["segments"]] == ["ok-1", "bad-2", "miss-3", "var-4", "var-5", "can-6"]  # todo-7 skipped
+    statuses = {s["id"]: [t["status"] for t in s["terms"]] for s in result["segments"]}
+    assert statuses == {"ok-1": ["ok"], "bad-2": ["forbidden"], "miss-3": ["missing"], "var-4": ["ok"], "var-5": ["ok"], "can-6": ["ok"]}
+    root = etree.fromstring(notes.read_bytes())
+    def termlock_notes(uid):
+        return [n.text for n in root.findall(f".//x:trans-unit[@id='{uid}']/x:note[@from='termlock']", N12)]
+    assert "forbidden" in termlock_notes("bad-2")[0] and '"double nuclei"' in termlock_notes("bad-2")[0]
+    assert '"three big articles"' in termlock_notes("miss-3")[0]
+    # three big articles: "three major tasks" twice, canonical once -> the odd one out is flagged
+    assert any("keep one rendering" in n for n in termlock_notes("can-6"))
+    assert termlock_notes("ok-1") == [] and termlock_notes("var-4") == []
+    assert xlf.read_text(encoding="utf-8") == _QA_XLIFF  # the input is never modified
+    assert "wrote XLIFF with" in capsys.readouterr().out
+
+
+def test_cli_check_bilingual_tmx_and_argument_errors(tmp_path, capsys):
+    from termlock.cli import main
+
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text(_QA_GLOSSARY, encoding="utf-8")
+    assert main(["check", "--glossary", str(glossary), "--bilingual", str(DATA / "omegat.tmx")]) == 0
+    assert "segments            3" in capsys.readouterr().out
+    for args, message in (
+        (["--bilingual", str(DATA / "omegat.tmx"), "--source", "x.txt"], "cannot be combined with --source"),
+        (["--bilingual", str(DATA / "omegat.tmx"), "--xliff-notes", str(tmp_path / "n.xlf")], "needs an XLIFF"),
+        (["--source", "x.txt"], "--target is required"),
+        (["--source", "x.txt", "--target", "y.txt", "--xliff-notes", "n.xlf"], "needs --bilingual"),
+    ):
+        assert main(["check", "--glossary", str(glossary), *args]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_cli_translate_xliff_end_to_end(tmp_path, tiny_model_dir):
+    from termlock.cli import main
+
+    source = DATA / "trados.sdlxliff"
+    out, tmx = tmp_path / "out.sdlxliff", tmp_path / "done.tmx"
+    common = ["--model", str(tiny_model_dir), "--beam", "2", "--max-length", "16", "--constraints", "off"]
+    assert main(["translate", "-i", str(source), "-o", str(out), "--tmx", str(tmx), *common]) == 0
+    before = {u.id: u for u in XliffStore.parse(source.read_bytes(), "in").units}
+    after = {u.id: u for u in XliffStore.parse(out.read_bytes(), "out").units}
+    assert before.keys() == after.keys()
+    filled = [uid for uid, u in before.items() if u.translatable]
+    for uid in filled:
+        assert after[uid].target and after[uid].meta["sdl_origin"] == "mt"
+    for uid, unit in before.items():
+        if not unit.translatable:  # locked, structure and translated units are untouched
+            assert after[uid].target == unit.target
+            assert {k: v for k, v in after[uid].meta.items() if k != "line"} == {k: v for k, v in unit.meta.items() if k != "line"}
+    pairs = TmxStore.parse(tmx.read_bytes(), "done.tmx").units
+    assert [(u.id, u.source, u.target) for u in pairs] == [(uid, before[uid].source, after[uid].target) for uid in filled]
+
+    # --overwrite retranslates the confirmed memoQ unit, never the locked one
+    mq_out = tmp_path / "out.mqxliff"
+    assert main(["translate", "-i", str(DATA / "memoq.mqxliff"), "-o", str(mq_out), "--overwrite", *common]) == 0
+    units = {u.id: u for u in XliffStore.parse(mq_out.read_bytes(), "mq").units}
+    assert units["3"].meta["mq_status"] == "MachineTranslated"
+    assert units["4"].meta["status"] == "locked" and units["4"].target is None
+    with pytest.raises(TermlockError, match="--overwrite applies to bilingual input"):
+        from termlock.commands.translate import _allow_overwrite
+        from termlock.translate.formats import read_store
+
+        text = tmp_path / "in.txt"
+        text.write_text("双核\n", encoding="utf-8")
+        _allow_overwrite(read_store(str(text)), str(text))

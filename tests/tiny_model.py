@@ -105,14 +105,18 @@ def _pieces(model: bytes) -> list[str]:
     return [processor.id_to_piece(i) for i in range(processor.get_piece_size())]
 
 
-def random_model(config, seed: int, *, eos_bias: float = 3.0):
+def random_model(config, seed: int, *, eos_scale: float = 0.6, cross_scale: float = 3.0):
     """A MarianMTModel with seeded random weights, shaped for decoding tests.
 
     Larger-than-default output weights make the random model's choices
-    decisive (fewer near-ties, so equality tests are meaningful), and a bias
-    towards </s> makes hypotheses end at varied lengths, so that finishing
-    and early stopping are exercised rather than always hitting max length.
+    decisive (fewer near-ties, so equality tests are meaningful); stronger
+    cross-attention makes the output depend on the input; a bias towards
+    </s> (``eos_scale`` times the expected largest logit) lets hypotheses
+    end at varied lengths, so that finishing and early stopping are
+    exercised rather than always hitting max length.
     """
+    import math
+
     import torch
     from transformers import MarianMTModel
 
@@ -120,8 +124,28 @@ def random_model(config, seed: int, *, eos_bias: float = 3.0):
     model = MarianMTModel(config)
     with torch.no_grad():
         model.lm_head.weight.normal_(0.0, 0.5)
-        model.final_logits_bias[0, config.eos_token_id] = eos_bias
+        for layer in model.model.decoder.layers:
+            layer.encoder_attn.out_proj.weight.mul_(cross_scale)
+        largest = 0.5 * math.sqrt(config.d_model) * math.sqrt(2 * math.log(config.vocab_size))
+        model.final_logits_bias[0, config.eos_token_id] = eos_scale * largest
     return model.eval()
+
+
+def _good_test_subject(model, tokenizer) -> bool:
+    """Outputs that differ by input and partly end before max length.
+
+    Random models are chaotic: some ignore their input or stop at once.
+    Checked with transformers' own generate, not with termlock.
+    """
+    import torch
+
+    sentences = [zh for zh, _ in _FALLBACK_PAIRS[:10]]
+    batch = tokenizer(sentences, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        out = model.generate(**batch, num_beams=4, max_length=40)
+    rows = [tuple(t for t in row if t != tokenizer.pad_token_id) for row in out.tolist()]
+    early = sum(len(row) < 39 for row in rows)
+    return len(set(rows)) >= 7 and 3 <= early <= 8
 
 
 def build_tiny_model(
@@ -132,7 +156,6 @@ def build_tiny_model(
     layers: int = 2,
     source_vocab: int = 600,
     target_vocab: int = 400,
-    eos_bias: float = 3.0,
     init_std: float = 0.1,
 ) -> Path:
     """Write a loadable tiny Marian model + tokenizer into ``out_dir``.
@@ -195,8 +218,19 @@ def build_tiny_model(
         activation_dropout=0.0,
         init_std=init_std,
     )
-    model = random_model(config, seed, eos_bias=eos_bias)
-    model.generation_config.bad_words_ids = [[pad_id]]
+    from transformers import MarianTokenizer
+
+    tokenizer = MarianTokenizer(
+        str(out / "source.spm"), str(out / "target.spm"), str(out / "vocab.json"), source_lang="zh", target_lang="en"
+    )
+    # deterministic search for a random model that makes a useful test subject
+    for attempt in range(40):
+        model = random_model(config, seed * 1000 + attempt // 2, eos_scale=(0.5, 0.7)[attempt % 2])
+        model.generation_config.bad_words_ids = [[pad_id]]
+        if _good_test_subject(model, tokenizer):
+            break
+    else:
+        raise RuntimeError("no random tiny model made a usable test subject")
     model.generation_config.max_length = 64
     model.generation_config.num_beams = 4
     model.save_pretrained(out)

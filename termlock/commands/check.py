@@ -33,9 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--glossary", metavar="G.yaml", help="glossary (YAML, or TBX/CSV/TSV/XLSX); default: the bundled glossary"
     )
-    parser.add_argument("--source", required=True, metavar="SRC", help="source text, one segment per line")
+    # not argparse-required: --bilingual FILE replaces both (check_bilingual.validate_arguments)
+    parser.add_argument("--source", metavar="SRC", help="source text, one segment per line")
     parser.add_argument(
-        "--target", required=True, metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin"
+        "--target", metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin"
     )
     parser.add_argument("--reference", metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
     parser.add_argument("--json", metavar="OUT.json", help="write the full report as JSON")
@@ -48,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="exit 1 when the term success rate (ok / occurrences) is below RATE, "
         "a number from 0 to 1 or a percentage such as 95%% (default 0: always pass)",
     )
+    from termlock.commands import check_bilingual
+
+    check_bilingual.add_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -140,21 +144,27 @@ def run(args: argparse.Namespace) -> int:
     from termlock.evaluate import check
     from termlock.evaluate.report_terminal import render_summary
 
+    from termlock.commands import check_bilingual
+
     minimum = parse_rate(str(args.min_term_success))
+    check_bilingual.validate_arguments(args)
     for option, value in (("--source", args.source), ("--reference", args.reference)):
         if value == STDIN:
             raise TermlockError(f"{option} cannot read stdin", fix="only --target may be '-'; give a file")
 
-    sources = read_segments(args.source, "--source")
-    targets = read_segments(args.target, "--target")
-    _aligned(("--source", args.source, sources), ("--target", args.target, targets))
-    references = None
+    references = segment_ids = None
+    if args.bilingual:
+        sources, targets, segment_ids = check_bilingual.read_segments(args)
+    else:
+        sources = read_segments(args.source, "--source")
+        targets = read_segments(args.target, "--target")
+        _aligned(("--source", args.source, sources), ("--target", args.target, targets))
     if args.reference is not None:
         references = read_segments(args.reference, "--reference")
         _aligned(("--source", args.source, sources), ("--reference", args.reference, references))
 
     glossary = load_glossary_for_check(args.glossary)
-    result = check(glossary, sources, targets, references)
+    result = check(glossary, sources, targets, references, segment_ids=segment_ids)
 
     if args.json:
         from termlock.evaluate.report_json import write_json
@@ -168,8 +178,8 @@ def run(args: argparse.Namespace) -> int:
         from termlock.evaluate.report_html import write_html
 
         inputs = {
-            "source": args.source,
-            "target": "<stdin>" if args.target == STDIN else args.target,
+            "source": args.bilingual or args.source,
+            "target": args.bilingual or ("<stdin>" if args.target == STDIN else args.target),
             "reference": args.reference,
         }
         write_html(result, args.html, inputs=inputs, min_term_success=minimum)
@@ -179,6 +189,9 @@ def run(args: argparse.Namespace) -> int:
     for label, path in (("JSON", args.json), ("CSV", args.csv), ("HTML", args.html)):
         if path:
             out.write(f"wrote {label} report: {path}\n")
+    if args.xliff_notes:
+        notes = check_bilingual.write_notes(args, result)
+        out.write(f"wrote XLIFF with {notes} termlock note(s): {args.xliff_notes}\n")
     rate = result.summary.term_success_rate
     if rate < minimum:
         out.write(f"FAIL: term success rate {rate:.4f} is below --min-term-success {minimum:.4f}\n")

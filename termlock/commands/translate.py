@@ -102,6 +102,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="discard work saved by an interrupted run (OUT.termlock-journal) and start over",
     )
 
+    from termlock.scale.cli import add_translate_arguments  # --engine ray and its flags
+
+    add_translate_arguments(parser)
+
 
 def glossary_digest(glossary: Any) -> str:
     """Hash of what a glossary means (terms and languages), not of its file's formatting."""
@@ -131,14 +135,45 @@ def fingerprint_settings(args: argparse.Namespace, fmt: str, glossary: Any) -> d
     }
 
 
+class CheckerJudge:
+    """``termlock check``'s own per-segment verdicts, for the translator.
+
+    The translator decides which sentences to re-decode, and reports which
+    terms are impossible, with this judge: so a translation with nothing
+    reported impossible checks at a term success rate of 1.0, down to the
+    checker's finer rules (a forbidden rendering inside an accepted one, a
+    rendering claimed by a longer term). Lives here because only commands
+    may join the translate and evaluate layers.
+    """
+
+    _WORST = {"ok": 0, "missing": 1, "forbidden": 2}
+
+    def __init__(self, glossary: Any) -> None:
+        from termlock.evaluate import SegmentChecker
+
+        self._checker = SegmentChecker(glossary)
+
+    def verdicts(self, source: str, target: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for occurrence in self._checker.check(0, source, target).terms:
+            previous = out.get(occurrence.term_id)
+            if previous is None or self._WORST[occurrence.status] > self._WORST[previous]:
+                out[occurrence.term_id] = occurrence.status
+        return out
+
+
 def _load_glossary(path: str | None) -> Any:
     if path is None:
         from termlock.corpora import load_bundled_glossary
 
         return load_bundled_glossary()
-    from termlock.glossary import load_glossary
+    if path.lower().endswith((".yaml", ".yml")):
+        from termlock.glossary import load_glossary
 
-    return load_glossary(path)
+        return load_glossary(path)
+    from termlock.glossary.formats import import_glossary  # TBX, CSV/TSV, XLSX, as check does
+
+    return import_glossary(path)
 
 
 def _check_output_format(fmt: str, output: str) -> None:
@@ -186,6 +221,13 @@ def build_report(
 
 
 def run(args: argparse.Namespace) -> int:
+    from termlock.scale.cli import refuse_ray_flags_on_local
+
+    if args.engine == "ray":
+        from termlock.scale.ray_translate import run_translate_command
+
+        return run_translate_command(args)
+    refuse_ray_flags_on_local(args, args.input)
     from termlock.translate.formats import detect_format, read_input, read_store, write_atomically
     from termlock.translate.runner import BatchJob, job_fingerprint
 
@@ -217,6 +259,7 @@ def run(args: argparse.Namespace) -> int:
             max_length=args.max_length,
             src_lang=args.src_lang,
             tgt_lang=args.tgt_lang,
+            judge=CheckerJudge(glossary),
         )
 
     report: dict[str, Any] = {}

@@ -12,7 +12,9 @@ together, and can be tested with an in-process pool as well.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
+import os
 import pickle
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
@@ -20,11 +22,6 @@ from typing import Any, Callable, Iterable, Iterator
 from termlock.errors import TermlockError
 
 INSTALL_HINT = "pip install 'termlock[ray]'"
-
-#: how often Ray Data re-runs a work item whose worker process died; a
-#: crash that repeats every time (out of memory on one batch) must end the
-#: job rather than loop forever
-MAX_TASK_RETRIES = 3
 
 
 def import_ray() -> Any:
@@ -51,10 +48,31 @@ class Connection:
 
 
 def _init_kwargs(address: str | None) -> dict[str, Any]:
+    quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
     if address is None:
         # a private local instance: no dashboard (a web server nobody asked for)
-        return {"include_dashboard": False, "log_to_driver": False}
-    return {"address": address, "log_to_driver": False}
+        return {"include_dashboard": False, **quiet}
+    return {"address": address, **quiet}
+
+
+@contextlib.contextmanager
+def _quiet_ray_data() -> Iterator[None]:
+    """Keep Ray Data's per-run INFO lines off the user's terminal (they stay in Ray's log files).
+
+    termlock prints its own progress and outcome; Ray's messages about
+    execution plans and disabled progress bars are noise to a translator.
+    Set ``TERMLOCK_RAY_VERBOSE=1`` to see them.
+    """
+    if os.environ.get("TERMLOCK_RAY_VERBOSE"):
+        yield
+        return
+    logger = logging.getLogger("ray.data")
+    before = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 @contextlib.contextmanager
@@ -142,10 +160,12 @@ def run_pool(
     """Run ``factory()(payload)`` for every item on a pool of Ray actors; yield ``(key, result)``.
 
     Results arrive in completion order, not item order: callers put them
-    together by key. Each item is its own block, so a worker that dies
-    costs one item, which Ray Data runs again on a restarted actor (at most
-    :data:`MAX_TASK_RETRIES` times); a key can therefore in principle be
-    yielded twice, and callers must keep the first result per key.
+    together by key. Each item is its own block, so a worker process that
+    dies costs one item, which Ray Data runs again on a restarted actor
+    (Ray Data's default for actor pools: restart and retry without limit;
+    an exception raised by the work itself is not retried and fails the
+    run). A key can therefore in principle be yielded twice, and callers
+    must keep the first result per key.
     """
     ray = import_ray()
     from ray.data import ActorPoolStrategy, DataContext
@@ -156,27 +176,26 @@ def run_pool(
     context = DataContext.get_current()
     context.enable_progress_bars = False  # the caller reports progress per shard
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows))
-    remote_args: dict[str, Any] = {"num_cpus": 1, "max_task_retries": MAX_TASK_RETRIES}
-    if gpus_per_worker > 0:
-        remote_args["num_gpus"] = gpus_per_worker
     mapped = dataset.map_batches(
         _PoolWorker,
         fn_constructor_kwargs={"factory": factory},
         batch_size=1,
         batch_format="pyarrow",
         compute=ActorPoolStrategy(size=max(1, min(num_workers, len(rows)))),
-        **remote_args,
+        num_cpus=1,
+        num_gpus=gpus_per_worker if gpus_per_worker > 0 else None,
     )
-    batches = iter(mapped.iter_batches(batch_size=None, batch_format="pyarrow"))
-    try:
-        for table in batches:
-            for key, payload in zip(table.column("key").to_pylist(), table.column("payload").to_pylist()):
-                yield key, pickle.loads(payload)
-    finally:
-        # stop the pool now if the caller stops early (driver error, Ctrl-C)
-        close = getattr(batches, "close", None)
-        if close is not None:
-            close()
+    with _quiet_ray_data():
+        batches = iter(mapped.iter_batches(batch_size=None, batch_format="pyarrow"))
+        try:
+            for table in batches:
+                for key, payload in zip(table.column("key").to_pylist(), table.column("payload").to_pylist()):
+                    yield key, pickle.loads(payload)
+        finally:
+            # stop the pool now if the caller stops early (driver error, Ctrl-C)
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
 
 def run_in_process(items: Iterable[WorkItem], factory: WorkerFactory) -> Iterator[tuple[str, Any]]:

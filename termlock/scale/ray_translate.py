@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from termlock.errors import TermlockError
+from termlock.fileio import write_atomically
 from termlock.scale.shards import (
     AtomicStreamWriter,
     Document,
@@ -370,8 +371,6 @@ def _saved_records(state: JobState, shards: Iterable[WorkShard]) -> list[dict[st
 
 
 def _write_shard_output(output: OutputPlan, doc: Document, data: bytes) -> dict[str, Any]:
-    from termlock.translate.formats import write_atomically
-
     path = output_path_for(output.target, doc.name)
     write_atomically(path, data)
     return {"output": doc.name, "sha256": sha256_hex(data), "bytes": len(data)}
@@ -401,8 +400,6 @@ def _write_merged(
             if keep:
                 results.append(DocumentResult(doc, store, records))
         if parquet:
-            from termlock.translate.formats import write_atomically
-
             write_atomically(output.target, merge_bytes(parts) if len(parts) > 1 else parts[0][1])
         else:
             writer.commit()
@@ -496,6 +493,8 @@ def run_translate_command(args: argparse.Namespace) -> int:
     from termlock.translate.translator import load_glossary_arg
 
     import_ray()  # say how to install it before doing anything else
+    if getattr(args, "overwrite", False):
+        raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
     glossary = load_glossary_arg(args.glossary)
     settings = fingerprint_settings(args, args.format or "auto", glossary)
     factory = TranslatorFactory(
@@ -521,8 +520,6 @@ def run_translate_command(args: argparse.Namespace) -> int:
             report.update(sharded_report(args, glossary, documents))
         where.extend(_where(documents, args.input, single))
         if args.report:
-            from termlock.translate.formats import write_atomically
-
             write_atomically(args.report, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
     gpus = args.gpus_per_worker or 0.0
@@ -538,7 +535,7 @@ def run_translate_command(args: argparse.Namespace) -> int:
             settings=settings,
             fmt=args.format,
             batch_size=args.batch_size,
-            shard_size=args.shard_size,
+            shard_size=args.shard_size or DEFAULT_SHARD_SIZE,
             merge=args.merge,
             restart=args.restart,
             finalize=finalize,

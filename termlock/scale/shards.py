@@ -32,6 +32,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from termlock import __version__
 from termlock.errors import TermlockError
+from termlock.fileio import write_atomically
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_KEY = "termlock_manifest"
@@ -318,8 +319,6 @@ class JobState:
 
     def save(self, shard: WorkShard, records: Sequence[Mapping[str, Any]]) -> None:
         """Save a finished shard (atomically: a rerun sees all of it or none)."""
-        from termlock.translate.formats import write_atomically
-
         by_index = {int(r["index"]): r for r in records}
         if sorted(by_index) != sorted(shard.indices) or len(records) != shard.size:
             raise RuntimeError(
@@ -333,8 +332,6 @@ class JobState:
 
     def write_manifest(self, documents: Sequence[Document], *, complete: bool, outputs: Mapping[int, dict[str, Any]] | None = None, extra: Mapping[str, Any] | None = None) -> None:
         """The manifest: fingerprint, and per document its counts (and output, once written)."""
-        from termlock.translate.formats import write_atomically
-
         outputs = outputs or {}
         shards = []
         for doc in documents:
@@ -490,18 +487,30 @@ class AtomicStreamWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise self._error(exc) from None
         self._handle = os.fdopen(fd, "wb")
 
+    def _error(self, exc: OSError) -> TermlockError:
+        return TermlockError(f"cannot write: {exc.strerror}", path=str(self.path), fix="check free disk space and permissions")
+
     def write(self, data: bytes) -> None:
-        self._handle.write(data)
+        try:
+            self._handle.write(data)
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def commit(self) -> None:
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        os.replace(self._tmp, self.path)
+        try:
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self._handle.close()
+            os.replace(self._tmp, self.path)
+        except OSError as exc:
+            raise self._error(exc) from None
 
     def abort(self) -> None:
         self._handle.close()

@@ -25,16 +25,55 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
 from termlock.errors import TermlockError
 from termlock.translate.segmentation import Piece, join_translations, segment_line
 
 if TYPE_CHECKING:  # pragma: no cover
-    from termlock.glossary import Glossary, Term
+    from termlock.glossary import Glossary
     from termlock.translate.model_loading import LoadedModel
 
 CONSTRAINT_MODES = ("auto", "always", "off")
+
+#: per-term verdicts, as ``termlock check`` names them
+OK, MISSING, FORBIDDEN = "ok", "missing", "forbidden"
+
+
+class Judge(Protocol):
+    """Decides whether a translation honours the glossary terms of its source.
+
+    ``verdicts(source, target)`` maps the id of every term found in
+    ``source`` to "ok", "missing" or "forbidden" (the worst over its
+    occurrences). The CLI passes the checker's own judge, so that what the
+    translator calls satisfied is exactly what ``termlock check`` counts.
+    """
+
+    def verdicts(self, source: str, target: str) -> dict[str, str]: ...
+
+
+class MatcherJudge:
+    """The glossary's matchers applied directly: forbidden wins, else ok if accepted, else missing."""
+
+    def __init__(self, glossary: "Glossary") -> None:
+        from termlock.glossary import SourceMatcher, TargetMatcher
+
+        self._find = SourceMatcher(glossary).find
+        self._target = TargetMatcher(glossary)
+
+    def verdicts(self, source: str, target: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for match in self._find(source):
+            term = match.term
+            if term.id in out:
+                continue
+            if term.forbidden and self._target.forbidden(term, target):
+                out[term.id] = FORBIDDEN
+            elif self._target.accepted(term, target):
+                out[term.id] = OK
+            else:
+                out[term.id] = MISSING
+        return out
 
 
 def _ids(values: Iterable[str]) -> tuple[str, ...]:
@@ -47,7 +86,8 @@ class SentenceTranslation:
 
     ``required``: ids of glossary terms found in this sentence's source.
     ``satisfied_first_pass``: those the unconstrained first pass rendered.
-    ``constrained``: whether the sentence was decoded with constraints.
+    ``constrained``: whether the sentence was decoded with constraints (its
+    target is still the free translation in the rare case that one fails fewer terms).
     ``unsatisfied``: ids still missing (or with a forbidden rendering) in
     the final text. ``split``: how the sentence was cut to fit the model
     (None, "clause", "forced"); ``fits`` False if even that failed.
@@ -182,6 +222,8 @@ class Translator:
     docs). ``max_length``/``length_penalty``: as for ``model.generate``
     (None = the model's generation config). ``device``/``dtype``/
     ``src_lang``/``tgt_lang`` are used only when ``model`` is loaded here.
+    ``judge`` decides which terms a translation satisfies (default: the
+    glossary matchers; the CLI passes ``termlock check``'s segment checker).
     """
 
     def __init__(
@@ -198,6 +240,7 @@ class Translator:
         length_penalty: float | None = None,
         src_lang: str | None = None,
         tgt_lang: str | None = None,
+        judge: Judge | None = None,
     ) -> None:
         if constraints not in CONSTRAINT_MODES:
             raise TermlockError(
@@ -207,7 +250,7 @@ class Translator:
             raise TermlockError(f"beam must be at least 1, got {beam}", fix="pass --beam 1 or more")
         if batch_size < 1:
             raise TermlockError(f"batch size must be at least 1, got {batch_size}", fix="pass --batch-size 1 or more")
-        from termlock.glossary import SourceMatcher, TargetMatcher
+        from termlock.glossary import SourceMatcher
         from termlock.translate.model_loading import LoadedModel, load_model
 
         self.glossary = load_glossary_arg(glossary)
@@ -219,7 +262,7 @@ class Translator:
         self.beam = beam
         self.batch_size = batch_size
         self.source_matcher = SourceMatcher(self.glossary)
-        self.target_matcher = TargetMatcher(self.glossary)
+        self.judge: Judge = judge if judge is not None else MatcherJudge(self.glossary)
 
         from termlock.translate.decoding import BeamSearchDecoder
 
@@ -295,9 +338,14 @@ class Translator:
         return out
 
     def _failures(self, sentence: _Sentence, text: str) -> tuple[str, ...]:
-        matcher = self.target_matcher
-        failed = [t.id for t in sentence.terms if not matcher.accepted(t, text)]
-        failed += [t.id for t in sentence.line_terms if t.forbidden and matcher.forbidden(t, text)]
+        """Terms of the sentence not satisfied, and forbidden renderings of its line's terms."""
+        verdicts = self.judge.verdicts(sentence.piece.content, text)
+        failed = [tid for tid, verdict in verdicts.items() if verdict != OK]
+        others = [t for t in sentence.line_terms if t.forbidden and t.id not in verdicts]
+        if others:
+            # a term of another sentence of the line: only its forbidden renderings matter here
+            elsewhere = self.judge.verdicts("\n".join(t.source for t in others), text)
+            failed += [tid for tid, verdict in elsewhere.items() if verdict == FORBIDDEN]
         return _ids(failed)
 
     def _inputs(self, batch: Sequence[_Sentence]) -> list[str]:
@@ -340,24 +388,24 @@ class Translator:
         for sentence, result in zip(ordered, results):
             text = self._text(result)
             failures = self._failures(sentence, text)
+            sentence.constrained = True
             if sentence.first is not None and len(failures) > len(sentence.first_failures):
                 continue  # the free translation was closer to the glossary: keep it
             sentence.final = text
             sentence.failures = failures
-            sentence.constrained = True
 
     def _segment(self, line: str, sentences: list[_Sentence]) -> SegmentTranslation:
         if not sentences:
             return SegmentTranslation(source=line, target="")
         target = join_translations(s.final for s in sentences)
-        terms = _unique_terms(t for s in sentences for t in s.line_terms)
-        required = _ids(t.id for t in terms)
-        final_ok = {t.id for t in terms if self._term_ok(t, target)}
+        final = self.judge.verdicts(line, target)
+        required = tuple(final)
+        final_ok = {tid for tid, verdict in final.items() if verdict == OK}
         if self.mode == "always":
             first_ok: set[str] = set()
         else:
             first_target = join_translations(s.first or "" for s in sentences)
-            first_ok = {t.id for t in terms if self._term_ok(t, first_target)}
+            first_ok = {tid for tid, verdict in self.judge.verdicts(line, first_target).items() if verdict == OK}
         warnings = []
         for s in sentences:
             if s.piece.split == "forced":
@@ -390,12 +438,6 @@ class Translator:
             unsatisfied=_ids(i for i in required if i not in final_ok),
             warnings=tuple(warnings),
         )
-
-    def _term_ok(self, term: "Term", text: str) -> bool:
-        """The checker's verdict for one term in a segment's translation."""
-        if term.forbidden and self.target_matcher.forbidden(term, text):
-            return False
-        return bool(self.target_matcher.accepted(term, text))
 
 
 def _unique_terms(terms: Iterable[Any]) -> list[Any]:

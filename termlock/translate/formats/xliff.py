@@ -11,13 +11,14 @@ What is translated: only units with no translation yet. Locked units
 (``translate="no"`` on the unit or an enclosing group/file, ``approved="yes"``,
 1.2 state ``final``/``signed-off``, 2.0 state ``final``, Trados
 ``sdl:seg locked="true"`` or an approved confirmation level, memoQ
-``mq:locked``) are never written; translated units only with ``overwrite``.
+``mq:locked``, Phrase ``m:locked="true"``) are never written; translated units only with ``overwrite``.
 
 How a filled unit is marked, the way each tool reads it:
 plain XLIFF 1.2: ``<target state="needs-review-translation"
 state-qualifier="leveraged-mt">``; Trados SDLXLIFF: the segment's
 ``<sdl:seg conf="Draft" origin="mt" origin-system="termlock">``; memoQ:
-``mq:status="MachineTranslated"``; XLIFF 2.0: ``<segment state="translated"
+``mq:status="MachineTranslated"``; Phrase MXLIFF: ``m:trans-origin="mt"``
+``m:confirmed="0"``; XLIFF 2.0: ``<segment state="translated"
 subState="termlock:mt">``.
 
 Inline codes: see :mod:`termlock.translate.formats.inline` (stripped for the
@@ -30,7 +31,7 @@ a store in which no unit changed serialises to the original bytes.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from lxml import etree
@@ -44,6 +45,7 @@ XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF20_NS = "urn:oasis:names:tc:xliff:document:2.0"
 SDL_NS = "http://sdl.com/FileTypes/SdlXliff/1.0"
 MQ_NS = "MQXliff"
+PHRASE_NS = "http://www.memsource.com/mxlf/2.0"
 
 XML_SPACE = f"{{{XML_NS}}}space"
 XML_LANG = f"{{{XML_NS}}}lang"
@@ -239,6 +241,8 @@ def _flavour_12(root: etree._Element) -> str:
         return "sdl"
     if MQ_NS in namespaces:
         return "memoq"
+    if PHRASE_NS in namespaces:
+        return "phrase"
     return "xliff"
 
 
@@ -285,6 +289,7 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 or tu.get("approved") == "yes"
                 or state in _LOCKED_STATES_12
                 or (tu.get(f"{{{MQ_NS}}}locked") or "").lower() in _MQ_LOCKED_VALUES
+                or tu.get(f"{{{PHRASE_NS}}}locked") == "true"
             )
             notes = _notes_12(tu, ns)
             meta_base = {
@@ -464,6 +469,9 @@ def _mark_12(tu: etree._Element, target: etree._Element, slot: _Slot, flavour: s
         seg.set("origin-system", TOOL)
     elif flavour == "memoq":
         tu.set(f"{{{MQ_NS}}}status", "MachineTranslated")
+    elif flavour == "phrase":
+        tu.set(f"{{{PHRASE_NS}}}trans-origin", "mt")
+        tu.set(f"{{{PHRASE_NS}}}confirmed", "0")
     else:
         target.set("state", "needs-review-translation")
         target.set("state-qualifier", "leveraged-mt")

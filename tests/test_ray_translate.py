@@ -1,0 +1,185 @@
+"""``termlock translate --engine ray`` on a local Ray instance (2 CPUs).
+
+Same bytes as the single-machine command (output and ``--report``) with the
+tiny test model on bundled-corpus shards; a worker process killed mid-run
+and a driver that dies after a few shards lose and duplicate nothing.
+Skipped when Ray is not installed (``pip install 'termlock[ray]'``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'termlock[ray]')")
+pytest.importorskip("ray.data")
+
+from termlock.cli import main  # noqa: E402
+from termlock.corpora import bundled_corpus  # noqa: E402
+from termlock.scale.ray_support import run_in_process, run_pool  # noqa: E402
+from termlock.scale.ray_translate import translate_sharded  # noqa: E402
+from termlock.scale.shards import MANIFEST_NAME  # noqa: E402
+
+pytestmark = pytest.mark.ray
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    """One small local Ray instance for the module: 2 CPUs, no dashboard, 256 MB object store."""
+    # the fakes below are defined in this test module, which Ray workers cannot import
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=256 * 1024 * 1024,
+        log_to_driver=False,
+        logging_level=logging.ERROR,
+    )
+    yield
+    ray.shutdown()
+
+
+def corpus_lines(start: int, stop: int) -> list[str]:
+    return bundled_corpus().sources()[start:stop]
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def translate(cwd: Path, monkeypatch, *argv: str) -> tuple[int, str]:
+    monkeypatch.chdir(cwd)
+    return main(["translate", *argv]), ""
+
+
+# ------------------------------------------------------ with the tiny model
+
+
+def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_dir, monkeypatch, capsys):
+    lines = corpus_lines(0, 9)
+    lines.insert(4, "")  # a blank line stays a blank line
+    for side in ("local", "ray"):
+        write_lines(tmp_path / side / "in.zh", lines)
+    common = ["-i", "in.zh", "-o", "out.en", "--model", str(tiny_model_dir), "--batch-size", "3", "--report", "report.json"]
+
+    code, _ = translate(tmp_path / "local", monkeypatch, *common)
+    assert code == 0
+    code, _ = translate(tmp_path / "ray", monkeypatch, *common, "--engine", "ray", "--num-workers", "2", "--shard-size", "3")
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "ray: 1 input shards, 3 work shards (3 translated now, 0 resumed) on 2 workers" in err
+
+    local, remote = tmp_path / "local", tmp_path / "ray"
+    assert (remote / "out.en").read_bytes() == (local / "out.en").read_bytes()
+    assert (remote / "report.json").read_bytes() == (local / "report.json").read_bytes()
+    out_lines = (remote / "out.en").read_text(encoding="utf-8").split("\n")
+    assert len(out_lines) == len(lines) + 1 and out_lines[4] == "" and all(out_lines[:4])
+    assert not (remote / "out.en.termlock-shards").exists()
+
+
+def test_ray_directory_job_matches_local_runs_shard_by_shard(tmp_path, tiny_model_dir, monkeypatch):
+    shards = {"part-0.txt": corpus_lines(10, 14), "part-1.txt": corpus_lines(14, 15), "more/part-2.txt": corpus_lines(15, 18)}
+    for name, lines in shards.items():
+        write_lines(tmp_path / "shards" / name, lines)
+    code, _ = translate(tmp_path, monkeypatch, "-i", "shards", "-o", "out", "--model", str(tiny_model_dir), "--beam", "2",
+                        "--engine", "ray", "--num-workers", "2", "--shard-size", "2", "--batch-size", "2")  # fmt: skip
+    assert code == 0
+    for name in shards:
+        local = tmp_path / "local" / name
+        code, _ = translate(tmp_path, monkeypatch, "-i", f"shards/{name}", "-o", str(local), "--model", str(tiny_model_dir),
+                            "--beam", "2", "--batch-size", "2")  # fmt: skip
+        assert code == 0
+        assert (tmp_path / "out" / name).read_bytes() == local.read_bytes(), name
+    manifest = json.loads((tmp_path / "out" / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["complete"] and [s["output"] for s in manifest["shards"]] == sorted(shards)
+    assert [s["segments"] for s in manifest["shards"]] == [len(shards[n]) for n in sorted(shards)]
+
+
+# ------------------------------------------------------------- failures
+
+
+@dataclass
+class Echo:
+    target: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target}
+
+
+@dataclass(frozen=True)
+class DiesOnce:
+    """Builds a translate function whose process dies (os._exit) on one batch, the first time only.
+
+    The marker file is written before dying, so Ray's retry of that shard,
+    on a restarted worker, succeeds.
+    """
+
+    marker: str
+    fatal_source: str
+
+    def __call__(self):
+        def translate(sources: list[str]) -> list[Echo]:
+            if any(s.startswith(self.fatal_source) for s in sources) and not os.path.exists(self.marker):
+                Path(self.marker).write_text(str(os.getpid()), encoding="utf-8")
+                os._exit(1)
+            return [Echo(f"[{len(sources)}] {s[::-1]}") for s in sources]
+
+        return translate
+
+
+def fake_job(tmp_path: Path, name: str, **kwargs: Any):
+    inp = tmp_path / "shards"
+    if not inp.exists():
+        for k in range(4):
+            write_lines(inp / f"s{k}.txt", [f"段{k}-{i}{'长' * (i % 5)}" if i % 7 else "" for i in range(25)])
+    kwargs.setdefault("pool", functools.partial(run_pool, num_workers=2))
+    return translate_sharded(str(inp), str(tmp_path / name), kwargs.pop("make"), settings={"model": "fake"},
+                             batch_size=4, shard_size=8, **kwargs)  # fmt: skip
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.txt"))}
+
+
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
+    marker = tmp_path / "died"
+    never = str(tmp_path / "unused-marker")
+    fake_job(tmp_path, "expected", make=DiesOnce(never, "no such segment"), pool=run_in_process)
+    result = fake_job(tmp_path, "out", make=DiesOnce(str(marker), "段2-3"))
+    assert marker.exists()  # a worker process really died during the run
+    assert result.translated_shards == result.shards and result.resumed_shards == 0
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "expected")
+    for text in outputs(tmp_path / "out").values():
+        assert len(text.decode("utf-8").split("\n")) == 26  # 25 lines in, 25 out
+
+
+def test_a_driver_crash_after_some_shards_resumes_with_only_the_rest(tmp_path):
+    never = str(tmp_path / "unused-marker")
+    fake_job(tmp_path, "expected", make=DiesOnce(never, "x"), pool=run_in_process)
+    saved: list[str] = []
+
+    def die_after_five(key: str) -> None:
+        saved.append(key)
+        if len(saved) == 5:
+            raise RuntimeError("driver lost")
+
+    with pytest.raises(RuntimeError, match="driver lost"):
+        fake_job(tmp_path, "out", make=DiesOnce(never, "x"), on_shard=die_after_five)
+    state = tmp_path / "out" / ".termlock-shards"
+    assert sorted(p.stem for p in state.glob("*.jsonl")) == sorted(saved)
+
+    redone: list[str] = []
+    result = fake_job(tmp_path, "out", make=DiesOnce(never, "x"), on_shard=redone.append)
+    assert result.resumed_shards == 5 and not set(redone) & set(saved)
+    assert sorted(redone + saved) == sorted(f"{d:06d}-{n:06d}" for d in range(4) for n in range(3))
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "expected")
