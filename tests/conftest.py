@@ -29,7 +29,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Directory of a tiny random-weight Marian model + tokenizer (seed 0)."""
+    import torch
+
     from tiny_model import build_tiny_model
+
+    # Tiny tensors gain nothing from intra-op threads, and on a busy machine
+    # OpenMP threads waiting for each other make every small op 50x slower.
+    torch.set_num_threads(1)
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-marian"), seed=0)
 

@@ -97,7 +97,10 @@ def test_every_positive_constraint_appears(tiny_seq2seq, writable_terms, data):
     ]
     sources = data.draw(st.lists(st.sampled_from(SENTENCES), min_size=batch, max_size=batch), label="sources")
     positives = [constraints_for(src, [_Match(t) for t in terms])[0] for src, terms in zip(sources, chosen)]
-    decoder = BeamSearchDecoder(model, tokenizer, num_beams=beams, max_length=60, batch_size=2)
+    # room for every rendering, however the tiny vocabulary splits it
+    phrases = PhraseTokenizer(tokenizer)
+    needed = max(sum(max(map(len, phrases.positive_variants(c))) for c in pos) for pos in positives)
+    decoder = BeamSearchDecoder(model, tokenizer, num_beams=beams, max_length=needed + 16, batch_size=2)
     results = decoder.decode(sources, positives)
     assert len(results) == batch
     for terms, result in zip(chosen, results):

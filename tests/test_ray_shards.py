@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from termlock.errors import TermlockError
-from termlock.scale import ray_support
 from termlock.scale.ray_check import check_sharded
 from termlock.scale.ray_support import run_in_process
 from termlock.scale.ray_translate import translate_sharded
@@ -303,12 +302,6 @@ def test_jsonl_and_parquet_shards_keep_their_other_fields(tmp_path):
     assert (tmp_path / "j.out.jsonl").read_bytes() == local_output(jsonl, tmp_path, 4)
 
 
-def test_missing_ray_says_how_to_install_it(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ray", None)
-    with pytest.raises(TermlockError, match=r"pip install 'termlock\[ray\]'"):
-        ray_support.import_ray()
-
-
 def test_sharded_check_equals_the_single_machine_check_on_the_bundled_corpus(tmp_path):
     from termlock.corpora import bundled_corpus, load_bundled_glossary
     from termlock.evaluate import check
@@ -348,3 +341,33 @@ def test_segment_shards_read_text_jsonl_and_a_translate_manifest(tmp_path):
     assert [(s.name, s.segments) for s in got] == [("a.txt", ["一", "", "二\u2028半"]), ("b.jsonl", ["three", ""])]
     (root / MANIFEST_NAME).write_text(json.dumps({"termlock_manifest": 1, "complete": True, "shards": [{"output": "b.jsonl"}]}))
     assert [s.name for s in read_segment_shards(str(root), "source", "--source")] == ["b.jsonl"]
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def test_ray_only_flags_and_directories_need_the_ray_engine(tmp_path, capsys):
+    from termlock.cli import main
+
+    shards = make_shards(tmp_path)
+    assert main(["translate", "-i", str(shards), "-o", str(tmp_path / "o")]) == 2
+    assert "--engine ray to process a directory of shards" in capsys.readouterr().err
+    doc = shards / "a.txt"
+    assert main(["translate", "-i", str(doc), "-o", str(tmp_path / "o.txt"), "--num-workers", "2", "--merge"]) == 2
+    assert "--num-workers, --merge only apply with --engine ray" in capsys.readouterr().err
+    assert main(["check", "--source", str(doc), "--target", str(doc), "--address", "auto"]) == 2
+    assert "--address only apply with --engine ray" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["translate", "-i", str(doc), "-o", "x", "--engine", "ray", "--gpus-per-worker", "0"])
+    assert "must be more than 0" in capsys.readouterr().err
+
+
+def test_engine_ray_without_ray_installed_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    from termlock.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    doc = make_shards(tmp_path) / "a.txt"
+    assert main(["translate", "--engine", "ray", "-i", str(doc), "-o", str(tmp_path / "o.txt")]) == 2
+    assert "pip install 'termlock[ray]'" in capsys.readouterr().err
+    assert main(["check", "--engine", "ray", "--source", str(doc), "--target", str(doc)]) == 2
+    assert "pip install 'termlock[ray]'" in capsys.readouterr().err

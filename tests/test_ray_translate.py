@@ -28,7 +28,7 @@ from termlock.scale.ray_support import run_in_process, run_pool  # noqa: E402
 from termlock.scale.ray_translate import translate_sharded  # noqa: E402
 from termlock.scale.shards import MANIFEST_NAME  # noqa: E402
 
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.filterwarnings(r"ignore::DeprecationWarning:ray\..*")]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -57,9 +57,10 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def translate(cwd: Path, monkeypatch, *argv: str) -> tuple[int, str]:
+def translate(cwd: Path, monkeypatch, *argv: str) -> int:
+    """``termlock translate ARGV`` run in ``cwd`` (relative paths make the two reports comparable)."""
     monkeypatch.chdir(cwd)
-    return main(["translate", *argv]), ""
+    return main(["translate", *argv])
 
 
 # ------------------------------------------------------ with the tiny model
@@ -72,9 +73,9 @@ def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_di
         write_lines(tmp_path / side / "in.zh", lines)
     common = ["-i", "in.zh", "-o", "out.en", "--model", str(tiny_model_dir), "--batch-size", "3", "--report", "report.json"]
 
-    code, _ = translate(tmp_path / "local", monkeypatch, *common)
+    code = translate(tmp_path / "local", monkeypatch, *common)
     assert code == 0
-    code, _ = translate(tmp_path / "ray", monkeypatch, *common, "--engine", "ray", "--num-workers", "2", "--shard-size", "3")
+    code = translate(tmp_path / "ray", monkeypatch, *common, "--engine", "ray", "--num-workers", "2", "--shard-size", "3")
     assert code == 0
     err = capsys.readouterr().err
     assert "ray: 1 input shards, 3 work shards (3 translated now, 0 resumed) on 2 workers" in err
@@ -91,12 +92,12 @@ def test_ray_directory_job_matches_local_runs_shard_by_shard(tmp_path, tiny_mode
     shards = {"part-0.txt": corpus_lines(10, 14), "part-1.txt": corpus_lines(14, 15), "more/part-2.txt": corpus_lines(15, 18)}
     for name, lines in shards.items():
         write_lines(tmp_path / "shards" / name, lines)
-    code, _ = translate(tmp_path, monkeypatch, "-i", "shards", "-o", "out", "--model", str(tiny_model_dir), "--beam", "2",
+    code = translate(tmp_path, monkeypatch, "-i", "shards", "-o", "out", "--model", str(tiny_model_dir), "--beam", "2",
                         "--engine", "ray", "--num-workers", "2", "--shard-size", "2", "--batch-size", "2")  # fmt: skip
     assert code == 0
     for name in shards:
         local = tmp_path / "local" / name
-        code, _ = translate(tmp_path, monkeypatch, "-i", f"shards/{name}", "-o", str(local), "--model", str(tiny_model_dir),
+        code = translate(tmp_path, monkeypatch, "-i", f"shards/{name}", "-o", str(local), "--model", str(tiny_model_dir),
                             "--beam", "2", "--batch-size", "2")  # fmt: skip
         assert code == 0
         assert (tmp_path / "out" / name).read_bytes() == local.read_bytes(), name

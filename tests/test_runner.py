@@ -241,3 +241,12 @@ def test_progress_bar_only_on_a_terminal(tmp_path, stream, shown):
     assert ("seg/s" in text and "7/7" in text) == shown
     if not shown:
         assert text == ""
+
+
+def test_a_journal_whose_header_was_torn_starts_afresh(tmp_path):
+    in_path, data = make_input(tmp_path)
+    out = tmp_path / "out.txt"
+    journal_path_for(out).write_bytes(b'{"termlock_journal":1,"fingerp')
+    again = Counting()
+    run_job(in_path, out, data, again)
+    assert len(again.translated) == 7 and not journal_path_for(out).exists()

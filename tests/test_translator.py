@@ -22,6 +22,8 @@ REFORM = "要全面深化改革，扩大高水平对外开放。"
 FOOD_TERM = Term("food-security", ("粮食安全",), "food security")
 OPENING_TERM = Term("opening-up", ("对外开放",), "opening up")
 EMPTY = Glossary("empty", ())
+#: a random model rarely stops by itself; short outputs keep the tests fast
+MAX_LENGTH = 24
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def loaded(tiny_model_dir):
 
 def plain(loaded, sentences):
     """What the unconstrained first pass produces for each sentence."""
-    return Translator(loaded, EMPTY, beam=3, constraints="off").translate(sentences)
+    return Translator(loaded, EMPTY, beam=3, constraints="off", max_length=MAX_LENGTH).translate(sentences)
 
 
 def spy(translator):
@@ -61,7 +63,7 @@ def matcher(glossary):
 def test_alignment_blank_lines_and_paragraphs(loaded):
     glossary = Glossary("g", (FOOD_TERM,))
     lines = [FOOD + DIGITAL, "", "   ", DIGITAL, "\t" + REFORM + "  "]
-    translator = Translator(loaded, glossary, beam=2)
+    translator = Translator(loaded, glossary, beam=2, max_length=MAX_LENGTH)
     segments = translator.translate_segments(lines)
     assert len(segments) == len(lines)
     assert [s.target for s in segments][1:3] == ["", ""]
@@ -77,7 +79,7 @@ def test_auto_redecodes_only_the_sentences_that_fail(loaded):
     others = [s for s in SENTENCES if "粮食安全" not in s][:4]
     lines = [others[0] + FOOD, "", *others[1:]]
     # the free translation of each sentence, decoded in the same batches as auto's first pass
-    free = Translator(loaded, EMPTY, beam=3, constraints="off").translate_segments(lines)
+    free = Translator(loaded, EMPTY, beam=3, constraints="off", max_length=MAX_LENGTH).translate_segments(lines)
     passing, word = next(
         (s.source, words_of(s.target)[0]) for seg in free for s in seg.sentences if s.source != FOOD and words_of(s.target)
     )
@@ -85,7 +87,7 @@ def test_auto_redecodes_only_the_sentences_that_fail(loaded):
     pass_term = Term("already-fine", (passing.rstrip("。"),), word, exact=True)
     glossary = Glossary("g", (pass_term, FOOD_TERM))
 
-    translator = Translator(loaded, glossary, beam=3, constraints="auto")
+    translator = Translator(loaded, glossary, beam=3, constraints="auto", max_length=MAX_LENGTH)
     calls = spy(translator)
     segments = translator.translate_segments(lines)
 
@@ -114,7 +116,7 @@ def test_auto_removes_a_forbidden_rendering(loaded):
     )
     term = Term("banned", (sentence.rstrip("。"),), "food security", forbidden=(banned,))
     glossary = Glossary("g", (term,))
-    translator = Translator(loaded, glossary, beam=3)
+    translator = Translator(loaded, glossary, beam=3, max_length=MAX_LENGTH)
     calls = spy(translator)
     [segment] = translator.translate_segments([sentence])
     assert calls[1] == ([sentence], True)
@@ -126,7 +128,7 @@ def test_auto_removes_a_forbidden_rendering(loaded):
 
 def test_always_constrains_every_sentence_with_terms(loaded):
     glossary = Glossary("g", (FOOD_TERM, OPENING_TERM))
-    translator = Translator(loaded, glossary, beam=3, constraints="always")
+    translator = Translator(loaded, glossary, beam=3, constraints="always", max_length=MAX_LENGTH)
     calls = spy(translator)
     segments = translator.translate_segments([FOOD + DIGITAL, REFORM])
     constrained = [c for c in calls if c[1]]
@@ -142,7 +144,7 @@ def test_always_constrains_every_sentence_with_terms(loaded):
 
 
 def test_off_is_plain_beam_search(loaded):
-    translator = Translator(loaded, Glossary("g", (FOOD_TERM,)), beam=3, constraints="off")
+    translator = Translator(loaded, Glossary("g", (FOOD_TERM,)), beam=3, constraints="off", max_length=MAX_LENGTH)
     calls = spy(translator)
     [segment] = translator.translate_segments([FOOD])
     assert calls == [([FOOD], False)]
@@ -160,7 +162,7 @@ def test_long_sentences_are_split_not_truncated(tiny_model_dir):
     # a sentence with no clause punctuation at all, far over the limit
     run_on = re.sub("[，、：。“”]", "", "".join(SENTENCES[:4])) + "。"
     line = "".join(clauses) + run_on
-    [segment] = Translator(loaded, EMPTY, beam=2).translate_segments([line])
+    [segment] = Translator(loaded, EMPTY, beam=2, max_length=MAX_LENGTH).translate_segments([line])
     assert "".join(s.source for s in segment.sentences) == line
     assert all(loaded.count_tokens(s.source) <= limit for s in segment.sentences)
     assert [s.split for s in segment.sentences[:3]] == ["clause"] * 3
@@ -172,13 +174,13 @@ def test_long_sentences_are_split_not_truncated(tiny_model_dir):
 def test_segment_records_round_trip_through_json(loaded):
     import json
 
-    [segment] = Translator(loaded, Glossary("g", (FOOD_TERM,)), beam=1).translate_segments([FOOD + DIGITAL])
+    [segment] = Translator(loaded, Glossary("g", (FOOD_TERM,)), beam=1, max_length=MAX_LENGTH).translate_segments([FOOD + DIGITAL])
     again = SegmentTranslation.from_dict(json.loads(json.dumps(segment.to_dict())))
     assert again == segment
 
 
 def test_model_by_path_and_bad_settings(tiny_model_dir):
-    translator = Translator(str(tiny_model_dir), EMPTY, beam=1, batch_size=2)
+    translator = Translator(str(tiny_model_dir), EMPTY, beam=1, batch_size=2, max_length=MAX_LENGTH)
     assert translator.loaded.name == str(tiny_model_dir)
     assert len(translator.translate([DIGITAL, FOOD, REFORM])) == 3
     with pytest.raises(TermlockError, match="constraints"):
@@ -191,7 +193,7 @@ def test_multilingual_output_has_no_language_token(tiny_model_dir, tmp_path):
     from test_model_loading import build_tiny_m2m100
 
     model_dir = build_tiny_m2m100(tiny_model_dir, tmp_path / "m2m100")
-    translator = Translator(str(model_dir), EMPTY, beam=2)
+    translator = Translator(str(model_dir), EMPTY, beam=2, max_length=MAX_LENGTH)
     assert translator.loaded.forced_bos_token_id is not None
     outputs = translator.translate([DIGITAL, FOOD])
     assert all("__en__" not in out for out in outputs)

@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from termlock.commands import check_bilingual
 
     check_bilingual.add_arguments(parser)
+    from termlock.scale.cli import add_check_arguments  # --engine ray and its flags
+
+    add_check_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -141,7 +144,6 @@ def load_glossary_for_check(path: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from termlock.evaluate import check
     from termlock.evaluate.report_terminal import render_summary
 
     from termlock.commands import check_bilingual
@@ -152,19 +154,12 @@ def run(args: argparse.Namespace) -> int:
         if value == STDIN:
             raise TermlockError(f"{option} cannot read stdin", fix="only --target may be '-'; give a file")
 
-    references = segment_ids = None
-    if args.bilingual:
-        sources, targets, segment_ids = check_bilingual.read_segments(args)
-    else:
-        sources = read_segments(args.source, "--source")
-        targets = read_segments(args.target, "--target")
-        _aligned(("--source", args.source, sources), ("--target", args.target, targets))
-    if args.reference is not None:
-        references = read_segments(args.reference, "--reference")
-        _aligned(("--source", args.source, sources), ("--reference", args.reference, references))
+    if args.engine == "ray":  # shards on a Ray cluster; the same result as a check here
+        from termlock.scale.ray_check import check_from_args
 
-    glossary = load_glossary_for_check(args.glossary)
-    result = check(glossary, sources, targets, references, segment_ids=segment_ids)
+        result = check_from_args(args)
+    else:
+        result = _check_here(args)
 
     if args.json:
         from termlock.evaluate.report_json import write_json
@@ -199,3 +194,25 @@ def run(args: argparse.Namespace) -> int:
     if minimum > 0:
         out.write(f"PASS: term success rate {rate:.4f} is at least --min-term-success {minimum:.4f}\n")
     return EXIT_PASS
+
+
+def _check_here(args: argparse.Namespace):
+    """Read the inputs and check them in this process (``--engine local``)."""
+    from termlock.commands import check_bilingual
+    from termlock.evaluate import check
+    from termlock.scale.cli import refuse_ray_flags_on_local
+
+    refuse_ray_flags_on_local(args, args.source, args.target, args.reference)
+    references = segment_ids = None
+    if args.bilingual:
+        sources, targets, segment_ids = check_bilingual.read_segments(args)
+    else:
+        sources = read_segments(args.source, "--source")
+        targets = read_segments(args.target, "--target")
+        _aligned(("--source", args.source, sources), ("--target", args.target, targets))
+    if args.reference is not None:
+        references = read_segments(args.reference, "--reference")
+        _aligned(("--source", args.source, sources), ("--reference", args.reference, references))
+
+    glossary = load_glossary_for_check(args.glossary)
+    return check(glossary, sources, targets, references, segment_ids=segment_ids)

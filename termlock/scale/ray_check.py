@@ -14,7 +14,6 @@ BLEU/chrF are corpus-level statistics and are computed on the driver.
 from __future__ import annotations
 
 import argparse
-import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -123,10 +122,12 @@ def check_from_args(args: argparse.Namespace) -> CheckResult:
     from pathlib import Path
 
     from termlock.commands.check import load_glossary_for_check
-    from termlock.scale.ray_support import connect, default_workers, import_ray, run_pool
+    from termlock.scale.ray_support import ClusterPool, import_ray
     from termlock.scale.shards import read_segment_shards
 
     import_ray()
+    if getattr(args, "bilingual", None):
+        raise TermlockError("--bilingual is not supported with --engine ray", fix="use --engine local for XLIFF/TMX files")
     kinds = {Path(p).is_dir() for p in (args.source, args.target, args.reference) if p not in (None, "-")}
     if len(kinds) > 1:
         raise TermlockError(
@@ -138,9 +139,10 @@ def check_from_args(args: argparse.Namespace) -> CheckResult:
     sources = read_segment_shards(args.source, "source", "--source")
     targets = read_segment_shards(args.target, "target", "--target")
     references = read_segment_shards(args.reference, "reference", "--reference") if args.reference else None
+    _pair_shards(("--source", sources), ("--target", targets))  # before starting Ray
+    if references is not None:
+        _pair_shards(("--source", sources), ("--reference", references))
     glossary = load_glossary_for_check(args.glossary)
-    with connect(getattr(args, "address", None)) as connection:
-        workers = getattr(args, "num_workers", None) or default_workers(connection, 0.0)
-        pool = functools.partial(run_pool, num_workers=workers)
-        chunk = getattr(args, "shard_size", None) or DEFAULT_CHUNK_SIZE
-        return check_sharded(glossary, sources, targets, references, pool=pool, chunk_size=chunk)
+    pool = ClusterPool(getattr(args, "address", None), getattr(args, "num_workers", None))
+    chunk = getattr(args, "shard_size", None) or DEFAULT_CHUNK_SIZE
+    return check_sharded(glossary, sources, targets, references, pool=pool, chunk_size=chunk)

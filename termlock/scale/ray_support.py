@@ -49,9 +49,12 @@ class Connection:
 
 def _init_kwargs(address: str | None) -> dict[str, Any]:
     quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
+    if address is None and os.environ.get("RAY_ADDRESS"):
+        address = os.environ["RAY_ADDRESS"]  # Ray's own way of naming the cluster to use
     if address is None:
-        # a private local instance: no dashboard (a web server nobody asked for)
-        return {"include_dashboard": False, **quiet}
+        # a private instance on this machine (even if `ray start` ran here:
+        # that cluster is --address auto), without a dashboard nobody asked for
+        return {"address": "local", "include_dashboard": False, **quiet}
     return {"address": address, **quiet}
 
 
@@ -79,8 +82,9 @@ def _quiet_ray_data() -> Iterator[None]:
 def connect(address: str | None = None) -> Iterator[Connection]:
     """Attach to Ray for the duration of a job.
 
-    ``address`` None starts a local instance on this machine; ``"auto"``
-    joins the cluster this machine belongs to (``ray start`` was run here);
+    ``address`` None uses the cluster named by ``RAY_ADDRESS`` if set, else
+    starts a private local instance on this machine; ``"auto"`` joins the
+    cluster this machine belongs to (``ray start`` was run here);
     ``"ray://HOST:PORT"`` connects through Ray Client to a remote head node.
     When Ray is already initialised in this process (a notebook, a test
     fixture) it is used as is and left running afterwards.
@@ -196,6 +200,29 @@ def run_pool(
             close = getattr(batches, "close", None)
             if close is not None:
                 close()
+
+
+@dataclass
+class ClusterPool:
+    """A pool that connects to Ray only when there is work, so bad input fails before Ray starts.
+
+    ``num_workers`` None means one per CPU (or per ``gpus_per_worker`` share
+    of the GPUs); after a run, ``workers`` says how many were used.
+    """
+
+    address: str | None = None
+    num_workers: int | None = None
+    gpus_per_worker: float = 0.0
+    workers: int = 0
+
+    def __call__(self, items: Iterable[WorkItem], factory: WorkerFactory) -> Iterator[tuple[str, Any]]:
+        todo = list(items)
+        if not todo:
+            return
+        with connect(self.address) as connection:
+            self.workers = self.num_workers or default_workers(connection, self.gpus_per_worker)
+            check_resources(connection, self.workers, self.gpus_per_worker)
+            yield from run_pool(todo, factory, num_workers=self.workers, gpus_per_worker=self.gpus_per_worker)
 
 
 def run_in_process(items: Iterable[WorkItem], factory: WorkerFactory) -> Iterator[tuple[str, Any]]:

@@ -19,7 +19,7 @@ crash of a worker or of the driver redoes only shards without a saved file.
 from __future__ import annotations
 
 import argparse
-import functools
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -412,8 +412,6 @@ def _write_merged(
 
 def _remove_listed_outputs(output: OutputPlan) -> None:
     """On --restart, delete the output shards an earlier run listed (and nothing else)."""
-    import json
-
     try:
         saved = json.loads(output.manifest.read_bytes().decode("utf-8"))
         names = [entry["output"] for entry in saved.get("shards", ()) if "output" in entry]
@@ -486,10 +484,8 @@ def sharded_report(args: argparse.Namespace, glossary: Any, documents: Sequence[
 
 def run_translate_command(args: argparse.Namespace) -> int:
     """``termlock translate --engine ray``: the same job and report as the local engine, on Ray."""
-    import json
-
     from termlock.commands.translate import build_report, fingerprint_settings
-    from termlock.scale.ray_support import check_resources, connect, default_workers, import_ray, run_pool
+    from termlock.scale.ray_support import ClusterPool, import_ray
     from termlock.translate.translator import load_glossary_arg
 
     import_ray()  # say how to install it before doing anything else
@@ -522,29 +518,25 @@ def run_translate_command(args: argparse.Namespace) -> int:
         if args.report:
             write_atomically(args.report, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
-    gpus = args.gpus_per_worker or 0.0
-    with connect(args.address) as connection:
-        workers = args.num_workers or default_workers(connection, gpus)
-        check_resources(connection, workers, gpus)
-        pool = functools.partial(run_pool, num_workers=workers, gpus_per_worker=gpus)
-        result = translate_sharded(
-            args.input,
-            args.output,
-            factory,
-            pool=pool,
-            settings=settings,
-            fmt=args.format,
-            batch_size=args.batch_size,
-            shard_size=args.shard_size or DEFAULT_SHARD_SIZE,
-            merge=args.merge,
-            restart=args.restart,
-            finalize=finalize,
-        )
+    pool = ClusterPool(args.address, args.num_workers, args.gpus_per_worker or 0.0)
+    result = translate_sharded(
+        args.input,
+        args.output,
+        factory,
+        pool=pool,
+        settings=settings,
+        fmt=args.format,
+        batch_size=args.batch_size,
+        shard_size=args.shard_size or DEFAULT_SHARD_SIZE,
+        merge=args.merge,
+        restart=args.restart,
+        finalize=finalize,
+    )
     if result.already_complete:
         if args.report:
             print("note: --report was not rewritten (the job had finished before); pass --restart to redo it", file=sys.stderr)
         return 0
-    print_outcome(args, report, where, workers=workers, result=result)
+    print_outcome(args, report, where, workers=pool.workers, result=result)
     return 0
 
 

@@ -244,6 +244,17 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+def _dtype_argument() -> str:
+    """``from_pretrained``'s precision keyword: ``dtype`` since transformers 4.56, ``torch_dtype`` before."""
+    import transformers
+
+    try:
+        major, minor = (int(part) for part in transformers.__version__.split(".")[:2])
+    except ValueError:
+        return "dtype"
+    return "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
+
+
 def _from_pretrained(loader: Any, source: str, **kwargs: Any) -> Any:
     """Call a ``from_pretrained`` with termlock's safety settings."""
     return loader.from_pretrained(source, trust_remote_code=False, **kwargs)
@@ -265,7 +276,11 @@ def _load_parts(source: str, name: str, *, local_files_only: bool, torch_dtype: 
             raise ValueError(f"Unrecognized configuration class {type(config).__name__} for seq2seq")
         tokenizer = _from_pretrained(AutoTokenizer, source, local_files_only=local_files_only)
         model = _from_pretrained(
-            AutoModelForSeq2SeqLM, source, config=config, local_files_only=local_files_only, dtype=torch_dtype
+            AutoModelForSeq2SeqLM,
+            source,
+            config=config,
+            local_files_only=local_files_only,
+            **{_dtype_argument(): torch_dtype},
         )
     except ValueError as exc:
         message = _first_line(exc)
@@ -312,13 +327,15 @@ def _load_hub(name: str, torch_dtype: Any) -> tuple[Any, Any]:
         cached_error = exc
     if offline:
         raise ModelNotAvailableError(
-            "model is not in the local Hugging Face cache and HF_HUB_OFFLINE is set",
+            "no local directory of that name, and the model is not in the local Hugging Face cache "
+            "(HF_HUB_OFFLINE is set, so it cannot be downloaded)",
             path=name,
             fix=download_hint(name),
         ) from None
     if not hub_reachable():
         raise ModelNotAvailableError(
-            f"model is not in the local Hugging Face cache and the hub ({_hub_endpoint()}) cannot be reached",
+            "no local directory of that name, the model is not in the local Hugging Face cache, "
+            f"and the hub ({_hub_endpoint()}) cannot be reached",
             path=name,
             fix=download_hint(name),
         ) from None

@@ -23,7 +23,6 @@ torch/transformers are only imported when a model is loaded.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
@@ -266,15 +265,22 @@ class Translator:
 
         from termlock.translate.decoding import BeamSearchDecoder
 
-        self.decoder = BeamSearchDecoder(
-            self.loaded.model,
-            self.loaded.tokenizer,
-            num_beams=beam,
-            max_length=max_length,
-            length_penalty=length_penalty,
-            batch_size=batch_size,
-            forced_bos_token_id=self.loaded.forced_bos_token_id,
-        )
+        try:
+            self.decoder = BeamSearchDecoder(
+                self.loaded.model,
+                self.loaded.tokenizer,
+                num_beams=beam,
+                max_length=max_length,
+                length_penalty=length_penalty,
+                batch_size=batch_size,
+                forced_bos_token_id=self.loaded.forced_bos_token_id,
+            )
+        except ValueError as exc:  # settings the model cannot decode with (e.g. max_length too small)
+            raise TermlockError(
+                f"cannot decode with these settings: {exc}",
+                path=self.loaded.name,
+                fix="raise --max-length, or leave it to the model's default",
+            ) from None
 
     # ------------------------------------------------------------------ API
 
@@ -499,13 +505,3 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
             if s.get("split") == "forced":
                 summary["too_long"].append({"index": index, "sentence": s["source"], "fits": s.get("fits", True)})
     return summary
-
-
-def print_warnings(records: Sequence[Mapping[str, Any] | None], where: Sequence[str], stream: Any = None) -> None:
-    """One stderr line per over-long sentence: ``where[i]: warning: ...``."""
-    stream = stream if stream is not None else sys.stderr
-    for index, record in enumerate(records):
-        if record is None:
-            continue
-        for warning in record.get("warnings", ()):
-            print(f"{where[index]}: warning: {warning}", file=stream)
