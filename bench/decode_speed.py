@@ -52,14 +52,23 @@ SEED = 0
 
 
 def _bundled_sentences(count: int, source: str | None) -> list[str]:
+    """``count`` sentences (the Translator's split) from the corpus, longest first.
+
+    Longest first is how the Translator batches; using the same order for
+    every method makes their batches, and so their work, the same.
+    """
+    from termlock.translate import split_sentences
+
     path = Path(source) if source else DATA_DIR / "corpus.zh"
     if not path.is_file():
         raise SystemExit(f"no source sentences: {path} is missing (pass --source FILE)")
     lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not lines:
+    pieces = [p.content for line in lines for p in split_sentences(line) if p.content.strip()]
+    if not pieces:
         raise SystemExit(f"{path} has no sentences")
     # repeat the corpus if it is shorter than requested: the count is what is timed
-    return [lines[i % len(lines)] for i in range(count)]
+    chosen = [pieces[i % len(pieces)] for i in range(count)]
+    return sorted(chosen, key=lambda s: -len(s))
 
 
 def _glossary(path: str | None):
@@ -256,7 +265,7 @@ def _auto_runner(loaded, glossary, *, beam, batch_size, max_length, device):
 def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     import torch
 
-    from termlock.glossary import TargetMatcher
+    from termlock.glossary import Glossary, TargetMatcher
     from termlock.translate.decoding import BeamSearchDecoder
 
     torch.manual_seed(SEED)
@@ -279,6 +288,15 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     translator, auto_note = _auto_runner(
         loaded,
         glossary,
+        beam=args.beam,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        device=device,
+    )
+
+    compliant, _ = _auto_runner(
+        loaded,
+        Glossary(name="empty", terms=()),
         beam=args.beam,
         batch_size=args.batch_size,
         max_length=args.max_length,
@@ -315,6 +333,10 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
         return texts
 
     methods: dict[str, Callable[[], Any]] = {"hf_generate": hf, "off": off, "always": always, "auto": auto}
+    if compliant is not None:
+        # auto when every sentence already complies: nothing to re-decode, so
+        # this is off plus segmentation and the glossary check
+        methods["auto_compliant"] = lambda: compliant.translate(sentences)
     names = list(methods)
     times: dict[str, list[float]] = {name: [] for name in names}
     outputs: dict[str, Any] = {}
@@ -329,23 +351,25 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
 
     identical = [r.token_ids for r in outputs["off"]] == outputs["hf_generate"]
     first_pass_ok = sum(_complies(matcher, t, r.text) for t, r in zip(terms, outputs["off"]))
+    redecoded = len(sentences) - first_pass_ok
     always_unmet = sum(bool(r.unmet) for r in outputs["always"])
 
     # growth of `always` with the number of constraints per sentence
     rng = random.Random(SEED)
     pool = list(glossary.terms)
     subset = sentences[: args.growth_sentences]
-    growth: dict[str, float] = {}
+    counts = [0, 1, 2, 4, 8]
+    drawn = {n: _constraints([rng.sample(pool, min(n, len(pool))) for _ in subset]) for n in counts}
+    growth_runs: dict[int, list[float]] = {n: [] for n in counts}
     growth_unmet: dict[str, int] = {}
-    for count in (0, 1, 2, 4, 8):
-        drawn = [rng.sample(pool, min(count, len(pool))) for _ in subset]
-        pos, neg = _constraints(drawn)
-        runs = []
-        for _ in range(args.repeats):
+    for repeat in range(args.repeats):
+        shift = repeat % len(counts)
+        for n in counts[shift:] + counts[:shift]:  # alternate here too
+            pos, neg = drawn[n]
             seconds, results = _timed(lambda: decoder.decode(subset, pos, neg))
-            runs.append(seconds)
-        growth[str(count)] = round(statistics.median(runs), 3)
-        growth_unmet[str(count)] = sum(bool(r.unmet) for r in results)
+            growth_runs[n].append(seconds)
+            growth_unmet[str(n)] = sum(bool(r.unmet) for r in results)
+    growth = {str(n): round(statistics.median(v), 3) for n, v in growth_runs.items()}
 
     return {
         "sentences": len(sentences),
@@ -362,6 +386,11 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
         "ratio_off_vs_hf": round(median["off"] / median["hf_generate"], 3),
         "ratio_always_vs_off": round(median["always"] / median["off"], 3),
         "ratio_auto_vs_off": round(median["auto"] / median["off"], 3),
+        "auto_compliant_s": round(median["auto_compliant"], 3) if "auto_compliant" in median else None,
+        "ratio_auto_compliant_vs_off": (
+            round(median["auto_compliant"] / median["off"], 3) if "auto_compliant" in median else None
+        ),
+        "redecoded_sentences": redecoded,
         "first_pass_compliance": round(first_pass_ok / len(sentences), 3),
         "identical_to_hf": identical,
         "constraints_per_sentence": round(sum(len(p) for p in positives) / len(sentences), 3),
@@ -388,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (cpu, and cuda too when present)")
     parser.add_argument("--source", help="source sentences (default: the bundled corpus.zh)")
     parser.add_argument("--glossary", help="glossary YAML (default: the bundled glossary)")
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -398,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     hf_logging.disable_progress_bar()
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.device == "auto":
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     else:

@@ -187,8 +187,9 @@ def search(
             parent = beam.gather(1, chosen)
             finished.add(cand_seqs, top_scores, hits & top_slots, cur_len + 1, unsatisfied, rules, prompt_len)
             best_running = new_scores[:, :1]
-            if last or bool(hits.all()):
+            if last:
                 break
+            all_hit = hits.all()  # checked with the stopping test below: one sync per step
         else:
             # ---- constrained: candidates from every source, then banks
             if beam_base is None:
@@ -264,6 +265,7 @@ def search(
             ban_node = new_ban_node.gather(1, running)
             met = new_met.gather(1, running)
             best_running = new_scores.max(dim=1, keepdim=True).values
+            all_hit = None
 
         seqs = new_seqs
         run_scores = new_scores
@@ -282,6 +284,8 @@ def search(
         done = ~unsatisfied.any()
         if early_stopping is True:
             done = done | finished.flag.all()
+        if all_hit is not None:
+            done = done | all_hit
         if bool(done):
             break
 

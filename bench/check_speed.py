@@ -1,0 +1,411 @@
+"""How fast is the terminology checker, against a naive checker, in one run.
+
+Synthetic but shaped like the real job: a glossary of N terms (Chinese
+sources of 2-8 characters, some nested in longer ones the way 发展格局 sits
+in 新发展格局; English targets of 1-4 words; some variants and forbidden
+renderings) and aligned news-length segment pairs (about 60 Chinese
+characters, 30 English words, 0-5 terms each). Targets render the planted
+terms the way translations do: canonical, a variant, plural or possessive,
+hyphenated or capitalised, sometimes traditional characters in the source,
+sometimes the term missing or a forbidden rendering instead. Everything
+comes from a fixed seed.
+
+Timed, single-threaded, no report writing:
+
+* termlock: ``termlock.evaluate.fidelity.SegmentChecker(glossary).check``
+  per segment (source matching, target matching, statuses), built fresh for
+  every timed pass so lazily compiled patterns are paid for, as in a real
+  run;
+* naive: per segment, per term, ``in`` on the source for each spelling and,
+  when found, one precompiled whole-word regex per accepted (and forbidden)
+  rendering on the target. Too slow to run on every segment at large
+  glossary sizes, so it runs on a sample and its rate is extrapolated
+  (``naive_sample_segments`` says how many).
+
+Scaling: the same segment shapes (same number of terms per segment, same
+filler) with glossaries of 100, 1,000 and 10,000 terms.
+
+The planted verdicts double as a check that the speed is not bought by
+skipping work: ``planted_agreement`` is the share of planted term
+occurrences the checker judged as planted.
+
+    python bench/check_speed.py --json                       # full run
+    python bench/check_speed.py --segments 20000 --repeats 1 --json   # quick look
+    python bench/check_speed.py --profile                    # cProfile of the checker
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from termlock.glossary import Glossary, Term  # noqa: E402
+from termlock.glossary.chinese import fold_script  # noqa: E402
+
+SEED = 20230217
+SIZES = (100, 1000, 10000)
+OK, MISSING, FORBIDDEN = "ok", "missing", "forbidden"
+
+# ------------------------------------------------------------------ vocabulary
+
+_ONSETS = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "t", "v", "w", "br", "cl", "dr", "gr", "pl", "st", "tr", "sp"]
+_VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "ou", "io"]
+_CODAS = ["", "n", "r", "l", "m", "t", "nd", "rt", "ng", "ld"]
+_FUNCTION_WORDS = ["the", "of", "and", "to", "in", "a", "for", "on", "with", "by", "as", "its", "at", "from", "will", "be", "is", "are", "that", "this"]
+
+
+def _pseudo_words(rng: random.Random, count: int, taken: set[str]) -> list[str]:
+    """Distinct pronounceable non-words ending in a consonant other than s/x/z/h/y.
+
+    Ending that way keeps their plural a plain ``+s``, so the planted
+    verdicts of inflected renderings are unambiguous.
+    """
+    words: list[str] = []
+    while len(words) < count:
+        syllables = rng.choice((2, 2, 3, 3, 4))
+        word = "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(syllables)) + rng.choice(_CODAS[1:])
+        if word not in taken:
+            taken.add(word)
+            words.append(word)
+    return words
+
+
+def _cjk_pools(rng: random.Random) -> tuple[list[str], list[str], dict[str, str]]:
+    """Disjoint pools of simplified characters for terms and for filler text.
+
+    Disjoint so that filler never spells a term by accident (the planted
+    verdicts stay exact); term characters favour those with a traditional
+    form, so some planted sources can be written in traditional script.
+    """
+    from opencc import OpenCC
+
+    to_traditional = OpenCC("s2t")
+    simplified = [chr(c) for c in range(0x4E00, 0x9FA6) if fold_script(chr(c)) == chr(c)]
+    rng.shuffle(simplified)
+    traditional: dict[str, str] = {}
+    with_form, without = [], []
+    for ch in simplified[:6000]:
+        trad = to_traditional.convert(ch)
+        if len(trad) == 1 and trad != ch and fold_script(trad) == ch:
+            traditional[ch] = trad
+            with_form.append(ch)
+        else:
+            without.append(ch)
+    term_chars = with_form[:800] + without[:1200]
+    filler_chars = without[1200:3200]
+    return term_chars, filler_chars, traditional
+
+
+# ------------------------------------------------------------------ glossary
+
+
+def make_glossary(size: int, seed: int) -> Glossary:
+    rng = random.Random(f"{seed}-glossary-{size}")
+    term_chars, _, _ = _cjk_pools(random.Random(seed))
+    taken_words: set[str] = set(_FUNCTION_WORDS)
+    seen_sources: set[str] = set()
+    terms: list[Term] = []
+    while len(terms) < size:
+        nested = terms and rng.random() < 0.05
+        if nested:
+            # a longer term that contains an existing one (新发展格局 / 发展格局)
+            inner = rng.choice(terms)
+            if len(inner.source) > 6 or len(inner.target.split()) > 3:
+                continue
+            extra = "".join(rng.choice(term_chars) for _ in range(rng.choice((1, 2))))
+            source = extra + inner.source
+            target = f"{_pseudo_words(rng, 1, taken_words)[0]} {inner.target}"
+        else:
+            length = rng.choices((2, 3, 4, 5, 6, 7, 8), weights=(30, 20, 25, 10, 7, 5, 3))[0]
+            source = "".join(rng.choice(term_chars) for _ in range(length))
+            target = " ".join(_pseudo_words(rng, rng.choices((1, 2, 3, 4), weights=(20, 40, 30, 10))[0], taken_words))
+        if source in seen_sources:
+            continue
+        seen_sources.add(source)
+        variants: tuple[str, ...] = ()
+        forbidden: tuple[str, ...] = ()
+        if rng.random() < 0.25:
+            variants = (" ".join(_pseudo_words(rng, rng.randint(1, 3), taken_words)),)
+        if rng.random() < 0.25:
+            forbidden = tuple(" ".join(_pseudo_words(rng, rng.randint(1, 3), taken_words)) for _ in range(rng.choice((1, 2))))
+        terms.append(
+            Term(
+                id=f"t{len(terms)}",
+                sources=(source,),
+                target=target,
+                variants=variants,
+                forbidden=forbidden,
+                exact=rng.random() < 0.05,
+                case_sensitive=rng.random() < 0.03,
+            )
+        )
+    return Glossary(name=f"synthetic {size}", terms=tuple(terms))
+
+
+# ------------------------------------------------------------------ segments
+
+
+@dataclass
+class Corpus:
+    sources: list[str]
+    targets: list[str]
+    planted: list[list[tuple[str, str]]] = field(default_factory=list)  # per segment: (term id, status)
+
+
+def _surface(rng: random.Random, term: Term) -> tuple[str, str]:
+    """An English surface form of ``term`` and the verdict it should get."""
+    roll = rng.random()
+    if roll < 0.06:
+        return "", MISSING
+    if roll < 0.10 and term.forbidden:
+        return rng.choice(term.forbidden), FORBIDDEN
+    rendering = term.target
+    if term.variants and rng.random() < 0.15:
+        rendering = rng.choice(term.variants)
+    words = rendering.split()
+    style = rng.random()
+    if style < 0.12 and not term.exact:
+        words[-1] += rng.choice(("s", "'s", "\u2019s"))
+    elif style < 0.20 and len(words) > 1:
+        return "-".join(words), OK
+    elif style < 0.30 and not term.case_sensitive:
+        return " ".join(w.capitalize() for w in words), OK
+    return " ".join(words), OK
+
+
+def make_corpus(glossary: Glossary, count: int, seed: int) -> Corpus:
+    """Aligned segment pairs; the *shapes* depend on ``seed`` only, not on the glossary.
+
+    Each segment draws its term count, filler and rendering styles from its
+    own stream, so glossaries of every size see the same kind of text and
+    the scaling figures compare like with like.
+    """
+    _, filler_chars, traditional = _cjk_pools(random.Random(seed))
+    filler_words = _pseudo_words(random.Random(f"{seed}-filler"), 3000, {w for t in glossary for r in (*t.accepted, *t.forbidden) for w in r.split()})
+    terms = glossary.terms
+    corpus = Corpus([], [])
+    rng = random.Random(f"{seed}-corpus")
+    for _ in range(count):
+        n_terms = rng.choices((0, 1, 2, 3, 4, 5), weights=(20, 30, 25, 15, 7, 3))[0]
+        chosen = rng.sample(terms, n_terms)
+        # drop terms nested in another chosen term's source: the longer one
+        # wins on the source side, so the shorter would not be "planted"
+        chosen = [t for t in chosen if not any(o is not t and t.source in o.source for o in chosen)]
+        zh_parts: list[str] = []
+        en_parts: list[str] = []
+        planted: list[tuple[str, str]] = []
+        for term in chosen:
+            zh_parts.append("".join(rng.choice(filler_chars) for _ in range(rng.randint(4, 14))))
+            spelling = term.source
+            if rng.random() < 0.05:
+                spelling = "".join(traditional.get(ch, ch) for ch in spelling)
+            zh_parts.append(spelling)
+            en_parts.extend(rng.choice(_FUNCTION_WORDS + filler_words[:400]) for _ in range(rng.randint(2, 7)))
+            surface, status = _surface(rng, term)
+            if surface:
+                en_parts.append(surface)
+            planted.append((term.id, status))
+        while sum(map(len, zh_parts)) < rng.randint(45, 75):
+            zh_parts.append("".join(rng.choice(filler_chars) for _ in range(rng.randint(2, 6))))
+            zh_parts.append(rng.choice(("，", "、", "")))
+        while len(en_parts) < rng.randint(24, 36):
+            en_parts.append(rng.choice(_FUNCTION_WORDS + filler_words))
+        if en_parts and rng.random() < 0.5:
+            en_parts.insert(rng.randint(0, len(en_parts)), rng.choice(("(", "\"")) + rng.choice(filler_words) + rng.choice((")", "\"")))
+        english = " ".join(en_parts)
+        corpus.sources.append("".join(zh_parts).strip("，、") + "。")
+        corpus.targets.append(english[:1].upper() + english[1:] + ".")
+        corpus.planted.append(planted)
+    return corpus
+
+
+# ------------------------------------------------------------------ checkers
+
+
+def termlock_checker(glossary: Glossary) -> Callable[[int, str, str], object]:
+    from termlock.evaluate.fidelity import SegmentChecker
+
+    return SegmentChecker(glossary).check
+
+
+class NaiveChecker:
+    """What a first script would do: every term against every segment.
+
+    Regexes are precompiled and only run for terms found in the source,
+    which is the most favourable reading of the baseline.
+    """
+
+    def __init__(self, glossary: Glossary) -> None:
+        def compiled(renderings: tuple[str, ...], term: Term) -> list[re.Pattern[str]]:
+            flags = 0 if term.case_sensitive else re.IGNORECASE
+            return [re.compile(rf"(?<!\w){re.escape(r)}(?!\w)", flags) for r in renderings]
+
+        self.terms = [(term.id, term.sources, compiled(term.accepted, term), compiled(term.forbidden, term)) for term in glossary]
+
+    def check(self, index: int, source: str, target: str) -> list[tuple[str, str]]:
+        verdicts = []
+        for term_id, sources, accepted, forbidden in self.terms:
+            for spelling in sources:
+                if spelling in source:
+                    if any(p.search(target) for p in forbidden):
+                        verdicts.append((term_id, FORBIDDEN))
+                    elif any(p.search(target) for p in accepted):
+                        verdicts.append((term_id, OK))
+                    else:
+                        verdicts.append((term_id, MISSING))
+                    break
+        return verdicts
+
+
+def _time_pass(make_check: Callable[[], Callable[[int, str, str], object]], corpus: Corpus, limit: int) -> tuple[float, list]:
+    sources, targets = corpus.sources[:limit], corpus.targets[:limit]
+    gc.collect()
+    started = time.perf_counter()
+    check = make_check()
+    results = [check(i, s, t) for i, (s, t) in enumerate(zip(sources, targets))]
+    return time.perf_counter() - started, results
+
+
+def _best_rate(make_check, corpus: Corpus, limit: int, repeats: int) -> tuple[float, list, list[float]]:
+    times: list[float] = []
+    results: list = []
+    for _ in range(repeats):
+        elapsed, results = _time_pass(make_check, corpus, limit)
+        times.append(elapsed)
+    return limit / min(times) * 60.0, results, times
+
+
+def _agreement(corpus: Corpus, reports: list) -> dict[str, float | int]:
+    """Share of planted occurrences judged as planted, and how many extra terms were found."""
+    planted = agree = extra = 0
+    for expected, report in zip(corpus.planted, reports):
+        found = {occ.term_id: occ.status for occ in report.terms}
+        for term_id, status in expected:
+            planted += 1
+            agree += found.get(term_id) == status
+        extra += len(set(found) - {term_id for term_id, _ in expected})
+    return {"planted_occurrences": planted, "planted_agreement": round(agree / planted, 5) if planted else 1.0, "unplanted_terms_found": extra}
+
+
+# ------------------------------------------------------------------ main
+
+
+def run(args: argparse.Namespace) -> dict:
+    sizes = sorted(set(args.sizes) | {args.terms})
+    result: dict = {
+        "segments": args.segments,
+        "terms": args.terms,
+        "seed": args.seed,
+        "repeats": args.repeats,
+        "timing": "wall clock, best of repeats, one thread; checker built inside each timed pass",
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()} {_cpu_name()}",
+        "scaling": {},
+        "naive_scaling": {},
+        "details": {},
+    }
+    for size in sizes:
+        _log(args, f"[{size} terms] building glossary and {args.segments} segments ...")
+        glossary = make_glossary(size, args.seed)
+        corpus = make_corpus(glossary, args.segments, args.seed)
+        rate, reports, times = _best_rate(lambda: termlock_checker(glossary), corpus, args.segments, args.repeats)
+        occurrences = sum(len(r.terms) for r in reports)
+        sample = min(args.segments, max(200, args.naive_sample * 1000 // size))
+        naive_rate, _, naive_times = _best_rate(lambda: NaiveChecker(glossary).check, corpus, sample, 1)
+        result["scaling"][str(size)] = round(rate)
+        result["naive_scaling"][str(size)] = round(naive_rate)
+        result["details"][str(size)] = {
+            "seconds": [round(t, 3) for t in times],
+            "term_occurrences": occurrences,
+            "naive_sample_segments": sample,
+            "naive_seconds": round(naive_times[0], 3),
+            "speedup_vs_naive": round(rate / naive_rate, 1),
+            **_agreement(corpus, reports),
+        }
+        _log(args, f"[{size} terms] termlock {rate:,.0f} seg/min, naive {naive_rate:,.0f} seg/min ({sample} segments)")
+        if size == args.terms:
+            result["segments_per_min"] = round(rate)
+            result["naive_segments_per_min"] = round(naive_rate)
+            result["speedup_vs_naive"] = round(rate / naive_rate, 1)
+            result["naive_sample_segments"] = sample
+            result["naive_extrapolated"] = sample < args.segments
+        del glossary, corpus, reports
+    rates = [result["scaling"][str(s)] for s in SIZES if str(s) in result["scaling"]]
+    if len(rates) > 1:
+        result["scaling_ratio_smallest_to_largest"] = round(rates[0] / rates[-1], 2)
+    return result
+
+
+def profile(args: argparse.Namespace) -> None:
+    import cProfile
+    import pstats
+
+    glossary = make_glossary(args.terms, args.seed)
+    corpus = make_corpus(glossary, args.segments, args.seed)
+    check = termlock_checker(glossary)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i, (s, t) in enumerate(zip(corpus.sources, corpus.targets)):
+        check(i, s, t)
+    profiler.disable()
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _log(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--segments", type=int, default=100_000, help="segment pairs per glossary size (default 100000)")
+    parser.add_argument("--terms", type=int, default=1000, help="glossary size of the headline figures (default 1000)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES), help="glossary sizes for the scaling figures")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per size; the best counts (default 3)")
+    parser.add_argument("--naive-sample", type=int, default=10_000, help="segments the naive baseline runs at 1,000 terms (scaled inversely with glossary size)")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--profile", action="store_true", help="cProfile one checker pass at --terms and print the top functions")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    args = parser.parse_args(argv)
+    if args.segments < 1 or args.repeats < 1 or args.terms < 1:
+        parser.error("--segments, --repeats and --terms must be positive")
+    if args.profile:
+        profile(args)
+        return 0
+    result = run(args)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['segments']:,} segments, {result['terms']:,} terms: "
+              f"termlock {result['segments_per_min']:,} seg/min, naive {result['naive_segments_per_min']:,} seg/min "
+              f"({result['speedup_vs_naive']}x)")
+        print("scaling (seg/min): " + ", ".join(f"{k} terms {v:,}" for k, v in result["scaling"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
