@@ -26,6 +26,7 @@ CUTS = (0, 50, 51, 130, 199)  # uneven shards, one of a single segment
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
     ray.init(
+        address="local",  # a private instance, whatever else runs on this machine
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=256 * 1024 * 1024,

@@ -113,7 +113,8 @@ def test_directory_of_shards_gives_the_local_output_per_shard_and_a_manifest(tmp
     for entry in manifest["shards"]:
         assert entry["sha256"] == hashlib.sha256((out / entry["output"]).read_bytes()).hexdigest()
     assert manifest["totals"] == {"shards": 3, "segments": 31, "translatable": 29}
-    assert result.shards == 1 + 1 + 3 and result.translated_shards == 5  # 2 batches of 4 per work shard and result.duplicates == 0
+    assert result.shards == 1 + 1 + 3 and result.translated_shards == 5  # 2 batches of 4 per work shard
+    assert result.translated_segments == 29 and result.worker_seconds > 0 and result.duplicates == 0
 
 
 def test_single_file_is_written_as_the_local_runner_writes_it(tmp_path):
@@ -200,7 +201,7 @@ def test_a_shard_answered_twice_is_taken_once_and_a_missing_one_fails_the_job(tm
     def twice(items, factory):
         for key, result in run_in_process(items, factory):
             yield key, result
-            yield key, [dict(r, target="DUPLICATE") for r in result]
+            yield key, {"records": [dict(r, target="DUPLICATE") for r in result["records"]]}
 
     out = tmp_path / "out"
     result = run_job(shards, out, pool=twice)
@@ -226,7 +227,7 @@ def test_a_worker_answer_with_other_units_is_refused(tmp_path):
 
     def loses_a_unit(items, factory):
         for key, result in run_in_process(items, factory):
-            yield key, result[:-1]
+            yield key, {"records": result["records"][:-1]}
 
     with pytest.raises(RuntimeError, match="expected"):
         run_job(inp, tmp_path / "o.txt", pool=loses_a_unit)
@@ -371,3 +372,15 @@ def test_engine_ray_without_ray_installed_says_how_to_install_it(tmp_path, capsy
     assert "pip install 'termlock[ray]'" in capsys.readouterr().err
     assert main(["check", "--engine", "ray", "--source", str(doc), "--target", str(doc)]) == 2
     assert "pip install 'termlock[ray]'" in capsys.readouterr().err
+
+
+def test_a_run_that_saved_nothing_does_not_block_a_rerun_with_other_settings(tmp_path):
+    shards = make_shards(tmp_path)
+
+    def no_model():
+        raise TermlockError("no such model directory")
+
+    with pytest.raises(TermlockError, match="no such model"):
+        run_job(shards, tmp_path / "out", make=no_model, settings={"model": "missing"})
+    result = run_job(shards, tmp_path / "out", settings={"model": "fixed"})
+    assert result.translated_shards == result.shards

@@ -37,6 +37,7 @@ def local_ray():
     # the fakes below are defined in this test module, which Ray workers cannot import
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     ray.init(
+        address="local",  # a private instance, whatever else runs on this machine
         num_cpus=2,
         include_dashboard=False,
         object_store_memory=256 * 1024 * 1024,
@@ -184,3 +185,23 @@ def test_a_driver_crash_after_some_shards_resumes_with_only_the_rest(tmp_path):
     assert result.resumed_shards == 5 and not set(redone) & set(saved)
     assert sorted(redone + saved) == sorted(f"{d:06d}-{n:06d}" for d in range(4) for n in range(3))
     assert outputs(tmp_path / "out") == outputs(tmp_path / "expected")
+
+
+@dataclass(frozen=True)
+class NoModel:
+    """A worker factory that fails as a missing model does."""
+
+    def __call__(self):
+        from termlock.errors import TermlockError
+
+        raise TermlockError("no such model directory", path="/models/missing", fix="pass --model a directory")
+
+
+def test_an_error_on_the_workers_is_reported_once_and_blocks_no_corrected_rerun(tmp_path):
+    from termlock.errors import TermlockError
+
+    with pytest.raises(TermlockError, match=r"/models/missing: on worker .*: no such model directory \(fix: pass --model"):
+        fake_job(tmp_path, "out", make=NoModel())
+    assert not (tmp_path / "out").exists()  # nothing saved, nothing to trip over
+    result = fake_job(tmp_path, "out", make=DiesOnce(str(tmp_path / "unused"), "x"))
+    assert result.translated_shards == result.shards

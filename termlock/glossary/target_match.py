@@ -2,135 +2,294 @@
 
 A reviewer accepts "stuck-neck" for "stuck neck", "Dual Cores" for "dual
 cores" and "three big article's" for "three big articles", but never "dual
-cores" inside "individual cores". Each term's renderings are compiled once
-into a single regular expression (longest rendering first, so a variant
-that extends the canonical form wins at the same position); only the terms
-found in a source segment are ever run against its target.
+cores" inside "individual cores".
+
+How: a target is normalised once, without moving offsets (lower case;
+every space, hyphen, dash and NBSP a plain space; curly apostrophes
+straight; only runs of several separators are collapsed, with a map back).
+A term is compiled once, on first use, into the plain strings its
+renderings may take (words joined by single spaces, lower-cased, and unless
+the term is ``exact`` the last word's regular plural/singular), and each is
+looked up with ``str.find``, keeping the hits that stand as whole words; a
+possessive ('s, or ' after -s) is taken after a hit when present. A checker
+asks only about the few terms found in a segment's source, so its cost per
+segment is a handful of substring searches whatever the glossary size, and
+nothing is compiled for terms that never occur: no regular expressions, no
+glossary-wide automaton to build.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from termlock.glossary.model import Glossary, Term
 
 #: Runs of these are one separator: spaces, NBSP, ASCII and Unicode hyphens/dashes.
 SEPARATOR = r"[\s\-\u2010-\u2015\u00a0]+"
 _SPLIT = re.compile(SEPARATOR)
-_APOSTROPHE = "['\u2019]"
-_POSSESSIVE = rf"(?:{_APOSTROPHE}s?)?"
+#: Every character ``\s`` matches except the plain space (Unicode whitespace),
+#: listed so that one character class finds all odd separators in one pass.
+_ODD_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_ODD_SEPARATOR = re.compile(f"[{re.escape(_ODD_WHITESPACE)}\\-\u2010-\u2015]")
+_SPACE_RUN = re.compile(r"  +")
+_CURLY_APOSTROPHE = "\u2019"
 _SIBILANT_END = ("s", "x", "z", "ch", "sh")
+#: A term right after one of these is quoted: a bare ' after it closes the quote.
+_OPENING_QUOTES = "'\u2018"
+
+ACCEPTED, FORBIDDEN = 0, 1
+_IDENTITY_LIMIT = 1 << 16
 
 
-@dataclass(frozen=True)
-class TargetMatch:
+class TargetMatch(NamedTuple):
+    """A rendering found in a target: ``text`` is the surface ``text[start:end]``."""
+
     rendering: str  # the glossary string that matched (canonical, variant or forbidden entry)
     start: int
     end: int
-    text: str  # the surface text found
-
-
-def _escape_word(word: str) -> str:
-    return "".join(_APOSTROPHE if ch in "'\u2019" else re.escape(ch) for ch in word)
+    text: str
 
 
 def inflections(word: str) -> list[str]:
-    """Regular singular/plural forms of an English word, the word itself first."""
+    """Regular singular/plural forms of an English word, the word itself first.
+
+    Generous where English is ambiguous ("bases" is the plural of "base" or
+    "basis"): a form that is not a word never occurs in real text, while a
+    real form left out would be a false alarm.
+    """
     lower = word.lower()
     forms = [word]
-    if len(word) < 3 or not word[-1].isalpha():
+    if len(word) < 3 or not word[-1].isalpha() or "'" in word or _CURLY_APOSTROPHE in word:
         return forms
     if lower.endswith("ies") and len(word) > 4:
         forms.append(word[:-3] + "y")
     elif lower.endswith("es") and lower[:-2].endswith(_SIBILANT_END):
-        forms.append(word[:-2])
+        forms += [word[:-2], word[:-1]]
     elif lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
         forms.append(word[:-1])
+    elif lower.endswith("y") and lower[-2] not in "aeiou":
+        forms.append(word[:-1] + "ies")
+    elif lower.endswith(_SIBILANT_END):
+        forms.append(word + "es")
     else:
-        if lower.endswith("y") and lower[-2] not in "aeiou":
-            forms.append(word[:-1] + "ies")
-        elif lower.endswith(_SIBILANT_END):
-            forms.append(word + "es")
-        else:
-            forms.append(word + "s")
+        forms.append(word + "s")
     return forms
 
 
-def rendering_pattern(rendering: str, exact: bool) -> str:
-    """Regex source (without boundaries) for one rendering."""
-    words = [w for w in _SPLIT.split(rendering.strip()) if w]
-    if not words:
-        raise ValueError("empty rendering")
-    escaped = [_escape_word(w) for w in words]
-    if not exact:
-        last = words[-1]
-        forms = sorted({_escape_word(f) for f in inflections(last)}, key=len, reverse=True)
-        tail = _POSSESSIVE if last[-1].isalpha() else ""
-        escaped[-1] = f"(?:{'|'.join(forms)}){tail}"
-    return SEPARATOR.join(escaped)
+def plain_rendering(text: str) -> str:
+    """Words of ``text`` joined by single spaces, apostrophes straight, case kept."""
+    return " ".join(w for w in _SPLIT.split(text.strip()) if w).replace(_CURLY_APOSTROPHE, "'")
 
 
-class _CompiledTerm:
-    __slots__ = ("accepted", "accepted_names", "forbidden", "forbidden_names")
+def surface_forms(rendering: str, exact: bool) -> list[str]:
+    """The single-spaced spellings under which ``rendering`` counts, itself first.
 
-    def __init__(self, term: Term) -> None:
-        self.accepted, self.accepted_names = self._compile(term.accepted, term)
-        self.forbidden, self.forbidden_names = self._compile(term.forbidden, term)
-
-    @staticmethod
-    def _compile(renderings: tuple[str, ...], term: Term) -> tuple[re.Pattern[str] | None, list[str]]:
-        ordered = sorted(dict.fromkeys(renderings), key=len, reverse=True)
-        if not ordered:
-            return None, []
-        groups = "|".join(f"(?P<r{i}>{rendering_pattern(r, term.exact)})" for i, r in enumerate(ordered))
-        flags = 0 if term.case_sensitive else re.IGNORECASE
-        return re.compile(rf"(?<!\w)(?:{groups})(?!\w)", flags), ordered
+    A possessive ending is not listed: it is taken after any form of a
+    non-exact rendering whose last word ends in a letter.
+    """
+    plain = plain_rendering(rendering)
+    if not plain or exact:
+        return [plain] if plain else []
+    head, _, last = plain.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    return [prefix + word for word in dict.fromkeys(inflections(last))]
 
 
-def _finditer(pattern: re.Pattern[str] | None, names: list[str], text: str) -> list[TargetMatch]:
-    if pattern is None:
-        return []
-    return [TargetMatch(names[int(m.lastgroup[1:])], m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+def _takes_possessive(form: str) -> bool:
+    last = form.rpartition(" ")[2]
+    return last[-1:].isalpha() and "'" not in last
 
 
-def _search(pattern: re.Pattern[str] | None, names: list[str], text: str) -> TargetMatch | None:
-    if pattern is None:
-        return None
-    m = pattern.search(text)
-    return None if m is None else TargetMatch(names[int(m.lastgroup[1:])], m.start(), m.end(), m.group())
+def _lower(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # a few characters lower-case to two ('İ'); keep one so offsets stay put
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
+class Normalised(NamedTuple):
+    """A target as it is searched, and the way back to the original offsets."""
+
+    text: str
+    shifts: tuple[tuple[int, int], ...] | None  # (position in text, characters removed before it)
+
+    def original(self, position: int) -> int:
+        removed = 0
+        for at, total in self.shifts or ():
+            if at > position:
+                break
+            removed = total
+        return position + removed
+
+
+def normalise(text: str) -> Normalised:
+    """Lower case, separators as single spaces, apostrophes straight; offsets kept or mapped."""
+    if text.isascii():
+        norm = text.lower()
+    else:
+        norm = _lower(text).replace(_CURLY_APOSTROPHE, "'")
+    norm = _ODD_SEPARATOR.sub(" ", norm)
+    if "  " not in norm:
+        return Normalised(norm, None)
+    shifts: list[tuple[int, int]] = []
+    parts: list[str] = []
+    removed = last = 0
+    for run in _SPACE_RUN.finditer(norm):
+        parts.append(norm[last : run.start() + 1])
+        removed += run.end() - run.start() - 1
+        last = run.end()
+        shifts.append((last - removed, removed))
+    parts.append(norm[last:])
+    return Normalised("".join(parts), tuple(shifts))
+
+
+class _Entry(NamedTuple):
+    kind: int  # ACCEPTED or FORBIDDEN
+    rendering: str
+    cased: str | None  # case-sensitive terms: the single-spaced form the surface must equal
+    possessive: bool  # may be followed by 's, or by ' after -s
+
+
+def _compile(term: Term) -> tuple[tuple[tuple[str, _Entry], ...], tuple[tuple[str, _Entry], ...]]:
+    """Every (lower-cased form, entry) of a term: accepted first, then forbidden.
+
+    Within a kind, a rendering as written goes before another rendering's
+    inflected form, so when "dual cores" is listed it names the match
+    rather than "dual core" + s.
+    """
+    kinds = []
+    for kind, renderings in ((ACCEPTED, term.accepted), (FORBIDDEN, term.forbidden)):
+        written: list[tuple[str, _Entry]] = []
+        inflected: list[tuple[str, _Entry]] = []
+        for rendering in dict.fromkeys(renderings):
+            for rank, form in enumerate(surface_forms(rendering, term.exact)):
+                entry = _Entry(kind, rendering, form if term.case_sensitive else None, not term.exact and _takes_possessive(form))
+                (inflected if rank else written).append((_lower(form), entry))
+        kinds.append(tuple(written + inflected))
+    return kinds[0], kinds[1]
+
+
+def _occurrences(scanned: str, forms: tuple[tuple[str, _Entry], ...]) -> list:
+    """Whole-word occurrences ``(start, end, entry)`` of every form in ``scanned``."""
+    hits = []
+    size = len(scanned)
+    for key, entry in forms:
+        start = scanned.find(key)
+        while start >= 0:
+            end = start + len(key)
+            if not (start and (scanned[start - 1].isalnum() or scanned[start - 1] == "_")) and not (
+                end < size and (scanned[end].isalnum() or scanned[end] == "_")
+            ):
+                hits.append((start, end, entry))
+            start = scanned.find(key, start + 1)
+    return hits
+
+
+def _possessive_end(scanned: str, start: int, end: int) -> int:
+    """``end`` moved past a possessive 's (or a bare ' after -s) that ends a word there."""
+    if scanned.startswith("'s", end):
+        after = end + 2
+    elif scanned.startswith("'", end) and scanned[end - 1] == "s" and not (start and scanned[start - 1] in _OPENING_QUOTES):
+        after = end + 1
+    else:
+        return end
+    if after < len(scanned) and (scanned[after].isalnum() or scanned[after] == "_"):
+        return end
+    return after
+
+
+def _select(text: str, norm: Normalised, hits: list) -> list[TargetMatch]:
+    """Leftmost-longest, non-overlapping matches, mapped back to ``text``."""
+    if len(hits) > 1:
+        hits = sorted(hits, key=lambda hit: (hit[0], -hit[1]))
+    shifted = norm.shifts is not None
+    matches: list[TargetMatch] = []
+    covered = 0
+    for start, end, entry in hits:
+        if start < covered:
+            continue
+        if entry.cased is not None:
+            first, last = (norm.original(start), norm.original(end - 1) + 1) if shifted else (start, end)
+            if plain_rendering(text[first:last]) != entry.cased:
+                continue
+        if entry.possessive:
+            end = _possessive_end(norm.text, start, end)
+        covered = end
+        if shifted:
+            first, last = norm.original(start), norm.original(end - 1) + 1
+            matches.append(TargetMatch(entry.rendering, first, last, text[first:last]))
+        else:
+            matches.append(TargetMatch(entry.rendering, start, end, text[start:end]))
+    return matches
 
 
 class TargetMatcher:
-    """Matches each term's accepted and forbidden renderings in target text."""
+    """Matches each term's accepted and forbidden renderings in target text.
+
+    A term's forms are worked out on first use and kept; a text is
+    normalised once and reused for every term asked about it next. The
+    glossary is optional: any term can be matched.
+    """
 
     def __init__(self, glossary: Glossary | None = None) -> None:
         self.glossary = glossary
-        self._compiled: dict[Term, _CompiledTerm] = {}
+        self._by_identity: dict[int, tuple[Term, tuple]] = {}
+        self._by_value: dict[Term, tuple] = {}
+        self._last: tuple[str, Normalised] | None = None
 
-    def _get(self, term: Term) -> _CompiledTerm:
-        compiled = self._compiled.get(term)
-        if compiled is None:
-            compiled = self._compiled[term] = _CompiledTerm(term)
-        return compiled
+    def _forms(self, term: Term) -> tuple:
+        known = self._by_identity.get(id(term))
+        if known is not None and known[0] is term:
+            return known[1]
+        forms = self._by_value.get(term)
+        if forms is None:
+            forms = self._by_value[term] = _compile(term)
+        if len(self._by_identity) >= _IDENTITY_LIMIT:
+            self._by_identity.clear()  # callers that build a new Term per call
+        # the entry keeps ``term`` alive, so its id cannot be reused meanwhile
+        self._by_identity[id(term)] = (term, forms)
+        return forms
+
+    def _normalised(self, text: str) -> Normalised:
+        last = self._last
+        if last is not None and (last[0] is text or last[0] == text):
+            return last[1]
+        norm = normalise(text)
+        self._last = (text, norm)
+        return norm
+
+    def _matches(self, forms: tuple[tuple[str, _Entry], ...], text: str) -> list[TargetMatch]:
+        if not forms or not text:
+            return []
+        norm = self._normalised(text)
+        hits = _occurrences(norm.text, forms)
+        return _select(text, norm, hits) if hits else []
 
     def accepted(self, term: Term, text: str) -> list[TargetMatch]:
         """All non-overlapping occurrences of an accepted rendering, left to right."""
-        c = self._get(term)
-        return _finditer(c.accepted, c.accepted_names, text)
+        return self._matches(self._forms(term)[ACCEPTED], text)
 
     def forbidden(self, term: Term, text: str) -> list[TargetMatch]:
-        c = self._get(term)
-        return _finditer(c.forbidden, c.forbidden_names, text)
+        """All non-overlapping occurrences of a forbidden rendering, left to right."""
+        return self._matches(self._forms(term)[FORBIDDEN], text) if term.forbidden else []
 
     def first_accepted(self, term: Term, text: str) -> TargetMatch | None:
-        c = self._get(term)
-        return _search(c.accepted, c.accepted_names, text)
+        found = self.accepted(term, text)
+        return found[0] if found else None
 
     def first_forbidden(self, term: Term, text: str) -> TargetMatch | None:
-        c = self._get(term)
-        return _search(c.forbidden, c.forbidden_names, text)
+        found = self.forbidden(term, text)
+        return found[0] if found else None
 
     def honours(self, term: Term, text: str) -> bool:
-        """True when ``text`` has an accepted rendering of ``term`` and no forbidden one."""
-        return self.first_forbidden(term, text) is None and self.first_accepted(term, text) is not None
+        """True when ``text`` has an accepted rendering of ``term`` and no forbidden one.
+
+        The one-line verdict translate and evaluate both need: forbidden
+        wins over accepted, as in ``termlock check``.
+        """
+        return not self.forbidden(term, text) and bool(self.accepted(term, text))

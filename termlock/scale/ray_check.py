@@ -69,6 +69,11 @@ def _pair_shards(first: tuple[str, list[SegmentFile]], second: tuple[str, list[S
             fix="give directories with one shard of each name, aligned line by line",
         )
     for a, b in zip(shards_a, shards_b):
+        if len(a.segments) != len(b.segments) and not a.name:  # two files: as the local check says it
+            raise TermlockError(
+                f"line counts differ: {opt_a} {a.path} has {len(a.segments)} lines, {opt_b} {b.path} has {len(b.segments)}",
+                fix="the files must be aligned, one segment per line",
+            )
         if len(a.segments) != len(b.segments):
             raise TermlockError(
                 f"line counts differ in shard {a.name}: {opt_a} {a.path} has {len(a.segments)} segments, "

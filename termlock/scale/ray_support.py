@@ -94,12 +94,18 @@ def connect(address: str | None = None) -> Iterator[Connection]:
     if not ray.is_initialized():
         try:
             ray.init(**_init_kwargs(address))
-        except (ConnectionError, ValueError, RuntimeError) as exc:
-            raise TermlockError(
-                f"cannot connect to Ray at {address or 'a new local instance'}: {exc}",
-                fix="start the cluster (`ray start --head`) and pass --address auto, or "
-                "--address ray://HOST:10001 for a remote head node; omit --address to run locally",
-            ) from None
+        except (ConnectionError, ValueError, RuntimeError, ImportError) as exc:
+            if str(address).startswith("ray://"):
+                fix = (
+                    "Ray Client needs `pip install 'ray[client]'` here, the same Python and Ray versions as "
+                    "the cluster, and a head node started with --ray-client-server-port (default 10001)"
+                )
+            else:
+                fix = (
+                    "start the cluster (`ray start --head`) and pass --address auto, or --address "
+                    "ray://HOST:10001 for a remote head node; omit --address to run on this machine"
+                )
+            raise TermlockError(f"cannot connect to Ray at {address or 'a new local instance'}: {exc}", fix=fix) from None
         started = True
     try:
         resources = ray.cluster_resources()
@@ -139,18 +145,56 @@ WorkItem = tuple[str, Any]
 WorkerFactory = Callable[[], Callable[[Any], Any]]
 
 
+@dataclass(frozen=True)
+class WorkerError:
+    """A :class:`TermlockError` raised on a worker (a missing model, say), carried back as data.
+
+    Raised on the worker, it would kill the actor, which Ray restarts again
+    and again, and reach the user as pages of Ray traceback; returned as a
+    value, the driver stops the pool and reports it on one line, as the
+    local engine does.
+    """
+
+    message: str
+    path: str | None
+    line: int | None
+    fix: str | None
+    host: str
+
+    @classmethod
+    def of(cls, exc: TermlockError) -> "WorkerError":
+        import socket
+
+        return cls(exc.message, exc.path, exc.line, exc.fix, socket.gethostname())
+
+    def error(self) -> TermlockError:
+        return TermlockError(f"on worker {self.host}: {self.message}", path=self.path, line=self.line, fix=self.fix)
+
+
 class _PoolWorker:
     """Ray Data callable class: one per actor, so the factory (a model load) runs once per worker."""
 
     def __init__(self, factory: WorkerFactory) -> None:
-        self.work = factory()
+        self.work: Callable[[Any], Any] | None = None
+        self.failed: WorkerError | None = None
+        try:
+            self.work = factory()
+        except TermlockError as exc:
+            self.failed = WorkerError.of(exc)
+
+    def _run(self, payload: bytes) -> Any:
+        if self.work is None:
+            return self.failed
+        try:
+            return self.work(pickle.loads(payload))
+        except TermlockError as exc:
+            return WorkerError.of(exc)
 
     def __call__(self, batch: Any) -> Any:
         import pyarrow as pa
 
         keys = batch.column("key").to_pylist()
-        payloads = batch.column("payload").to_pylist()
-        results = [pickle.dumps(self.work(pickle.loads(p)), protocol=5) for p in payloads]
+        results = [pickle.dumps(self._run(p), protocol=5) for p in batch.column("payload").to_pylist()]
         return pa.table({"key": pa.array(keys, pa.string()), "payload": pa.array(results, pa.large_binary())})
 
 
@@ -194,7 +238,10 @@ def run_pool(
         try:
             for table in batches:
                 for key, payload in zip(table.column("key").to_pylist(), table.column("payload").to_pylist()):
-                    yield key, pickle.loads(payload)
+                    result = pickle.loads(payload)
+                    if isinstance(result, WorkerError):
+                        raise result.error()
+                    yield key, result
         finally:
             # stop the pool now if the caller stops early (driver error, Ctrl-C)
             close = getattr(batches, "close", None)

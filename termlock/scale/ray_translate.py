@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
@@ -51,6 +53,8 @@ TranslateBatch = Callable[[list[str]], Sequence[Any]]
 Pool = Callable[[Iterable[tuple[str, Any]], Callable[[], Callable[[Any], Any]]], Iterator[tuple[str, Any]]]
 
 DEFAULT_SHARD_SIZE = 1000
+#: formats whose files can be merged by concatenation (Parquet: by concatenating tables)
+MERGEABLE = ("text", "jsonl", "tsv", "parquet")
 
 
 @dataclass(frozen=True)
@@ -93,11 +97,17 @@ class TranslatorFactory:
 
 @dataclass
 class ShardWorker:
-    """Translates one work shard, batch by batch, into the records the local runner saves."""
+    """Translates one work shard, batch by batch, into the records the local runner saves.
+
+    The answer also says how long the worker took (wall clock and CPU) and
+    where it ran, so a job reports its throughput per worker and a slow node
+    can be told from a slow shard.
+    """
 
     translate: TranslateBatch
 
-    def __call__(self, payload: list[tuple[list[int], list[str]]]) -> list[dict[str, Any]]:
+    def __call__(self, payload: list[tuple[list[int], list[str]]]) -> dict[str, Any]:
+        wall, cpu = time.perf_counter(), time.process_time()
         records: list[dict[str, Any]] = []
         for indices, sources in payload:
             results = list(self.translate(list(sources)))
@@ -107,7 +117,12 @@ class ShardWorker:
                 {"index": int(i), "target": result.target, "report": result.to_dict()}
                 for i, result in zip(indices, results)
             ]
-        return records
+        return {
+            "records": records,
+            "seconds": time.perf_counter() - wall,
+            "cpu_seconds": time.process_time() - cpu,
+            "host": socket.gethostname(),
+        }
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,14 @@ class ShardedResult:
     translatable: int
     already_complete: bool = False
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    #: segments translated by this run, and the workers' time on them (summed over shards)
+    translated_segments: int = 0
+    worker_seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0
+
+    def segments_per_worker_second(self) -> float | None:
+        """Throughput of one worker: segments per second of worker wall time (None if nothing ran)."""
+        return self.translated_segments / self.worker_seconds if self.worker_seconds > 0 else None
 
 
 def _progress_bar(enabled: bool | None, stderr: TextIO, total: int, initial: int) -> Any:
@@ -154,7 +177,7 @@ def _progress_bar(enabled: bool | None, stderr: TextIO, total: int, initial: int
     return tqdm(total=total, initial=initial, unit="seg", desc="translating", file=stderr, dynamic_ncols=True)
 
 
-def _check_merge_target(output: OutputPlan, documents: Sequence[Document], input_is_dir: bool) -> None:
+def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> None:
     from termlock.translate.formats import known_format_of
 
     formats = sorted({d.fmt for d in documents})
@@ -163,6 +186,12 @@ def _check_merge_target(output: OutputPlan, documents: Sequence[Document], input
             f"cannot merge shards of different formats ({', '.join(formats)}) into one file",
             path=str(output.target),
             fix="drop --merge to write one output per shard, or give shards of one format",
+        )
+    if formats and formats[0] not in MERGEABLE and len(documents) > 1:
+        raise TermlockError(
+            f"{formats[0]} files cannot be concatenated into one file",
+            path=str(output.target),
+            fix="drop --merge to write one output per shard",
         )
     named = known_format_of(str(output.target))
     if output.target.suffix.lower() in (".parquet", ".pq"):
@@ -173,6 +202,250 @@ def _check_merge_target(output: OutputPlan, documents: Sequence[Document], input
             path=str(output.target),
             fix=f"give OUT an extension that fits {formats[0]} (or none), or pass --format",
         )
+
+
+class ShardedJob:
+    """A sharded translation job: planned and checked against saved work when opened.
+
+    Opening the job reads every input, plans it, and validates the output
+    location and any saved state (a different job's state is refused), all
+    before a model is loaded or Ray is started. :meth:`run` then translates
+    what is pending on a pool, writes the outputs and removes the saved
+    shards.
+    """
+
+    def __init__(
+        self,
+        input_path: str,
+        output_path: str,
+        *,
+        settings: Mapping[str, Any],
+        fmt: str | None = None,
+        batch_size: int = 16,
+        shard_size: int = DEFAULT_SHARD_SIZE,
+        merge: bool = False,
+        restart: bool = False,
+        stderr: TextIO | None = None,
+    ) -> None:
+        if batch_size < 1 or shard_size < 1:
+            raise TermlockError("batch size and shard size must be at least 1", fix="pass --batch-size/--shard-size 1 or more")
+        self.stderr = stderr if stderr is not None else sys.stderr
+        input_is_dir = Path(input_path).is_dir()
+        self.output = plan_output(input_path, output_path, input_is_dir=input_is_dir, merge=merge)
+        self.documents: list[Document] = []
+        self.plans: list[list[WorkShard]] = []
+        for index, source in enumerate(discover_inputs(input_path, fmt)):
+            store, sha = load_store(source)
+            translatable = sum(1 for unit in store.units if unit.translatable)
+            self.documents.append(Document(index, source, sha, len(store.units), translatable))
+            self.plans.append(plan_work(index, store, batch_size, shard_size))
+        if self.output.merged:
+            _check_merge_target(self.output, self.documents)
+        elif self.output.manifest in {output_path_for(self.output.target, d.name) for d in self.documents}:
+            raise TermlockError("an input shard is called manifest.json", path=input_path, fix="rename that shard")
+
+        layout = "merged" if self.output.merged else "shards"
+        fingerprint = job_fingerprint(
+            self.documents, {**settings, "batch_size": batch_size, "shard_size": shard_size, "layout": layout}
+        )
+        if restart and not self.output.merged:
+            _remove_listed_outputs(self.output)
+        self.state = JobState.open(self.output.state_dir, self.output.manifest, fingerprint, restart=restart)
+        self.shards = [shard for plan in self.plans for shard in plan]
+        saved = self.state.read_manifest()
+        self.finished_before = bool(saved and saved.get("complete") and not self.output.merged)
+        self._saved_manifest = saved
+        self.pending: dict[str, WorkShard] = {}
+        if not self.finished_before:
+            self.pending = {shard.key: shard for shard in self.shards if self.state.load(shard) is None}
+        self._written: dict[int, dict[str, Any]] = {}
+
+    def _totals(self) -> dict[str, int]:
+        return dict(
+            documents=len(self.documents),
+            shards=len(self.shards),
+            segments=sum(d.units for d in self.documents),
+            translatable=sum(d.translatable for d in self.documents),
+        )
+
+    def run(
+        self,
+        make_translate: Callable[[], TranslateBatch],
+        *,
+        pool: Pool,
+        finalize: Callable[[list[DocumentResult]], None] | None = None,
+        on_shard: Callable[[str], None] | None = None,
+        progress: bool | None = None,
+    ) -> ShardedResult:
+        """Translate the pending work shards on ``pool``, then write the outputs.
+
+        ``make_translate`` is called once per worker (see
+        :class:`TranslatorFactory`). ``finalize(documents)`` runs after the
+        outputs are written and before the saved shards are removed, so a
+        crash inside it can be resumed. ``on_shard(key)`` is called after
+        each work shard is saved.
+        """
+        totals = self._totals()
+        if self.finished_before:
+            outputs = _verify_complete(self.output, self._saved_manifest or {})
+            self.state.clear()
+            print(
+                f"nothing to do: all {len(self.documents)} shards are already translated ({self.output.manifest}); "
+                "pass --restart to translate them again",
+                file=self.stderr,
+            )
+            return ShardedResult(
+                resumed_shards=len(self.shards), translated_shards=0, duplicates=0, already_complete=True,
+                outputs=outputs, **totals,
+            )  # fmt: skip
+
+        resumed = len(self.shards) - len(self.pending)
+        resumed_units = sum(s.size for s in self.shards if s.key not in self.pending)
+        if resumed:
+            print(
+                f"resuming: {resumed} of {len(self.shards)} work shards ({resumed_units} of {totals['translatable']} "
+                f"segments) already translated (saved in {self.state.directory})",
+                file=self.stderr,
+            )
+        remaining = [0] * len(self.documents)
+        for shard in self.pending.values():
+            remaining[shard.document] += 1
+        for doc in self.documents:
+            if remaining[doc.index] == 0:
+                self._write_document(doc)
+
+        result = ShardedResult(resumed_shards=resumed, translated_shards=0, duplicates=0, **totals)
+        bar = _progress_bar(progress, self.stderr, totals["translatable"], resumed_units)
+        answers = pool(self._work_items(), ShardWorkerFactory(make_translate))
+        try:
+            for key, answer in answers:
+                shard = self.pending.pop(key, None)
+                if shard is None:
+                    result.duplicates += 1  # a retried worker answered twice: the first answer stands
+                    continue
+                timing = {k: answer[k] for k in ("seconds", "cpu_seconds", "host") if k in answer}
+                if not result.translated_shards:
+                    # the fingerprint goes to disk with the first saved shard: a run that
+                    # saves nothing (a wrong --model) leaves nothing that blocks the next
+                    self.state.write_manifest(self.documents, complete=False)
+                self.state.save(shard, answer["records"], timing)
+                result.translated_shards += 1
+                result.translated_segments += shard.size
+                result.worker_seconds += timing.get("seconds", 0.0)
+                result.worker_cpu_seconds += timing.get("cpu_seconds", 0.0)
+                if bar is not None:
+                    bar.update(shard.size)
+                if on_shard is not None:
+                    on_shard(key)
+                remaining[shard.document] -= 1
+                if remaining[shard.document] == 0:
+                    self._write_document(self.documents[shard.document])
+            if self.pending:
+                raise TermlockError(
+                    f"{len(self.pending)} work shards did not come back from the workers (first: {min(self.pending)})",
+                    path=str(self.state.directory),
+                    fix="run the same command again to translate the missing shards",
+                )
+        except BaseException:
+            close = getattr(answers, "close", None)
+            if close is not None:
+                close()  # stop the workers now, not when the generator is collected
+            self._say_saved()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+
+        self._finish(result, finalize)
+        return result
+
+    def _say_saved(self) -> None:
+        if len(self.shards) == len(self.pending):
+            return  # nothing saved, nothing to resume
+        print(
+            f"stopped: {len(self.shards) - len(self.pending)} of {len(self.shards)} work shards are saved in "
+            f"{self.state.directory}; run the same command again to continue",
+            file=self.stderr,
+        )
+
+    def _finish(self, result: ShardedResult, finalize: Callable[[list[DocumentResult]], None] | None) -> None:
+        """Write every output, call ``finalize``, record completion, drop the saved shards."""
+        documents: list[DocumentResult] = []
+        if self.output.merged:
+            documents = self._write_merged(keep=finalize is not None)
+        else:
+            for doc in self.documents:
+                self._write_document(doc)
+            if finalize is not None:
+                documents = [self._translated(doc) for doc in self.documents]
+        if finalize is not None:
+            finalize(documents)
+        if not self.output.merged:
+            self.state.write_manifest(self.documents, complete=True, outputs=self._written)
+            result.outputs = [self._written[d.index] for d in self.documents]
+        self.state.clear()
+
+    def _work_items(self) -> Iterator[tuple[str, Any]]:
+        """The payload of every pending shard, reading each document once."""
+        for doc in self.documents:
+            todo = [shard for shard in self.plans[doc.index] if shard.key in self.pending]
+            if todo:
+                store = doc.load()
+                for shard in todo:
+                    yield shard.key, payload_of(shard, store)
+
+    def _translated(self, doc: Document) -> DocumentResult:
+        """``doc``'s store with every saved translation filled in."""
+        store = doc.load()
+        records: list[dict[str, Any]] = []
+        for shard in self.plans[doc.index]:
+            saved = self.state.load(shard)
+            if saved is None:
+                raise TermlockError(
+                    f"the saved work shard {shard.key} is missing or damaged",
+                    path=str(self.state.shard_path(shard.key)),
+                    fix="run the same command again to translate it again",
+                )
+            records += saved
+        return DocumentResult(doc, store, fill_targets(store, records))
+
+    def _write_document(self, doc: Document) -> None:
+        """Write one output shard (directory output), once per run."""
+        if self.output.merged or doc.index in self._written:
+            return
+        data = self._translated(doc).store.serialize()
+        write_atomically(output_path_for(self.output.target, doc.name), data)
+        self._written[doc.index] = {"output": doc.name, "sha256": sha256_hex(data), "bytes": len(data)}
+
+    def _write_merged(self, *, keep: bool) -> list[DocumentResult]:
+        """Write every document, in order, into the one output file (atomically)."""
+        kept: list[DocumentResult] = []
+        if self.documents and self.documents[0].fmt == "parquet":
+            parts = []
+            for doc in self.documents:
+                translated = self._translated(doc)
+                parts.append((doc.fmt, translated.store.serialize()))
+                if keep:
+                    kept.append(translated)
+            write_atomically(self.output.target, merge_bytes(parts) if len(parts) > 1 else parts[0][1])
+            return kept
+        writer = AtomicStreamWriter(self.output.target)
+        try:
+            last = b""
+            for doc in self.documents:
+                translated = self._translated(doc)
+                data = translated.store.serialize()
+                if last and not last.endswith(b"\n"):
+                    writer.write(b"\n")  # keep the next document's first line a line of its own
+                writer.write(data)
+                last = data[-1:] or last
+                if keep:
+                    kept.append(translated)
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        return kept
 
 
 def translate_sharded(
@@ -192,222 +465,16 @@ def translate_sharded(
     progress: bool | None = None,
     stderr: TextIO | None = None,
 ) -> ShardedResult:
-    """Translate a file or a directory of shards on ``pool``, resumably.
+    """Translate a file or a directory of shards on ``pool``, resumably (see :class:`ShardedJob`).
 
-    ``make_translate`` is called once per worker to build the translate
-    function (see :class:`TranslatorFactory`); ``settings`` are what shape
-    the output (model, glossary hash, beam, ...) and go into the job's
-    fingerprint. ``finalize(documents)`` runs after the outputs are written
-    and before the saved shards are removed (a crash in it can be resumed).
-    ``on_shard(key)`` is called after each work shard is saved.
+    ``settings`` are what shape the output (model, glossary hash, beam, ...)
+    and go into the job's fingerprint, with the batch and shard sizes.
     """
-    stderr = stderr if stderr is not None else sys.stderr
-    if batch_size < 1 or shard_size < 1:
-        raise TermlockError("batch size and shard size must be at least 1", fix="pass --batch-size/--shard-size 1 or more")
-    input_is_dir = Path(input_path).is_dir()
-    output = plan_output(input_path, output_path, input_is_dir=input_is_dir, merge=merge)
-    inputs = discover_inputs(input_path, fmt)
-
-    documents: list[Document] = []
-    plans: list[list[WorkShard]] = []
-    for index, source in enumerate(inputs):
-        store, sha = load_store(source)
-        documents.append(Document(index, source, sha, len(store.units), sum(1 for u in store.units if u.translatable)))
-        plans.append(plan_work(index, store, batch_size, shard_size))
-        del store
-    if output.merged:
-        _check_merge_target(output, documents, input_is_dir)
-    shard_names = {output_path_for(output.target, d.name) for d in documents} if not output.merged else set()
-    if not output.merged and output.manifest in shard_names:
-        raise TermlockError("an input shard is called manifest.json", path=input_path, fix="rename that shard")
-
-    fingerprint = job_fingerprint(
-        documents,
-        {**settings, "batch_size": batch_size, "shard_size": shard_size, "layout": "merged" if output.merged else "shards"},
-    )
-    if restart and not output.merged:
-        _remove_listed_outputs(output)
-    state = JobState.open(output.state_dir, output.manifest, fingerprint, restart=restart)
-    all_shards = [shard for plan in plans for shard in plan]
-    totals = dict(
-        documents=len(documents),
-        shards=len(all_shards),
-        segments=sum(d.units for d in documents),
-        translatable=sum(d.translatable for d in documents),
-    )
-
-    saved = state.read_manifest()
-    if saved is not None and saved.get("complete") and not output.merged:
-        outputs = _verify_complete(output, saved)
-        state.clear()
-        print(
-            f"nothing to do: all {len(documents)} shards are already translated ({output.manifest}); "
-            "pass --restart to translate them again",
-            file=stderr,
-        )
-        return ShardedResult(resumed_shards=len(all_shards), translated_shards=0, duplicates=0, already_complete=True, outputs=outputs, **totals)
-
-    pending: dict[str, WorkShard] = {}
-    remaining = [0] * len(documents)
-    resumed_units = 0
-    for shard in all_shards:
-        if state.load(shard) is None:
-            pending[shard.key] = shard
-            remaining[shard.document] += 1
-        else:
-            resumed_units += shard.size
-    resumed = len(all_shards) - len(pending)
-    if resumed:
-        print(
-            f"resuming: {resumed} of {len(all_shards)} work shards ({resumed_units} of {totals['translatable']} segments) "
-            f"already translated (saved in {state.directory})",
-            file=stderr,
-        )
-    state.write_manifest(documents, complete=False)
-
-    written: dict[int, dict[str, Any]] = {}
-
-    def write_document(doc: Document) -> None:
-        if not output.merged and doc.index not in written:
-            store = doc.load()
-            fill_targets(store, _saved_records(state, plans[doc.index]))
-            written[doc.index] = _write_shard_output(output, doc, store.serialize())
-
-    for doc in documents:
-        if remaining[doc.index] == 0:
-            write_document(doc)
-
-    items = _work_items(documents, plans, pending)
-    bar = _progress_bar(progress, stderr, totals["translatable"], resumed_units)
-    duplicates = translated = 0
-    results_in = pool(items, ShardWorkerFactory(make_translate))
-    try:
-        for key, records in results_in:
-            shard = pending.pop(key, None)
-            if shard is None:
-                duplicates += 1  # a retried worker answered twice: the first answer stands
-                continue
-            state.save(shard, records)
-            translated += 1
-            if bar is not None:
-                bar.update(shard.size)
-            if on_shard is not None:
-                on_shard(key)
-            remaining[shard.document] -= 1
-            if remaining[shard.document] == 0:
-                write_document(documents[shard.document])
-        if pending:
-            raise TermlockError(
-                f"{len(pending)} work shards did not come back from the workers (first: {min(pending)})",
-                path=str(state.directory),
-                fix="run the same command again to translate the missing shards",
-            )
-    except BaseException:
-        close = getattr(results_in, "close", None)
-        if close is not None:
-            close()  # stop the workers now, not when the generator is collected
-        if bar is not None:
-            bar.close()
-        done = len(all_shards) - len(pending)
-        print(
-            f"stopped: {done} of {len(all_shards)} work shards are saved in {state.directory}; "
-            "run the same command again to continue",
-            file=stderr,
-        )
-        raise
-    if bar is not None:
-        bar.close()
-
-    results: list[DocumentResult] = []
-    if output.merged:
-        results = _write_merged(output, documents, plans, state, keep=finalize is not None)
-    else:
-        for doc in documents:
-            write_document(doc)
-        if finalize is not None:
-            for doc in documents:
-                store = doc.load()
-                results.append(DocumentResult(doc, store, fill_targets(store, _saved_records(state, plans[doc.index]))))
-    if finalize is not None:
-        finalize(results)
-    outputs = [written[d.index] for d in documents] if not output.merged else []
-    if output.merged:
-        state.clear()
-    else:
-        state.write_manifest(documents, complete=True, outputs=written)
-        state.clear()
-    return ShardedResult(
-        resumed_shards=resumed,
-        translated_shards=translated,
-        duplicates=duplicates,
-        outputs=outputs,
-        **totals,
-    )
-
-
-def _work_items(documents: Sequence[Document], plans: Sequence[Sequence[WorkShard]], pending: Mapping[str, WorkShard]) -> Iterator[tuple[str, Any]]:
-    """The payload of every pending shard, reading each document once."""
-    for doc in documents:
-        todo = [shard for shard in plans[doc.index] if shard.key in pending]
-        if not todo:
-            continue
-        store = doc.load()
-        for shard in todo:
-            yield shard.key, payload_of(shard, store)
-
-
-def _saved_records(state: JobState, shards: Iterable[WorkShard]) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    for shard in shards:
-        saved = state.load(shard)
-        if saved is None:
-            raise TermlockError(
-                f"the saved work shard {shard.key} is missing or damaged",
-                path=str(state.shard_path(shard.key)),
-                fix="run the same command again to translate it again",
-            )
-        records += saved
-    return records
-
-
-def _write_shard_output(output: OutputPlan, doc: Document, data: bytes) -> dict[str, Any]:
-    path = output_path_for(output.target, doc.name)
-    write_atomically(path, data)
-    return {"output": doc.name, "sha256": sha256_hex(data), "bytes": len(data)}
-
-
-def _write_merged(
-    output: OutputPlan, documents: Sequence[Document], plans: Sequence[Sequence[WorkShard]], state: JobState, *, keep: bool
-) -> list[DocumentResult]:
-    """Write every document, in order, into the one output file (atomically)."""
-    results: list[DocumentResult] = []
-    parquet = bool(documents) and documents[0].fmt == "parquet"
-    parts: list[tuple[str, bytes]] = []
-    writer = None if parquet else AtomicStreamWriter(output.target)
-    last = b""
-    try:
-        for doc in documents:
-            store = doc.load()
-            records = fill_targets(store, _saved_records(state, plans[doc.index]))
-            data = store.serialize()
-            if parquet:
-                parts.append((doc.fmt, data))
-            else:
-                if last and not last.endswith(b"\n"):
-                    writer.write(b"\n")
-                writer.write(data)
-                last = data[-1:] if data else last
-            if keep:
-                results.append(DocumentResult(doc, store, records))
-        if parquet:
-            write_atomically(output.target, merge_bytes(parts) if len(parts) > 1 else parts[0][1])
-        else:
-            writer.commit()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    return results
+    job = ShardedJob(
+        input_path, output_path, settings=settings, fmt=fmt, batch_size=batch_size, shard_size=shard_size,
+        merge=merge, restart=restart, stderr=stderr,
+    )  # fmt: skip
+    return job.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress)
 
 
 def _remove_listed_outputs(output: OutputPlan) -> None:
@@ -425,6 +492,7 @@ def _remove_listed_outputs(output: OutputPlan) -> None:
 
 
 def _verify_complete(output: OutputPlan, saved: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The outputs of a finished directory job, refusing any changed since."""
     outputs = []
     for entry in saved.get("shards", ()):
         path = output_path_for(output.target, entry["output"])
@@ -565,8 +633,14 @@ def print_outcome(
     if args.constraints != "off":
         line += f"; {len(summary['impossible'])} segments impossible"
     print(line, file=stream)
-    print(
+    line = (
         f"ray: {result.documents} input shards, {result.shards} work shards "
-        f"({result.translated_shards} translated now, {result.resumed_shards} resumed) on {workers} workers",
-        file=stream,
+        f"({result.translated_shards} translated now, {result.resumed_shards} resumed) on {workers} workers"
     )
+    rate = result.segments_per_worker_second()
+    if rate is not None:
+        line += (
+            f"; {result.translated_segments} segments in {result.worker_seconds:.1f} worker-seconds "
+            f"({result.worker_cpu_seconds:.1f} CPU): {rate:.1f} segments/s per worker"
+        )
+    print(line, file=stream)

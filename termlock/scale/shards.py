@@ -71,9 +71,10 @@ def is_manifest(path: Path) -> bool:
     if path.name != MANIFEST_NAME:
         return False
     try:
-        return MANIFEST_KEY in json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
+    return isinstance(data, dict) and MANIFEST_KEY in data
 
 
 def format_of(path: str, fmt: str | None) -> str:
@@ -107,7 +108,10 @@ def list_shard_files(root: str | os.PathLike[str], option: str = "-i") -> list[t
                 path=str(manifest),
                 fix="finish the job that writes it (run the same translate command again) first",
             )
-        return [(entry["output"], base / entry["output"]) for entry in data.get("shards", ())]
+        try:
+            return [(entry["output"], output_path_for(base, entry["output"])) for entry in data["shards"]]
+        except (KeyError, TypeError):
+            raise TermlockError("the manifest lists no output shards", path=str(manifest), fix="rerun the job that wrote it") from None
     found = []
     for directory, subdirs, files in os.walk(base):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
@@ -256,9 +260,13 @@ class JobState:
                 pass
             return state
         saved = state.read_manifest()
-        if saved is not None:
+        if saved is not None and (saved.get("complete") or state.has_saved_shards()):
             state._check_fingerprint(saved.get("fingerprint") or {})
         return state
+
+    def has_saved_shards(self) -> bool:
+        """Whether any work shard was saved (an unfinished job whose work a mismatch would lose)."""
+        return self.directory.is_dir() and any(self.directory.glob("*.jsonl"))
 
     def read_manifest(self) -> dict[str, Any] | None:
         try:
@@ -317,15 +325,15 @@ class JobState:
             return None
         return records
 
-    def save(self, shard: WorkShard, records: Sequence[Mapping[str, Any]]) -> None:
-        """Save a finished shard (atomically: a rerun sees all of it or none)."""
+    def save(self, shard: WorkShard, records: Sequence[Mapping[str, Any]], info: Mapping[str, Any] | None = None) -> None:
+        """Save a finished shard (atomically: a rerun sees all of it or none); ``info`` goes in its header."""
         by_index = {int(r["index"]): r for r in records}
         if sorted(by_index) != sorted(shard.indices) or len(records) != shard.size:
             raise RuntimeError(
                 f"work shard {shard.key}: the worker returned units {sorted(by_index)[:5]}..., "
                 f"expected {shard.indices[:5]}... ({shard.size})"
             )
-        header = {SHARD_KEY: 1, "job": self.job, "key": shard.key, "units": shard.size}
+        header = {SHARD_KEY: 1, "job": self.job, "key": shard.key, "units": shard.size, **(info or {})}
         lines = [json.dumps(header, separators=(",", ":"))]
         lines += [json.dumps(by_index[i], ensure_ascii=False, separators=(",", ":")) for i in shard.indices]
         write_atomically(self.shard_path(shard.key), ("\n".join(lines) + "\n").encode("utf-8"))
@@ -564,9 +572,9 @@ def _parquet_segments(path: str, role: str) -> list[str]:
 
     with open(path, "rb") as handle:
         table = read_table(handle.read(), path)
-    column = "reference" if role == "reference" and "reference" in table.column_names else role
-    if role == "reference" and column not in table.column_names:
-        column = "target"
+    column = role
+    if role == "reference" and "reference" not in table.column_names:
+        column = "target"  # a reference translation file is a translation file
     return [value or "" for value in string_column(table, column, path)]
 
 
@@ -587,11 +595,15 @@ def read_segment_file(path: str, role: str, option: str) -> list[str]:
 
 
 def read_segment_shards(path: str, role: str, option: str) -> list[SegmentFile]:
-    """Every shard of ``path`` (a file, or a directory of shard files) for ``role``."""
+    """Every shard of ``path`` (a file, or a directory of shard files) for ``role``.
+
+    A single file is one shard named ``""``: files given as --source and
+    --target pair up whatever they are called.
+    """
     base = Path(path)
     if base.is_dir():
         return [SegmentFile(name, str(p), read_segment_file(str(p), role, option)) for name, p in list_shard_files(base, option)]
-    return [SegmentFile(base.name, path, read_segment_file(path, role, option))]
+    return [SegmentFile("", path, read_segment_file(path, role, option))]
 
 
 def iter_chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
