@@ -5,8 +5,18 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from termlock.glossary import GlossaryError, dump_glossary, load_glossary, load_glossary_text, validate_glossary
+from termlock.glossary import (
+    GlossaryError,
+    dump_glossary,
+    glossary_to_yaml,
+    load_glossary,
+    load_glossary_text,
+    parse_glossary,
+    validate_glossary,
+)
 from termlock.glossary.model import Glossary, Term
 
 VALID = textwrap.dedent(
@@ -35,6 +45,12 @@ def problems_of(text: str, tmp_path) -> list:
     path = tmp_path / "g.yaml"
     path.write_text(text, encoding="utf-8")
     return validate_glossary(path)
+
+
+def load_problems(text: str) -> list:
+    glossary, problems = parse_glossary(text, "g.yaml")
+    assert glossary is None
+    return problems
 
 
 def test_valid_glossary_loads_with_defaults_and_derived_ids():
@@ -137,3 +153,99 @@ def test_bundled_glossary_is_valid():
     assert validate_glossary(bundled_glossary_path()) == []
     assert isinstance(load_glossary(bundled_glossary_path()), Glossary)
     assert all(isinstance(t, Term) for t in load_glossary(bundled_glossary_path()))
+
+
+def test_unknown_or_unsafe_tags_are_problems_not_crashes():
+    text = "name: t\nterms:\n  - source: 双核\n    target: !foo dual cores\n  - source: !!binary aGVsbG8=\n    target: x\n"
+    problems = load_problems(text)
+    assert [(p.line, "tag" in p.message or "bytes" in p.message) for p in problems] == [(4, True), (5, True)]
+
+
+def test_forbidden_that_is_an_inflection_of_an_accepted_rendering():
+    base = "name: t\nterms:\n  - source: 双核\n    target: dual core\n"
+    problems = load_problems(base + "    forbidden: [dual-cores]\n")
+    assert problems[0].line == 5 and "singular or plural" in problems[0].message and "exact" in problems[0].fix
+    # with exact: true the two are different renderings
+    assert len(load_glossary_text(base + "    exact: true\n    forbidden: [dual-cores]\n")) == 1
+
+
+def test_derived_ids_are_unique_and_respect_explicit_ones():
+    text = (
+        "name: t\nterms:\n"
+        "  - source: 甲\n    target: Dual Cores\n"
+        "  - source: 乙\n    target: dual-cores\n"
+        "  - id: dual-cores-3\n    source: 丙\n    target: other\n"
+        "  - source: 丁\n    target: dual cores!\n"
+    )
+    ids = [t.id for t in load_glossary_text(text)]
+    assert ids == ["dual-cores", "dual-cores-2", "dual-cores-3", "dual-cores-4"]
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("", 1, "empty"),
+        ("- a\n- b\n", 1, "mapping"),
+        ("name: t\n", 1, "no 'terms'"),
+        ("terms: []\n", 1, "no 'name'"),
+        ("name: t\nterms:\n  - source: 双核\n    source: 双\n    target: x\n", 4, "appears twice"),
+        ("name: t\nterms: {a: b}\n", 2, "must be a list"),
+        ("name: t\nterms:\n  - 双核\n", 3, "mapping"),
+        ("name: t\nterms:\n  - source: []\n    target: x\n", 3, "empty list"),
+        ("name: t\nterms:\n  - source: 双核\n    target: x\n    variants: ['', y]\n", 5, "empty"),
+        ("name: t\nsource_language: zh\nterms: []\n", 2, "did you mean 'source_lang'"),
+    ],
+)
+def test_more_schema_problems(text, line, words):
+    problems = load_problems(text)
+    assert problems[0].line == line
+    assert words in problems[0].message + (problems[0].fix or "")
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode("utf-8"))
+    assert len(load_glossary(path)) == 3
+
+
+def test_utf16_file_is_reported_as_not_utf8(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_bytes(VALID.encode("utf-16"))
+    problems = validate_glossary(path)
+    assert problems[0].line == 1 and problems[0].fix == "re-save the file as UTF-8"
+
+
+# ---- round trip ----------------------------------------------------------------
+
+english = st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=6), min_size=1, max_size=3).map(" ".join)
+odd_text = st.sampled_from(["yes", "null", "1.5", "#x", "a: b", "'q'", "- item", "~", "\u201cquoted\u201d"])
+
+
+@st.composite
+def glossaries(draw) -> Glossary:
+    count = draw(st.integers(min_value=1, max_value=6))
+    sources = draw(st.lists(st.text(alphabet="双核卡脖子县域经济振兴", min_size=2, max_size=5), min_size=count, max_size=count, unique=True))
+    terms = []
+    for number, source in enumerate(sources):
+        target = draw(english) + f" t{number}"
+        terms.append(
+            Term(
+                id=draw(st.sampled_from([f"id-{number}", f"term {number}"])),
+                sources=(source,),
+                target=target,
+                variants=tuple(draw(st.lists(english | odd_text, max_size=2, unique=True).filter(lambda vs: target not in vs))),
+                forbidden=(f"wrong {number}",) if draw(st.booleans()) else (),
+                case_sensitive=draw(st.booleans()),
+                exact=draw(st.booleans()),
+                note=draw(st.none() | odd_text),
+            )
+        )
+    return Glossary(name=draw(english | odd_text), terms=tuple(terms), source_lang="zh", target_lang=draw(st.sampled_from(["en", "en-GB"])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(glossaries())
+def test_written_yaml_loads_back_to_the_same_glossary(glossary):
+    again = load_glossary_text(glossary_to_yaml(glossary), "round.yaml")
+    assert again == glossary
+    assert [t.line for t in again.terms] == sorted(t.line for t in again.terms)

@@ -224,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
     from termlock.scale.cli import refuse_ray_flags_on_local
 
     if args.engine == "ray":
-        from termlock.scale.ray_translate import run_translate_command
+        from termlock.scale.translate_command import run_translate_command
 
         return run_translate_command(args)
     refuse_ray_flags_on_local(args, args.input)

@@ -18,6 +18,7 @@ import yaml
 from termlock.glossary.chinese import fold_script
 from termlock.glossary.errors import GlossaryError, GlossaryProblem
 from termlock.glossary.model import Glossary, Term
+from termlock.glossary.target_match import surface_forms
 
 TOP_KEYS = ("name", "source_lang", "target_lang", "terms")
 TERM_KEYS = ("id", "source", "target", "variants", "forbidden", "case_sensitive", "exact", "note")
@@ -39,17 +40,24 @@ def slugify(text: str) -> str:
 class _Collector:
     path: str
     problems: list[GlossaryProblem] = field(default_factory=list)
+    # one safe constructor per parse: it caches every object it builds
+    constructor: yaml.constructor.SafeConstructor = field(default_factory=yaml.constructor.SafeConstructor)
 
     def add(self, node: yaml.Node | None, message: str, fix: str | None = None) -> None:
         line = node.start_mark.line + 1 if node is not None else None
         self.problems.append(GlossaryProblem(self.path, line, message, fix))
 
 
-_SCALARS = yaml.constructor.SafeConstructor()
+class _Unreadable:
+    """A scalar the safe constructor refused (an unknown or unsafe tag); already reported."""
 
 
-def _scalar(node: yaml.Node) -> Any:
-    return _SCALARS.construct_object(node, deep=True)
+def _scalar(node: yaml.ScalarNode, out: _Collector) -> Any:
+    try:
+        return out.constructor.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        out.add(node, f"unsupported YAML tag {node.tag}", "remove the tag ('!...') and write a plain value")
+        return _Unreadable()
 
 
 def _line(node: yaml.Node) -> int:
@@ -68,7 +76,9 @@ def _mapping(node: yaml.Node, what: str, out: _Collector, allowed: tuple[str, ..
         return None
     items: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
-        key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+        key = _scalar(key_node, out) if isinstance(key_node, yaml.ScalarNode) else None
+        if isinstance(key, _Unreadable):
+            continue
         if not isinstance(key, str):
             out.add(key_node, f"{what} has a key that is not text", "use plain names as keys")
             continue
@@ -83,7 +93,9 @@ def _mapping(node: yaml.Node, what: str, out: _Collector, allowed: tuple[str, ..
 
 
 def _text(node: yaml.Node, what: str, out: _Collector) -> str | None:
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else node
+    value = _scalar(node, out) if isinstance(node, yaml.ScalarNode) else node
+    if isinstance(value, _Unreadable):
+        return None
     if not isinstance(value, str):
         kind = type(value).__name__ if isinstance(node, yaml.ScalarNode) else ("list" if isinstance(node, yaml.SequenceNode) else "mapping")
         out.add(node, f"{what} must be text, not {kind}", f"write {what} as a quoted string")
@@ -110,7 +122,9 @@ def _text_list(node: yaml.Node, what: str, out: _Collector, allow_single: bool =
 
 
 def _flag(node: yaml.Node, what: str, out: _Collector) -> bool | None:
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = _scalar(node, out) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, _Unreadable):
+        return None
     if not isinstance(value, bool):
         out.add(node, f"{what} must be true or false", f"write '{what}: true' or '{what}: false'")
         return None
@@ -197,12 +211,36 @@ def _cross_check(raw_terms: list[_RawTerm], out: _Collector) -> list[str]:
                     out.add(node, f"source '{spelling}' is listed twice (also on line {other_line})", "merge the two entries into one term")
             else:
                 seen_sources[key] = (raw.target, _line(node), index)
-        accepted = {normalise_rendering(text, raw.case_sensitive) for text in [raw.target, *(v for v, _ in raw.variants)]}
-        for text, node in raw.forbidden:
-            if normalise_rendering(text, raw.case_sensitive) in accepted:
-                out.add(node, f"forbidden rendering '{text}' is also an accepted rendering of the same term",
-                        "remove it from forbidden, or from target/variants")
+        _check_forbidden(raw, out)
     return ids
+
+
+def _forms(rendering: str, raw: _RawTerm) -> set[str]:
+    forms = surface_forms(rendering, raw.exact)
+    return set(forms) if raw.case_sensitive else {form.casefold() for form in forms}
+
+
+def _check_forbidden(raw: _RawTerm, out: _Collector) -> None:
+    """A forbidden rendering must never match where an accepted one does.
+
+    Equal after case/space/hyphen folding is the obvious case; the subtle
+    one is inflection: with accepted "dual core" and forbidden "dual
+    cores", every plural the matcher accepts would also be forbidden.
+    """
+    accepted = [raw.target, *(text for text, _ in raw.variants)]
+    equal = {normalise_rendering(text, raw.case_sensitive) for text in accepted}
+    forms = [(text, _forms(text, raw)) for text in accepted]
+    for text, node in raw.forbidden:
+        if normalise_rendering(text, raw.case_sensitive) in equal:
+            out.add(node, f"forbidden rendering '{text}' is also an accepted rendering of the same term",
+                    "remove it from forbidden, or from target/variants")
+            continue
+        bad = _forms(text, raw)
+        clash = next(((other, sorted(bad & mine)[0]) for other, mine in forms if bad & mine), None)
+        if clash is not None:
+            out.add(node, f"forbidden rendering '{text}' and accepted rendering '{clash[0]}' both match '{clash[1]}' "
+                          "(the last word may be singular or plural)",
+                    "add 'exact: true' to the term, or remove one of the two")
 
 
 def parse_glossary(text: str, path: str = "<string>") -> tuple[Glossary | None, list[GlossaryProblem]]:

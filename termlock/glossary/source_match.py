@@ -78,13 +78,12 @@ class SourceMatcher:
         if len(data) == len(folded):
             # ASCII: bytes are characters
             return [SourceMatch(term, start, end, text[start:end]) for start, end, term in kept]
-        if len(data) == 3 * len(folded):
-            # every character is three bytes (plain CJK text)
-            return [SourceMatch(term, start // 3, end // 3, text[start // 3 : end // 3]) for start, end, term in kept]
         raw = data.encode("latin-1")
         matches = []
+        byte_at = char_at = 0  # matches are in order: decode only the gaps
         for start, end, term in kept:
-            first = len(raw[:start].decode("utf-8", "surrogatepass"))
+            first = char_at + len(raw[byte_at:start].decode("utf-8", "surrogatepass"))
             last = first + len(raw[start:end].decode("utf-8", "surrogatepass"))
             matches.append(SourceMatch(term, first, last, text[first:last]))
+            byte_at, char_at = end, last
         return matches

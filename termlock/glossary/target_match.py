@@ -155,8 +155,11 @@ class _Entry(NamedTuple):
     possessive: bool  # may be followed by 's, or by ' after -s
 
 
-def _compile(term: Term) -> tuple[tuple[tuple[str, _Entry], ...], tuple[tuple[str, _Entry], ...]]:
-    """Every (lower-cased form, entry) of a term: accepted first, then forbidden.
+_Forms = tuple[tuple[str, int, _Entry], ...]
+
+
+def _compile(term: Term) -> tuple[_Forms, _Forms]:
+    """Every (lower-cased form, its length, entry) of a term: accepted, then forbidden.
 
     Within a kind, a rendering as written goes before another rendering's
     inflected form, so when "dual cores" is listed it names the match
@@ -164,24 +167,25 @@ def _compile(term: Term) -> tuple[tuple[tuple[str, _Entry], ...], tuple[tuple[st
     """
     kinds = []
     for kind, renderings in ((ACCEPTED, term.accepted), (FORBIDDEN, term.forbidden)):
-        written: list[tuple[str, _Entry]] = []
-        inflected: list[tuple[str, _Entry]] = []
+        written: list[tuple[str, int, _Entry]] = []
+        inflected: list[tuple[str, int, _Entry]] = []
         for rendering in dict.fromkeys(renderings):
             for rank, form in enumerate(surface_forms(rendering, term.exact)):
                 entry = _Entry(kind, rendering, form if term.case_sensitive else None, not term.exact and _takes_possessive(form))
-                (inflected if rank else written).append((_lower(form), entry))
+                key = _lower(form)
+                (inflected if rank else written).append((key, len(key), entry))
         kinds.append(tuple(written + inflected))
     return kinds[0], kinds[1]
 
 
-def _occurrences(scanned: str, forms: tuple[tuple[str, _Entry], ...]) -> list:
+def _occurrences(scanned: str, forms: _Forms) -> list:
     """Whole-word occurrences ``(start, end, entry)`` of every form in ``scanned``."""
     hits = []
     size = len(scanned)
-    for key, entry in forms:
+    for key, length, entry in forms:
         start = scanned.find(key)
         while start >= 0:
-            end = start + len(key)
+            end = start + length
             if not (start and (scanned[start - 1].isalnum() or scanned[start - 1] == "_")) and not (
                 end < size and (scanned[end].isalnum() or scanned[end] == "_")
             ):
@@ -238,11 +242,11 @@ class TargetMatcher:
 
     def __init__(self, glossary: Glossary | None = None) -> None:
         self.glossary = glossary
-        self._by_identity: dict[int, tuple[Term, tuple]] = {}
-        self._by_value: dict[Term, tuple] = {}
+        self._by_identity: dict[int, tuple[Term, tuple[_Forms, _Forms]]] = {}
+        self._by_value: dict[Term, tuple[_Forms, _Forms]] = {}
         self._last: tuple[str, Normalised] | None = None
 
-    def _forms(self, term: Term) -> tuple:
+    def _forms(self, term: Term) -> tuple[_Forms, _Forms]:
         known = self._by_identity.get(id(term))
         if known is not None and known[0] is term:
             return known[1]
@@ -263,20 +267,28 @@ class TargetMatcher:
         self._last = (text, norm)
         return norm
 
-    def _matches(self, forms: tuple[tuple[str, _Entry], ...], text: str) -> list[TargetMatch]:
+    # accepted() and forbidden() are called for every term of every segment
+    # by a checker: the lookups are inlined to keep the per-call cost down
+
+    def accepted(self, term: Term, text: str) -> list[TargetMatch]:
+        """All non-overlapping occurrences of an accepted rendering, left to right."""
+        known = self._by_identity.get(id(term))
+        forms = known[1][ACCEPTED] if known is not None and known[0] is term else self._forms(term)[ACCEPTED]
         if not forms or not text:
             return []
         norm = self._normalised(text)
         hits = _occurrences(norm.text, forms)
         return _select(text, norm, hits) if hits else []
 
-    def accepted(self, term: Term, text: str) -> list[TargetMatch]:
-        """All non-overlapping occurrences of an accepted rendering, left to right."""
-        return self._matches(self._forms(term)[ACCEPTED], text)
-
     def forbidden(self, term: Term, text: str) -> list[TargetMatch]:
         """All non-overlapping occurrences of a forbidden rendering, left to right."""
-        return self._matches(self._forms(term)[FORBIDDEN], text) if term.forbidden else []
+        if not term.forbidden or not text:
+            return []
+        known = self._by_identity.get(id(term))
+        forms = known[1][FORBIDDEN] if known is not None and known[0] is term else self._forms(term)[FORBIDDEN]
+        norm = self._normalised(text)
+        hits = _occurrences(norm.text, forms)
+        return _select(text, norm, hits) if hits else []
 
     def first_accepted(self, term: Term, text: str) -> TargetMatch | None:
         found = self.accepted(term, text)

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate import CheckResult, SegmentChecker, SegmentReport, aggregate, corpus_metrics
-from termlock.scale.shards import SegmentFile, iter_chunks
+from termlock.scale.segment_files import SegmentFile
 
 Pool = Callable[[Iterable[tuple[str, Any]], Callable[[], Callable[[Any], Any]]], Iterator[tuple[str, Any]]]
 
@@ -46,6 +46,12 @@ class ChunkChecker:
         start, sources, targets = payload
         check = self.checker.check
         return [check(start + offset, s, t) for offset, (s, t) in enumerate(zip(sources, targets))]
+
+
+def iter_chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` ranges covering ``range(total)`` in pieces of ``size``."""
+    for start in range(0, total, size):
+        yield start, min(total, start + size)
 
 
 def _pair_shards(first: tuple[str, list[SegmentFile]], second: tuple[str, list[SegmentFile]]) -> None:
@@ -128,7 +134,7 @@ def check_from_args(args: argparse.Namespace) -> CheckResult:
 
     from termlock.commands.check import load_glossary_for_check
     from termlock.scale.ray_support import ClusterPool, import_ray
-    from termlock.scale.shards import read_segment_shards
+    from termlock.scale.segment_files import read_segment_shards
 
     import_ray()
     if getattr(args, "bilingual", None):

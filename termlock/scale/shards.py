@@ -28,7 +28,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from termlock import __version__
 from termlock.errors import TermlockError
@@ -526,87 +526,3 @@ class AtomicStreamWriter:
             os.unlink(self._tmp)
         except FileNotFoundError:
             pass
-
-
-# ----------------------------------------------------- bilingual (checking)
-
-
-@dataclass(frozen=True)
-class SegmentFile:
-    """The segments of one shard file for one role (source, target or reference)."""
-
-    name: str
-    path: str
-    segments: list[str]
-
-
-def _jsonl_segments(path: str, role: str) -> list[str]:
-    from termlock.translate.formats.text import decode_utf8, split_lines
-
-    with open(path, "rb") as handle:
-        lines, _ = split_lines(decode_utf8(handle.read(), path))
-    keys = ("reference", "target") if role == "reference" else (role,)
-    out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            out.append("")
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TermlockError(f"not valid JSON: {exc.msg}", path=path, line=number, fix="one JSON object per line") from None
-        key = next((k for k in keys if isinstance(obj, dict) and k in obj), None)
-        if key is None or not isinstance(obj[key], (str, type(None))):
-            raise TermlockError(
-                f"the object has no {keys[0]!r} string",
-                path=path,
-                line=number,
-                fix=f"give every line a {keys[0]!r} field" + (" (or 'target')" if role == "reference" else ""),
-            )
-        out.append(obj[key] or "")
-    return out
-
-
-def _parquet_segments(path: str, role: str) -> list[str]:
-    from termlock.scale.parquet_store import read_table, string_column
-
-    with open(path, "rb") as handle:
-        table = read_table(handle.read(), path)
-    column = role
-    if role == "reference" and "reference" not in table.column_names:
-        column = "target"  # a reference translation file is a translation file
-    return [value or "" for value in string_column(table, column, path)]
-
-
-def read_segment_file(path: str, role: str, option: str) -> list[str]:
-    """The segments of ``path`` for ``role``: text lines, a JSONL field or a Parquet column.
-
-    Text is split exactly as the single-machine ``termlock check`` splits it,
-    so a sharded check and a check of the concatenated files agree.
-    """
-    suffix = Path(path).suffix.lower()
-    if suffix in PARQUET_EXTENSIONS:
-        return _parquet_segments(path, role)
-    if suffix in (".jsonl", ".ndjson", ".jsonlines"):
-        return _jsonl_segments(path, role)
-    from termlock.commands.check import read_segments
-
-    return read_segments(path, option)
-
-
-def read_segment_shards(path: str, role: str, option: str) -> list[SegmentFile]:
-    """Every shard of ``path`` (a file, or a directory of shard files) for ``role``.
-
-    A single file is one shard named ``""``: files given as --source and
-    --target pair up whatever they are called.
-    """
-    base = Path(path)
-    if base.is_dir():
-        return [SegmentFile(name, str(p), read_segment_file(str(p), role, option)) for name, p in list_shard_files(base, option)]
-    return [SegmentFile("", path, read_segment_file(path, role, option))]
-
-
-def iter_chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
-    """``(start, end)`` ranges covering ``range(total)`` in pieces of ``size``."""
-    for start in range(0, total, size):
-        yield start, min(total, start + size)
