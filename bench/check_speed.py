@@ -352,7 +352,7 @@ def run(args: argparse.Namespace) -> dict:
         "terms": args.terms,
         "seed": args.seed,
         "repeats": args.repeats,
-        "timing": "wall clock, best of repeats, one thread; the checker (automata, patterns) is built inside each timed pass",
+        "timing": "wall clock, best of repeats, one thread; the checker (source automaton, lazily compiled term forms) is built inside each timed pass",
         "naive": "per segment, per term: `in` on the source and one precompiled whole-word regex per accepted rendering "
                  "on the target (forbidden regexes only for terms found in the source); run on a sample, rate extrapolated",
         "naive_shortcircuit": "the same, but target regexes only for terms found in the source",

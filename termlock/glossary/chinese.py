@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from typing import Callable
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +43,7 @@ def _fold_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _traditional_searches():
+def _traditional_searches() -> tuple[Callable[[str], object], Callable[[str], object]]:
     """Two scans: one for traditional BMP characters, one for any astral character.
 
     One character class with both would be compiled by ``re`` into a list

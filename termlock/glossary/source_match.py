@@ -52,7 +52,7 @@ class SourceMatcher:
                 # a spelling listed by two terms (only possible for glossaries
                 # built in code; the loader rejects it) belongs to the first
                 if key and key not in self._automaton:
-                    self._automaton.add_word(key, (len(key), term))
+                    self._automaton.add_word(key, (len(key), len(spelling), term))
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
@@ -61,29 +61,29 @@ class SourceMatcher:
         """Every term occurrence in ``text``, in order, longest-leftmost, non-overlapping."""
         if self._empty or not text:
             return []
-        folded = fold_script(text)
-        data = _as_bytes(folded)
-        hits = self._automaton.iter(data)
-        # hits come in order of their end; keep, at each start, the longest,
-        # then greedily the leftmost that does not overlap the last kept one
-        spans = sorted([(end + 1 - size, -(end + 1), term) for end, (size, term) in hits])
-        if not spans:
+        data = fold_script(text).encode("utf-8", "surrogatepass")
+        hits = list(self._automaton.iter(data.decode("latin-1")))
+        if not hits:
             return []
-        kept = []
-        covered = 0
-        for start, neg_end, term in spans:
-            if start >= covered:
-                covered = -neg_end
-                kept.append((start, covered, term))
-        if len(data) == len(folded):
+        if len(hits) == 1:
+            last, (size, chars, term) = hits[0]
+            kept = [(last + 1 - size, last + 1, chars, term)]
+        else:
+            # hits come in order of their end: order them by start, longest
+            # first, then keep each that does not overlap the last one kept
+            kept = []
+            covered = 0
+            for start, neg_end, chars, term in sorted([(last + 1 - size, -1 - last, chars, term) for last, (size, chars, term) in hits]):
+                if start >= covered:
+                    covered = -neg_end
+                    kept.append((start, covered, chars, term))
+        if len(data) == len(text):
             # ASCII: bytes are characters
-            return [SourceMatch(term, start, end, text[start:end]) for start, end, term in kept]
-        raw = data.encode("latin-1")
+            return [SourceMatch(term, start, end, text[start:end]) for start, end, _, term in kept]
         matches = []
         byte_at = char_at = 0  # matches are in order: decode only the gaps
-        for start, end, term in kept:
-            first = char_at + len(raw[byte_at:start].decode("utf-8", "surrogatepass"))
-            last = first + len(raw[start:end].decode("utf-8", "surrogatepass"))
-            matches.append(SourceMatch(term, first, last, text[first:last]))
-            byte_at, char_at = end, last
+        for start, end, chars, term in kept:
+            first = char_at + len(data[byte_at:start].decode("utf-8", "surrogatepass"))
+            matches.append(SourceMatch(term, first, first + chars, text[first : first + chars]))
+            byte_at, char_at = end, first + chars
         return matches
