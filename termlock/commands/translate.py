@@ -303,8 +303,12 @@ def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any
 
 
 def _print_outcome(args: argparse.Namespace, store: Any, report: dict[str, Any], stream: Any = None) -> None:
+    print_report_outcome(args, report, _locations(store, args.input), stream)
+
+
+def print_report_outcome(args: argparse.Namespace, report: Any, where: Any, stream: Any = None) -> None:
+    """Per-segment warnings and the one-line summary; shared by the local and Ray engines."""
     stream = stream if stream is not None else sys.stderr
-    where = _locations(store, args.input)
     summary = report["summary"]
     for segment in report["segments"]:
         for warning in segment.get("warnings", ()):

@@ -120,27 +120,10 @@ def print_outcome(
     args: argparse.Namespace, report: Mapping[str, Any], where: Sequence[str], *, workers: int, result: ShardedResult, stream: TextIO | None = None
 ) -> None:
     """Warnings and the summary line, as the local engine prints them, plus the sharding."""
+    from termlock.commands.translate import print_report_outcome
+
     stream = stream if stream is not None else sys.stderr
-    summary = report["summary"]
-    for segment in report["segments"]:
-        for warning in segment.get("warnings", ()):
-            print(f"{where[segment['index']]}: warning: {warning}", file=stream)
-    for item in summary["impossible"]:
-        print(
-            f"{where[item['index']]}: warning: could not satisfy term(s) {', '.join(item['terms'])} "
-            "even with constrained decoding",
-            file=stream,
-        )
-    line = (
-        f"translated {summary['translated']} segments ({summary['sentences']} sentences) with {args.model}; "
-        f"terms: {summary['required_terms']} required, {summary['satisfied_first_pass']} by the first pass, "
-        f"{summary['redecoded']} by constrained decoding, {summary['unsatisfied']} unsatisfied"
-    )
-    if args.constraints == "auto":
-        line += f"; {summary['redecoded_sentences']} sentences re-decoded"
-    if args.constraints != "off":
-        line += f"; {len(summary['impossible'])} segments impossible"
-    print(line, file=stream)
+    print_report_outcome(args, report, where, stream)
     line = (
         f"ray: {result.documents} input shards, {result.shards} work shards "
         f"({result.translated_shards} translated now, {result.resumed_shards} resumed) on {workers} workers"
