@@ -45,6 +45,28 @@ def test_constraints_for_never_forbids_an_accepted_rendering():
     assert negatives == [NegativeConstraint("t", ("kernels", "kernel"))]
 
 
+def test_constraints_for_keeps_another_terms_rendering_possible():
+    # one term forbids "rejuvenation"; another term of the same sentence
+    # needs "great rejuvenation of the Chinese nation": banning the word
+    # would make the second term impossible, so only the other ban stays
+    revival = Term("revival", ("振兴",), "revitalization", forbidden=("rejuvenation", "revival"))
+    nation = Term("nation", ("民族复兴",), "great rejuvenation of the Chinese nation")
+    _, negatives = constraints_for("振兴民族复兴", [_Match(revival), _Match(nation)])
+    assert negatives == [NegativeConstraint("revival", ("revival",))]
+    # alone, the word is banned
+    _, alone = constraints_for("振兴", [_Match(revival)])
+    assert alone == [NegativeConstraint("revival", ("rejuvenation", "revival"))]
+
+
+def test_constraints_for_does_not_ban_a_word_an_accepted_rendering_needs():
+    # a ban on "core" blocks every continuation ("core team", "cores"), one
+    # on "team" blocks the rendering's second word; hyphens count as spaces,
+    # as the target matcher counts them
+    term = Term("t", ("甲",), "core-team", forbidden=("core", "team", "kernel"))
+    _, negatives = constraints_for("甲", [_Match(term)])
+    assert negatives == [NegativeConstraint("t", ("kernel",))]
+
+
 def test_constraints_for_without_matches():
     assert constraints_for("没有术语", []) == ([], [])
 

@@ -209,3 +209,21 @@ def test_importing_the_package_does_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Translator"
+
+
+def test_a_forbidden_word_inside_another_terms_rendering_is_no_conflict(loaded):
+    # "rejuvenation" is forbidden for 振兴 but is part of the rendering of
+    # 民族复兴: the translator must place that rendering, and judge the
+    # result by the checker's rules, which do not count a forbidden word
+    # inside an accepted rendering
+    from termlock.evaluate import check
+
+    revival = Term("revival", ("振兴",), "revitalization", forbidden=("rejuvenation",))
+    nation = Term("nation", ("民族复兴",), "great rejuvenation of the Chinese nation")
+    glossary = Glossary("g", (revival, nation))
+    line = "推动振兴，实现民族复兴。"
+    [segment] = Translator(loaded, glossary, beam=3, constraints="always", max_length=48).translate_segments([line])
+    assert segment.unsatisfied == ()
+    assert "great rejuvenation of the chinese nation" in segment.target.lower()
+    result = check(glossary, [line], [segment.target])
+    assert result.summary.term_success_rate == 1.0

@@ -135,33 +135,6 @@ def fingerprint_settings(args: argparse.Namespace, fmt: str, glossary: Any) -> d
     }
 
 
-class CheckerJudge:
-    """``termlock check``'s own per-segment verdicts, for the translator.
-
-    The translator decides which sentences to re-decode, and reports which
-    terms are impossible, with this judge: so a translation with nothing
-    reported impossible checks at a term success rate of 1.0, down to the
-    checker's finer rules (a forbidden rendering inside an accepted one, a
-    rendering claimed by a longer term). Lives here because only commands
-    may join the translate and evaluate layers.
-    """
-
-    _WORST = {"ok": 0, "missing": 1, "forbidden": 2}
-
-    def __init__(self, glossary: Any) -> None:
-        from termlock.evaluate import SegmentChecker
-
-        self._checker = SegmentChecker(glossary)
-
-    def verdicts(self, source: str, target: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for occurrence in self._checker.check(0, source, target).terms:
-            previous = out.get(occurrence.term_id)
-            if previous is None or self._WORST[occurrence.status] > self._WORST[previous]:
-                out[occurrence.term_id] = occurrence.status
-        return out
-
-
 def _load_glossary(path: str | None) -> Any:
     if path is None:
         from termlock.corpora import load_bundled_glossary
@@ -259,7 +232,6 @@ def run(args: argparse.Namespace) -> int:
             max_length=args.max_length,
             src_lang=args.src_lang,
             tgt_lang=args.tgt_lang,
-            judge=CheckerJudge(glossary),
         )
 
     report: dict[str, Any] = {}

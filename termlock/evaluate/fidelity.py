@@ -26,80 +26,38 @@ from termlock.evaluate.records import (
     TermSummary,
     success_rate,
 )
-from termlock.glossary import Glossary, SourceMatcher, TargetMatcher
+from termlock.glossary import Glossary, SegmentJudge
 
 
 class SegmentChecker:
     """Checks one source/target pair at a time against a compiled glossary.
 
-    Built once per glossary (matchers compile their automaton and patterns
-    here) and then called for every segment: this is the hot path of a
-    million-segment check, so ``check`` does no compiling and no copying and
-    returns early for the majority of segments that contain no term.
+    The verdicts come from the glossary's :class:`SegmentJudge` (the rules
+    the translator applies too); this class only turns them into report
+    records. Built once per glossary and called for every segment: this is
+    the hot path of a million-segment check.
     """
 
     def __init__(self, glossary: Glossary) -> None:
         self.glossary = glossary
-        self._find = SourceMatcher(glossary).find
-        target = TargetMatcher(glossary)
-        self._accepted = target.accepted
-        self._forbidden = target.forbidden
+        self._judge = SegmentJudge(glossary).judge
         # one shared tuple per term: a million reports must not hold a
         # million copies of the same expected list
         self._expected = {term.id: term.accepted for term in glossary.terms}
 
     def check(self, index: int, source: str, target: str, segment_id: str | None = None) -> SegmentReport:
-        """The verdict for every glossary term occurrence in ``source``.
-
-        Per occurrence: ``forbidden`` if a forbidden rendering of the term is
-        in ``target`` (it wins even when an accepted one is there too), else
-        ``ok`` if an accepted rendering is there, else ``missing``. A
-        forbidden rendering that lies inside an accepted rendering found in
-        the same target (of any term of the segment) is not counted: it is
-        part of a correct rendering, not a wrong one. Likewise an accepted
-        rendering found only inside a longer accepted rendering of another
-        term of the segment belongs to that term ("Provincial Party Committee"
-        inside "Standing Committee of the Provincial Party Committee"), as the
-        longer source term wins on the source side. When a term occurs
-        several times, the n-th occurrence is paired with the n-th match in
-        the target (the last one when there are fewer), so a segment that
-        mixes two renderings of one term shows both.
-        """
-        matches = self._find(source)
-        if not matches:
-            return SegmentReport(index, source, target, (), segment_id)
-
-        accepted_of = self._accepted
-        accepted: dict[str, list] = {}
-        for match in matches:
-            term = match.term
-            if term.id not in accepted:
-                hits = accepted_of(term, target)
-                accepted[term.id] = _longest_leftmost(hits) if len(hits) > 1 else hits
-        guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
-        if len(guard) > 1 and len(accepted) > 1:
-            _drop_claimed(accepted)
-
-        forbidden: dict[str, list] = {}
-        seen: dict[str, int] = {}
+        """The verdict for every glossary term occurrence in ``source`` (rules: :mod:`termlock.glossary.verdicts`)."""
         occurrences = []
-        for match in matches:
-            term = match.term
-            tid = term.id
-            nth = seen.get(tid, 0)
-            seen[tid] = nth + 1
-            bad = forbidden.get(tid)
-            if bad is None:
-                bad = forbidden[tid] = _outside(self._forbidden(term, target), guard) if term.forbidden else []
-            good = accepted[tid]
-            hit = (good[nth] if nth < len(good) else good[-1]) if good else None
-            wrong = (bad[nth] if nth < len(bad) else bad[-1]) if bad else None
+        expected = self._expected
+        for verdict in self._judge(source, target):
+            match, hit, wrong = verdict.match, verdict.found, verdict.forbidden
+            tid = match.term.id
             occurrences.append(
                 TermOccurrence(
                     term_id=tid,
                     source=match.text,
-                    status=FORBIDDEN if wrong is not None else OK if hit is not None else MISSING,
-                    expected=self._expected[tid],
+                    status=verdict.status,
+                    expected=expected[tid],
                     source_span=(match.start, match.end),
                     found=hit.text if hit is not None else None,
                     rendering=hit.rendering if hit is not None else None,
@@ -110,45 +68,6 @@ class SegmentChecker:
                 )
             )
         return SegmentReport(index, source, target, tuple(occurrences), segment_id)
-
-
-def _longest_leftmost(hits: list) -> list:
-    """Non-overlapping matches, longest first at each position.
-
-    "Belt and Road Initiative" also contains the variant "Belt and Road";
-    counting both would invent a second rendering (and an inconsistency).
-    """
-    kept: list = []
-    end = -1
-    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-        if hit.start >= end:
-            kept.append(hit)
-            end = hit.end
-    return kept
-
-
-def _drop_claimed(accepted: dict[str, list]) -> None:
-    """Remove each term's matches that lie inside a longer match of another term."""
-    spans = [(tid, hit.start, hit.end) for tid, hits in accepted.items() for hit in hits]
-    if len(spans) < 2:
-        return
-    for tid, hits in accepted.items():
-        if hits:
-            accepted[tid] = [
-                hit
-                for hit in hits
-                if not any(
-                    other != tid and start <= hit.start and hit.end <= end and end - start > hit.end - hit.start
-                    for other, start, end in spans
-                )
-            ]
-
-
-def _outside(hits: list, guard: list[tuple[int, int]]) -> list:
-    """The target matches not contained in any guarded (accepted) span."""
-    if not guard or not hits:
-        return hits
-    return [hit for hit in hits if not any(start <= hit.start and hit.end <= end for start, end in guard)]
 
 
 def aggregate(

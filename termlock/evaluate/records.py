@@ -12,16 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa: F401  (statuses live with the rules)
+
 # TermOccurrence and SegmentReport are built once per segment on the hot path
 # of a million-segment check; frozen dataclasses cost ~5x more to construct
 # (every field goes through object.__setattr__), so these two are plain
 # slotted dataclasses. Treat them as read-only all the same.
 
-#: statuses of one source-term occurrence, in the order reports list them
-OK = "ok"
-MISSING = "missing"
-FORBIDDEN = "forbidden"
-STATUSES = (OK, MISSING, FORBIDDEN)
 
 Span = tuple[int, int]
 

@@ -10,9 +10,16 @@ from termlock.glossary.loader import load_glossary, load_glossary_text, parse_gl
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch, SourceMatcher
 from termlock.glossary.target_match import TargetMatch, TargetMatcher
+from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES, SegmentJudge, Verdict
 from termlock.glossary.writer import dump_glossary, glossary_to_yaml
 
 __all__ = [
+    "FORBIDDEN",
+    "MISSING",
+    "OK",
+    "STATUSES",
+    "SegmentJudge",
+    "Verdict",
     "Glossary",
     "GlossaryError",
     "GlossaryProblem",

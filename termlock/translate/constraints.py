@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from termlock.glossary.target_match import plain_rendering
+
 
 @dataclass(frozen=True)
 class PositiveConstraint:
@@ -86,10 +88,13 @@ def constraints_for(
     contain the rendering, not count it.  ``source`` is accepted for the
     contract's sake and to keep the signature stable if context-dependent
     rules are added.
+
+    A forbidden phrase that some accepted rendering of the same sentence
+    needs is not banned (see :func:`_compatible`).
     """
     del source
     positives: list[PositiveConstraint] = []
-    negatives: list[NegativeConstraint] = []
+    banned: list[tuple[Any, list[str]]] = []
     seen: set[str] = set()
     for match in matches:
         term = match.term
@@ -101,7 +106,7 @@ def constraints_for(
         if not term.exact:
             # inflected forms satisfy the checker as well; offering them lets
             # the decoder follow the sentence's grammar (and lets "core" + "s"
-            # continue into a known rendering instead of being cut off)
+            # tokenizations count)
             for rendering in accepted:
                 alternatives += _plurals(rendering) + _singulars(rendering)
         if accepted:
@@ -118,17 +123,35 @@ def constraints_for(
                 phrases.append(phrase)
                 if not term.exact:
                     phrases.extend(_singulars(phrase))
-            # A ban also blocks every continuation of the banned words, so a
-            # forbidden phrase that starts an accepted rendering (forbidden
-            # "core" vs accepted "core team") would make the term impossible:
-            # the accepted rendering wins.
-            allowed = [a.lower() for a in alternatives]
-            kept = tuple(
-                dict.fromkeys(p for p in phrases if not any(a.startswith(p.lower()) for a in allowed))
-            )
-            if kept:
-                negatives.append(NegativeConstraint(term.id, kept, case_sensitive=term.case_sensitive))
-    return positives, negatives
+            banned.append((term, phrases))
+    return positives, _compatible(banned, positives)
+
+
+def _compatible(banned: list[tuple[Any, list[str]]], positives: list[PositiveConstraint]) -> list[NegativeConstraint]:
+    """Negative constraints that leave every positive one satisfiable.
+
+    A ban blocks the banned words wherever they start, continuations
+    included, so a forbidden phrase that begins any word of an accepted
+    rendering would make that rendering impossible: forbidden "core" vs
+    accepted "core team" of the same term, or one term's forbidden
+    "rejuvenation" vs another term's "great rejuvenation of the Chinese
+    nation". The accepted rendering wins and the phrase is not banned in
+    that sentence; the checker does not count a forbidden rendering that
+    lies inside an accepted one either, and one standing alone is still
+    caught by the judge after decoding.
+    """
+    needed = [f" {_words(a)}" for positive in positives for a in positive.alternatives]
+    negatives = []
+    for term, phrases in banned:
+        kept = tuple(dict.fromkeys(p for p in phrases if not any(f" {_words(p)}" in n for n in needed)))
+        if kept:
+            negatives.append(NegativeConstraint(term.id, kept, case_sensitive=term.case_sensitive))
+    return negatives
+
+
+def _words(phrase: str) -> str:
+    """Lower-cased words joined by single spaces (spaces and hyphens alike, as the matcher treats them)."""
+    return plain_rendering(phrase).lower()
 
 
 #: Words placed before a phrase to see how it is written after a space.

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
 from termlock.errors import TermlockError
+from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
 from termlock.translate.segmentation import Piece, join_translations, segment_line
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,44 +36,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CONSTRAINT_MODES = ("auto", "always", "off")
 
-#: per-term verdicts, as ``termlock check`` names them
-OK, MISSING, FORBIDDEN = "ok", "missing", "forbidden"
-
-
 class Judge(Protocol):
     """Decides whether a translation honours the glossary terms of its source.
 
     ``verdicts(source, target)`` maps the id of every term found in
     ``source`` to "ok", "missing" or "forbidden" (the worst over its
-    occurrences). The CLI passes the checker's own judge, so that what the
-    translator calls satisfied is exactly what ``termlock check`` counts.
+    occurrences). The default is the glossary's :class:`SegmentJudge`,
+    the very rules ``termlock check`` counts by, so a translation with
+    nothing reported impossible checks at a term success rate of 1.0.
     """
 
     def verdicts(self, source: str, target: str) -> dict[str, str]: ...
-
-
-class MatcherJudge:
-    """The glossary's matchers applied directly: forbidden wins, else ok if accepted, else missing."""
-
-    def __init__(self, glossary: "Glossary") -> None:
-        from termlock.glossary import SourceMatcher, TargetMatcher
-
-        self._find = SourceMatcher(glossary).find
-        self._target = TargetMatcher(glossary)
-
-    def verdicts(self, source: str, target: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for match in self._find(source):
-            term = match.term
-            if term.id in out:
-                continue
-            if term.forbidden and self._target.forbidden(term, target):
-                out[term.id] = FORBIDDEN
-            elif self._target.accepted(term, target):
-                out[term.id] = OK
-            else:
-                out[term.id] = MISSING
-        return out
 
 
 def _ids(values: Iterable[str]) -> tuple[str, ...]:
@@ -222,7 +196,7 @@ class Translator:
     (None = the model's generation config). ``device``/``dtype``/
     ``src_lang``/``tgt_lang`` are used only when ``model`` is loaded here.
     ``judge`` decides which terms a translation satisfies (default: the
-    glossary matchers; the CLI passes ``termlock check``'s segment checker).
+    glossary's :class:`SegmentJudge`, the rules ``termlock check`` applies).
     """
 
     def __init__(
@@ -261,7 +235,7 @@ class Translator:
         self.beam = beam
         self.batch_size = batch_size
         self.source_matcher = SourceMatcher(self.glossary)
-        self.judge: Judge = judge if judge is not None else MatcherJudge(self.glossary)
+        self.judge: Judge = judge if judge is not None else SegmentJudge(self.glossary)
 
         from termlock.translate.decoding import BeamSearchDecoder
 

@@ -8,6 +8,7 @@ name and file extension in ``FORMATS``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 

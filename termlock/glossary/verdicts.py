@@ -1,0 +1,156 @@
+"""Whether a translation honours each glossary term of its source.
+
+One set of rules for everybody who asks: ``termlock check`` turns the
+verdicts into its report, and the translator uses them to decide which
+sentences to decode again with constraints and which terms are impossible.
+If the two applied different rules, a translation the decoder called
+compliant could still fail the check, so the rules live here, in the
+glossary package that both layers import, and nowhere else.
+
+Per source-term occurrence the status is ``forbidden`` when a forbidden
+rendering of the term is in the target (it wins even when an accepted one
+is there too), else ``ok`` when an accepted rendering is there, else
+``missing``. Two refinements keep a reviewer's judgement:
+
+- a forbidden rendering lying inside an accepted rendering found in the
+  same target (of any term of the segment) does not count: it is part of a
+  correct rendering, not a wrong one;
+- an accepted rendering found only inside a longer accepted rendering of
+  another term of the segment belongs to that term ("Provincial Party
+  Committee" inside "Standing Committee of the Provincial Party
+  Committee"), as the longer source term wins on the source side.
+
+When a term occurs several times, the n-th occurrence is paired with the
+n-th match in the target (the last one when there are fewer), so a segment
+that mixes two renderings of one term shows both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from termlock.glossary.model import Glossary
+from termlock.glossary.source_match import SourceMatch, SourceMatcher
+from termlock.glossary.target_match import TargetMatch, TargetMatcher
+
+#: statuses of one source-term occurrence, in the order reports list them
+OK = "ok"
+MISSING = "missing"
+FORBIDDEN = "forbidden"
+STATUSES = (OK, MISSING, FORBIDDEN)
+_SEVERITY = {OK: 0, MISSING: 1, FORBIDDEN: 2}
+
+
+# Built for every term occurrence of a million-segment check: slotted, not
+# frozen (a frozen dataclass pays object.__setattr__ per field).
+@dataclass(slots=True)
+class Verdict:
+    """One occurrence of a term in the source and what the target does with it.
+
+    ``found`` is the accepted rendering paired with this occurrence,
+    ``forbidden`` the forbidden one (either None when absent).
+    """
+
+    match: SourceMatch
+    status: str
+    found: TargetMatch | None
+    forbidden: TargetMatch | None
+
+
+class SegmentJudge:
+    """Judges source/target pairs against one compiled glossary.
+
+    Built once per glossary (the matchers compile here) and called for every
+    segment: this is the hot path of checking, so ``judge`` compiles
+    nothing and returns at once for the majority of segments that contain no
+    term.
+    """
+
+    def __init__(self, glossary: Glossary) -> None:
+        self.glossary = glossary
+        self._find = SourceMatcher(glossary).find
+        target = TargetMatcher(glossary)
+        self._accepted = target.accepted
+        self._forbidden = target.forbidden
+
+    def judge(self, source: str, target: str) -> list[Verdict]:
+        """A verdict per glossary term occurrence in ``source``, in source order."""
+        matches = self._find(source)
+        if not matches:
+            return []
+
+        accepted_of = self._accepted
+        accepted: dict[str, list[TargetMatch]] = {}
+        for match in matches:
+            term = match.term
+            if term.id not in accepted:
+                hits = accepted_of(term, target)
+                accepted[term.id] = _longest_leftmost(hits) if len(hits) > 1 else hits
+        guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
+        if len(guard) > 1 and len(accepted) > 1:
+            _drop_claimed(accepted)
+
+        forbidden: dict[str, list[TargetMatch]] = {}
+        seen: dict[str, int] = {}
+        verdicts = []
+        for match in matches:
+            term = match.term
+            tid = term.id
+            nth = seen.get(tid, 0)
+            seen[tid] = nth + 1
+            bad = forbidden.get(tid)
+            if bad is None:
+                bad = forbidden[tid] = _outside(self._forbidden(term, target), guard) if term.forbidden else []
+            good = accepted[tid]
+            hit = (good[nth] if nth < len(good) else good[-1]) if good else None
+            wrong = (bad[nth] if nth < len(bad) else bad[-1]) if bad else None
+            status = FORBIDDEN if wrong is not None else OK if hit is not None else MISSING
+            verdicts.append(Verdict(match, status, hit, wrong))
+        return verdicts
+
+    def verdicts(self, source: str, target: str) -> dict[str, str]:
+        """Term id -> its worst status over its occurrences in ``source``."""
+        worst: dict[str, str] = {}
+        for verdict in self.judge(source, target):
+            tid = verdict.match.term.id
+            previous = worst.get(tid)
+            if previous is None or _SEVERITY[verdict.status] > _SEVERITY[previous]:
+                worst[tid] = verdict.status
+        return worst
+
+
+def _longest_leftmost(hits: list[TargetMatch]) -> list[TargetMatch]:
+    """Non-overlapping matches, longest first at each position.
+
+    "Belt and Road Initiative" also contains the variant "Belt and Road";
+    counting both would invent a second rendering (and an inconsistency).
+    """
+    kept: list[TargetMatch] = []
+    end = -1
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if hit.start >= end:
+            kept.append(hit)
+            end = hit.end
+    return kept
+
+
+def _drop_claimed(accepted: dict[str, list[TargetMatch]]) -> None:
+    """Remove each term's matches that lie inside a longer match of another term."""
+    spans = [(tid, hit.start, hit.end) for tid, hits in accepted.items() for hit in hits]
+    for tid, hits in accepted.items():
+        if hits:
+            accepted[tid] = [
+                hit
+                for hit in hits
+                if not any(
+                    other != tid and start <= hit.start and hit.end <= end and end - start > hit.end - hit.start
+                    for other, start, end in spans
+                )
+            ]
+
+
+def _outside(hits: list[TargetMatch], guard: list[tuple[int, int]]) -> list[TargetMatch]:
+    """The target matches not contained in any guarded (accepted) span."""
+    if not guard or not hits:
+        return hits
+    return [hit for hit in hits if not any(start <= hit.start and hit.end <= end for start, end in guard)]
