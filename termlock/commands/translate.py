@@ -20,21 +20,13 @@ import dataclasses
 import hashlib
 import json
 import sys
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
+from termlock.commands.argtypes import positive_int
 from termlock.errors import TermlockError
 from termlock.translate.model_loading import DEFAULT_MODEL  # cheap: no torch at import
+
 LINE_FORMATS = ("text", "jsonl", "tsv")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,10 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--tgt-lang", metavar="CODE", help="target language code for multilingual models (NLLB eng_Latn, M2M100 en, mBART-50 en_XX)")
 
     decoding = parser.add_argument_group("decoding")
-    decoding.add_argument("--beam", type=_positive_int, default=5, metavar="K", help="beam width (default 5)")
-    decoding.add_argument("--batch-size", type=_positive_int, default=16, metavar="N", help="sentences per batch (default 16)")
+    decoding.add_argument("--beam", type=positive_int, default=5, metavar="K", help="beam width (default 5)")
+    decoding.add_argument("--batch-size", type=positive_int, default=16, metavar="N", help="sentences per batch (default 16)")
     decoding.add_argument(
-        "--max-length", type=_positive_int, metavar="TOKENS", help="longest translation in tokens (default: the model's own)"
+        "--max-length", type=positive_int, metavar="TOKENS", help="longest translation in tokens (default: the model's own)"
     )
 
     job = parser.add_argument_group("resuming")
@@ -173,14 +165,27 @@ def build_report(
     args: argparse.Namespace, glossary: Any, store: Any, records: Sequence[dict[str, Any] | None]
 ) -> dict[str, Any]:
     """The ``--report`` JSON: settings, summary, then one entry per translated segment."""
+    rows = ((unit.id, record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
+    return report_from_rows(args, glossary, rows)
+
+
+def report_from_rows(
+    args: argparse.Namespace, glossary: Any, rows: Iterable[tuple[str | None, dict[str, Any] | None, dict[str, Any]]]
+) -> dict[str, Any]:
+    """The ``--report`` JSON from ``(unit id, segment report, extra keys)`` per segment, in document order.
+
+    A segment that was not translated (blank, or already translated in a
+    bilingual file) has no report: it keeps its index but gets no entry.
+    The extra keys (the Ray engine's shard name) go before the unit id.
+    """
     from termlock.translate.translator import summarize
 
-    reports = [r["report"] if r is not None else None for r in records]
+    reports: list[dict[str, Any] | None] = []
     segments = []
-    for index, (unit, report) in enumerate(zip(store.units, reports)):
-        if report is None:
-            continue
-        segments.append({"index": index, "id": unit.id, **report})
+    for unit_id, report, extra in rows:
+        if report is not None:
+            segments.append({"index": len(reports), **extra, "id": unit_id, **report})
+        reports.append(report)
     return {
         "input": args.input,
         "output": args.output,

@@ -9,21 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 
+from termlock.commands.argtypes import positive_int
 from termlock.errors import TermlockError
 
 ENGINES = ("local", "ray")
 #: flags that only mean something on Ray, with their argparse default
 _RAY_ONLY = {"address": None, "num_workers": None, "gpus_per_worker": None, "merge": False, "shard_size": None}
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _gpu_share(text: str) -> float:
@@ -52,7 +43,7 @@ def _engine_arguments(parser: argparse.ArgumentParser, *, what: str) -> argparse
         "ray://HOST:10001 (a remote head node); default: start a local Ray instance",
     )
     group.add_argument(
-        "--num-workers", type=_positive_int, metavar="N", help="Ray workers (default: one per CPU, or per GPU share)"
+        "--num-workers", type=positive_int, metavar="N", help="Ray workers (default: one per CPU, or per GPU share)"
     )
     return group
 
@@ -74,7 +65,7 @@ def add_translate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--shard-size",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="segments per work shard, the unit a Ray worker translates and a rerun skips once done (default 1000)",
     )
@@ -84,7 +75,7 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     """``--engine``, ``--address``, ``--num-workers``, ``--shard-size`` for ``termlock check``."""
     group = _engine_arguments(parser, what="check")
     group.add_argument(
-        "--shard-size", type=_positive_int, metavar="N", help="segments per chunk sent to a Ray worker (default 5000)"
+        "--shard-size", type=positive_int, metavar="N", help="segments per chunk sent to a Ray worker (default 5000)"
     )
 
 

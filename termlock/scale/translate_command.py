@@ -36,26 +36,14 @@ def _where(documents: Sequence[DocumentResult], input_path: str, single: bool) -
 
 def sharded_report(args: argparse.Namespace, glossary: Any, documents: Sequence[DocumentResult]) -> dict[str, Any]:
     """The ``--report`` of a directory job: the single-file report, with each segment's shard."""
-    from termlock.translate.translator import summarize
+    from termlock.commands.translate import report_from_rows
 
-    reports: list[dict[str, Any] | None] = []
-    segments = []
-    for result in documents:
-        for unit, record in zip(result.store.units, result.records):
-            report = record["report"] if record is not None else None
-            if report is not None:
-                segments.append({"index": len(reports), "shard": result.document.name, "id": unit.id, **report})
-            reports.append(report)
-    return {
-        "input": args.input,
-        "output": args.output,
-        "model": args.model,
-        "glossary": {"name": glossary.name, "terms": len(glossary)},
-        "constraints": args.constraints,
-        "beam": args.beam,
-        "summary": summarize(reports, args.constraints),
-        "segments": segments,
-    }
+    rows = (
+        (unit.id, record["report"] if record is not None else None, {"shard": result.document.name})
+        for result in documents
+        for unit, record in zip(result.store.units, result.records)
+    )
+    return report_from_rows(args, glossary, rows)
 
 
 def run_translate_command(args: argparse.Namespace) -> int:
