@@ -26,7 +26,6 @@ one.  Also: how ``always`` grows with 0, 1, 2, 4, 8 constraints per sentence.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
@@ -118,49 +117,6 @@ def _complies(matcher, terms: list[Any], text: str) -> bool:
 # ------------------------------------------------------------------ model
 
 
-def _fallback_tokenizer(out: Path, vocab_size: int) -> None:
-    """Marian tokenizer files from SentencePiece models trained on the corpus,
-    with the vocabulary padded to the real model's size."""
-    import sentencepiece as spm
-
-    def train(path: Path, size: int) -> bytes:
-        buffer = io.BytesIO()
-        spm.SentencePieceTrainer.train(
-            input=str(path),
-            model_writer=buffer,
-            vocab_size=size,
-            character_coverage=1.0,
-            hard_vocab_limit=False,
-            num_threads=1,
-            minloglevel=2,
-            unk_id=0,
-            bos_id=-1,
-            eos_id=1,
-            pad_id=-1,
-        )
-        return buffer.getvalue()
-
-    source = train(DATA_DIR / "corpus.zh", 8000)
-    target = train(DATA_DIR / "corpus.en", 8000)
-    (out / "source.spm").write_bytes(source)
-    (out / "target.spm").write_bytes(target)
-    vocab = {"</s>": 0, "<unk>": 1}
-    for model in (target, source):
-        processor = spm.SentencePieceProcessor(model_proto=model)
-        for i in range(processor.get_piece_size()):
-            piece = processor.id_to_piece(i)
-            if piece not in vocab and piece not in ("<unk>", "</s>", "<s>"):
-                vocab[piece] = len(vocab)
-    while len(vocab) < vocab_size - 1:
-        vocab[f"<unused{len(vocab)}>"] = len(vocab)
-    vocab["<pad>"] = len(vocab)
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    (out / "tokenizer_config.json").write_text(
-        json.dumps({"tokenizer_class": "MarianTokenizer", "source_lang": "zh", "target_lang": "en"}),
-        encoding="utf-8",
-    )
-
-
 def _build_model(workdir: Path) -> tuple[str, Path]:
     """Save a random-weight opus-mt-zh-en-shaped model and its tokenizer to a folder."""
     import torch
@@ -174,7 +130,11 @@ def _build_model(workdir: Path) -> tuple[str, Path]:
         tokenizer = AutoTokenizer.from_pretrained(REAL_TOKENIZER_DIR)
     else:
         origin = "opus-mt-zh-en shape, SentencePiece trained on the bundled corpus, random weights"
-        _fallback_tokenizer(model_dir, 65001)
+        # the tests' tokenizer builder, with the vocabulary padded to the real model's size
+        sys.path.insert(0, str(ROOT / "tests"))
+        from tiny_model import write_marian_tokenizer
+
+        write_marian_tokenizer(model_dir, 8000, 8000, pad_to=65001)
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         pad = tokenizer.pad_token_id
         config = MarianConfig(

@@ -148,6 +148,43 @@ def _good_test_subject(model, tokenizer) -> bool:
     return len(set(rows)) >= 7 and 3 <= early <= 8
 
 
+def write_marian_tokenizer(out: Path, source_vocab: int, target_vocab: int, *, pad_to: int | None = None) -> int:
+    """Write the files ``MarianTokenizer`` reads, from SentencePiece models trained on the corpus.
+
+    Marian layout: ``</s>`` = 0, ``<unk>`` = 1, the pieces of both
+    languages, ``<pad>`` last (pad doubles as the decoder start token).
+    ``pad_to`` fills the vocabulary with unused pieces up to a full-size
+    model's (the benchmark's 65,001). Returns the vocabulary size.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    zh_lines, en_lines = _corpus_lines()
+    source_model = _train_spm(zh_lines, source_vocab)
+    target_model = _train_spm(en_lines, target_vocab)
+    (out / "source.spm").write_bytes(source_model)
+    (out / "target.spm").write_bytes(target_model)
+
+    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
+    for piece in _pieces(target_model) + _pieces(source_model):
+        if piece not in vocab and piece not in ("<unk>", "<s>", "</s>", "<pad>"):
+            vocab[piece] = len(vocab)
+    while pad_to is not None and len(vocab) < pad_to - 1:
+        vocab[f"<unused{len(vocab)}>"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=0), encoding="utf-8")
+    tokenizer_config = {
+        "tokenizer_class": "MarianTokenizer",
+        "source_lang": "zh",
+        "target_lang": "en",
+        "unk_token": "<unk>",
+        "eos_token": "</s>",
+        "pad_token": "<pad>",
+        "model_max_length": 512,
+        "separate_vocabs": False,
+    }
+    (out / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=1), encoding="utf-8")
+    return len(vocab)
+
+
 def build_tiny_model(
     out_dir: str | Path,
     seed: int = 0,
@@ -165,37 +202,12 @@ def build_tiny_model(
     from transformers import MarianConfig
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    zh_lines, en_lines = _corpus_lines()
-    source_model = _train_spm(zh_lines, source_vocab)
-    target_model = _train_spm(en_lines, target_vocab)
-    (out / "source.spm").write_bytes(source_model)
-    (out / "target.spm").write_bytes(target_model)
-
-    # Marian layout: </s>=0, <unk>=1, pieces of both languages, <pad> last
-    # (pad doubles as the decoder start token).
-    vocab: dict[str, int] = {"</s>": 0, "<unk>": 1}
-    for piece in _pieces(target_model) + _pieces(source_model):
-        if piece not in vocab and piece not in ("<unk>", "<s>", "</s>", "<pad>"):
-            vocab[piece] = len(vocab)
-    pad_id = len(vocab)
-    vocab["<pad>"] = pad_id
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, indent=0), encoding="utf-8")
-    tokenizer_config = {
-        "tokenizer_class": "MarianTokenizer",
-        "source_lang": "zh",
-        "target_lang": "en",
-        "unk_token": "<unk>",
-        "eos_token": "</s>",
-        "pad_token": "<pad>",
-        "model_max_length": 512,
-        "separate_vocabs": False,
-    }
-    (out / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=1), encoding="utf-8")
+    vocab_size = write_marian_tokenizer(out, source_vocab, target_vocab)
+    pad_id = vocab_size - 1
 
     config = MarianConfig(
-        vocab_size=len(vocab),
-        decoder_vocab_size=len(vocab),
+        vocab_size=vocab_size,
+        decoder_vocab_size=vocab_size,
         d_model=d_model,
         encoder_layers=layers,
         decoder_layers=layers,
