@@ -176,6 +176,17 @@ def test_csv_of_a_clean_check_is_only_the_header(glossary):
     assert text == ",".join(COLUMNS) + "\r\n"
 
 
+def test_csv_cells_never_start_a_spreadsheet_formula(glossary):
+    # a target (or id) a spreadsheet would run as a formula is shown as text
+    target = '=HYPERLINK("http://example.invalid","twin kernels")'
+    result = check(glossary, ["双核"], [target], segment_ids=["@unit"])
+    [row] = list(csv.DictReader(io.StringIO(csv_text(result), newline="")))
+    assert row["target"] == "'" + target
+    assert row["segment_id"] == "'@unit"
+    assert row["source"] == "双核" and row["status"] == "missing"
+    assert result.segments[0].target == target  # the JSON keeps the exact text
+
+
 # ------------------------------------------------------------------ terminal
 
 

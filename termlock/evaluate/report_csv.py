@@ -6,6 +6,13 @@ source segment into mojibake, while with the BOM it reads UTF-8; LibreOffice,
 pandas (``encoding="utf-8-sig"``) and Python's csv module handle the BOM too.
 Rows end in CRLF as RFC 4180 says, and fields are quoted by the csv module,
 so commas, quotes and newlines inside segments survive.
+
+The file is meant to be opened in a spreadsheet, and a spreadsheet runs a
+cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
+return) as a formula: a hostile or merely odd segment ("=HYPERLINK(...)",
+"-1 percent") would be evaluated or mangled. Such text cells get a leading
+apostrophe, which Excel and LibreOffice show as plain text (OWASP's advice
+for CSV injection); the JSON report keeps the exact text.
 """
 
 from __future__ import annotations
@@ -35,6 +42,13 @@ COLUMNS = (
 #: joins the accepted renderings in the ``expected`` cell
 EXPECTED_SEPARATOR = " | "
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """``value`` as a spreadsheet shows text, never as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
 
 def csv_text(result: CheckResult) -> str:
     notes = {term.id: term.note or "" for term in result.terms}
@@ -42,22 +56,19 @@ def csv_text(result: CheckResult) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for segment, occ in result.problems():
-        writer.writerow(
-            (
-                segment.index + 1,
-                segment.index,
-                segment.id or "",
-                occ.term_id,
-                occ.source,
-                occ.status,
-                EXPECTED_SEPARATOR.join(occ.expected),
-                occ.found or "",
-                occ.forbidden_found or "",
-                notes.get(occ.term_id, ""),
-                segment.source,
-                segment.target,
-            )
+        text = (
+            segment.id or "",
+            occ.term_id,
+            occ.source,
+            occ.status,
+            EXPECTED_SEPARATOR.join(occ.expected),
+            occ.found or "",
+            occ.forbidden_found or "",
+            notes.get(occ.term_id, ""),
+            segment.source,
+            segment.target,
         )
+        writer.writerow((segment.index + 1, segment.index, *map(spreadsheet_text, text)))
     return buffer.getvalue()
 
 
