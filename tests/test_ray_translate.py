@@ -205,3 +205,33 @@ def test_an_error_on_the_workers_is_reported_once_and_blocks_no_corrected_rerun(
     assert not (tmp_path / "out").exists()  # nothing saved, nothing to trip over
     result = fake_job(tmp_path, "out", make=DiesOnce(str(tmp_path / "unused"), "x"))
     assert result.translated_shards == result.shards
+
+
+@dataclass(frozen=True)
+class AlwaysDies:
+    """Builds a translate function whose process dies on one segment every time (a poison shard)."""
+
+    fatal_source: str
+
+    def __call__(self):
+        def translate(sources: list[str]) -> list[Echo]:
+            if any(s.startswith(self.fatal_source) for s in sources):
+                os._exit(1)
+            return [Echo(f"[{len(sources)}] {s[::-1]}") for s in sources]
+
+        return translate
+
+
+def test_a_shard_that_kills_every_worker_stops_the_run_and_a_rerun_resumes(tmp_path):
+    from termlock.errors import TermlockError
+
+    never = str(tmp_path / "unused-marker")
+    fake_job(tmp_path, "expected", make=DiesOnce(never, "x"), pool=run_in_process)
+    with pytest.raises(TermlockError, match=r"the Ray run stopped: .*died 4 times.*rerun the same command to resume"):
+        fake_job(tmp_path, "out", make=AlwaysDies("段2-3"))
+    manifest = tmp_path / "out" / MANIFEST_NAME
+    assert not manifest.exists() or not json.loads(manifest.read_text(encoding="utf-8"))["complete"]
+    # the poison shard was fixed (here: the worker no longer dies): the rerun completes the job
+    result = fake_job(tmp_path, "out", make=DiesOnce(never, "x"))
+    assert result.translated_shards + result.resumed_shards == result.shards
+    assert outputs(tmp_path / "out") == outputs(tmp_path / "expected")

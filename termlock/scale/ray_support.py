@@ -23,6 +23,13 @@ from termlock.errors import TermlockError
 
 INSTALL_HINT = "pip install 'termlock[ray]'"
 
+#: How often one work item is run again after its worker process died.
+#: Ray Data's default is without limit, which turns an item that kills its
+#: worker every time (out of memory on a huge shard, say) into a job that
+#: never ends; workers themselves may still be restarted without limit, as
+#: a long job on a real cluster loses nodes now and then.
+ITEM_RETRIES = 3
+
 
 def import_ray() -> Any:
     """The ``ray`` module, or a :class:`TermlockError` saying how to install it."""
@@ -209,10 +216,11 @@ def run_pool(
 
     Results arrive in completion order, not item order: callers put them
     together by key. Each item is its own block, so a worker process that
-    dies costs one item, which Ray Data runs again on a restarted actor
-    (Ray Data's default for actor pools: restart and retry without limit;
-    an exception raised by the work itself is not retried and fails the
-    run). A key can therefore in principle be yielded twice, and callers
+    dies costs one item, which Ray Data runs again on a restarted actor, up
+    to :data:`ITEM_RETRIES` times; after that the run stops with a
+    :class:`TermlockError` (what finished is the caller's to keep, so a
+    rerun resumes). An exception raised by the work itself is not retried
+    and fails the run. A key can in principle be yielded twice, and callers
     must keep the first result per key.
     """
     ray = import_ray()
@@ -232,11 +240,18 @@ def run_pool(
         compute=ActorPoolStrategy(size=max(1, min(num_workers, len(rows)))),
         num_cpus=1,
         num_gpus=gpus_per_worker if gpus_per_worker > 0 else None,
+        **_item_retries(dataset),
     )
     with _quiet_ray_data():
         batches = iter(mapped.iter_batches(batch_size=None, batch_format="pyarrow"))
         try:
-            for table in batches:
+            while True:
+                try:
+                    table = next(batches)
+                except StopIteration:
+                    break
+                except ray.exceptions.RayError as exc:
+                    raise _lost_workers(exc) from None
                 for key, payload in zip(table.column("key").to_pylist(), table.column("payload").to_pylist()):
                     result = pickle.loads(payload)
                     if isinstance(result, WorkerError):
@@ -247,6 +262,36 @@ def run_pool(
             close = getattr(batches, "close", None)
             if close is not None:
                 close()
+
+
+def _item_retries(dataset: Any) -> dict[str, int]:
+    """``max_task_retries`` for ``map_batches``, where this Ray version still takes it.
+
+    Ray 2.60 takes it only as a free-form remote argument, which it marks as
+    deprecated (with a warning, silenced here: users cannot act on it) and
+    means to drop in 2.64. On a Ray that no longer takes free-form
+    arguments, Ray's own policy applies: retry without limit.
+    """
+    import inspect
+    import warnings
+
+    parameters = inspect.signature(dataset.map_batches).parameters.values()
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return {}
+    warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated", module="termlock")
+    return {"max_task_retries": ITEM_RETRIES}
+
+
+def _lost_workers(exc: Exception) -> TermlockError:
+    """One line for a run Ray gave up on, instead of pages of Ray traceback."""
+    detail = str(exc).strip().splitlines()
+    return TermlockError(
+        f"the Ray run stopped: {type(exc).__name__}: {detail[0] if detail else 'no detail'}"
+        f" (a work item whose worker died {ITEM_RETRIES + 1} times is not run again)",
+        fix="what finished is saved: rerun the same command to resume; a worker that dies on the same "
+        "shard every time has usually run out of memory: lower --batch-size or --shard-size, "
+        "or give each worker more memory",
+    )
 
 
 @dataclass

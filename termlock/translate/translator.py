@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CONSTRAINT_MODES = ("auto", "always", "off")
 
+
 class Judge(Protocol):
     """Decides whether a translation honours the glossary terms of its source.
 
