@@ -56,3 +56,26 @@ def real_tokenizer_dir() -> Path:
     if not (REAL_TOKENIZER_DIR / "config.json").is_file():
         pytest.skip(f"{REAL_TOKENIZER_DIR} is not present (real tokenizer tests only run where it is)")
     return REAL_TOKENIZER_DIR
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A small private Ray instance for one test module: 2 CPUs, no dashboard, 256 MB object store.
+
+    Modules whose workers run functions defined in the test module itself
+    register that module with ``ray.cloudpickle.register_pickle_by_value``
+    (workers cannot import test modules).
+    """
+    import logging
+
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'termlock[ray]')")
+    ray.init(
+        address="local",  # a private instance, whatever else runs on this machine
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=256 * 1024 * 1024,
+        log_to_driver=False,
+        logging_level=logging.ERROR,
+    )
+    yield ray
+    ray.shutdown()

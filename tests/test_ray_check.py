@@ -7,7 +7,6 @@ CSV, document-level consistency included. Skipped without Ray.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -18,23 +17,13 @@ pytest.importorskip("ray.data")
 from termlock.cli import main  # noqa: E402
 from termlock.corpora import bundled_corpus  # noqa: E402
 
-pytestmark = [pytest.mark.ray, pytest.mark.filterwarnings(r"ignore::DeprecationWarning:ray\..*")]
+pytestmark = [
+    pytest.mark.ray,
+    pytest.mark.usefixtures("local_ray"),
+    pytest.mark.filterwarnings(r"ignore::DeprecationWarning:ray\..*"),
+]
 
 CUTS = (0, 50, 51, 130, 199)  # uneven shards, one of a single segment
-
-
-@pytest.fixture(scope="module", autouse=True)
-def local_ray():
-    ray.init(
-        address="local",  # a private instance, whatever else runs on this machine
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=256 * 1024 * 1024,
-        log_to_driver=False,
-        logging_level=logging.ERROR,
-    )
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")

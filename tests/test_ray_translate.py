@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -32,20 +31,9 @@ pytestmark = [pytest.mark.ray, pytest.mark.filterwarnings(r"ignore::DeprecationW
 
 
 @pytest.fixture(scope="module", autouse=True)
-def local_ray():
-    """One small local Ray instance for the module: 2 CPUs, no dashboard, 256 MB object store."""
+def _fakes_travel_to_workers(local_ray):
     # the fakes below are defined in this test module, which Ray workers cannot import
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(
-        address="local",  # a private instance, whatever else runs on this machine
-        num_cpus=2,
-        include_dashboard=False,
-        object_store_memory=256 * 1024 * 1024,
-        log_to_driver=False,
-        logging_level=logging.ERROR,
-    )
-    yield
-    ray.shutdown()
+    local_ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def corpus_lines(start: int, stop: int) -> list[str]:

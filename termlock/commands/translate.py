@@ -127,6 +127,20 @@ def fingerprint_settings(args: argparse.Namespace, fmt: str, glossary: Any) -> d
     }
 
 
+def translator_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`Translator` keyword arguments the command line sets, for either engine."""
+    return {
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "constraints": args.constraints,
+        "device": args.device,
+        "dtype": args.dtype,
+        "max_length": args.max_length,
+        "src_lang": args.src_lang,
+        "tgt_lang": args.tgt_lang,
+    }
+
+
 def _load_glossary(path: str | None) -> Any:
     if path is None:
         from termlock.corpora import load_bundled_glossary
@@ -226,18 +240,7 @@ def run(args: argparse.Namespace) -> int:
     if job.pending:
         from termlock.translate.translator import Translator
 
-        translator = Translator(
-            args.model,
-            glossary,
-            beam=args.beam,
-            batch_size=args.batch_size,
-            constraints=args.constraints,
-            device=args.device,
-            dtype=args.dtype,
-            max_length=args.max_length,
-            src_lang=args.src_lang,
-            tgt_lang=args.tgt_lang,
-        )
+        translator = Translator(args.model, glossary, **translator_options(args))
 
     report: dict[str, Any] = {}
 

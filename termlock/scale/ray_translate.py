@@ -22,7 +22,7 @@ import json
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
@@ -79,19 +79,8 @@ class TranslatorFactory:
     def __call__(self) -> TranslateBatch:
         from termlock.translate.translator import Translator
 
-        translator = Translator(
-            self.model,
-            self.glossary,
-            beam=self.beam,
-            batch_size=self.batch_size,
-            constraints=self.constraints,
-            device=self.device,
-            dtype=self.dtype,
-            max_length=self.max_length,
-            src_lang=self.src_lang,
-            tgt_lang=self.tgt_lang,
-        )
-        return translator.translate_segments
+        options = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "glossary")}
+        return Translator(self.model, self.glossary, **options).translate_segments
 
 
 @dataclass

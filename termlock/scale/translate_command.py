@@ -48,7 +48,7 @@ def sharded_report(args: argparse.Namespace, glossary: Any, documents: Sequence[
 
 def run_translate_command(args: argparse.Namespace) -> int:
     """``termlock translate --engine ray``: the same job and report as the local engine, on Ray."""
-    from termlock.commands.translate import build_report, fingerprint_settings
+    from termlock.commands.translate import build_report, fingerprint_settings, translator_options
     from termlock.scale.ray_support import ClusterPool, import_ray
     from termlock.translate.translator import load_glossary_arg
 
@@ -57,18 +57,7 @@ def run_translate_command(args: argparse.Namespace) -> int:
         raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
     glossary = load_glossary_arg(args.glossary)
     settings = fingerprint_settings(args, args.format or "auto", glossary)
-    factory = TranslatorFactory(
-        model=args.model,
-        glossary=glossary,
-        beam=args.beam,
-        batch_size=args.batch_size,
-        constraints=args.constraints,
-        device=args.device,
-        dtype=args.dtype,
-        max_length=args.max_length,
-        src_lang=args.src_lang,
-        tgt_lang=args.tgt_lang,
-    )
+    factory = TranslatorFactory(model=args.model, glossary=glossary, **translator_options(args))
     single = not Path(args.input).is_dir()
     report: dict[str, Any] = {}
     where: list[str] = []
