@@ -110,8 +110,11 @@ def _constraints(terms_per_sentence: list[list[Any]]):
     return positives, negatives
 
 
-def _complies(matcher, terms: list[Any], text: str) -> bool:
-    return all(matcher.accepted(t, text) and not matcher.forbidden(t, text) for t in terms)
+def _complies(judge, source: str, text: str) -> bool:
+    """Whether ``text`` honours every term of ``source``, by the rules the Translator and the checker apply."""
+    from termlock.glossary import OK
+
+    return all(verdict == OK for verdict in judge.verdicts(source, text).values())
 
 
 # ------------------------------------------------------------------ model
@@ -225,7 +228,7 @@ def _auto_runner(loaded, glossary, *, beam, batch_size, max_length, device):
 def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     import torch
 
-    from termlock.glossary import Glossary, TargetMatcher
+    from termlock.glossary import Glossary, SegmentJudge
     from termlock.translate.decoding import BeamSearchDecoder
 
     torch.manual_seed(SEED)
@@ -240,7 +243,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     glossary = _glossary(args.glossary)
     terms = _terms_in(glossary, sentences)
     positives, negatives = _constraints(terms)
-    matcher = TargetMatcher(glossary)
+    judge = SegmentJudge(glossary)
 
     decoder = BeamSearchDecoder(
         model, tokenizer, num_beams=args.beam, max_length=args.max_length, batch_size=args.batch_size
@@ -285,7 +288,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
             return translator.translate(sentences)
         # the same procedure with the decoder, when the Translator is absent
         first = decoder.decode(sentences)
-        redo = [i for i, r in enumerate(first) if not _complies(matcher, terms[i], r.text)]
+        redo = [i for i, r in enumerate(first) if not _complies(judge, sentences[i], r.text)]
         again = decoder.decode([sentences[i] for i in redo], [positives[i] for i in redo], [negatives[i] for i in redo])
         texts = [r.text for r in first]
         for i, r in zip(redo, again):
@@ -310,7 +313,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     median = {name: statistics.median(values) for name, values in times.items()}
 
     identical = [r.token_ids for r in outputs["off"]] == outputs["hf_generate"]
-    first_pass_ok = sum(_complies(matcher, t, r.text) for t, r in zip(terms, outputs["off"]))
+    first_pass_ok = sum(_complies(judge, s, r.text) for s, r in zip(sentences, outputs["off"]))
     redecoded = len(sentences) - first_pass_ok
     always_unmet = sum(bool(r.unmet) for r in outputs["always"])
 
