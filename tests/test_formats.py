@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from termlock.errors import TermlockError
-from termlock.translate.formats import detect_format, read_store, write_store
+from termlock.documents import detect_format, read_store, write_store
 
 
 def translate_all(store, fn=lambda s: f"EN[{s}]"):
@@ -83,7 +83,7 @@ lines_strategy = st.lists(st.text(st.sampled_from(list("双核 a\t\r\u2028")), m
 @settings(max_examples=100, deadline=None)
 @given(lines_strategy, st.booleans())
 def test_text_n_lines_in_n_lines_out(lines, final_newline):
-    from termlock.translate.formats.text import TextStore
+    from termlock.documents.text import TextStore
 
     lines = [l.replace("\r", "") for l in lines]
     data = "\n".join(lines) + ("\n" if final_newline and lines else "")

@@ -25,7 +25,7 @@ from termlock.scale.ray_support import run_in_process
 from termlock.scale.ray_translate import translate_sharded
 from termlock.scale.segment_files import SegmentFile, read_segment_shards
 from termlock.scale.shards import MANIFEST_NAME, STATE_DIR_NAME, STATE_SUFFIX
-from termlock.translate.formats import read_store
+from termlock.documents import read_store
 from termlock.translate.runner import BatchJob
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from termlock.errors import TermlockError
-from termlock.translate.formats import read_store
+from termlock.documents import read_store
 from termlock.translate.journal import journal_path_for
 from termlock.translate.runner import BatchJob, batch_plan, job_fingerprint
 
@@ -186,7 +186,7 @@ _KILLED_CHILD = textwrap.dedent(
     """
     import io, os, sys
     from dataclasses import dataclass
-    from termlock.translate.formats import read_store
+    from termlock.documents import read_store
     from termlock.translate.runner import BatchJob, job_fingerprint
 
     @dataclass

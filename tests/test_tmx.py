@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from termlock.errors import TermlockError
-from termlock.translate.formats.base import Unit
-from termlock.translate.formats.bilingual import read_bilingual
-from termlock.translate.formats.tmx import TmxStore, read_tmx, tmx_bytes, write_tmx
+from termlock.documents.base import Unit
+from termlock.documents.bilingual import read_bilingual
+from termlock.documents.tmx import TmxStore, read_tmx, tmx_bytes, write_tmx
 
 DATA = Path(__file__).parent / "data" / "formats"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -201,7 +201,7 @@ def test_multilingual_output_has_no_language_token(tiny_model_dir, tmp_path):
 
 def test_importing_the_package_does_not_import_torch():
     code = (
-        "import sys, termlock.translate, termlock.translate.formats, termlock.translate.runner;"
+        "import sys, termlock.translate, termlock.documents, termlock.translate.runner;"
         "from termlock.translate import Translator;"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'eager import';"
         "print(Translator.__name__)"

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from termlock.errors import TermlockError
-from termlock.translate.formats import inline
-from termlock.translate.formats.bilingual import read_bilingual
-from termlock.translate.formats.tmx import TmxStore
-from termlock.translate.formats.xliff import (
+from termlock.documents import inline
+from termlock.documents.bilingual import read_bilingual
+from termlock.documents.tmx import TmxStore
+from termlock.documents.xliff import (
     MQ_NS,
     SDL_NS,
     XLIFF12_NS,
@@ -576,7 +576,7 @@ def test_cli_translate_xliff_end_to_end(tmp_path, tiny_model_dir):
     assert units["4"].meta["status"] == "locked" and units["4"].target is None
     with pytest.raises(TermlockError, match="--overwrite applies to bilingual input"):
         from termlock.commands.translate import _allow_overwrite
-        from termlock.translate.formats import read_store
+        from termlock.documents import read_store
 
         text = tmp_path / "in.txt"
         text.write_text("双核\n", encoding="utf-8")

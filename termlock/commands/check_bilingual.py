@@ -54,7 +54,7 @@ def validate_arguments(args: argparse.Namespace) -> None:
 
 def read_segments(args: argparse.Namespace) -> tuple[list[str], list[str], list[str]]:
     """Sources, targets and unit ids of the translated units of --bilingual."""
-    from termlock.translate.formats.bilingual import bilingual_format, read_bilingual
+    from termlock.documents.bilingual import bilingual_format, read_bilingual
 
     if getattr(args, "xliff_notes", None) and bilingual_format(args.bilingual) != "xliff":
         raise TermlockError(
@@ -95,6 +95,6 @@ def findings_by_unit(result: Any) -> dict[str, list[str]]:
 
 def write_notes(args: argparse.Namespace, result: Any) -> int:
     """--xliff-notes: annotate a copy of the XLIFF; returns the number of notes."""
-    from termlock.translate.formats.xliff import annotate_xliff
+    from termlock.documents.xliff import annotate_xliff
 
     return annotate_xliff(args.bilingual, findings_by_unit(result), args.xliff_notes)

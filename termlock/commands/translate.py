@@ -156,7 +156,7 @@ def _load_glossary(path: str | None) -> Any:
 
 
 def _check_output_format(fmt: str, output: str) -> None:
-    from termlock.translate.formats import known_format_of
+    from termlock.documents import known_format_of
 
     named = known_format_of(output)
     if named is not None and named != fmt:
@@ -220,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_translate_command(args)
     refuse_ray_flags_on_local(args, args.input)
-    from termlock.translate.formats import detect_format, read_input, read_store, write_atomically
+    from termlock.documents import detect_format, read_input, read_store, write_atomically
     from termlock.translate.runner import BatchJob, job_fingerprint
 
     glossary = _load_glossary(args.glossary)
@@ -271,7 +271,7 @@ def _allow_overwrite(store: Any, path: str) -> None:
 
 def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any] | None], glossary: Any) -> None:
     """--tmx: the pairs this job translated, languages from the file or the glossary."""
-    from termlock.translate.formats.tmx import write_tmx
+    from termlock.documents.tmx import write_tmx
 
     units = [unit for unit, record in zip(store.units, records) if record is not None]
     write_tmx(

@@ -166,7 +166,7 @@ def _progress_bar(enabled: bool | None, stderr: TextIO, total: int, initial: int
 
 
 def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> None:
-    from termlock.translate.formats import known_format_of
+    from termlock.documents import known_format_of
 
     formats = sorted({d.fmt for d in documents})
     if len(formats) > 1:

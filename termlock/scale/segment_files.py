@@ -29,7 +29,7 @@ class SegmentFile:
 
 
 def _jsonl_segments(path: str, role: str) -> list[str]:
-    from termlock.translate.formats.text import decode_utf8, split_lines
+    from termlock.documents.text import decode_utf8, split_lines
 
     with open(path, "rb") as handle:
         lines, _ = split_lines(decode_utf8(handle.read(), path))
@@ -56,7 +56,7 @@ def _jsonl_segments(path: str, role: str) -> list[str]:
 
 
 def _parquet_segments(path: str, role: str) -> list[str]:
-    from termlock.scale.parquet_store import read_table, string_column
+    from termlock.documents.parquet import read_table, string_column
 
     with open(path, "rb") as handle:
         table = read_table(handle.read(), path)

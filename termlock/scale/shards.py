@@ -82,10 +82,10 @@ def format_of(path: str, fmt: str | None) -> str:
     if fmt is None and Path(path).suffix.lower() in PARQUET_EXTENSIONS:
         fmt = "parquet"
     if fmt is not None and fmt.lower() in ("parquet", "pq"):
-        import termlock.scale.parquet_store  # noqa: F401  (registers the format)
+        import termlock.documents.parquet  # noqa: F401  (registers the format)
 
         return "parquet"
-    from termlock.translate.formats import detect_format
+    from termlock.documents import detect_format
 
     return detect_format(path, fmt)
 
@@ -172,10 +172,10 @@ class Document:
 
 def load_store(source: InputFile) -> tuple[Any, str]:
     """Parse an input file; returns the store and the SHA-256 of its bytes."""
-    from termlock.translate.formats import read_input, read_store
+    from termlock.documents import read_input, read_store
 
     if source.fmt == "parquet":
-        import termlock.scale.parquet_store  # noqa: F401
+        import termlock.documents.parquet  # noqa: F401
 
     data = read_input(source.path)
     return read_store(source.path, source.fmt, data=data), sha256_hex(data)
@@ -419,7 +419,7 @@ def merge_bytes(parts: Sequence[tuple[str, bytes]]) -> bytes:
     if formats == {"parquet"}:
         import pyarrow as pa
 
-        from termlock.scale.parquet_store import read_table, table_bytes
+        from termlock.documents.parquet import read_table, table_bytes
 
         tables = [read_table(data, "<shard>") for _, data in parts]
         return table_bytes(pa.concat_tables(tables))

@@ -24,8 +24,8 @@ _EXPORTS = {
     "split_sentences": "termlock.translate.segmentation",
     "segment_line": "termlock.translate.segmentation",
     "BatchJob": "termlock.translate.runner",
-    "read_store": "termlock.translate.formats",
-    "write_store": "termlock.translate.formats",
+    "read_store": "termlock.documents",
+    "write_store": "termlock.documents",
 }
 
 __all__ = sorted(_EXPORTS)

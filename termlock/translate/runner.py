@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
 from termlock import __version__
-from termlock.translate.formats import STDIO, Store, write_store
+from termlock.documents import STDIO, Store, write_store
 from termlock.translate.journal import Journal, journal_path_for
 
 

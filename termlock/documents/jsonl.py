@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from termlock.errors import TermlockError
-from termlock.translate.formats.base import Store, Unit, register
-from termlock.translate.formats.text import LineLayout, decode_utf8, split_lines
+from termlock.documents.base import Store, Unit, register
+from termlock.documents.text import LineLayout, decode_utf8, split_lines
 
 SOURCE_KEY = "source"
 TARGET_KEY = "target"

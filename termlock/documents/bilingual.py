@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from termlock.errors import TermlockError
-from termlock.translate.formats.base import Unit
-from termlock.translate.formats.tmx import TmxStore
-from termlock.translate.formats.xliff import XliffStore, annotate_xliff
+from termlock.documents.base import Unit
+from termlock.documents.tmx import TmxStore
+from termlock.documents.xliff import XliffStore, annotate_xliff
 
 __all__ = ["annotate_xliff", "bilingual_format", "read_bilingual"]
 

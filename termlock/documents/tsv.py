@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from termlock.translate.formats.base import Store, Unit, register
-from termlock.translate.formats.text import LineLayout, decode_utf8, one_line, split_lines
+from termlock.documents.base import Store, Unit, register
+from termlock.documents.text import LineLayout, decode_utf8, one_line, split_lines
 
 _TABS = re.compile("\t+")
 

@@ -6,7 +6,7 @@ The source is the ``<tuv>`` in the header's ``srclang`` (or the language
 asked for), the target the first ``<tuv>`` in the other language; language
 tags compare by primary subtag and case-insensitively (``ZH-CN`` is ``zh``).
 Inline codes (``bpt``/``ept``/``it``/``ph``/``ut``, text-bearing ``hi``) are
-handled as in XLIFF (see :mod:`termlock.translate.formats.inline`).
+handled as in XLIFF (see :mod:`termlock.documents.inline`).
 
 Translating a TMX fills in the missing target ``<tuv>`` of each unit.
 Writing a fresh TMX of translated pairs (``write_tmx``) gives a TMX 1.4 file
@@ -23,8 +23,8 @@ from lxml import etree
 
 from termlock import __version__
 from termlock.errors import TermlockError
-from termlock.translate.formats import inline
-from termlock.translate.formats.base import Store, Unit, register, write_atomically
+from termlock.documents import inline
+from termlock.documents.base import Store, Unit, register, write_atomically
 from termlock.xmlsafe import XML_LANG, insert_after, local_name, parse_xml, serialize_like
 
 _FIX = "export the memory again as TMX 1.4, or repair the named element"

@@ -14,7 +14,7 @@ import io
 from typing import Any
 
 from termlock.errors import TermlockError
-from termlock.translate.formats.base import FORMATS, Store, Unit, register
+from termlock.documents.base import FORMATS, Store, Unit, register
 
 SOURCE_COLUMN = "source"
 TARGET_COLUMN = "target"

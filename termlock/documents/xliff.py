@@ -21,7 +21,7 @@ state-qualifier="leveraged-mt">``; Trados SDLXLIFF: the segment's
 ``m:confirmed="0"``; XLIFF 2.0: ``<segment state="translated"
 subState="termlock:mt">``.
 
-Inline codes: see :mod:`termlock.translate.formats.inline` (stripped for the
+Inline codes: see :mod:`termlock.documents.inline` (stripped for the
 model, re-inserted in source order, boundary codes at the boundaries, inner
 codes by relative position). Everything else in the file (other units,
 notes, namespaces, vendor elements, the prolog) is written back as parsed;
@@ -37,8 +37,8 @@ from typing import Mapping, Sequence
 from lxml import etree
 
 from termlock.errors import TermlockError
-from termlock.translate.formats import inline
-from termlock.translate.formats.base import Store, Unit, register, write_atomically
+from termlock.documents import inline
+from termlock.documents.base import Store, Unit, register, write_atomically
 from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, parse_xml, serialize_like
 
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"

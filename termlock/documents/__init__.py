@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from termlock.errors import TermlockError
-from termlock.translate.formats.base import FORMATS, Store, Unit, register, write_atomically
+from termlock.documents.base import FORMATS, Store, Unit, register, write_atomically
 
 __all__ = [
     "FORMATS",
@@ -36,11 +36,11 @@ STDIO = "-"
 
 #: modules whose import registers a format, by format name
 _BUILTIN = {
-    "text": "termlock.translate.formats.text",
-    "jsonl": "termlock.translate.formats.jsonl",
-    "tsv": "termlock.translate.formats.tsv",
-    "xliff": "termlock.translate.formats.xliff",
-    "tmx": "termlock.translate.formats.tmx",
+    "text": "termlock.documents.text",
+    "jsonl": "termlock.documents.jsonl",
+    "tsv": "termlock.documents.tsv",
+    "xliff": "termlock.documents.xliff",
+    "tmx": "termlock.documents.tmx",
 }
 
 #: extensions of the lazily imported formats, so detection needs no import

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from termlock.errors import TermlockError
-from termlock.translate.formats.base import Store, Unit, register
+from termlock.documents.base import Store, Unit, register
 
 #: characters str.splitlines() breaks on (plus tab for TSV, handled there)
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
