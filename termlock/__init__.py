@@ -1,8 +1,9 @@
 """termlock: glossary-locked machine translation and terminology QA.
 
-Layers, each importing only the ones before it:
-glossary -> translate -> evaluate is *not* a chain: evaluate depends on the
-glossary alone, so checking works without torch or transformers installed.
+Layers, each importing only lower ones (docs/DESIGN.md, enforced by
+tests/test_layers.py): glossary; documents and corpora; translate and
+evaluate (evaluate never imports translate, so checking works without torch
+or transformers); jobs; engines; commands; cli.
 """
 
 __version__ = "0.1.0"

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 from termlock.errors import TermlockError
-from termlock.scale.ray_check import check_sharded
-from termlock.scale.ray_support import run_in_process
-from termlock.scale.ray_translate import translate_sharded
-from termlock.scale.segment_files import SegmentFile, read_segment_shards
-from termlock.scale.shards import MANIFEST_NAME, STATE_DIR_NAME, STATE_SUFFIX
+from termlock.engines.ray.check import check_sharded
+from termlock.engines.ray.support import run_in_process
+from termlock.engines.ray.translate import translate_sharded
+from termlock.engines.ray.segment_files import SegmentFile, read_segment_shards
+from termlock.engines.ray.shards import MANIFEST_NAME, STATE_DIR_NAME, STATE_SUFFIX
 from termlock.documents import read_store
 from termlock.translate.runner import BatchJob
 

@@ -23,9 +23,9 @@ pytest.importorskip("ray.data")
 
 from termlock.cli import main  # noqa: E402
 from termlock.corpora import bundled_corpus  # noqa: E402
-from termlock.scale.ray_support import run_in_process, run_pool  # noqa: E402
-from termlock.scale.ray_translate import translate_sharded  # noqa: E402
-from termlock.scale.shards import MANIFEST_NAME  # noqa: E402
+from termlock.engines.ray.support import run_in_process, run_pool  # noqa: E402
+from termlock.engines.ray.translate import translate_sharded  # noqa: E402
+from termlock.engines.ray.shards import MANIFEST_NAME  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.filterwarnings(r"ignore::DeprecationWarning:ray\..*")]
 

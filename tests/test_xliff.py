@@ -575,7 +575,7 @@ def test_cli_translate_xliff_end_to_end(tmp_path, tiny_model_dir):
     assert units["3"].meta["mq_status"] == "MachineTranslated"
     assert units["4"].meta["status"] == "locked" and units["4"].target is None
     with pytest.raises(TermlockError, match="--overwrite applies to bilingual input"):
-        from termlock.commands.translate import _allow_overwrite
+        from termlock.engines.local import allow_overwrite as _allow_overwrite
         from termlock.documents import read_store
 
         text = tmp_path / "in.txt"

@@ -9,24 +9,20 @@ are saved in ``OUT.termlock-journal`` and the same command continues after a
 crash or Ctrl-C; OUT appears, complete, only at the end.
 
 Arguments are declared in :func:`add_arguments`, grouped, so later features
-add their flags in one place; the fingerprint of a resumable job lists every
-setting that changes the output (:func:`fingerprint_settings`).
+add their flags in one place; :func:`job_from_args` turns them into a
+:class:`~termlock.jobs.TranslateJob` (the settings that change the output
+live in its :class:`~termlock.jobs.TranslatorSettings`), which the chosen
+engine runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import hashlib
-import json
 import sys
-from typing import Any, Iterable, Sequence
 
 from termlock.commands.argtypes import positive_int
-from termlock.errors import TermlockError
+from termlock.commands.engine_flags import add_translate_arguments, engine_options
 from termlock.translate.model_loading import DEFAULT_MODEL  # cheap: no torch at import
-
-LINE_FORMATS = ("text", "jsonl", "tsv")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -94,218 +90,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="discard work saved by an interrupted run (OUT.termlock-journal) and start over",
     )
 
-    from termlock.scale.cli import add_translate_arguments  # --engine ray and its flags
-
-    add_translate_arguments(parser)
+    add_translate_arguments(parser)  # --engine ray and its flags
 
 
-def glossary_digest(glossary: Any) -> str:
-    """Hash of what a glossary means (terms and languages), not of its file's formatting."""
-    terms = [{k: v for k, v in dataclasses.asdict(t).items() if k != "line"} for t in glossary.terms]
-    payload = json.dumps(
-        {"source_lang": glossary.source_lang, "target_lang": glossary.target_lang, "terms": terms},
-        ensure_ascii=False,
-        sort_keys=True,
+def job_from_args(args: argparse.Namespace):
+    """The :class:`TranslateJob` the command line describes."""
+    from termlock.jobs import TranslateJob, TranslatorSettings
+
+    settings = TranslatorSettings(
+        model=args.model,
+        beam=args.beam,
+        batch_size=args.batch_size,
+        constraints=args.constraints,
+        device=args.device,
+        dtype=args.dtype,
+        max_length=args.max_length,
+        src_lang=args.src_lang,
+        tgt_lang=args.tgt_lang,
     )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def fingerprint_settings(args: argparse.Namespace, fmt: str, glossary: Any) -> dict[str, Any]:
-    """Settings that shape the output; a resumed job must match them all."""
-    return {
-        "format": fmt,
-        "model": args.model,
-        "src_lang": args.src_lang,
-        "tgt_lang": args.tgt_lang,
-        "dtype": args.dtype or "fp32",
-        "glossary_sha256": glossary_digest(glossary),
-        "beam": args.beam,
-        "batch_size": args.batch_size,
-        "constraints": args.constraints,
-        "max_length": args.max_length,
-        "overwrite": bool(getattr(args, "overwrite", False)),
-    }
-
-
-def translator_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The :class:`Translator` keyword arguments the command line sets, for either engine."""
-    return {
-        "beam": args.beam,
-        "batch_size": args.batch_size,
-        "constraints": args.constraints,
-        "device": args.device,
-        "dtype": args.dtype,
-        "max_length": args.max_length,
-        "src_lang": args.src_lang,
-        "tgt_lang": args.tgt_lang,
-    }
-
-
-def _load_glossary(path: str | None) -> Any:
-    if path is None:
-        from termlock.corpora import load_bundled_glossary
-
-        return load_bundled_glossary()
-    if path.lower().endswith((".yaml", ".yml")):
-        from termlock.glossary import load_glossary
-
-        return load_glossary(path)
-    from termlock.glossary.formats import import_glossary  # TBX, CSV/TSV, XLSX, as check does
-
-    return import_glossary(path)
-
-
-def _check_output_format(fmt: str, output: str) -> None:
-    from termlock.documents import known_format_of
-
-    named = known_format_of(output)
-    if named is not None and named != fmt:
-        raise TermlockError(
-            f"OUT's extension means {named}, but the input is read as {fmt} and is written back as {fmt}",
-            path=output,
-            fix=f"give OUT an extension that fits {fmt} (or none), or pass --format",
-        )
-
-
-def _locations(store: Any, path: str) -> list[str]:
-    """How messages name each unit: ``IN:LINE`` for line formats, else the unit id."""
-    shown = "<stdin>" if path == "-" else path
-    if store.name in LINE_FORMATS:
-        return [f"{shown}:{unit.id}" for unit in store.units]
-    return [f"{shown} (unit {unit.id})" for unit in store.units]
-
-
-def build_report(
-    args: argparse.Namespace, glossary: Any, store: Any, records: Sequence[dict[str, Any] | None]
-) -> dict[str, Any]:
-    """The ``--report`` JSON: settings, summary, then one entry per translated segment."""
-    rows = ((unit.id, record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
-    return report_from_rows(args, glossary, rows)
-
-
-def report_from_rows(
-    args: argparse.Namespace, glossary: Any, rows: Iterable[tuple[str | None, dict[str, Any] | None, dict[str, Any]]]
-) -> dict[str, Any]:
-    """The ``--report`` JSON from ``(unit id, segment report, extra keys)`` per segment, in document order.
-
-    A segment that was not translated (blank, or already translated in a
-    bilingual file) has no report: it keeps its index but gets no entry.
-    The extra keys (the Ray engine's shard name) go before the unit id.
-    """
-    from termlock.translate.translator import summarize
-
-    reports: list[dict[str, Any] | None] = []
-    segments = []
-    for unit_id, report, extra in rows:
-        if report is not None:
-            segments.append({"index": len(reports), **extra, "id": unit_id, **report})
-        reports.append(report)
-    return {
-        "input": args.input,
-        "output": args.output,
-        "model": args.model,
-        "glossary": {"name": glossary.name, "terms": len(glossary)},
-        "constraints": args.constraints,
-        "beam": args.beam,
-        "summary": summarize(reports, args.constraints),
-        "segments": segments,
-    }
+    return TranslateJob(
+        input=args.input,
+        output=args.output,
+        settings=settings,
+        glossaries=(args.glossary,) if args.glossary else (),
+        format=args.format,
+        report=args.report,
+        tmx=args.tmx,
+        overwrite=args.overwrite,
+        restart=args.restart,
+        engine=engine_options(args),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from termlock.scale.cli import refuse_ray_flags_on_local
+    from termlock.engines import get_engine
+    from termlock.jobs.translate_job import outcome_lines
 
-    if args.engine == "ray":
-        from termlock.scale.translate_command import run_translate_command
-
-        return run_translate_command(args)
-    refuse_ray_flags_on_local(args, args.input)
-    from termlock.documents import detect_format, read_input, read_store, write_atomically
-    from termlock.translate.runner import BatchJob, job_fingerprint
-
-    glossary = _load_glossary(args.glossary)
-    fmt = detect_format(args.input, args.format)
-    _check_output_format(fmt, args.output)
-    data = read_input(args.input)
-    store = read_store(args.input, fmt, data=data)
-    if getattr(args, "overwrite", False):
-        _allow_overwrite(store, args.input)
-    fingerprint = job_fingerprint(data, **fingerprint_settings(args, fmt, glossary))
-    job = BatchJob(store, args.output, fingerprint, chunk_size=args.batch_size, restart=args.restart)
-
-    def translate_batch(sources: list[str]) -> list[Any]:
-        return translator.translate_segments(sources)
-
-    translator = None
-    if job.pending:
-        from termlock.translate.translator import Translator
-
-        translator = Translator(args.model, glossary, **translator_options(args))
-
-    report: dict[str, Any] = {}
-
-    def finalize(records: list[dict[str, Any] | None]) -> None:
-        report.update(build_report(args, glossary, store, records))
-        if args.report:
-            data = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-            write_atomically(args.report, data.encode("utf-8"))
-        if getattr(args, "tmx", None):
-            _write_translated_tmx(args.tmx, store, records, glossary)
-
-    job.run(translate_batch, finalize=finalize)
-    _print_outcome(args, store, report)
+    job = job_from_args(args)
+    outcome = get_engine(job.engine.name).translate(job)
+    for line in outcome_lines(job, outcome):
+        print(line, file=sys.stderr)
     return 0
-
-
-def _allow_overwrite(store: Any, path: str) -> None:
-    """--overwrite: make already translated units translatable (bilingual formats only)."""
-    allow = getattr(store, "allow_overwrite", None)
-    if allow is None:
-        raise TermlockError(
-            f"--overwrite applies to bilingual input (XLIFF, TMX), not {store.name}",
-            path=path,
-            fix="drop --overwrite: every segment of this file is translated anyway",
-        )
-    allow()
-
-
-def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any] | None], glossary: Any) -> None:
-    """--tmx: the pairs this job translated, languages from the file or the glossary."""
-    from termlock.documents.tmx import write_tmx
-
-    units = [unit for unit, record in zip(store.units, records) if record is not None]
-    write_tmx(
-        path,
-        units,
-        source_lang=getattr(store, "source_lang", None) or glossary.source_lang,
-        target_lang=getattr(store, "target_lang", None) or glossary.target_lang,
-    )
-
-
-def _print_outcome(args: argparse.Namespace, store: Any, report: dict[str, Any], stream: Any = None) -> None:
-    print_report_outcome(args, report, _locations(store, args.input), stream)
-
-
-def print_report_outcome(args: argparse.Namespace, report: Any, where: Any, stream: Any = None) -> None:
-    """Per-segment warnings and the one-line summary; shared by the local and Ray engines."""
-    stream = stream if stream is not None else sys.stderr
-    summary = report["summary"]
-    for segment in report["segments"]:
-        for warning in segment.get("warnings", ()):
-            print(f"{where[segment['index']]}: warning: {warning}", file=stream)
-    for item in summary["impossible"]:
-        print(
-            f"{where[item['index']]}: warning: could not satisfy term(s) {', '.join(item['terms'])} "
-            "even with constrained decoding",
-            file=stream,
-        )
-    line = (
-        f"translated {summary['translated']} segments ({summary['sentences']} sentences) with {args.model}; "
-        f"terms: {summary['required_terms']} required, {summary['satisfied_first_pass']} by the first pass, "
-        f"{summary['redecoded']} by constrained decoding, {summary['unsatisfied']} unsatisfied"
-    )
-    if args.constraints == "auto":
-        line += f"; {summary['redecoded_sentences']} sentences re-decoded"
-    if args.constraints != "off":
-        line += f"; {len(summary['impossible'])} segments impossible"
-    print(line, file=stream)

@@ -180,9 +180,9 @@ def load_glossary_arg(glossary: Any) -> "Glossary":
 
         return load_bundled_glossary()
     if isinstance(glossary, (str, os.PathLike)):
-        from termlock.glossary import load_glossary
+        from termlock.glossary.formats import import_glossary  # YAML, TBX, CSV/TSV, XLSX
 
-        return load_glossary(os.fspath(glossary))
+        return import_glossary(os.fspath(glossary))
     return glossary
 
 

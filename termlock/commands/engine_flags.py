@@ -1,20 +1,18 @@
 """The ``--engine`` flags that ``termlock translate`` and ``termlock check`` share.
 
-Declared here, next to the engines, so the command modules only add one
-call each; importing this module does not import Ray.
+Parsed into :class:`~termlock.jobs.EngineOptions`; the engine names come
+from the engine registry, so a new engine needs no change here. Importing
+this module does not import Ray.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 
 from termlock.commands.argtypes import positive_int
-from termlock.errors import TermlockError
+from termlock.engines import engine_names
+from termlock.jobs import EngineOptions
 
-ENGINES = ("local", "ray")
-#: flags that only mean something on Ray, with their argparse default
-_RAY_ONLY = {"address": None, "num_workers": None, "gpus_per_worker": None, "merge": False, "shard_size": None}
 
 
 def _gpu_share(text: str) -> float:
@@ -31,7 +29,7 @@ def _engine_arguments(parser: argparse.ArgumentParser, *, what: str) -> argparse
     group = parser.add_argument_group("scaling out (Ray)")
     group.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=engine_names(),
         default="local",
         help=f"local: {what} in this process (default); ray: on a Ray cluster, "
         "input may be a directory of shards (needs pip install 'termlock[ray]')",
@@ -79,16 +77,13 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def refuse_ray_flags_on_local(args: argparse.Namespace, *inputs: str | None) -> None:
-    """With ``--engine local``, Ray-only flags and directories of shards are usage errors."""
-    given = [name for name, default in _RAY_ONLY.items() if getattr(args, name, default) not in (default,)]
-    if given:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise TermlockError(f"{flags} only apply with --engine ray", fix="add --engine ray, or drop them")
-    for path in inputs:
-        if path not in (None, "-") and os.path.isdir(path):
-            raise TermlockError(
-                "is a directory; the local engine reads one file",
-                path=path,
-                fix="pass a file, or --engine ray to process a directory of shards",
-            )
+def engine_options(args: argparse.Namespace) -> EngineOptions:
+    """The engine settings of a parsed command line."""
+    return EngineOptions(
+        name=args.engine,
+        address=args.address,
+        num_workers=args.num_workers,
+        gpus_per_worker=getattr(args, "gpus_per_worker", None),
+        shard_size=args.shard_size,
+        merge=getattr(args, "merge", False),
+    )

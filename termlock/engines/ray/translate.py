@@ -22,13 +22,14 @@ import json
 import socket
 import sys
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from termlock.errors import TermlockError
 from termlock.fileio import write_atomically
-from termlock.scale.shards import (
+from termlock.jobs.translate_job import TranslatorSettings
+from termlock.engines.ray.shards import (
     AtomicStreamWriter,
     Document,
     JobState,
@@ -65,22 +66,13 @@ class TranslatorFactory:
     worker (or be in its Hugging Face cache).
     """
 
-    model: str
+    settings: TranslatorSettings
     glossary: Any
-    beam: int = 5
-    batch_size: int = 16
-    constraints: str = "auto"
-    device: str = "auto"
-    dtype: str | None = None
-    max_length: int | None = None
-    src_lang: str | None = None
-    tgt_lang: str | None = None
 
     def __call__(self) -> TranslateBatch:
         from termlock.translate.translator import Translator
 
-        options = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("model", "glossary")}
-        return Translator(self.model, self.glossary, **options).translate_segments
+        return Translator(self.settings.model, self.glossary, **self.settings.translator_options()).translate_segments
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from termlock.errors import TermlockError
-from termlock.scale.shards import PARQUET_EXTENSIONS, list_shard_files
+from termlock.engines.ray.shards import PARQUET_EXTENSIONS, list_shard_files
 
 
 @dataclass(frozen=True)
@@ -77,9 +77,9 @@ def read_segment_file(path: str, role: str, option: str) -> list[str]:
         return _parquet_segments(path, role)
     if suffix in (".jsonl", ".ndjson", ".jsonlines"):
         return _jsonl_segments(path, role)
-    from termlock.commands.check import read_segments
+    from termlock.documents.lines import read_lines
 
-    return read_segments(path, option)
+    return read_lines(path, option)
 
 
 def read_segment_shards(path: str, role: str, option: str) -> list[SegmentFile]:

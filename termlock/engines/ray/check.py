@@ -13,13 +13,12 @@ BLEU/chrF are corpus-level statistics and are computed on the driver.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate import CheckResult, SegmentChecker, SegmentReport, aggregate, corpus_metrics
-from termlock.scale.segment_files import SegmentFile
+from termlock.engines.ray.segment_files import SegmentFile
 
 Pool = Callable[[Iterable[tuple[str, Any]], Callable[[], Callable[[Any], Any]]], Iterator[tuple[str, Any]]]
 
@@ -54,7 +53,7 @@ def iter_chunks(total: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(total, start + size)
 
 
-def _pair_shards(first: tuple[str, list[SegmentFile]], second: tuple[str, list[SegmentFile]]) -> None:
+def pair_shards(first: tuple[str, list[SegmentFile]], second: tuple[str, list[SegmentFile]]) -> None:
     """Same shard names, and the same number of segments in each pair of shards."""
     (opt_a, shards_a), (opt_b, shards_b) = first, second
     names_a = [s.name for s in shards_a]
@@ -100,9 +99,9 @@ def check_sharded(
     """Check aligned shards on ``pool``; the result equals ``check()`` on the concatenated shards."""
     if chunk_size < 1:
         raise TermlockError("chunk size must be at least 1", fix="pass --shard-size 1 or more")
-    _pair_shards(("--source", list(sources)), ("--target", list(targets)))
+    pair_shards(("--source", list(sources)), ("--target", list(targets)))
     if references is not None:
-        _pair_shards(("--source", list(sources)), ("--reference", list(references)))
+        pair_shards(("--source", list(sources)), ("--reference", list(references)))
     all_sources = [s for shard in sources for s in shard.segments]
     all_targets = [t for shard in targets for t in shard.segments]
 
@@ -126,34 +125,3 @@ def check_sharded(
         all_references = [r for shard in references for r in shard.segments]
         metrics = corpus_metrics(all_targets, all_references, target_lang=glossary.target_lang)
     return aggregate(glossary, reports, metrics)
-
-
-def check_from_args(args: argparse.Namespace) -> CheckResult:
-    """``termlock check --engine ray``: read the shards, check them on Ray, return the result."""
-    from pathlib import Path
-
-    from termlock.commands.check import load_glossary_for_check
-    from termlock.scale.ray_support import ClusterPool, import_ray
-    from termlock.scale.segment_files import read_segment_shards
-
-    import_ray()
-    if getattr(args, "bilingual", None):
-        raise TermlockError("--bilingual is not supported with --engine ray", fix="use --engine local for XLIFF/TMX files")
-    kinds = {Path(p).is_dir() for p in (args.source, args.target, args.reference) if p not in (None, "-")}
-    if len(kinds) > 1:
-        raise TermlockError(
-            "--source, --target and --reference must be all files or all directories of shards",
-            fix="give matching shard directories (same file names), or single files",
-        )
-    if args.target == "-" and Path(args.source).is_dir():
-        raise TermlockError("--target - (stdin) cannot hold shards", fix="give the target shards' directory")
-    sources = read_segment_shards(args.source, "source", "--source")
-    targets = read_segment_shards(args.target, "target", "--target")
-    references = read_segment_shards(args.reference, "reference", "--reference") if args.reference else None
-    _pair_shards(("--source", sources), ("--target", targets))  # before starting Ray
-    if references is not None:
-        _pair_shards(("--source", sources), ("--reference", references))
-    glossary = load_glossary_for_check(args.glossary)
-    pool = ClusterPool(getattr(args, "address", None), getattr(args, "num_workers", None))
-    chunk = getattr(args, "shard_size", None) or DEFAULT_CHUNK_SIZE
-    return check_sharded(glossary, sources, targets, references, pool=pool, chunk_size=chunk)

@@ -1,0 +1,138 @@
+"""The local engine: a job runs in this process on one file.
+
+Checking reads aligned text files (or a bilingual XLIFF/TMX) and checks
+them here; translating runs the resumable batch runner
+(:mod:`termlock.translate.runner`) over one document store, writing the
+output, ``--report`` and ``--tmx`` atomically when the last batch is done.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+from termlock.errors import TermlockError
+from termlock.evaluate.records import CheckResult
+from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome, load_job_glossary
+from termlock.jobs.translate_job import build_report, report_json_bytes, unit_locations
+
+STDIO = "-"
+
+
+def _refuse_directories(*paths: str | None) -> None:
+    for path in paths:
+        if path not in (None, STDIO) and os.path.isdir(path):
+            raise TermlockError(
+                "is a directory; the local engine reads one file",
+                path=path,
+                fix="pass a file, or --engine ray to process a directory of shards",
+            )
+
+
+class LocalEngine:
+    """Runs a job in this process."""
+
+    name = "local"
+
+    def check(self, job: CheckJob) -> CheckResult:
+        from termlock.documents.lines import read_lines, require_aligned
+        from termlock.evaluate import check
+
+        job.validate()
+        job.engine.refuse_distributed_settings()
+        _refuse_directories(job.source, job.target, job.reference)
+        references = segment_ids = None
+        if job.bilingual:
+            sources, targets, segment_ids = _read_bilingual_pairs(job)
+        else:
+            sources = read_lines(job.source, "--source")
+            targets = read_lines(job.target, "--target")
+            require_aligned(("--source", job.source, sources), ("--target", job.target, targets))
+        if job.reference is not None:
+            references = read_lines(job.reference, "--reference")
+            require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
+        glossary = load_job_glossary(job.glossaries)
+        return check(glossary, sources, targets, references, segment_ids=segment_ids)
+
+    def translate(self, job: TranslateJob) -> TranslateOutcome:
+        from termlock.documents import detect_format, known_format_of, read_input, read_store, write_atomically
+        from termlock.translate.runner import BatchJob, job_fingerprint
+
+        job.engine.refuse_distributed_settings()
+        _refuse_directories(job.input)
+        glossary = load_job_glossary(job.glossaries)
+        fmt = detect_format(job.input, job.format)
+        named = known_format_of(job.output)
+        if named is not None and named != fmt:
+            raise TermlockError(
+                f"OUT's extension means {named}, but the input is read as {fmt} and is written back as {fmt}",
+                path=job.output,
+                fix=f"give OUT an extension that fits {fmt} (or none), or pass --format",
+            )
+        data = read_input(job.input)
+        store = read_store(job.input, fmt, data=data)
+        if job.overwrite:
+            allow_overwrite(store, job.input)
+        fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
+        batch_job = BatchJob(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
+
+        translator = None
+        if batch_job.pending:
+            from termlock.translate.translator import Translator
+
+            translator = Translator(job.settings.model, glossary, **job.settings.translator_options())
+
+        def translate_batch(sources: list[str]) -> list[Any]:
+            return translator.translate_segments(sources)
+
+        report: dict[str, Any] = {}
+
+        def finalize(records: list[dict[str, Any] | None]) -> None:
+            report.update(build_report(job, glossary, store, records))
+            if job.report:
+                write_atomically(job.report, report_json_bytes(report))
+            if job.tmx:
+                _write_translated_tmx(job.tmx, store, records, glossary)
+
+        batch_job.run(translate_batch, finalize=finalize)
+        shown = "<stdin>" if job.input == STDIO else job.input
+        return TranslateOutcome(report, unit_locations(store.units, store.name, shown))
+
+
+def _read_bilingual_pairs(job: CheckJob) -> tuple[list[str], list[str], list[str]]:
+    """Sources, targets and unit ids of the translated units of the bilingual file."""
+    from termlock.documents.bilingual import bilingual_format, read_bilingual
+
+    if job.outputs.xliff_notes and bilingual_format(job.bilingual) != "xliff":
+        raise TermlockError(
+            "--xliff-notes needs an XLIFF --bilingual file",
+            path=job.bilingual,
+            fix="drop --xliff-notes for TMX input",
+        )
+    units = read_bilingual(job.bilingual)
+    return [u.source for u in units], [u.target or "" for u in units], [u.id for u in units]
+
+
+def allow_overwrite(store: Any, path: str) -> None:
+    """Make already translated units translatable again (bilingual formats only)."""
+    allow = getattr(store, "allow_overwrite", None)
+    if allow is None:
+        raise TermlockError(
+            f"--overwrite applies to bilingual input (XLIFF, TMX), not {store.name}",
+            path=path,
+            fix="drop --overwrite: every segment of this file is translated anyway",
+        )
+    allow()
+
+
+def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any] | None], glossary: Any) -> None:
+    """The pairs this job translated as TMX, languages from the file or the glossary."""
+    from termlock.documents.tmx import write_tmx
+
+    units = [unit for unit, record in zip(store.units, records) if record is not None]
+    write_tmx(
+        path,
+        units,
+        source_lang=getattr(store, "source_lang", None) or glossary.source_lang,
+        target_lang=getattr(store, "target_lang", None) or glossary.target_lang,
+    )

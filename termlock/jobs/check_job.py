@@ -1,0 +1,126 @@
+"""``CheckJob``: one terminology check, what it reads and where its reports go.
+
+Built by ``termlock check`` from its flags, or by a library caller; run by
+any engine (``engine.check(job) -> CheckResult``). After the run,
+:func:`finish_check` writes the reports the job asks for and decides the
+exit status, identically whatever engine produced the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from termlock.documents.lines import STDIN
+from termlock.errors import TermlockError
+from termlock.evaluate.records import CheckResult
+from termlock.jobs.engine_options import EngineOptions
+
+EXIT_PASS = 0
+EXIT_BELOW_MINIMUM = 1
+
+
+@dataclass(frozen=True)
+class CheckOutputs:
+    """Report files to write (None: not asked for)."""
+
+    json: str | None = None
+    csv: str | None = None
+    html: str | None = None
+    #: a copy of an XLIFF ``bilingual`` input with each unit's findings as notes
+    xliff_notes: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """Check ``target`` against ``source`` (aligned lines), or the pairs of a ``bilingual`` file.
+
+    ``glossaries``: glossary files (none: the bundled glossary).
+    ``min_term_success``: the gate, a rate from 0 to 1 (0: always pass).
+    """
+
+    source: str | None = None
+    target: str | None = None
+    reference: str | None = None
+    bilingual: str | None = None
+    glossaries: tuple[str, ...] = ()
+    min_term_success: float = 0.0
+    outputs: CheckOutputs = field(default_factory=CheckOutputs)
+    engine: EngineOptions = field(default_factory=EngineOptions)
+
+    def validate(self) -> None:
+        """Either ``bilingual`` or both ``source`` and ``target``; only ``target`` may be stdin."""
+        if self.bilingual:
+            mixed = [opt for opt, value in (("--source", self.source), ("--target", self.target), ("--reference", self.reference)) if value]
+            if mixed:
+                raise TermlockError(
+                    f"--bilingual cannot be combined with {mixed[0]}",
+                    fix="the bilingual file holds both sides: drop " + ", ".join(mixed),
+                )
+        else:
+            if self.outputs.xliff_notes:
+                raise TermlockError("--xliff-notes needs --bilingual FILE.xlf", fix="pass the XLIFF to check with --bilingual")
+            missing = [opt for opt, value in (("--source", self.source), ("--target", self.target)) if not value]
+            if missing:
+                raise TermlockError(
+                    f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required",
+                    fix="give --source SRC --target HYP (aligned text files), or --bilingual FILE (XLIFF/TMX)",
+                )
+        for option, value in (("--source", self.source), ("--reference", self.reference)):
+            if value == STDIN:
+                raise TermlockError(f"{option} cannot read stdin", fix="only --target may be '-'; give a file")
+
+    def input_names(self) -> dict[str, str | None]:
+        """The inputs as a report shows them."""
+        return {
+            "source": self.bilingual or self.source,
+            "target": self.bilingual or ("<stdin>" if self.target == STDIN else self.target),
+            "reference": self.reference,
+        }
+
+
+@dataclass
+class CheckOutcome:
+    """What a finished check says and how the process should exit."""
+
+    lines: list[str]
+    exit_code: int
+
+
+def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
+    """Write every report the job asks for; one "wrote ..." line per file, in that order."""
+    outputs = job.outputs
+    if outputs.json:
+        from termlock.evaluate.report_json import write_json
+
+        write_json(result, outputs.json)
+    if outputs.csv:
+        from termlock.evaluate.report_csv import write_csv
+
+        write_csv(result, outputs.csv)
+    if outputs.html:
+        from termlock.evaluate.report_html import write_html
+
+        write_html(result, outputs.html, inputs=job.input_names(), min_term_success=job.min_term_success)
+    lines = [f"wrote {label} report: {path}" for label, path in (("JSON", outputs.json), ("CSV", outputs.csv), ("HTML", outputs.html)) if path]
+    if outputs.xliff_notes:
+        from termlock.documents.xliff import annotate_xliff
+        from termlock.evaluate.unit_findings import findings_by_unit
+
+        notes = annotate_xliff(job.bilingual, findings_by_unit(result), outputs.xliff_notes)
+        lines.append(f"wrote XLIFF with {notes} termlock note(s): {outputs.xliff_notes}")
+    return lines
+
+
+def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
+    """Reports written, the summary and the gate's verdict as lines, and the exit code."""
+    from termlock.evaluate.report_terminal import render_summary
+
+    lines = render_summary(result).splitlines()
+    lines += write_reports(job, result)
+    rate, minimum = result.summary.term_success_rate, job.min_term_success
+    if rate < minimum:
+        lines.append(f"FAIL: term success rate {rate:.4f} is below --min-term-success {minimum:.4f}")
+        return CheckOutcome(lines, EXIT_BELOW_MINIMUM)
+    if minimum > 0:
+        lines.append(f"PASS: term success rate {rate:.4f} is at least --min-term-success {minimum:.4f}")
+    return CheckOutcome(lines, EXIT_PASS)

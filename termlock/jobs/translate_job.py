@@ -1,0 +1,183 @@
+"""``TranslateJob``: one batch translation, its model settings, outputs and report.
+
+Built by ``termlock translate`` from its flags, or by a library caller; run
+by any engine (``engine.translate(job) -> TranslateOutcome``). The settings
+that shape the output are one record, :class:`TranslatorSettings`: the
+engines build their :class:`~termlock.translate.Translator` from it and a
+resumable job's fingerprint lists it, so a setting added there reaches every
+engine and a resumed run with a different value is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from termlock.jobs.engine_options import EngineOptions
+from termlock.translate.model_loading import DEFAULT_MODEL  # cheap: no torch at import
+
+#: formats whose units are lines, so messages name ``FILE:LINE``
+LINE_FORMATS = ("text", "jsonl", "tsv")
+
+
+@dataclass(frozen=True)
+class TranslatorSettings:
+    """Everything the :class:`Translator` is built with, besides the glossary."""
+
+    model: str = DEFAULT_MODEL
+    beam: int = 5
+    batch_size: int = 16
+    constraints: str = "auto"
+    device: str = "auto"
+    dtype: str | None = None
+    max_length: int | None = None
+    src_lang: str | None = None
+    tgt_lang: str | None = None
+
+    def translator_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``Translator(model, glossary, **options)``."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "model"}
+
+
+@dataclass(frozen=True)
+class TranslateJob:
+    """Translate ``input`` into ``output`` (``-``: stdin/stdout, or directories of shards on Ray).
+
+    ``format``: the document format (None: by extension); ``report``: the
+    per-segment term report (JSON); ``tmx``: a TMX of the pairs translated;
+    ``overwrite``: retranslate already translated bilingual units;
+    ``restart``: discard work saved by an interrupted run.
+    """
+
+    input: str
+    output: str
+    settings: TranslatorSettings = field(default_factory=TranslatorSettings)
+    glossaries: tuple[str, ...] = ()
+    format: str | None = None
+    report: str | None = None
+    tmx: str | None = None
+    overwrite: bool = False
+    restart: bool = False
+    engine: EngineOptions = field(default_factory=EngineOptions)
+
+    def fingerprint_settings(self, fmt: str, glossary: Any) -> dict[str, Any]:
+        """Settings that shape the output; a resumed job must match them all."""
+        settings = self.settings
+        return {
+            "format": fmt,
+            "model": settings.model,
+            "src_lang": settings.src_lang,
+            "tgt_lang": settings.tgt_lang,
+            "dtype": settings.dtype or "fp32",
+            "glossary_sha256": glossary_digest(glossary),
+            "beam": settings.beam,
+            "batch_size": settings.batch_size,
+            "constraints": settings.constraints,
+            "max_length": settings.max_length,
+            "overwrite": self.overwrite,
+        }
+
+
+def glossary_digest(glossary: Any) -> str:
+    """Hash of what a glossary means (terms and languages), not of its file's formatting."""
+    terms = [{k: v for k, v in dataclasses.asdict(t).items() if k != "line"} for t in glossary.terms]
+    payload = json.dumps(
+        {"source_lang": glossary.source_lang, "target_lang": glossary.target_lang, "terms": terms},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class TranslateOutcome:
+    """What a translation run reports, whatever engine ran it.
+
+    ``report``: the ``--report`` document (None when nothing ran because the
+    job had finished before); ``where``: how messages name each segment, by
+    report index; ``notes``: the engine's own lines, printed after the summary.
+    """
+
+    report: dict[str, Any] | None
+    where: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def unit_locations(units: Iterable[Any], fmt: str, shown: str) -> list[str]:
+    """How messages name each unit: ``IN:LINE`` for line formats, else the unit id."""
+    if fmt in LINE_FORMATS:
+        return [f"{shown}:{unit.id}" for unit in units]
+    return [f"{shown} (unit {unit.id})" for unit in units]
+
+
+def build_report(job: TranslateJob, glossary: Any, store: Any, records: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
+    """The ``--report`` JSON of one document: settings, summary, one entry per translated segment."""
+    rows = ((unit.id, record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
+    return report_from_rows(job, glossary, rows)
+
+
+def report_from_rows(
+    job: TranslateJob, glossary: Any, rows: Iterable[tuple[str | None, dict[str, Any] | None, dict[str, Any]]]
+) -> dict[str, Any]:
+    """The ``--report`` JSON from ``(unit id, segment report, extra keys)`` per segment, in document order.
+
+    A segment that was not translated (blank, or already translated in a
+    bilingual file) has no report: it keeps its index but gets no entry.
+    The extra keys (the Ray engine's shard name) go before the unit id.
+    """
+    from termlock.translate.translator import summarize
+
+    reports: list[dict[str, Any] | None] = []
+    segments = []
+    for unit_id, report, extra in rows:
+        if report is not None:
+            segments.append({"index": len(reports), **extra, "id": unit_id, **report})
+        reports.append(report)
+    return {
+        "input": job.input,
+        "output": job.output,
+        "model": job.settings.model,
+        "glossary": {"name": glossary.name, "terms": len(glossary)},
+        "constraints": job.settings.constraints,
+        "beam": job.settings.beam,
+        "summary": summarize(reports, job.settings.constraints),
+        "segments": segments,
+    }
+
+
+def report_json_bytes(report: dict[str, Any]) -> bytes:
+    """The ``--report`` file's bytes."""
+    return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
+    """Per-segment warnings, the one-line summary, then the engine's notes."""
+    report = outcome.report
+    if report is None:
+        return list(outcome.notes)
+    where = outcome.where
+    summary = report["summary"]
+    lines = []
+    for segment in report["segments"]:
+        for warning in segment.get("warnings", ()):
+            lines.append(f"{where[segment['index']]}: warning: {warning}")
+    for item in summary["impossible"]:
+        lines.append(
+            f"{where[item['index']]}: warning: could not satisfy term(s) {', '.join(item['terms'])} "
+            "even with constrained decoding"
+        )
+    constraints = job.settings.constraints
+    line = (
+        f"translated {summary['translated']} segments ({summary['sentences']} sentences) with {job.settings.model}; "
+        f"terms: {summary['required_terms']} required, {summary['satisfied_first_pass']} by the first pass, "
+        f"{summary['redecoded']} by constrained decoding, {summary['unsatisfied']} unsatisfied"
+    )
+    if constraints == "auto":
+        line += f"; {summary['redecoded_sentences']} sentences re-decoded"
+    if constraints != "off":
+        line += f"; {len(summary['impossible'])} segments impossible"
+    lines.append(line)
+    return lines + list(outcome.notes)

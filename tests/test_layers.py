@@ -1,0 +1,179 @@
+"""The package's layers, enforced: no module imports a layer above its own, and no import cycles.
+
+Imports inside functions count (they hide cycles but still couple the
+layers), and so do imports under ``TYPE_CHECKING``. Read from the source
+with ``ast``, so nothing is imported to check it.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "termlock"
+
+#: top-level part of termlock -> layer; a module may import its own layer or lower ones
+LAYERS: dict[str, int] = {
+    "": 0,  # termlock/__init__.py
+    "errors": 0,
+    "fileio": 0,
+    "xmlsafe": 0,
+    "glossary": 1,
+    "corpora": 2,
+    "documents": 2,
+    "translate": 3,
+    "evaluate": 3,
+    "jobs": 4,
+    "engines": 5,
+    "commands": 6,
+    "cli": 7,
+    "__main__": 7,
+}
+#: same-layer pairs that must still not import each other
+FORBIDDEN_SIDEWAYS = {("evaluate", "translate"), ("translate", "evaluate"), ("corpora", "documents"), ("documents", "corpora")}
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
+    """termlock modules that ``path`` imports anywhere in its body."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            targets = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:
+                target = target.rpartition(".")[0]
+            if target and target.startswith("termlock") and target != name:
+                found.add(target)
+    return found
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    files = {module_name(p, root): p for p in root.rglob("*.py")}
+    known = set(files)
+    return {name: imports_of(path, name, known) for name, path in files.items()}
+
+
+def part_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def layer_violations(root: Path) -> list[str]:
+    """Every import of a higher layer (or a forbidden sibling), as 'importer -> imported'."""
+    problems = []
+    for importer, imported in sorted(import_graph(root).items()):
+        for target in sorted(imported):
+            a, b = part_of(importer), part_of(target)
+            if a not in LAYERS or b not in LAYERS:
+                problems.append(f"{importer} -> {target}: part not in LAYERS")
+            elif LAYERS[b] > LAYERS[a] or (a, b) in FORBIDDEN_SIDEWAYS:
+                problems.append(f"{importer} -> {target}")
+    return problems
+
+
+def import_cycles(root: Path) -> list[list[str]]:
+    """Strongly connected groups of two or more modules (Tarjan)."""
+    graph = import_graph(root)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = 0
+
+    def visit(node: str) -> None:
+        nonlocal counter
+        index[node] = low[node] = counter
+        counter += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_every_part_of_the_package_has_a_layer():
+    parts = {part_of(module_name(p, PACKAGE_ROOT)) for p in PACKAGE_ROOT.rglob("*.py")}
+    assert parts <= set(LAYERS), f"add {sorted(parts - set(LAYERS))} to LAYERS (and to docs/DESIGN.md)"
+
+
+def test_no_module_imports_a_higher_layer():
+    assert layer_violations(PACKAGE_ROOT) == []
+
+
+def test_no_import_cycles():
+    assert import_cycles(PACKAGE_ROOT) == []
+
+
+def test_evaluate_never_imports_translate():
+    graph = import_graph(PACKAGE_ROOT)
+    assert not [
+        (a, b) for a, targets in graph.items() for b in targets if part_of(a) == "evaluate" and part_of(b) == "translate"
+    ]
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "termlock"
+    shutil.copytree(PACKAGE_ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "data"))
+    return copy
+
+
+def test_an_upward_import_inside_a_function_is_caught(package_copy: Path):
+    sneaky = package_copy / "glossary" / "sneaky.py"
+    sneaky.write_text("def helper():\n    from termlock.commands.check import parse_rate\n    return parse_rate\n")
+    assert layer_violations(package_copy) == ["termlock.glossary.sneaky -> termlock.commands.check"]
+
+
+def test_a_relative_upward_import_is_caught(package_copy: Path):
+    (package_copy / "evaluate" / "sneaky.py").write_text("from ..translate import translator\n")
+    assert layer_violations(package_copy) == [
+        "termlock.evaluate.sneaky -> termlock.translate",
+        "termlock.evaluate.sneaky -> termlock.translate.translator",
+    ]
+
+
+def test_a_cycle_through_function_level_imports_is_caught(package_copy: Path):
+    (package_copy / "jobs" / "ping.py").write_text("def f():\n    from termlock.jobs import pong\n")
+    (package_copy / "jobs" / "pong.py").write_text("def g():\n    import termlock.jobs.ping\n")
+    assert ["termlock.jobs.ping", "termlock.jobs.pong"] in import_cycles(package_copy)
