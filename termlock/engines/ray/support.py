@@ -5,7 +5,7 @@ small and ``termlock`` works without it; asking for ``--engine ray`` without
 Ray installed says how to install it. Everything Ray-specific (connecting to
 a cluster, the actor pool that loads a model once per worker, fault
 tolerance settings) lives here, behind :func:`run_pool`, so the engines in
-:mod:`ray_translate` and :mod:`ray_check` only plan work and put results
+:mod:`translate` and :mod:`check` only plan work and put results
 together, and can be tested with an in-process pool as well.
 """
 
