@@ -16,6 +16,7 @@ fmt            extensions
 ``csv``        .csv
 ``tsv``        .tsv .tab .txt
 ``xlsx``       .xlsx .xlsm
+``json``       .json (import only: ``{source: [targets]}``, first target canonical)
 =============  =========================================================
 
 TBX export defaults to the 2008 generation because that is what CAT tools
@@ -35,7 +36,7 @@ from termlock.glossary.loader import load_glossary
 from termlock.glossary.model import Glossary
 from termlock.glossary.writer import glossary_to_yaml
 
-FORMATS = ("yaml", "tbx", "tbx2008", "tbx2019", "csv", "tsv", "xlsx")
+FORMATS = ("yaml", "tbx", "tbx2008", "tbx2019", "csv", "tsv", "xlsx", "json")
 
 _BY_EXTENSION = {
     ".yaml": "yaml",
@@ -49,6 +50,7 @@ _BY_EXTENSION = {
     ".txt": "tsv",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
+    ".json": "json",  # import only: a plain {source: [targets]} dictionary
 }
 
 
@@ -67,7 +69,7 @@ def detect_format(path: str | Path, fmt: str | None = None) -> str:
         raise TermlockError(
             f"cannot tell the glossary format from the extension {suffix or '(none)'!r}",
             path=str(path),
-            fix="use .yaml, .tbx, .csv, .tsv or .xlsx, or pass --format",
+            fix="use .yaml, .tbx, .csv, .tsv, .xlsx or .json, or pass --format",
         )
     return _BY_EXTENSION[suffix]
 
@@ -100,6 +102,10 @@ def import_glossary(
             from termlock.glossary.formats.tbx import read_tbx
 
             glossary = read_tbx(data, path, source_lang=source_lang, target_lang=target_lang)
+        elif kind == "json":
+            from termlock.glossary.term_lists import read_term_dict
+
+            glossary = read_term_dict(path)
         elif kind in {"csv", "tsv"}:
             from termlock.glossary.formats.tabular import read_table
 
@@ -124,6 +130,8 @@ def export_glossary(glossary: Glossary, path: str | Path, fmt: str | None = None
 def glossary_bytes(glossary: Glossary, fmt: str, *, where: str = "output") -> bytes:
     """The bytes of ``glossary`` in format ``fmt`` (see :data:`FORMATS`)."""
     kind = detect_format(where, fmt)
+    if kind == "json":
+        raise TermlockError("JSON term dictionaries can be imported, not exported", path=where, fix="export to .yaml, .tbx, .csv, .tsv or .xlsx")
     if kind == "yaml":
         return glossary_to_yaml(glossary).encode("utf-8")
     if kind.startswith("tbx"):
