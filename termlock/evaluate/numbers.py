@@ -1,0 +1,269 @@
+"""Figures in the source that the translation lost: the ``numbers`` category.
+
+Reports and news are full of figures, and a translation that drops or
+mangles one (681亿 rendered as "681 billion", 5.2% as "2.5 percent") is a
+worse error than most wording slips. This is not a term check (there is no
+glossary entry for "68.1 billion"), so it is reported apart, as its own
+category, and does not touch the term success rate or the exit code.
+
+Source side (Chinese): Arabic figures (full-width digits too, thousands
+separators, decimals), percentages (``5.2%``, ``百分之五``), years (``2023年``)
+and figures with the scale words 万 (10^4), 亿 (10^8) and 万亿 (10^12), written
+in Arabic or Chinese numerals (``681亿``, ``3.5万``, ``一千二百亿``). A month
+(``2月``) is found when the target names it or gives its number. Chinese
+numerals without a scale word are left alone: they are mostly part of names
+and formulas (一带一路, 十四五), which are the glossary's business.
+
+Target side (English): every figure with an optional scale word (thousand,
+million, billion, trillion; "bn", "mln"), number words one to twenty and the
+tens, and month names. A source figure is found when some target value
+equals it, or rounds to it at the precision the target wrote it with a
+scale word ("68 billion" for 681亿 yes; "70 billion" no): translators round
+large figures, but "15" for "16" is a wrong number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Sequence
+
+#: full-width digits and separators -> ASCII, one character to one (offsets stay)
+_WIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+_SCALE = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+_CN_CHARS = "零〇一二两三四五六七八九十百千点"
+
+_SOURCE = re.compile(
+    r"(?P<pct_cn>百分之(?P<pct_num>[" + _CN_CHARS + r"]+))"
+    r"|(?P<cn>[" + _CN_CHARS + r"]+)(?P<cn_scale>万亿|亿|万)"
+    r"|(?<![\d.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:(?P<pct>\s*%)|(?P<scale>万亿|亿|万)|(?P<year>年)|(?P<month>月))?"
+)
+
+_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "first": 1, "second": 2,
+    "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "single": 1, "double": 2, "twice": 2, "dozen": 12, "half": Decimal("0.5"),
+}
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")),
+        start=1,
+    )
+    for name in names
+}
+_EN_SCALE = {
+    "thousand": Decimal(10) ** 3, "million": Decimal(10) ** 6, "mln": Decimal(10) ** 6, "m": Decimal(10) ** 6,
+    "billion": Decimal(10) ** 9, "bn": Decimal(10) ** 9, "trillion": Decimal(10) ** 12, "tn": Decimal(10) ** 12,
+}
+_TARGET = re.compile(
+    r"(?:(?<![\d.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)|(?<![\w.])(?P<word>[A-Za-z]+))"
+    r"(?:[\s-]*(?P<scale>thousand|million|mln|billion|bn|trillion|tn|m)\b)?",
+    re.IGNORECASE,
+)
+
+NUMBER, PERCENT, YEAR, MONTH = "number", "percent", "year", "month"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure in the source: ``text`` = ``source[start:end]``, ``value`` its exact value."""
+
+    text: str
+    start: int
+    end: int
+    value: Decimal
+    kind: str  # number, percent, year or month
+
+    @property
+    def english(self) -> str:
+        """How an English report would usually write it (a hint for the reviewer)."""
+        return english_figure(self.value, self.kind)
+
+
+@dataclass(frozen=True)
+class NumberFinding:
+    """A source figure with no matching figure in the target."""
+
+    index: int
+    segment_id: str | None
+    figure: Figure
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "id": self.segment_id,
+            "source_text": self.figure.text,
+            "source_span": [self.figure.start, self.figure.end],
+            "kind": self.figure.kind,
+            "value": _plain(self.figure.value),
+            "expected": self.figure.english,
+        }
+
+
+@dataclass(frozen=True)
+class NumbersReport:
+    """The numbers category of a check: how many figures were checked, which are missing."""
+
+    checked: int
+    missing: tuple[NumberFinding, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "checked": self.checked,
+            "missing_count": len(self.missing),
+            "missing": [finding.to_dict() for finding in self.missing],
+        }
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+def chinese_numeral(text: str) -> Decimal | None:
+    """The value of a Chinese numeral (一千二百, 三点五, 两), None when it is not one."""
+    whole, _, fraction = text.partition("点")
+    if not whole and not fraction:
+        return None
+    total = section = 0
+    digit: int | None = None
+    for ch in whole:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch] if digit is None else digit * 10 + _CN_DIGIT[ch]  # 二〇二三 as digits
+        elif ch in _CN_UNIT:
+            section += (1 if digit is None else digit) * _CN_UNIT[ch]
+            digit = None
+        else:
+            return None
+    value = Decimal(total + section + (digit or 0))
+    if fraction:
+        if any(ch not in _CN_DIGIT for ch in fraction):
+            return None
+        value += Decimal("0." + "".join(str(_CN_DIGIT[ch]) for ch in fraction))
+    return value
+
+
+def source_figures(source: str) -> list[Figure]:
+    """Every figure of a Chinese source segment, left to right."""
+    text = source.translate(_WIDTH)
+    figures: list[Figure] = []
+    for m in _SOURCE.finditer(text):
+        if m.group("pct_cn"):
+            value = chinese_numeral(m.group("pct_num"))
+            kind = PERCENT
+        elif m.group("cn"):
+            base = chinese_numeral(m.group("cn"))
+            value = base * _SCALE[m.group("cn_scale")] if base is not None else None
+            kind = NUMBER
+        else:
+            try:
+                value = Decimal(m.group("num").replace(",", ""))
+            except InvalidOperation:  # pragma: no cover - the pattern only lets figures through
+                continue
+            kind = NUMBER
+            if m.group("pct"):
+                kind = PERCENT
+            elif m.group("scale"):
+                value *= _SCALE[m.group("scale")]
+            elif m.group("year"):
+                kind = YEAR
+            elif m.group("month"):
+                if not 1 <= value <= 12:
+                    continue
+                kind = MONTH
+        if value is None:
+            continue
+        figures.append(Figure(source[m.start() : m.end()], m.start(), m.end(), value, kind))
+    return figures
+
+
+def target_values(target: str) -> list[tuple[Decimal, Decimal | None]]:
+    """``(value, rounding unit)`` of every figure in an English target.
+
+    The unit is set only for figures written with a scale word ("68.1
+    billion" -> 0.1 billion): only those may stand for a rounded source
+    figure. Month names count as their number.
+    """
+    values: list[tuple[Decimal, Decimal | None]] = []
+    for m in _TARGET.finditer(target):
+        number, word, scale = m.group("num"), m.group("word"), m.group("scale")
+        if number:
+            digits = number.replace(",", "")
+            value = Decimal(digits)
+            decimals = len(digits.partition(".")[2])
+        else:
+            lower = word.lower()
+            if lower in _WORDS:
+                value, decimals = Decimal(_WORDS[lower]), 0
+            elif lower in _MONTHS and scale is None:
+                values.append((Decimal(_MONTHS[lower]), None))
+                continue
+            else:
+                continue
+        if scale is not None and not (scale.lower() == "m" and not number):
+            factor = _EN_SCALE[scale.lower()]
+            values.append((value * factor, factor * Decimal(10) ** -decimals))
+        values.append((value, None))
+    return values
+
+
+def _found(figure: Figure, values: list[tuple[Decimal, Decimal | None]]) -> bool:
+    for value, unit in values:
+        if value == figure.value:
+            return True
+        if unit is not None and abs(value - figure.value) * 2 <= unit:
+            return True
+    return False
+
+
+def missing_figures(source: str, target: str) -> tuple[list[Figure], list[Figure]]:
+    """``(figures checked, figures missing)`` of one source/target pair."""
+    figures = source_figures(source)
+    if not figures:
+        return [], []
+    values = target_values(target)
+    return figures, [figure for figure in figures if not _found(figure, values)]
+
+
+def check_numbers(
+    sources: Sequence[str],
+    targets: Sequence[str],
+    segment_ids: Sequence[str | None] | None = None,
+) -> NumbersReport:
+    """The numbers category over aligned segments."""
+    checked = 0
+    missing: list[NumberFinding] = []
+    for index, (source, target) in enumerate(zip(sources, targets)):
+        figures, lost = missing_figures(source, target)
+        checked += len(figures)
+        segment_id = segment_ids[index] if segment_ids is not None else None
+        missing.extend(NumberFinding(index, segment_id, figure) for figure in lost)
+    return NumbersReport(checked, tuple(missing))
+
+
+def english_figure(value: Decimal, kind: str) -> str:
+    """68100000000 -> "68.1 billion", 5.2 percent -> "5.2%", 35000 -> "35,000"."""
+    if kind == PERCENT:
+        return f"{_plain(value)}%"
+    if kind == YEAR:
+        return _plain(value)
+    if kind == MONTH:
+        names = [name for name, number in _MONTHS.items() if number == value and (len(name) > 3 or name == "may")]
+        return names[0].capitalize() if names else _plain(value)
+    for word, factor in (("trillion", 12), ("billion", 9), ("million", 6)):
+        scale = Decimal(10) ** factor
+        if abs(value) >= scale:
+            return f"{_plain(value / scale)} {word}"
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return _plain(value)
