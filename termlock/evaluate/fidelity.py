@@ -10,10 +10,12 @@ ordered by index.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from operator import attrgetter
 from typing import Iterable, Sequence
 
 from termlock.errors import TermlockError
+from termlock.evaluate.accepted import AcceptedFinding, mark_accepted
 from termlock.evaluate.records import (
     FORBIDDEN,
     MISSING,
@@ -88,7 +90,7 @@ def aggregate(
             raise ValueError(f"two segment reports with index {after.index}")
 
     by_id = {term.id: term for term in glossary.terms}
-    counts: dict[str, list[int]] = {tid: [0, 0, 0, 0] for tid in by_id}  # occurrences, ok, missing, forbidden
+    counts: dict[str, list[int]] = {tid: [0, 0, 0, 0, 0] for tid in by_id}  # occurrences, ok, missing, forbidden, accepted
     used: dict[str, dict[str, list[int]]] = {tid: {} for tid in by_id}
     slot = {OK: 1, MISSING: 2, FORBIDDEN: 3}
     for report in reports:
@@ -99,13 +101,13 @@ def aggregate(
                     f"segment {report.index} reports term {occ.term_id!r}, which is not in glossary {glossary.name!r}"
                 )
             row[0] += 1
-            row[slot[occ.status]] += 1
+            row[slot[occ.status] if occ.accepted is None else 4] += 1
             if occ.status == OK and occ.rendering is not None:
                 used[occ.term_id].setdefault(occ.rendering, []).append(report.index)
 
     terms = []
     for term in glossary.terms:
-        occurrences, ok, missing, bad = counts[term.id]
+        occurrences, ok, missing, bad, accepted = counts[term.id]
         seen = used[term.id]
         order = [r for r in term.accepted if r in seen] + [r for r in seen if r not in term.accepted]
         terms.append(
@@ -120,22 +122,27 @@ def aggregate(
                 renderings={r: len(seen[r]) for r in order},
                 segments_by_rendering={r: tuple(dict.fromkeys(seen[r])) for r in order},
                 note=term.note,
+                accepted=accepted,
             )
         )
 
     total = sum(t.occurrences for t in terms)
     ok_total = sum(t.ok for t in terms)
+    accepted_total = sum(t.accepted for t in terms)
     summary = Summary(
         segments=len(reports),
         term_occurrences=total,
         ok=ok_total,
         missing=sum(t.missing for t in terms),
         forbidden=sum(t.forbidden for t in terms),
-        term_success_rate=success_rate(ok_total, total),
+        term_success_rate=success_rate(ok_total + accepted_total, total),
         inconsistent_terms=sum(1 for t in terms if not t.consistent),
         bleu=metrics.bleu if metrics else None,
         chrf=metrics.chrf if metrics else None,
         signature=metrics.signature if metrics else None,
+        chrf_pp=metrics.chrf_pp if metrics else None,
+        chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
+        accepted=accepted_total,
     )
     return CheckResult(
         glossary_name=glossary.name,
@@ -152,12 +159,16 @@ def check(
     targets: Sequence[str],
     references: Sequence[str] | None = None,
     segment_ids: Sequence[str | None] | None = None,
+    accepted: Sequence[AcceptedFinding] | None = None,
 ) -> CheckResult:
     """Check a translated document against ``glossary``.
 
     ``sources``/``targets`` (and ``references`` and ``segment_ids`` when
     given) are aligned, one entry per segment; BLEU/chrF are computed only
     with references. Misaligned input raises :class:`TermlockError`.
+    ``accepted``: the reviewer's accepted findings (:mod:`termlock.evaluate.accepted`):
+    they are marked, counted apart, and the entries that match nothing are
+    the result's ``stale_accepted``.
     """
     from termlock.evaluate.metrics import corpus_metrics
 
@@ -177,7 +188,10 @@ def check(
     else:
         reports = [checker.check(i, s, t, sid) for i, (s, t, sid) in enumerate(zip(sources, targets, segment_ids))]
     metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang) if references is not None else None
-    return aggregate(glossary, reports, metrics)
+    if accepted is None:
+        return aggregate(glossary, reports, metrics)
+    reports, stale = mark_accepted(reports, accepted)
+    return replace(aggregate(glossary, reports, metrics), stale_accepted=stale)
 
 
 def _same_length(name_a: str, a: list, name_b: str, b: list) -> None:

@@ -1,4 +1,4 @@
-"""Corpus BLEU and chrF through sacrebleu, with its reproducibility signature.
+"""Corpus BLEU, chrF and chrF++ through sacrebleu, with its reproducibility signature.
 
 Scores without the signature (tokenizer, casing, smoothing, version) cannot
 be compared across reports, so the signature always travels with them.
@@ -35,12 +35,14 @@ def corpus_metrics(
         )
     bleu = BLEU(tokenize="zh" if target_lang.lower().startswith("zh") else "13a")
     chrf = CHRF()
+    chrf_pp = CHRF(word_order=2)
     # sacrebleu only knows the signature (number of references) after a
     # scoring run, so an empty document is scored as one empty line: 0.0.
     hyps = list(hypotheses) or [""]
     refs = [list(references) or [""]]
     bleu_score = round(float(bleu.corpus_score(hyps, refs).score), 2)
     chrf_score = round(float(chrf.corpus_score(hyps, refs).score), 2)
+    chrf_pp_score = round(float(chrf_pp.corpus_score(hyps, refs).score), 2)
     bleu_signature = str(bleu.get_signature())
     chrf_signature = str(chrf.get_signature())
     return Metrics(
@@ -49,4 +51,6 @@ def corpus_metrics(
         signature=f"BLEU {bleu_signature} / chrF {chrf_signature}",
         bleu_signature=bleu_signature,
         chrf_signature=chrf_signature,
+        chrf_pp=chrf_pp_score,
+        chrf_pp_signature=str(chrf_pp.get_signature()),
     )

@@ -10,7 +10,7 @@ issue 2; its keys must not change (adding keys is fine).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa: F401  (statuses live with the rules)
 
@@ -21,6 +21,12 @@ from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa:
 
 
 Span = tuple[int, int]
+
+if TYPE_CHECKING:  # the records only hold these; their modules import this one
+    from termlock.evaluate.accepted import AcceptedFinding
+    from termlock.evaluate.document_check import DocumentReport
+    from termlock.evaluate.numbers import NumbersReport
+    from termlock.glossary.merge import MergeConflict
 
 
 @dataclass(slots=True)
@@ -46,6 +52,8 @@ class TermOccurrence:
     forbidden_found: str | None = None
     forbidden_rendering: str | None = None
     forbidden_span: Span | None = None
+    #: the reviewer's acceptance of this problem (``--accept``), else None
+    accepted: AcceptedFinding | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +68,7 @@ class TermOccurrence:
             "source_span": list(self.source_span),
             "found_span": list(self.found_span) if self.found_span is not None else None,
             "forbidden_span": list(self.forbidden_span) if self.forbidden_span is not None else None,
+            "accepted": _acceptance(self.accepted),
         }
 
 
@@ -80,8 +89,8 @@ class SegmentReport:
 
     @property
     def problems(self) -> tuple[TermOccurrence, ...]:
-        """Occurrences that are not ``ok``."""
-        return tuple(occ for occ in self.terms if occ.status != OK)
+        """Occurrences that are not ``ok`` and not accepted by the reviewer."""
+        return tuple(occ for occ in self.terms if occ.status != OK and occ.accepted is None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +122,8 @@ class TermSummary:
     renderings: dict[str, int] = field(default_factory=dict)
     segments_by_rendering: dict[str, tuple[int, ...]] = field(default_factory=dict)
     note: str | None = None
+    #: problems the reviewer accepted: not in ``missing``/``forbidden``, counted as done
+    accepted: int = 0
 
     @property
     def consistent(self) -> bool:
@@ -124,7 +135,7 @@ class TermSummary:
 
     @property
     def success_rate(self) -> float:
-        return success_rate(self.ok, self.occurrences)
+        return success_rate(self.ok + self.accepted, self.occurrences)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +149,7 @@ class TermSummary:
             "renderings": dict(self.renderings),
             "consistent": self.consistent,
             "note": self.note,
+            "accepted": self.accepted,
         }
 
 
@@ -154,6 +166,9 @@ class Metrics:
     signature: str
     bleu_signature: str | None = None
     chrf_signature: str | None = None
+    #: chrF++ (chrF with word bigrams, word_order=2): the WMT terminology tasks report it
+    chrf_pp: float | None = None
+    chrf_pp_signature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +183,10 @@ class Summary:
     bleu: float | None = None
     chrf: float | None = None
     signature: str | None = None
+    chrf_pp: float | None = None
+    chrf_pp_signature: str | None = None
+    #: findings the reviewer accepted (``--accept``): counted as done, not as problems
+    accepted: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,6 +200,9 @@ class Summary:
             "bleu": self.bleu,
             "chrf": self.chrf,
             "signature": self.signature,
+            "chrf_pp": self.chrf_pp,
+            "chrf_pp_signature": self.chrf_pp_signature,
+            "accepted": self.accepted,
         }
 
 
@@ -197,6 +219,16 @@ class CheckResult:
     summary: Summary
     segments: tuple[SegmentReport, ...]
     terms: tuple[TermSummary, ...]
+    #: accepted-findings entries that matched nothing this run (``--accept``)
+    stale_accepted: tuple[AcceptedFinding, ...] = ()
+    #: the accepted-findings file, when one was given
+    accepted_file: str | None = None
+    #: the numbers category (figures missing from the target); None when not checked
+    numbers: NumbersReport | None = None
+    #: ``--granularity document``: one report per source/target document pair
+    documents: tuple[DocumentReport, ...] = ()
+    #: sources two ``--glossary`` files defined differently (the later one won)
+    glossary_conflicts: tuple[MergeConflict, ...] = ()
 
     @property
     def inconsistent(self) -> tuple[TermSummary, ...]:
@@ -214,8 +246,12 @@ class CheckResult:
         raise KeyError(term_id)
 
     def problems(self) -> list[tuple[SegmentReport, TermOccurrence]]:
-        """Every non-``ok`` occurrence with its segment, in document order."""
-        return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.status != OK]
+        """Every non-``ok`` occurrence the reviewer has not accepted, with its segment, in document order."""
+        return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.status != OK and occ.accepted is None]
+
+    def accepted_findings(self) -> list[tuple[SegmentReport, TermOccurrence]]:
+        """Every problem the reviewer accepted (``--accept``), in document order."""
+        return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.accepted is not None]
 
     def worst_terms(self, limit: int = 10) -> list[TermSummary]:
         """Terms with the most problems (missing + forbidden), most first."""
@@ -238,7 +274,31 @@ class CheckResult:
                 }
                 for term in self.inconsistent
             ],
+            "accepted": {
+                "file": self.accepted_file,
+                "findings": [
+                    {"index": seg.index, "segment_id": seg.id, "term": occ.term_id, "status": occ.status,
+                     **_acceptance(occ.accepted)}
+                    for seg, occ in self.accepted_findings()
+                ]
+                + [
+                    {"document": doc.name, "term": term.id, "status": term.problem_status, **_acceptance(term.accepted)}
+                    for doc in self.documents
+                    for term in doc.terms
+                    if term.accepted is not None
+                ],
+                "stale": [finding.to_dict() for finding in self.stale_accepted],
+            },
+            "numbers": self.numbers.to_dict() if self.numbers is not None else None,
+            "documents": [document.to_dict() for document in self.documents],
+            "glossary_conflicts": [conflict.to_dict() for conflict in self.glossary_conflicts],
         }
+
+
+def _acceptance(finding: AcceptedFinding | None) -> dict[str, Any] | None:
+    if finding is None:
+        return None
+    return {"reason": finding.reason, "by": finding.by, "date": finding.date, "line": finding.line}
 
 
 def success_rate(ok: int, occurrences: int) -> float:

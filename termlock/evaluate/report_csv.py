@@ -1,5 +1,8 @@
 """The CSV report: one row per term occurrence that is not ``ok``.
 
+Problems come first; findings the reviewer accepted (``--accept``) follow,
+with the reason, who and when in the last three columns.
+
 Written as UTF-8 *with* a byte-order mark (``utf-8-sig``): Excel opens a
 BOM-less CSV in the system's legacy code page, which turns every Chinese
 source segment into mojibake, while with the BOM it reads UTF-8; LibreOffice,
@@ -37,6 +40,10 @@ COLUMNS = (
     "note",
     "source",
     "target",
+    # added for accepted findings (--accept): rows after the problems, the reviewer's decision
+    "accepted_reason",
+    "accepted_by",
+    "accepted_date",
 )
 
 #: joins the accepted renderings in the ``expected`` cell
@@ -55,7 +62,10 @@ def csv_text(result: CheckResult) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for segment, occ in result.problems():
+    rows = [(seg, occ) for seg, occ in result.problems()] + result.accepted_findings()
+    for segment, occ in rows:
+        acceptance = occ.accepted
+        decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
         text = (
             segment.id or "",
             occ.term_id,
@@ -67,6 +77,7 @@ def csv_text(result: CheckResult) -> str:
             notes.get(occ.term_id, ""),
             segment.source,
             segment.target,
+            *decision,
         )
         writer.writerow((segment.index + 1, segment.index, *map(spreadsheet_text, text)))
     return buffer.getvalue()
