@@ -251,6 +251,24 @@ def check_numbers(
     return NumbersReport(checked, tuple(missing))
 
 
+def document_numbers(
+    source_paragraphs: Sequence[str], target_paragraphs: Sequence[str], *, name: str | None = None
+) -> NumbersReport:
+    """The numbers category of a whole document: any figure anywhere in the target counts.
+
+    Findings carry the source paragraph as ``index`` and the document
+    ``name`` as their segment id.
+    """
+    values = [value for paragraph in target_paragraphs for value in target_values(paragraph)]
+    checked = 0
+    missing: list[NumberFinding] = []
+    for index, paragraph in enumerate(source_paragraphs):
+        figures = source_figures(paragraph)
+        checked += len(figures)
+        missing.extend(NumberFinding(index, name, figure) for figure in figures if not _found(figure, values))
+    return NumbersReport(checked, tuple(missing))
+
+
 def english_figure(value: Decimal, kind: str) -> str:
     """68100000000 -> "68.1 billion", 5.2 percent -> "5.2%", 35000 -> "35,000"."""
     if kind == PERCENT:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from termlock.glossary.model import Glossary
+from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch, SourceMatcher
 from termlock.glossary.target_match import TargetMatch, TargetMatcher
 
@@ -154,3 +154,27 @@ def _outside(hits: list[TargetMatch], guard: list[tuple[int, int]]) -> list[Targ
     if not guard or not hits:
         return hits
     return [hit for hit in hits if not any(start <= hit.start and hit.end <= end for start, end in guard)]
+
+
+def target_renderings(
+    judge: SegmentJudge, terms: list[Term], target: str
+) -> tuple[dict[str, list[TargetMatch]], dict[str, list[TargetMatch]]]:
+    """Every accepted and forbidden rendering of ``terms`` in ``target``, by term id.
+
+    The same rules as :meth:`SegmentJudge.judge` applies to one segment's
+    terms (longest-leftmost per term, a match inside another term's longer
+    match belongs to that term, a forbidden rendering inside an accepted one
+    does not count), without pairing them with source occurrences: a
+    document-level check counts them against the whole source document.
+    """
+    accepted: dict[str, list[TargetMatch]] = {}
+    for term in terms:
+        hits = judge._accepted(term, target)
+        accepted[term.id] = _longest_leftmost(hits) if len(hits) > 1 else hits
+    guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
+    if len(guard) > 1 and len(accepted) > 1:
+        _drop_claimed(accepted)
+    forbidden = {
+        term.id: _outside(judge._forbidden(term, target), guard) for term in terms if term.forbidden
+    }
+    return accepted, forbidden

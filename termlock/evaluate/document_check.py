@@ -1,0 +1,370 @@
+"""Document-level terminology check: whole documents, paragraphs not aligned.
+
+A translated Word file rarely keeps the source's paragraph breaks (merged,
+split, reordered paragraphs), and terminology does not need alignment: the
+WMT25 terminology task's document-level measure counts, per term, the
+target renderings in the whole translation against the source occurrences
+in the whole source, capped at 1. This module does that, per document and
+per term:
+
+* ``source_count``: occurrences of the term in the source document (the
+  same longest-leftmost source matcher as segment checking);
+* ``renderings``: each accepted rendering found in the target, with counts,
+  and ``forbidden_found``: each forbidden rendering found, with counts (the
+  target-side rules of :func:`termlock.glossary.verdicts.target_renderings`,
+  the ones segment checking applies);
+* occurrences are then accounted as segment checking would: forbidden
+  renderings take source occurrences first (a forbidden rendering wins),
+  accepted renderings the rest, up to the source count; what is left is
+  missing. ``success`` = ok / source count, which without forbidden
+  renderings is exactly min(1, renderings found / source count);
+* ``consistent``: one accepted rendering used, not two or more;
+* short context snippets for the HTML report.
+
+The document's ``term_success_rate`` is ok / source occurrences over all its
+terms (terms weighted by how often they occur), as in segment mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
+
+from termlock.evaluate.accepted import AcceptedFinding
+from termlock.evaluate.numbers import NumbersReport, document_numbers
+from termlock.evaluate.records import (
+    FORBIDDEN,
+    MISSING,
+    OK,
+    CheckResult,
+    Metrics,
+    Summary,
+    TermSummary,
+    success_rate,
+)
+from termlock.glossary import Glossary, SegmentJudge, SourceMatcher
+from termlock.glossary.verdicts import target_renderings
+
+#: characters of context on each side of a snippet's match
+CONTEXT = 60
+#: snippets kept per term and side
+SNIPPETS = 3
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A match in context: ``text[start:end]`` is the match, ``paragraph`` 0-based."""
+
+    paragraph: int
+    text: str
+    start: int
+    end: int
+    kind: str  # "source", "accepted" or "forbidden"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"paragraph": self.paragraph, "text": self.text, "span": [self.start, self.end], "kind": self.kind}
+
+
+def snippet(paragraph: int, text: str, start: int, end: int, kind: str, context: int = CONTEXT) -> Snippet:
+    """The match ``text[start:end]`` with up to ``context`` characters each side, cut at spaces."""
+    left = max(0, start - context)
+    right = min(len(text), end + context)
+    if left > 0 and " " in text[left:start]:
+        left = text.index(" ", left, start) + 1
+    if right < len(text) and " " in text[end:right]:
+        right = text.rindex(" ", end, right)
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(text) else ""
+    body = text[left:right]
+    return Snippet(paragraph, prefix + body + suffix, len(prefix) + start - left, len(prefix) + end - left, kind)
+
+
+@dataclass(frozen=True)
+class DocumentTerm:
+    """One glossary term in one document pair."""
+
+    id: str
+    source: str
+    target: str
+    expected: tuple[str, ...]
+    source_count: int
+    renderings: dict[str, int]
+    forbidden_found: dict[str, int]
+    ok: int
+    missing: int
+    forbidden: int
+    note: str | None = None
+    snippets: tuple[Snippet, ...] = ()
+    accepted: AcceptedFinding | None = None
+
+    @property
+    def found(self) -> int:
+        """Accepted renderings found in the target, all of them (not capped)."""
+        return sum(self.renderings.values())
+
+    @property
+    def success(self) -> float:
+        """ok / source count: min(1, found / source count) when nothing forbidden was found."""
+        return success_rate(self.ok, self.source_count)
+
+    @property
+    def consistent(self) -> bool:
+        return len(self.renderings) < 2
+
+    @property
+    def problem_status(self) -> str | None:
+        """``forbidden``, ``missing`` or None (no problem) for the term as a whole."""
+        if self.forbidden_found:
+            return FORBIDDEN
+        if self.missing:
+            return MISSING
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "target": self.target,
+            "expected": list(self.expected),
+            "source_count": self.source_count,
+            "renderings": dict(self.renderings),
+            "found": self.found,
+            "forbidden_found": dict(self.forbidden_found),
+            "ok": self.ok,
+            "missing": self.missing,
+            "forbidden": self.forbidden,
+            "success": self.success,
+            "status": self.problem_status or OK,
+            "consistent": self.consistent,
+            "note": self.note,
+            "accepted": None if self.accepted is None else {
+                "reason": self.accepted.reason, "by": self.accepted.by, "date": self.accepted.date, "line": self.accepted.line,
+            },
+            "snippets": [s.to_dict() for s in self.snippets],
+        }
+
+
+@dataclass(frozen=True)
+class DocumentReport:
+    """The terms of one source document and its translation."""
+
+    name: str
+    source_path: str | None
+    target_path: str | None
+    source_paragraphs: int
+    target_paragraphs: int
+    terms: tuple[DocumentTerm, ...]
+    numbers: NumbersReport | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def occurrences(self) -> int:
+        return sum(t.source_count for t in self.terms)
+
+    def _open(self, attribute: str) -> int:
+        return sum(getattr(t, attribute) for t in self.terms if t.accepted is None)
+
+    @property
+    def term_success_rate(self) -> float:
+        done = sum(t.ok if t.accepted is None else t.source_count for t in self.terms)
+        return success_rate(done, self.occurrences)
+
+    def problems(self) -> list[DocumentTerm]:
+        return [t for t in self.terms if t.problem_status is not None and t.accepted is None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source_path,
+            "target": self.target_path,
+            "source_paragraphs": self.source_paragraphs,
+            "target_paragraphs": self.target_paragraphs,
+            "term_occurrences": self.occurrences,
+            "ok": self._open("ok"),
+            "missing": self._open("missing"),
+            "forbidden": self._open("forbidden"),
+            "term_success_rate": self.term_success_rate,
+            "inconsistent_terms": sum(1 for t in self.terms if not t.consistent),
+            "terms": [t.to_dict() for t in self.terms],
+            "numbers": self.numbers.to_dict() if self.numbers is not None else None,
+        }
+
+
+def check_document(
+    glossary: Glossary,
+    source_paragraphs: Sequence[str],
+    target_paragraphs: Sequence[str],
+    *,
+    name: str,
+    source_path: str | None = None,
+    target_path: str | None = None,
+    numbers: bool = True,
+) -> DocumentReport:
+    """Per-term document-level figures for one source/target document pair."""
+    finder = SourceMatcher(glossary)
+    counts: dict[str, int] = {}
+    source_snips: dict[str, list[Snippet]] = {}
+    terms_by_id = {}
+    for number, paragraph in enumerate(source_paragraphs):
+        for match in finder.find(paragraph):
+            tid = match.term.id
+            terms_by_id[tid] = match.term
+            counts[tid] = counts.get(tid, 0) + 1
+            snips = source_snips.setdefault(tid, [])
+            if len(snips) < SNIPPETS:
+                snips.append(snippet(number, paragraph, match.start, match.end, "source", CONTEXT // 3))
+
+    ordered = [term for term in glossary.terms if term.id in counts]
+    judge = SegmentJudge(glossary)
+    found: dict[str, dict[str, int]] = {tid: {} for tid in counts}
+    wrong: dict[str, dict[str, int]] = {tid: {} for tid in counts}
+    target_snips: dict[str, list[Snippet]] = {tid: [] for tid in counts}
+    if ordered:
+        for number, paragraph in enumerate(target_paragraphs):
+            accepted, forbidden = target_renderings(judge, ordered, paragraph)
+            for kind, by_term, tally in (("forbidden", forbidden, wrong), ("accepted", accepted, found)):
+                for tid, hits in by_term.items():
+                    for hit in hits:
+                        tally[tid][hit.rendering] = tally[tid].get(hit.rendering, 0) + 1
+                        snips = target_snips[tid]
+                        if kind == "forbidden" or len(snips) < SNIPPETS:
+                            snips.append(snippet(number, paragraph, hit.start, hit.end, kind))
+
+    terms = []
+    for term in ordered:
+        count = counts[term.id]
+        renderings = found[term.id]
+        order = [r for r in term.accepted if r in renderings]
+        bad_total = sum(wrong[term.id].values())
+        forbidden_n = min(bad_total, count)
+        ok_n = min(sum(renderings.values()), count - forbidden_n)
+        # forbidden snippets first, then at most SNIPPETS in all
+        target_side = sorted(target_snips[term.id], key=lambda s: s.kind != "forbidden")[:SNIPPETS]
+        terms.append(
+            DocumentTerm(
+                id=term.id,
+                source=term.source,
+                target=term.target,
+                expected=term.accepted,
+                source_count=count,
+                renderings={r: renderings[r] for r in order},
+                forbidden_found=dict(wrong[term.id]),
+                ok=ok_n,
+                missing=count - ok_n - forbidden_n,
+                forbidden=forbidden_n,
+                note=term.note,
+                snippets=tuple(source_snips[term.id]) + tuple(target_side),
+            )
+        )
+    figures = document_numbers(source_paragraphs, target_paragraphs, name=name) if numbers else None
+    return DocumentReport(
+        name=name,
+        source_path=source_path,
+        target_path=target_path,
+        source_paragraphs=len(source_paragraphs),
+        target_paragraphs=len(target_paragraphs),
+        terms=tuple(terms),
+        numbers=figures,
+    )
+
+
+def mark_document_accepted(
+    documents: Sequence[DocumentReport], findings: Sequence[AcceptedFinding]
+) -> tuple[list[DocumentReport], tuple[AcceptedFinding, ...]]:
+    """Documents with accepted term findings marked, and the document entries that matched nothing."""
+    wanted = [f for f in findings if f.document is not None]
+    used: set[int] = set()
+    out = []
+    for document in documents:
+        terms = []
+        for term in document.terms:
+            status = term.problem_status
+            if status is not None:
+                for number, finding in enumerate(wanted):
+                    if finding.matches_document(document.name, term.id, status):
+                        term = replace(term, accepted=finding)
+                        used.add(number)
+                        break
+            terms.append(term)
+        out.append(replace(document, terms=tuple(terms)))
+    return out, tuple(f for n, f in enumerate(wanted) if n not in used)
+
+
+def document_result(
+    glossary: Glossary,
+    documents: Sequence[DocumentReport],
+    *,
+    accepted: Sequence[AcceptedFinding] | None = None,
+    metrics: Metrics | None = None,
+) -> CheckResult:
+    """A :class:`CheckResult` for ``--granularity document``: no segments, a ``documents`` section.
+
+    The summary and the term table add up the documents, accepted findings
+    counted apart, so the exit code gates on the same figures as in segment
+    mode; ``summary.segments`` is the number of source paragraphs. A term
+    rendered one way in one document and another way in the next is
+    inconsistent across the set.
+    """
+    stale: tuple[AcceptedFinding, ...] = ()
+    if accepted is not None:
+        documents, stale = mark_document_accepted(documents, accepted)
+        stale = stale + tuple(f for f in accepted if f.document is None)
+    tally: dict[str, list[int]] = {}
+    used: dict[str, dict[str, int]] = {}
+    for document in documents:
+        for term in document.terms:
+            row = tally.setdefault(term.id, [0, 0, 0, 0, 0])
+            row[0] += term.source_count
+            if term.accepted is None:
+                row[1] += term.ok
+                row[2] += term.missing
+                row[3] += term.forbidden
+            else:
+                row[1] += term.ok
+                row[4] += term.missing + term.forbidden
+            counted = used.setdefault(term.id, {})
+            for rendering, n in term.renderings.items():
+                counted[rendering] = counted.get(rendering, 0) + n
+    summaries = []
+    for term in glossary.terms:
+        occurrences, ok, missing, bad, accepted_n = tally.get(term.id, (0, 0, 0, 0, 0))
+        seen = used.get(term.id, {})
+        summaries.append(
+            TermSummary(
+                id=term.id, source=term.source, target=term.target, occurrences=occurrences, ok=ok,
+                missing=missing, forbidden=bad, renderings={r: seen[r] for r in term.accepted if r in seen},
+                note=term.note, accepted=accepted_n,
+            )
+        )
+    total = sum(t.occurrences for t in summaries)
+    ok_total = sum(t.ok for t in summaries)
+    accepted_total = sum(t.accepted for t in summaries)
+    summary = Summary(
+        segments=sum(d.source_paragraphs for d in documents),
+        term_occurrences=total,
+        ok=ok_total,
+        missing=sum(t.missing for t in summaries),
+        forbidden=sum(t.forbidden for t in summaries),
+        term_success_rate=success_rate(ok_total + accepted_total, total),
+        inconsistent_terms=sum(1 for t in summaries if not t.consistent),
+        bleu=metrics.bleu if metrics else None,
+        chrf=metrics.chrf if metrics else None,
+        signature=metrics.signature if metrics else None,
+        chrf_pp=metrics.chrf_pp if metrics else None,
+        chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
+        accepted=accepted_total,
+    )
+    numbers = [d.numbers for d in documents if d.numbers is not None]
+    merged_numbers = (
+        NumbersReport(sum(n.checked for n in numbers), tuple(f for n in numbers for f in n.missing)) if numbers else None
+    )
+    return CheckResult(
+        glossary_name=glossary.name,
+        glossary_terms=len(glossary),
+        summary=summary,
+        segments=(),
+        terms=tuple(summaries),
+        stale_accepted=stale,
+        numbers=merged_numbers,
+        documents=tuple(documents),
+    )
