@@ -90,6 +90,11 @@ mark.good { background: #c8e6c9; }
 .empty { color: var(--muted); font-style: italic; }
 details summary { cursor: pointer; font-weight: 600; margin: 28px 0 10px; font-size: 17px; }
 footer { color: var(--muted); font-size: 12px; margin: 32px auto 24px; }
+h3 { font-size: 15px; margin: 18px 0 8px; }
+.snippet { font-size: 12.5px; margin: 0 0 3px; }
+.snippet.source { font-size: 13.5px; }
+.documents td.snippets { width: 46%; }
+.accepted .note { font-style: normal; }
 """
 
 _SCRIPT = """
@@ -191,9 +196,18 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
         _card("inconsistent terms", _fmt(s.inconsistent_terms)),
         _card("BLEU", _fmt(s.bleu)),
         _card("chrF", _fmt(s.chrf)),
+        _card("chrF++", _fmt(s.chrf_pp)),
     ]
+    if s.accepted or result.stale_accepted:
+        cards.insert(6, _card("accepted findings", _fmt(s.accepted), extra=(
+            f'<div class="label">{_fmt(len(result.stale_accepted))} stale</div>' if result.stale_accepted else "")))
+    if result.numbers is not None:
+        cards.insert(7, _card("figures missing", f'<span class="v-missing">{_fmt(len(result.numbers.missing))}</span>',
+                              extra=f'<div class="label">of {_fmt(result.numbers.checked)} checked</div>'))
     signature = (
-        f'<div class="signature">sacrebleu signature: <code>{_e(s.signature)}</code></div>'
+        f'<div class="signature">sacrebleu signature: <code>{_e(s.signature)}</code>'
+        + (f' / chrF++ <code>{_e(s.chrf_pp_signature)}</code>' if s.chrf_pp_signature else "")
+        + "</div>"
         if s.signature
         else '<div class="signature">BLEU and chrF need a reference translation (--reference).</div>'
     )
@@ -324,6 +338,141 @@ def _inconsistent(result: CheckResult) -> str:
     )
 
 
+def _accepted(result: CheckResult) -> str:
+    """Findings the reviewer accepted, shown apart from the problems, then stale entries."""
+    findings = result.accepted_findings()
+    documents = [(doc, t) for doc in result.documents for t in doc.terms if t.accepted is not None]
+    stale = result.stale_accepted
+    if not findings and not documents and not stale and result.accepted_file is None:
+        return ""
+    source = f' from <code>{_e(result.accepted_file)}</code>' if result.accepted_file else ""
+    head = (
+        f'<section id="accepted"><h2>Accepted findings ({_fmt(len(findings) + len(documents))})</h2>'
+        f'<p class="muted">Accepted by a reviewer{source}: not counted as problems, nor in the exit code.</p>'
+    )
+    rows = []
+    for segment, occ in findings:
+        a = occ.accepted
+        where = _e(segment.index + 1) + (f'<br><code class="muted">{_e(segment.id)}</code>' if segment.id else "")
+        span = occ.forbidden_span or occ.found_span
+        target = _highlight(segment.target, [(span[0], span[1], "bad" if occ.forbidden_span else "good")] if span else [])
+        rows.append(
+            f'<tr data-status="accepted"><td class="num">{where}</td><td class="term"><code>{_e(occ.term_id)}</code><br>'
+            f'<span lang="zh">{_e(occ.source)}</span></td><td><span class="status {_e(occ.status)}">{_e(occ.status)}</span></td>'
+            f'<td>{_e(a.reason)}<span class="note">{_e(a.by)}{_e(", " + a.date if a.date else "")}</span></td>'
+            f'<td class="text" lang="zh">{_highlight(segment.source, [(occ.source_span[0], occ.source_span[1], "")])}</td>'
+            f'<td class="text" lang="en">{target}</td></tr>'
+        )
+    for doc, term in documents:
+        a = term.accepted
+        rows.append(
+            f'<tr data-status="accepted"><td class="num"><code>{_e(doc.name)}</code></td><td class="term"><code>{_e(term.id)}</code><br>'
+            f'<span lang="zh">{_e(term.source)}</span></td><td><span class="status {_e(term.problem_status)}">{_e(term.problem_status)}</span></td>'
+            f'<td>{_e(a.reason)}<span class="note">{_e(a.by)}{_e(", " + a.date if a.date else "")}</span></td>'
+            f'<td colspan="2" class="muted">whole document: {_e(term.source_count)} in the source, '
+            f'{_e(term.found)} accepted renderings found</td></tr>'
+        )
+    table = ""
+    if rows:
+        table = (
+            '<table class="problems accepted"><thead><tr><th class="num">line</th><th>term</th><th>status</th>'
+            f'<th>reason, by, date</th><th>source</th><th>target</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        )
+    stale_html = ""
+    if stale:
+        items = "".join(
+            f"<li><code>{_e(f.term)}</code> at {_e(f.where())} "
+            f'<span class="muted">({_e(f.path or "")}{_e(":" + str(f.line) if f.line else "")}: {_e(f.reason)})</span></li>'
+            for f in stale
+        )
+        stale_html = (
+            f'<h3 id="stale">Stale accepted findings ({_fmt(len(stale))})</h3><p class="muted">These entries match no '
+            f'finding any more (the text changed or the problem was fixed): remove them from the file.</p><ul>{items}</ul>'
+        )
+    return head + table + stale_html + "</section>"
+
+
+def _documents(result: CheckResult) -> str:
+    """``--granularity document``: per document, per term counts and context snippets."""
+    if not result.documents:
+        return ""
+    parts = [f'<section id="documents"><h2>Documents ({_fmt(len(result.documents))})</h2>'
+             '<p class="muted">Whole documents, paragraphs not aligned: per term, the occurrences in the source '
+             "against the renderings found anywhere in the translation (success capped at 1).</p>"]
+    for doc in result.documents:
+        rows = []
+        for t in doc.terms:
+            status = "accepted" if t.accepted is not None else (t.problem_status or OK)
+            renderings = "".join(f"<li>“{_e(r)}” × {_e(n)}</li>" for r, n in t.renderings.items()) or (
+                '<li class="empty">none</li>')
+            bad = "".join(f'<li class="v-forbidden">“{_e(r)}” × {_e(n)}</li>' for r, n in t.forbidden_found.items())
+            snips = "".join(
+                f'<div class="snippet {_e(x.kind)}" lang="{"zh" if x.kind == "source" else "en"}">'
+                f'<span class="muted">¶{_e(x.paragraph + 1)}</span> '
+                f'{_highlight(x.text, [(x.start, x.end, {"source": "", "accepted": "good", "forbidden": "bad"}[x.kind])])}</div>'
+                for x in t.snippets
+            )
+            flag = '' if t.consistent else ' <span class="status missing">inconsistent</span>'
+            rows.append(
+                f'<tr data-status="{_e(status)}"><td class="term"><code>{_e(t.id)}</code><br><span lang="zh">{_e(t.source)}</span></td>'
+                f'<td><span class="status {_e(status if status != "accepted" else "ok")}">{_e(status)}</span>{flag}</td>'
+                f'<td class="num">{_e(t.source_count)}</td><td><ul class="expected">{renderings}{bad}</ul></td>'
+                f'<td class="num">{_e(f"{t.success * 100:.0f}%")}</td><td class="snippets">{snips}</td></tr>'
+            )
+        parts.append(
+            f'<h3><code>{_e(doc.name)}</code> <span class="muted">{_e(doc.source_paragraphs)} source / '
+            f'{_e(doc.target_paragraphs)} target paragraphs · {_e(doc.occurrences)} term occurrences · '
+            f'success {_e(f"{doc.term_success_rate * 100:.1f}%")}</span></h3>'
+            '<table class="documents"><thead><tr><th>term</th><th>status</th><th class="num">in source</th>'
+            '<th>renderings found (count)</th><th class="num">success</th><th>context</th></tr></thead>'
+            f'<tbody>{"".join(rows) or "<tr><td colspan=6 class=empty>no glossary term in the source</td></tr>"}</tbody></table>'
+        )
+    return "".join(parts) + "</section>"
+
+
+def _numbers(result: CheckResult) -> str:
+    numbers = result.numbers
+    if numbers is None:
+        return ""
+    head = (
+        f'<section id="numbers"><h2>Numbers ({_fmt(len(numbers.missing))} of {_fmt(numbers.checked)} figures missing)</h2>'
+        '<p class="muted">Figures in the source with no matching figure in the target (a separate category: '
+        "not terms, not in the term success rate).</p>"
+    )
+    if not numbers.missing:
+        return head + '<p class="muted">None.</p></section>'
+    segments = {seg.index: seg for seg in result.segments}
+    rows = []
+    for finding in numbers.missing[:MAX_ROWS]:
+        f = finding.figure
+        segment = segments.get(finding.index) if not result.documents else None
+        if segment is not None:
+            context = (f'<td class="text" lang="zh">{_highlight(segment.source, [(f.start, f.end, "")])}</td>'
+                       f'<td class="text" lang="en">{_e(segment.target)}</td>')
+            where = _e(finding.index + 1)
+        else:
+            context = f'<td class="text" lang="zh"><mark>{_e(f.text)}</mark></td><td class="muted">anywhere in the document</td>'
+            where = f'<code>{_e(finding.segment_id or "")}</code> ¶{_e(finding.index + 1)}'
+        rows.append(
+            f'<tr><td class="num">{where}</td><td lang="zh">{_e(f.text)}</td><td>{_e(f.kind)}</td>'
+            f"<td>{_e(f.english)}</td>{context}</tr>"
+        )
+    return (
+        head + '<table class="problems"><thead><tr><th class="num">where</th><th>figure</th><th>kind</th>'
+        f'<th>expected (e.g.)</th><th>source</th><th>target</th></tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
+    )
+
+
+def _conflicts(result: CheckResult) -> str:
+    if not result.glossary_conflicts:
+        return ""
+    items = "".join(f"<li>{_e(c.describe())}</li>" for c in result.glossary_conflicts)
+    return (
+        f'<section id="glossary-conflicts"><h2>Glossary conflicts ({_fmt(len(result.glossary_conflicts))})</h2>'
+        f'<p class="muted">Sources defined differently by two --glossary files; the later file wins.</p><ul>{items}</ul></section>'
+    )
+
+
 def _term_table(result: CheckResult) -> str:
     used = result.used_terms
     rows = "".join(
@@ -374,7 +523,11 @@ def render_html(
         f'<header><h1>Terminology check</h1><p class="meta">{meta}</p></header><main>'
         + _summary(result, min_term_success)
         + _worst_terms(result)
+        + _conflicts(result)
+        + _documents(result)
         + _problems(result, max_rows)
+        + _accepted(result)
+        + _numbers(result)
         + _inconsistent(result)
         + _term_table(result)
         + f"</main><footer>Generated by termlock {_e(__version__)} on {_e(when)}. "

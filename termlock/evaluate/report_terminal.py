@@ -59,11 +59,34 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         ("BLEU", f"{s.bleu:.2f}" if s.bleu is not None else "- (no --reference)"),
         ("chrF", f"{s.chrf:.2f}" if s.chrf is not None else "- (no --reference)"),
     ]
+    if s.chrf_pp is not None:
+        figures.append(("chrF++", f"{s.chrf_pp:.2f}"))
+    if s.accepted or result.stale_accepted or result.accepted_file:
+        figures.append(("accepted findings", f"{s.accepted} ({len(result.stale_accepted)} stale)"))
+    if result.numbers is not None:
+        figures.append(("figures missing", f"{len(result.numbers.missing)} of {result.numbers.checked} (numbers)"))
     if s.signature:
         figures.append(("signature", s.signature))
+    if s.chrf_pp_signature:
+        figures.append(("chrF++ signature", s.chrf_pp_signature))
     label = max(len(name) for name, _ in figures)
     lines = [f"termlock check: glossary {result.glossary_name!r} ({result.glossary_terms} terms)"]
     lines.extend(f"  {name.ljust(label)}  {value}" for name, value in figures)
+
+    if result.glossary_conflicts:
+        lines.append("")
+        lines.append(f"glossary conflicts ({len(result.glossary_conflicts)}; the later --glossary wins)")
+        lines.extend(f"  {conflict.describe()}" for conflict in result.glossary_conflicts)
+
+    if result.documents:
+        lines.append("")
+        lines.append(f"documents ({len(result.documents)})")
+        rows = [
+            [_clip(d.name, 40), str(d.source_paragraphs), str(d.target_paragraphs), str(d.occurrences),
+             str(len(d.problems())), f"{d.term_success_rate:.4f}"]
+            for d in result.documents
+        ]
+        lines.extend(render_table(["document", "src ¶", "tgt ¶", "occ", "problems", "rate"], rows, {1, 2, 3, 4, 5}))
 
     bad = result.worst_terms(worst)
     if bad:
@@ -94,4 +117,20 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
             lines.append(f"  {t.id} ({t.source}): {counts}")
         if len(mixed) > worst:
             lines.append(f"  ... and {len(mixed) - worst} more (see the JSON/HTML report)")
+    if result.stale_accepted:
+        lines.append("")
+        lines.append(f"stale accepted findings ({len(result.stale_accepted)}: they match nothing now, remove them)")
+        for finding in result.stale_accepted[:worst]:
+            where = f"{finding.path}:{finding.line}" if finding.line else (finding.path or "")
+            lines.append(f"  {finding.term} at {finding.where()} ({where})")
+        if len(result.stale_accepted) > worst:
+            lines.append(f"  ... and {len(result.stale_accepted) - worst} more (see the JSON/HTML report)")
+    if result.numbers is not None and result.numbers.missing:
+        lines.append("")
+        lines.append(f"figures missing from the target ({len(result.numbers.missing)})")
+        for finding in result.numbers.missing[:worst]:
+            where = f"line {finding.index + 1}" if not result.documents else f"{finding.segment_id} ¶{finding.index + 1}"
+            lines.append(f"  {where}: {finding.figure.text} (e.g. {finding.figure.english})")
+        if len(result.numbers.missing) > worst:
+            lines.append(f"  ... and {len(result.numbers.missing) - worst} more (see the JSON/HTML report)")
     return "\n".join(lines) + "\n"
