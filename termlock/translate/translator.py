@@ -171,6 +171,7 @@ class _Sentence:
     final: str = ""
     constrained: bool = False
     failures: tuple[str, ...] = ()
+    judge: Any = None  # the judge of this sentence's glossary (per-segment term lists)
 
 
 def load_glossary_arg(glossary: Any) -> "Glossary":
@@ -237,6 +238,8 @@ class Translator:
         self.batch_size = batch_size
         self.source_matcher = SourceMatcher(self.glossary)
         self.judge: Judge = judge if judge is not None else SegmentJudge(self.glossary)
+        #: (source matcher, judge) per distinct per-line glossary (``translate_segments(glossaries=)``)
+        self._per_line_tools: dict[tuple, tuple[Any, Any]] = {}
 
         from termlock.translate.decoding import BeamSearchDecoder
 
@@ -263,15 +266,32 @@ class Translator:
         """One translation per line, in order; blank lines give blank lines."""
         return [segment.target for segment in self.translate_segments(lines)]
 
-    def translate_segments(self, lines: Iterable[str]) -> list[SegmentTranslation]:
-        """Translate ``lines`` and report, per line, what happened to each glossary term."""
+    def translate_segments(
+        self, lines: Iterable[str], glossaries: "Sequence[Glossary] | None" = None
+    ) -> list[SegmentTranslation]:
+        """Translate ``lines`` and report, per line, what happened to each glossary term.
+
+        ``glossaries``: one glossary per line (per-segment term lists,
+        ``translate --terms``): line *i* is locked to ``glossaries[i]`` only,
+        instead of the translator's glossary. Lines are still decoded
+        together in batches; only matching and judging are per line.
+        """
         lines = list(lines)
+        if glossaries is not None and len(glossaries) != len(lines):
+            raise TermlockError(
+                f"{len(lines)} lines but {len(glossaries)} term lists",
+                fix="give exactly one term list per line (an empty list for a line without terms)",
+            )
         sentences: list[_Sentence] = []
         per_line: list[list[_Sentence]] = [[] for _ in lines]
+        judges: list[Any] = [self.judge] * len(lines)
         for number, line in enumerate(lines):
             if not line.strip():
                 continue
-            for sentence in self._sentences(number, line):
+            finder = None
+            if glossaries is not None:
+                finder, judges[number] = self._tools(glossaries[number])
+            for sentence in self._sentences(number, line, finder, judges[number]):
                 sentences.append(sentence)
                 per_line[number].append(sentence)
 
@@ -286,16 +306,26 @@ class Translator:
             if self.mode == "auto":
                 self._decode_constrained([s for s in sentences if s.failures])
 
-        return [self._segment(line, per_line[number]) for number, line in enumerate(lines)]
+        return [self._segment(line, per_line[number], judges[number]) for number, line in enumerate(lines)]
 
     # ------------------------------------------------------------ internals
 
-    def _sentences(self, number: int, line: str) -> list[_Sentence]:
+    def _tools(self, glossary: "Glossary") -> tuple[Any, Any]:
+        """(source matcher, judge) of a per-line glossary, compiled once per distinct glossary."""
+        from termlock.glossary import SourceMatcher
+
+        key = tuple(glossary.terms)
+        tools = self._per_line_tools.get(key)
+        if tools is None:
+            tools = self._per_line_tools[key] = (SourceMatcher(glossary), SegmentJudge(glossary))
+        return tools
+
+    def _sentences(self, number: int, line: str, finder: Any = None, judge: Any = None) -> list[_Sentence]:
         from termlock.translate.constraints import constraints_for
 
         loaded = self.loaded
         pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
-        matches = self.source_matcher.find(line)
+        matches = (finder or self.source_matcher).find(line)
         line_terms = _unique_terms(m.term for m in matches)
         _, line_negatives = constraints_for(line, matches)
         out: list[_Sentence] = []
@@ -314,18 +344,20 @@ class Translator:
                     # a forbidden rendering anywhere in the line's translation
                     # fails the term, so every sentence of the line avoids it
                     negatives=line_negatives,
+                    judge=judge,
                 )
             )
         return out
 
     def _failures(self, sentence: _Sentence, text: str) -> tuple[str, ...]:
         """Terms of the sentence not satisfied, and forbidden renderings of its line's terms."""
-        verdicts = self.judge.verdicts(sentence.piece.content, text)
+        judge = sentence.judge or self.judge
+        verdicts = judge.verdicts(sentence.piece.content, text)
         failed = [tid for tid, verdict in verdicts.items() if verdict != OK]
         others = [t for t in sentence.line_terms if t.forbidden and t.id not in verdicts]
         if others:
             # a term of another sentence of the line: only its forbidden renderings matter here
-            elsewhere = self.judge.verdicts("\n".join(t.source for t in others), text)
+            elsewhere = judge.verdicts("\n".join(t.source for t in others), text)
             failed += [tid for tid, verdict in elsewhere.items() if verdict == FORBIDDEN]
         return _ids(failed)
 
@@ -375,18 +407,19 @@ class Translator:
             sentence.final = text
             sentence.failures = failures
 
-    def _segment(self, line: str, sentences: list[_Sentence]) -> SegmentTranslation:
+    def _segment(self, line: str, sentences: list[_Sentence], judge: Any = None) -> SegmentTranslation:
         if not sentences:
             return SegmentTranslation(source=line, target="")
+        judge = judge or self.judge
         target = join_translations(s.final for s in sentences)
-        final = self.judge.verdicts(line, target)
+        final = judge.verdicts(line, target)
         required = tuple(final)
         final_ok = {tid for tid, verdict in final.items() if verdict == OK}
         if self.mode == "always":
             first_ok: set[str] = set()
         else:
             first_target = join_translations(s.first or "" for s in sentences)
-            first_ok = {tid for tid, verdict in self.judge.verdicts(line, first_target).items() if verdict == OK}
+            first_ok = {tid for tid, verdict in judge.verdicts(line, first_target).items() if verdict == OK}
         warnings = []
         for s in sentences:
             if s.piece.split == "forced":
