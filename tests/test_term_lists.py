@@ -123,3 +123,21 @@ def test_json_dictionary_problems_point_at_the_line(tmp_path):
     bad.write_text('["双核"]', encoding="utf-8")
     with pytest.raises(TermlockError, match="must be a JSON object"):
         read_term_dict(bad)
+
+
+def test_check_with_wmt23_term_lists_judges_each_segment_by_its_own_terms(tmp_path):
+    from termlock.evaluate import check
+
+    lists = parse_term_lists(WMT23, "t.jsonl")
+    sources = ["双核城市，卡脖子", "双核城市", "双核城市", "雙核城市"]
+    targets = ["the dual cores overcome chokepoints", "dual cores", "the twin engines", "the twin cores"]
+    result = check(lists.glossary, sources, targets, segment_glossaries=[lists.segment_glossary(i) for i in range(4)])
+    statuses = [[(occ.term_id, occ.status) for occ in seg.terms] for seg in result.segments]
+    first_id, chokepoint_id = lists.per_segment[0]
+    assert statuses == [
+        [(first_id, "ok"), (chokepoint_id, "ok")],
+        [],  # no terms listed for this segment: nothing is checked
+        [(lists.per_segment[2][0], "ok")],
+        [(lists.per_segment[3][0], "ok")],
+    ]
+    assert result.summary.term_occurrences == 4 and result.summary.term_success_rate == 1.0

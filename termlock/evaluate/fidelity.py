@@ -160,6 +160,7 @@ def check(
     references: Sequence[str] | None = None,
     segment_ids: Sequence[str | None] | None = None,
     accepted: Sequence[AcceptedFinding] | None = None,
+    segment_glossaries: Sequence[Glossary] | None = None,
 ) -> CheckResult:
     """Check a translated document against ``glossary``.
 
@@ -168,7 +169,10 @@ def check(
     with references. Misaligned input raises :class:`TermlockError`.
     ``accepted``: the reviewer's accepted findings (:mod:`termlock.evaluate.accepted`):
     they are marked, counted apart, and the entries that match nothing are
-    the result's ``stale_accepted``.
+    the result's ``stale_accepted``. ``segment_glossaries``: per-segment term
+    lists (:mod:`termlock.glossary.term_lists`): segment *i* is checked against
+    ``segment_glossaries[i]`` only, and ``glossary`` (their union) names the
+    terms of the report.
     """
     from termlock.evaluate.metrics import corpus_metrics
 
@@ -182,11 +186,24 @@ def check(
         segment_ids = list(segment_ids)
         _same_length("source", sources, "segment id", segment_ids)
 
-    checker = SegmentChecker(glossary)
-    if segment_ids is None:
-        reports = [checker.check(i, s, t) for i, (s, t) in enumerate(zip(sources, targets))]
+    if segment_glossaries is not None:
+        _same_length("source", sources, "term list", list(segment_glossaries))
+        checkers: dict[tuple, SegmentChecker] = {}
+
+        def checker_of(index: int) -> SegmentChecker:
+            own = segment_glossaries[index]
+            key = tuple(own.terms)
+            if key not in checkers:
+                checkers[key] = SegmentChecker(own)
+            return checkers[key]
     else:
-        reports = [checker.check(i, s, t, sid) for i, (s, t, sid) in enumerate(zip(sources, targets, segment_ids))]
+        shared = SegmentChecker(glossary)
+
+        def checker_of(index: int) -> SegmentChecker:
+            return shared
+
+    ids = segment_ids if segment_ids is not None else [None] * len(sources)
+    reports = [checker_of(i).check(i, s, t, sid) for i, (s, t, sid) in enumerate(zip(sources, targets, ids))]
     metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang) if references is not None else None
     if accepted is None:
         return aggregate(glossary, reports, metrics)
