@@ -1,0 +1,179 @@
+"""The reviewer's inputs to ``termlock check``, read and combined (issue 15).
+
+Several glossaries merged in order, per-segment term lists, accepted
+findings, whole documents at document granularity, the numbers category:
+this module turns file paths and plain options into what
+:mod:`termlock.evaluate` checks, and adds the extras to a result. It takes
+plain values, not an argparse namespace, so the command layer (and an
+engine running a typed job) only passes through what the user gave. It sits
+with the commands because it glues the document stores, the glossary and
+the evaluator, which do not import each other.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Sequence
+
+from termlock.errors import TermlockError
+
+SEGMENT, DOCUMENT = "segment", "document"
+GRANULARITIES = (SEGMENT, DOCUMENT)
+#: extensions that are documents, never one-segment-per-line files
+DOCUMENT_ONLY = (".docx", ".docm", ".md", ".markdown")
+
+
+@dataclass(frozen=True)
+class GlossaryChoice:
+    """The glossary of a run: merged from every ``--glossary``, ``--exact`` applied."""
+
+    glossary: object  # termlock.glossary.Glossary
+    conflicts: tuple = ()  # termlock.glossary.merge.MergeConflict, each once
+
+
+def load_glossaries(paths: Sequence[str] | str | None, *, exact: bool = False) -> GlossaryChoice:
+    """The bundled glossary (no paths), one glossary, or several merged, the later winning."""
+    from termlock.commands.check import load_glossary_for_check
+    from termlock.glossary.merge import exact_glossary, merge_glossaries
+
+    if isinstance(paths, str):
+        paths = [paths]
+    if not paths:
+        glossaries = [load_glossary_for_check(None)]
+    else:
+        glossaries = [load_glossary_for_check(path) for path in paths]
+    merged = merge_glossaries(glossaries)
+    glossary = exact_glossary(merged.glossary) if exact else merged.glossary
+    return GlossaryChoice(glossary, merged.conflicts)
+
+
+def choose_granularity(requested: str | None, source: str, target: str) -> str:
+    """``segment`` or ``document``; documents (.docx, .md) cannot be checked segment by segment."""
+    if requested is not None and requested not in GRANULARITIES:
+        raise TermlockError(f"unknown granularity {requested!r}", fix="use --granularity segment or --granularity document")
+    documents = [p for p in (source, target) if p and Path(p).suffix.lower() in DOCUMENT_ONLY]
+    if documents and requested != DOCUMENT:
+        raise TermlockError(
+            f"{documents[0]} is a document, not one segment per line",
+            fix="add --granularity document (paragraphs need not line up)",
+        )
+    return requested or SEGMENT
+
+
+def read_term_lists_for(path: str, count: int, what: str):
+    """Per-segment term lists with exactly ``count`` lines (one per segment or document)."""
+    from termlock.glossary.term_lists import read_term_lists
+
+    lists = read_term_lists(path)
+    if len(lists) != count:
+        raise TermlockError(
+            f"--terms has {len(lists)} lines but there are {count} {what}",
+            path=path,
+            fix=f"give one JSON line per {what.rstrip('s')} (an empty list [] for one without terms)",
+        )
+    return lists
+
+
+def load_accepted_findings(path: str | None):
+    if path is None:
+        return None
+    from termlock.evaluate.accepted import load_accepted
+
+    return load_accepted(path)
+
+
+def check_documents(
+    choice: GlossaryChoice,
+    source: str,
+    target: str,
+    *,
+    reference: str | None = None,
+    terms: str | None = None,
+    accepted_path: str | None = None,
+    numbers: bool = True,
+):
+    """``--granularity document``: one source/target document pair, paragraphs not aligned."""
+    from termlock.documents.paragraphs import read_paragraphs
+    from termlock.evaluate.document_check import check_document, document_result
+
+    glossary = choice.glossary
+    document_glossary = glossary
+    if terms is not None:
+        lists = read_term_lists_for(terms, 1, "documents")
+        glossary, document_glossary = lists.glossary, lists.segment_glossary(0)
+    sources = read_paragraphs(source)
+    targets = read_paragraphs(target)
+    report = check_document(
+        document_glossary, sources, targets, name=os.path.basename(target),
+        source_path=source, target_path=target, numbers=numbers,
+    )
+    metrics = None
+    if reference is not None:
+        from termlock.evaluate import corpus_metrics
+
+        # the whole document is one segment: paragraphs need not line up
+        metrics = corpus_metrics([" ".join(targets)], [" ".join(read_paragraphs(reference))], target_lang=glossary.target_lang)
+    accepted = load_accepted_findings(accepted_path)
+    result = document_result(glossary, [report], accepted=accepted, metrics=metrics)
+    return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
+
+
+def check_segments(
+    choice: GlossaryChoice,
+    sources: list[str],
+    targets: list[str],
+    references: list[str] | None = None,
+    segment_ids: list[str] | None = None,
+    *,
+    terms: str | None = None,
+    accepted_path: str | None = None,
+    numbers: bool = True,
+):
+    """Aligned segments: the glossary (or per-segment term lists), accepted findings, numbers."""
+    from termlock.evaluate import check
+
+    glossary = choice.glossary
+    segment_glossaries = None
+    if terms is not None:
+        lists = read_term_lists_for(terms, len(sources), "segments")
+        glossary = lists.glossary
+        segment_glossaries = [lists.segment_glossary(i) for i in range(len(lists))]
+    accepted = load_accepted_findings(accepted_path)
+    result = check(glossary, sources, targets, references, segment_ids=segment_ids,
+                   accepted=accepted, segment_glossaries=segment_glossaries)
+    return add_extras(result, sources, targets, segment_ids, choice=choice, accepted_path=accepted_path, numbers=numbers)
+
+
+def add_extras(result, sources, targets, segment_ids=None, *, choice: GlossaryChoice | None = None,
+               accepted_path: str | None = None, numbers: bool = True):
+    """The numbers category, the accepted-findings file name and the glossary conflicts, added to a result."""
+    from termlock.evaluate.numbers import check_numbers
+
+    return replace(
+        result,
+        numbers=check_numbers(sources, targets, segment_ids) if numbers else None,
+        accepted_file=accepted_path,
+        glossary_conflicts=choice.conflicts if choice is not None else (),
+    )
+
+
+def write_accepted_template(result, path: str, *, by: str | None = None) -> int:
+    """``--write-accepted``: every open finding as an entry to edit; returns how many."""
+    import getpass
+
+    from termlock.evaluate.accepted import accepted_template
+    from termlock.fileio import write_text_atomically
+
+    who = by or os.environ.get("TERMLOCK_REVIEWER") or _user(getpass)
+    text = accepted_template(result, by=who)
+    write_text_atomically(path, text)
+    return len(result.problems()) + sum(len(document.problems()) for document in result.documents)
+
+
+def _user(getpass_module) -> str:
+    try:
+        return getpass_module.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "reviewer"
