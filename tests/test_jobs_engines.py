@@ -6,6 +6,7 @@ import inspect
 import json
 import sys
 import types
+from dataclasses import replace
 
 import pytest
 
@@ -14,6 +15,7 @@ from termlock.corpora import load_bundled_glossary
 from termlock.engines.local import LocalEngine
 from termlock.errors import TermlockError
 from termlock.evaluate import check
+from termlock.evaluate.numbers import check_numbers
 from termlock.jobs import CheckJob, CheckOutputs, EngineOptions, TranslatorSettings
 from termlock.jobs.check_job import finish_check
 
@@ -28,7 +30,9 @@ def _lines(path: str) -> list[str]:
 def test_a_library_check_job_on_the_local_engine_equals_check(tmp_path):
     job = CheckJob(source=f"{DATA}/corpus.zh", target=f"{DATA}/corpus.flawed.en", outputs=CheckOutputs(json=str(tmp_path / "r.json")))
     result = LocalEngine().check(job)
-    direct = check(load_bundled_glossary(), _lines(f"{DATA}/corpus.zh"), _lines(f"{DATA}/corpus.flawed.en"))
+    sources, targets = _lines(f"{DATA}/corpus.zh"), _lines(f"{DATA}/corpus.flawed.en")
+    # the job also reports the numbers category (figures missing from the target), on by default
+    direct = replace(check(load_bundled_glossary(), sources, targets), numbers=check_numbers(sources, targets))
     assert result.to_dict() == direct.to_dict()
     outcome = finish_check(job, result)
     assert outcome.exit_code == 0

@@ -21,12 +21,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check",
         help="check a translation against a glossary; JSON/CSV/HTML reports; exit 1 below --min-term-success",
         description="Check every glossary term in the source against the translation: ok, missing or "
-        "forbidden per occurrence, inconsistent renderings per term, BLEU/chrF with a reference. "
-        "Files are UTF-8, one segment per line, aligned. "
+        "forbidden per occurrence, inconsistent renderings per term, BLEU/chrF/chrF++ with a reference, "
+        "figures missing from the target. Files are UTF-8, one segment per line, aligned; "
+        "--granularity document checks whole documents (.docx, .md, .txt). "
         "Exit 0 when the term success rate is at least --min-term-success, 1 when below, 2 for bad input.",
     )
     parser.add_argument(
-        "--glossary", metavar="G.yaml", help="glossary (YAML, or TBX/CSV/TSV/XLSX); default: the bundled glossary"
+        "--glossary",
+        metavar="G.yaml",
+        action="append",
+        help="glossary (YAML, or TBX/CSV/TSV/XLSX/JSON); repeat to merge several, the later one winning "
+        "where two define the same source (each conflict is listed); default: the bundled glossary",
     )
     # not argparse-required: --bilingual FILE replaces both (CheckJob.validate)
     parser.add_argument("--source", metavar="SRC", help="source text, one segment per line")
@@ -54,6 +59,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--xliff-notes",
         metavar="OUT.xlf",
         help="with an XLIFF --bilingual: write a copy with each unit's findings as <note>s for the CAT tool",
+    )
+    review = parser.add_argument_group("review (documents, term lists, accepted findings)")
+    review.add_argument(
+        "--granularity",
+        choices=("segment", "document"),
+        help="segment: aligned files, one segment per line (default); document: whole documents "
+        "(.docx, .md, .txt) whose paragraphs need not line up, per-term counts over the whole document "
+        "(the only choice when the counts differ)",
+    )
+    review.add_argument(
+        "--terms",
+        metavar="TERMS.jsonl",
+        help="per-segment term lists instead of a glossary: one JSON line per segment (per document with "
+        '--granularity document), WMT23 [{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}',
+    )
+    review.add_argument(
+        "--accept",
+        metavar="ACCEPTED.yaml",
+        help="findings the reviewer accepted (term id + segment or source text, reason, by, date): "
+        "shown apart, not counted as problems nor in the exit code; entries matching nothing are listed as stale",
+    )
+    review.add_argument(
+        "--write-accepted",
+        metavar="OUT.yaml",
+        help="write every open finding as an accepted-findings entry with an empty reason, for the reviewer to edit",
+    )
+    review.add_argument("--exact", action="store_true", help="no inflection tolerance (plural, possessive) for any term")
+    review.add_argument(
+        "--no-numbers",
+        dest="numbers",
+        action="store_false",
+        help="do not report figures of the source missing from the target (the numbers category)",
     )
     add_check_arguments(parser)
     parser.set_defaults(func=run)
@@ -83,10 +120,17 @@ def job_from_args(args: argparse.Namespace):
         target=args.target,
         reference=args.reference,
         bilingual=args.bilingual,
-        glossaries=(args.glossary,) if args.glossary else (),
+        glossaries=tuple(args.glossary or ()),
         min_term_success=parse_rate(str(args.min_term_success)),
-        outputs=CheckOutputs(json=args.json, csv=args.csv, html=args.html, xliff_notes=args.xliff_notes),
+        outputs=CheckOutputs(
+            json=args.json, csv=args.csv, html=args.html, xliff_notes=args.xliff_notes, write_accepted=args.write_accepted
+        ),
         engine=engine_options(args),
+        granularity=args.granularity,
+        terms=args.terms,
+        accept=args.accept,
+        exact=args.exact,
+        numbers=args.numbers,
     )
 
 

@@ -66,5 +66,5 @@ def require_aligned(first: tuple[str, str, list[str]], second: tuple[str, str, l
         name_b = "<stdin>" if path_b == STDIN else path_b
         raise TermlockError(
             f"line counts differ: {opt_a} {path_a} has {len(lines_a)} lines, {opt_b} {name_b} has {len(lines_b)}",
-            fix="the files must be aligned, one segment per line",
+            fix="the files must be aligned, one segment per line; or check whole documents with --granularity document",
         )

@@ -36,11 +36,17 @@ class LocalEngine:
 
     def check(self, job: CheckJob) -> CheckResult:
         from termlock.documents.lines import read_lines, require_aligned
-        from termlock.evaluate import check
+        from termlock.jobs.check_inputs import DOCUMENT, check_documents, check_segments, choose_granularity
+        from termlock.jobs.glossaries import load_job_glossaries
 
         job.validate()
         job.engine.refuse_distributed_settings()
         _refuse_directories(job.source, job.target, job.reference)
+        choice = load_job_glossaries(job.glossaries, exact=job.exact)
+        granularity = "segment" if job.bilingual else choose_granularity(job.granularity, job.source, job.target)
+        if granularity == DOCUMENT:
+            return check_documents(choice, job.source, job.target, reference=job.reference, terms=job.terms,
+                                   accepted_path=job.accept, numbers=job.numbers)
         references = segment_ids = None
         if job.bilingual:
             sources, targets, segment_ids = _read_bilingual_pairs(job)
@@ -51,8 +57,8 @@ class LocalEngine:
         if job.reference is not None:
             references = read_lines(job.reference, "--reference")
             require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
-        glossary = load_job_glossary(job.glossaries)
-        return check(glossary, sources, targets, references, segment_ids=segment_ids)
+        return check_segments(choice, sources, targets, references, segment_ids, terms=job.terms,
+                              accepted_path=job.accept, numbers=job.numbers)
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.documents import detect_format, known_format_of, read_input, read_store, write_atomically

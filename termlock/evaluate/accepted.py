@@ -28,73 +28,16 @@ reviewer must fill in (an empty reason is refused on load).
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import yaml
 
 from termlock.errors import TermlockError
-from termlock.evaluate.records import CheckResult, SegmentReport, TermOccurrence
+from termlock.evaluate.records import AcceptedFinding, CheckResult, SegmentReport
 
 KEYS = ("term", "segment", "source", "document", "status", "reason", "by", "date", "found")
 _FIX = "each entry needs term, one of segment/source/document, a reason and who accepted it (by)"
-
-
-@dataclass(frozen=True)
-class AcceptedFinding:
-    """One entry of an accepted-findings file (``line``: where it starts, 1-based)."""
-
-    term: str
-    reason: str
-    by: str
-    date: str | None = None
-    segment: str | None = None
-    source: str | None = None
-    document: str | None = None
-    status: str | None = None
-    path: str | None = None
-    line: int | None = None
-
-    def matches_segment(self, segment: SegmentReport, occurrence: TermOccurrence) -> bool:
-        if self.term != occurrence.term_id or self.document is not None:
-            return False
-        if self.status is not None and self.status != occurrence.status:
-            return False
-        if self.segment is not None:
-            wanted = segment.id if segment.id is not None else str(segment.index + 1)
-            if self.segment != wanted:
-                return False
-        if self.source is not None and self.source.strip() != segment.source.strip():
-            return False
-        return True
-
-    def matches_document(self, document: str, term_id: str, status: str) -> bool:
-        if self.document is None or self.term != term_id:
-            return False
-        if self.status is not None and self.status != status:
-            return False
-        return self.document == document or Path(self.document).name == Path(document).name
-
-    def where(self) -> str:
-        if self.document is not None:
-            return f"document {self.document}"
-        if self.segment is not None:
-            return f"segment {self.segment}"
-        return f"source {self.source!r}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "term": self.term,
-            "segment": self.segment,
-            "source": self.source,
-            "document": self.document,
-            "status": self.status,
-            "reason": self.reason,
-            "by": self.by,
-            "date": self.date,
-            "line": self.line,
-        }
 
 
 def _text(value: Any) -> str | None:

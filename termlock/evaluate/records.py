@@ -10,8 +10,11 @@ issue 2; its keys must not change (adding keys is fine).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+from termlock.evaluate.numbers import NumbersReport
+from termlock.glossary.merge import MergeConflict
 from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa: F401  (statuses live with the rules)
 
 # TermOccurrence and SegmentReport are built once per segment on the hot path
@@ -22,11 +25,65 @@ from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa:
 
 Span = tuple[int, int]
 
-if TYPE_CHECKING:  # the records only hold these; their modules import this one
-    from termlock.evaluate.accepted import AcceptedFinding
-    from termlock.evaluate.document_check import DocumentReport
-    from termlock.evaluate.numbers import NumbersReport
-    from termlock.glossary.merge import MergeConflict
+
+@dataclass(frozen=True)
+class AcceptedFinding:
+    """One entry of an accepted-findings file (``line``: where it starts, 1-based).
+
+    Read and written by :mod:`termlock.evaluate.accepted`; a record here because
+    term occurrences carry it.
+    """
+
+    term: str
+    reason: str
+    by: str
+    date: str | None = None
+    segment: str | None = None
+    source: str | None = None
+    document: str | None = None
+    status: str | None = None
+    path: str | None = None
+    line: int | None = None
+
+    def matches_segment(self, segment: "SegmentReport", occurrence: "TermOccurrence") -> bool:
+        if self.term != occurrence.term_id or self.document is not None:
+            return False
+        if self.status is not None and self.status != occurrence.status:
+            return False
+        if self.segment is not None:
+            wanted = segment.id if segment.id is not None else str(segment.index + 1)
+            if self.segment != wanted:
+                return False
+        if self.source is not None and self.source.strip() != segment.source.strip():
+            return False
+        return True
+
+    def matches_document(self, document: str, term_id: str, status: str) -> bool:
+        if self.document is None or self.term != term_id:
+            return False
+        if self.status is not None and self.status != status:
+            return False
+        return self.document == document or Path(self.document).name == Path(document).name
+
+    def where(self) -> str:
+        if self.document is not None:
+            return f"document {self.document}"
+        if self.segment is not None:
+            return f"segment {self.segment}"
+        return f"source {self.source!r}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "segment": self.segment,
+            "source": self.source,
+            "document": self.document,
+            "status": self.status,
+            "reason": self.reason,
+            "by": self.by,
+            "date": self.date,
+            "line": self.line,
+        }
 
 
 @dataclass(slots=True)
@@ -225,8 +282,9 @@ class CheckResult:
     accepted_file: str | None = None
     #: the numbers category (figures missing from the target); None when not checked
     numbers: NumbersReport | None = None
-    #: ``--granularity document``: one report per source/target document pair
-    documents: tuple[DocumentReport, ...] = ()
+    #: ``--granularity document``: one :class:`~termlock.evaluate.document_check.DocumentReport`
+    #: per source/target document pair (that module builds on this one, so not typed here)
+    documents: tuple[Any, ...] = ()
     #: sources two ``--glossary`` files defined differently (the later one won)
     glossary_conflicts: tuple[MergeConflict, ...] = ()
 

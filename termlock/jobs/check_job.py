@@ -28,14 +28,24 @@ class CheckOutputs:
     html: str | None = None
     #: a copy of an XLIFF ``bilingual`` input with each unit's findings as notes
     xliff_notes: str | None = None
+    #: an accepted-findings file listing every open finding, for the reviewer to edit
+    write_accepted: str | None = None
 
 
 @dataclass(frozen=True)
 class CheckJob:
     """Check ``target`` against ``source`` (aligned lines), or the pairs of a ``bilingual`` file.
 
-    ``glossaries``: glossary files (none: the bundled glossary).
+    ``glossaries``: glossary files (none: the bundled glossary), merged in
+    order, the later winning for a source both define.
     ``min_term_success``: the gate, a rate from 0 to 1 (0: always pass).
+    ``granularity``: ``segment`` (aligned lines; the default) or ``document``
+    (whole documents, .docx/.md/.txt, paragraphs need not line up).
+    ``terms``: per-segment term lists (WMT23/WMT25 JSONL, one line per
+    segment, or per document) instead of a glossary.
+    ``accept``: the reviewer's accepted findings (YAML).
+    ``exact``: no inflection tolerance for any term.
+    ``numbers``: the numbers category (figures missing from the target).
     """
 
     source: str | None = None
@@ -46,6 +56,11 @@ class CheckJob:
     min_term_success: float = 0.0
     outputs: CheckOutputs = field(default_factory=CheckOutputs)
     engine: EngineOptions = field(default_factory=EngineOptions)
+    granularity: str | None = None
+    terms: str | None = None
+    accept: str | None = None
+    exact: bool = False
+    numbers: bool = True
 
     def validate(self) -> None:
         """Either ``bilingual`` or both ``source`` and ``target``; only ``target`` may be stdin."""
@@ -68,6 +83,16 @@ class CheckJob:
         for option, value in (("--source", self.source), ("--reference", self.reference)):
             if value == STDIN:
                 raise TermlockError(f"{option} cannot read stdin", fix="only --target may be '-'; give a file")
+        if self.granularity not in (None, "segment", "document"):
+            raise TermlockError(f"unknown granularity {self.granularity!r}", fix="use --granularity segment or --granularity document")
+        if self.granularity == "document":
+            if self.bilingual:
+                raise TermlockError("--granularity document needs --source and --target documents",
+                                    fix="a bilingual file is checked unit by unit: drop --granularity document")
+            if self.target == STDIN:
+                raise TermlockError("--granularity document cannot read the target from stdin", fix="give the target document's path")
+        if self.terms is not None and self.glossaries:
+            raise TermlockError("--terms replaces --glossary", fix="give either per-segment --terms or --glossary files, not both")
 
     def input_names(self) -> dict[str, str | None]:
         """The inputs as a report shows them."""
@@ -102,6 +127,11 @@ def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
 
         write_html(result, outputs.html, inputs=job.input_names(), min_term_success=job.min_term_success)
     lines = [f"wrote {label} report: {path}" for label, path in (("JSON", outputs.json), ("CSV", outputs.csv), ("HTML", outputs.html)) if path]
+    if outputs.write_accepted:
+        from termlock.jobs.check_inputs import write_accepted_template
+
+        entries = write_accepted_template(result, outputs.write_accepted)
+        lines.append(f"wrote {entries} finding(s) to accept or delete, each needing a reason: {outputs.write_accepted}")
     if outputs.xliff_notes:
         from termlock.documents.xliff import annotate_xliff
         from termlock.evaluate.unit_findings import findings_by_unit

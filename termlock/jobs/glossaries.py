@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
+from dataclasses import dataclass
+
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary
+from termlock.glossary.merge import MergeConflict
 
 
 def load_glossary_file(path: str) -> Glossary:
@@ -23,10 +26,31 @@ def load_glossary_file(path: str) -> Glossary:
     return import_glossary(path)
 
 
-def load_job_glossary(paths: Sequence[str]) -> Glossary:
-    """The job's glossary: the bundled one when no file is named, else the last file named."""
+def load_job_glossary(paths: Sequence[str], *, exact: bool = False) -> Glossary:
+    """The job's glossary: the bundled one when no file is named, else every file named,
+    merged in order (the later file wins for a source both define; see
+    :func:`load_job_glossaries` for the conflicts). ``exact``: no inflection tolerance."""
+    return load_job_glossaries(paths, exact=exact).glossary
+
+
+@dataclass(frozen=True)
+class GlossaryChoice:
+    """The glossary of a run, and the sources two of its files defined differently."""
+
+    glossary: Glossary
+    conflicts: tuple[MergeConflict, ...] = ()
+
+
+def load_job_glossaries(paths: Sequence[str], *, exact: bool = False) -> GlossaryChoice:
+    """Every ``--glossary`` merged in order, the later winning per source, each conflict listed once."""
+    from termlock.glossary.merge import exact_glossary, merge_glossaries
+
     if not paths:
         from termlock.corpora import load_bundled_glossary
 
-        return load_bundled_glossary()
-    return load_glossary_file(paths[-1])
+        glossaries = [load_bundled_glossary()]
+    else:
+        glossaries = [load_glossary_file(path) for path in paths]
+    merged = merge_glossaries(glossaries)
+    glossary = exact_glossary(merged.glossary) if exact else merged.glossary
+    return GlossaryChoice(glossary, merged.conflicts)

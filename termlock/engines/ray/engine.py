@@ -34,6 +34,10 @@ class RayEngine:
         import_ray()
         if job.bilingual:
             raise TermlockError("--bilingual is not supported with --engine ray", fix="use --engine local for XLIFF/TMX files")
+        for option, value in (("--granularity document", job.granularity == "document"), ("--terms", job.terms),
+                              ("--accept", job.accept), ("--write-accepted", job.outputs.write_accepted)):
+            if value:
+                raise TermlockError(f"{option} is not supported with --engine ray", fix="use --engine local (the default)")
         kinds = {Path(p).is_dir() for p in (job.source, job.target, job.reference) if p not in (None, "-")}
         if len(kinds) > 1:
             raise TermlockError(
@@ -48,7 +52,7 @@ class RayEngine:
         pair_shards(("--source", sources), ("--target", targets))  # before starting Ray
         if references is not None:
             pair_shards(("--source", sources), ("--reference", references))
-        glossary = load_job_glossary(job.glossaries)
+        glossary = load_job_glossary(job.glossaries, exact=job.exact)  # numbers: local engine only
         pool = ClusterPool(job.engine.address, job.engine.num_workers)
         return check_sharded(glossary, sources, targets, references, pool=pool, chunk_size=job.engine.shard_size or DEFAULT_CHUNK_SIZE)
 

@@ -1,52 +1,28 @@
-"""The reviewer's inputs to ``termlock check``, read and combined (issue 15).
+"""The reviewer's inputs to a check job, read and combined.
 
 Several glossaries merged in order, per-segment term lists, accepted
 findings, whole documents at document granularity, the numbers category:
 this module turns file paths and plain options into what
 :mod:`termlock.evaluate` checks, and adds the extras to a result. It takes
-plain values, not an argparse namespace, so the command layer (and an
-engine running a typed job) only passes through what the user gave. It sits
-with the commands because it glues the document stores, the glossary and
-the evaluator, which do not import each other.
+plain values, so every engine that runs a :class:`CheckJob` on one machine
+reads them the same way; it glues the document stores, the glossary and the
+evaluator, which do not import each other.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
 from termlock.errors import TermlockError
+from termlock.jobs.glossaries import GlossaryChoice
 
 SEGMENT, DOCUMENT = "segment", "document"
 GRANULARITIES = (SEGMENT, DOCUMENT)
 #: extensions that are documents, never one-segment-per-line files
 DOCUMENT_ONLY = (".docx", ".docm", ".md", ".markdown")
-
-
-@dataclass(frozen=True)
-class GlossaryChoice:
-    """The glossary of a run: merged from every ``--glossary``, ``--exact`` applied."""
-
-    glossary: object  # termlock.glossary.Glossary
-    conflicts: tuple = ()  # termlock.glossary.merge.MergeConflict, each once
-
-
-def load_glossaries(paths: Sequence[str] | str | None, *, exact: bool = False) -> GlossaryChoice:
-    """The bundled glossary (no paths), one glossary, or several merged, the later winning."""
-    from termlock.commands.check import load_glossary_for_check
-    from termlock.glossary.merge import exact_glossary, merge_glossaries
-
-    if isinstance(paths, str):
-        paths = [paths]
-    if not paths:
-        glossaries = [load_glossary_for_check(None)]
-    else:
-        glossaries = [load_glossary_for_check(path) for path in paths]
-    merged = merge_glossaries(glossaries)
-    glossary = exact_glossary(merged.glossary) if exact else merged.glossary
-    return GlossaryChoice(glossary, merged.conflicts)
 
 
 def choose_granularity(requested: str | None, source: str, target: str) -> str:
