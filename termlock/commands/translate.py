@@ -60,7 +60,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     terms = parser.add_argument_group("glossary")
-    terms.add_argument("--glossary", metavar="G.yaml", help="glossary to lock (default: the bundled glossary)")
+    terms.add_argument(
+        "--glossary",
+        metavar="G.yaml",
+        action="append",
+        help="glossary to lock (default: the bundled glossary); repeat to merge several, the later one "
+        "winning where two define the same source",
+    )
+    terms.add_argument(
+        "--terms",
+        metavar="TERMS.jsonl",
+        help="per-segment term lists instead of a glossary, one JSON line per input line/unit (WMT23 "
+        '[{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}): each segment is locked to its own terms only',
+    )
+    terms.add_argument("--exact", action="store_true", help="no inflection tolerance (plural, possessive) for any term")
     terms.add_argument(
         "--constraints",
         choices=("auto", "always", "off"),
@@ -112,7 +125,9 @@ def job_from_args(args: argparse.Namespace):
         input=args.input,
         output=args.output,
         settings=settings,
-        glossaries=(args.glossary,) if args.glossary else (),
+        glossaries=tuple(args.glossary or ()),
+        terms=args.terms,
+        exact=args.exact,
         format=args.format,
         report=args.report,
         tmx=args.tmx,

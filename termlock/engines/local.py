@@ -66,7 +66,9 @@ class LocalEngine:
 
         job.engine.refuse_distributed_settings()
         _refuse_directories(job.input)
-        glossary = load_job_glossary(job.glossaries)
+        if job.terms is not None and job.glossaries:
+            raise TermlockError("--terms replaces --glossary", fix="give either per-segment --terms or --glossary files, not both")
+        glossary = load_job_glossary(job.glossaries, exact=job.exact)
         fmt = detect_format(job.input, job.format)
         named = known_format_of(job.output)
         if named is not None and named != fmt:
@@ -79,6 +81,11 @@ class LocalEngine:
         store = read_store(job.input, fmt, data=data)
         if job.overwrite:
             allow_overwrite(store, job.input)
+        glossary_of = None
+        if job.terms is not None:
+            from termlock.jobs.term_inputs import glossaries_by_source
+
+            glossary, glossary_of = glossaries_by_source(job.terms, store.units, exact=job.exact)
         fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
         batch_job = BatchJob(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
 
@@ -89,6 +96,8 @@ class LocalEngine:
             translator = Translator(job.settings.model, glossary, **job.settings.translator_options())
 
         def translate_batch(sources: list[str]) -> list[Any]:
+            if glossary_of is not None:  # each segment locked to its own term list
+                return translator.translate_segments(sources, [glossary_of[s] for s in sources])
             return translator.translate_segments(sources)
 
         report: dict[str, Any] = {}

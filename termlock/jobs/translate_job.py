@@ -62,6 +62,10 @@ class TranslateJob:
     overwrite: bool = False
     restart: bool = False
     engine: EngineOptions = field(default_factory=EngineOptions)
+    #: per-segment term lists (WMT23/WMT25 JSONL, one line per unit): each unit is locked to its own terms only
+    terms: str | None = None
+    #: no inflection tolerance for any term
+    exact: bool = False
 
     def fingerprint_settings(self, fmt: str, glossary: Any) -> dict[str, Any]:
         """Settings that shape the output; a resumed job must match them all."""
@@ -78,6 +82,8 @@ class TranslateJob:
             "constraints": settings.constraints,
             "max_length": settings.max_length,
             "overwrite": self.overwrite,
+            "terms": self.terms,
+            "exact": self.exact,
         }
 
 

@@ -63,7 +63,9 @@ class RayEngine:
         import_ray()  # say how to install it before doing anything else
         if job.overwrite:
             raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
-        glossary = load_job_glossary(job.glossaries)
+        if job.terms is not None:
+            raise TermlockError("--terms is not supported with --engine ray", fix="use --engine local (the default)")
+        glossary = load_job_glossary(job.glossaries, exact=job.exact)
         factory = TranslatorFactory(job.settings, glossary)
         single = not Path(job.input).is_dir()
         report: dict[str, Any] = {}

@@ -1,0 +1,47 @@
+"""Per-segment term lists for a translate job, keyed the way the batch runner asks.
+
+The resumable runner hands the translator batches of source texts (longest
+first, resumed across runs), not unit numbers, so each unit's term list is
+looked up by its source text. Two units with the same source text and
+different term lists cannot be told apart that way: that is refused with
+both line numbers rather than guessed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from termlock.errors import TermlockError
+from termlock.glossary import Glossary
+
+
+def glossaries_by_source(path: str, units: Sequence[Any], *, exact: bool = False) -> tuple[Glossary, dict[str, Glossary]]:
+    """(union glossary, source text -> that unit's glossary) for the translatable units."""
+    from termlock.glossary.merge import exact_glossary
+    from termlock.glossary.term_lists import read_term_lists
+
+    lists = read_term_lists(path)
+    if len(lists) != len(units):
+        raise TermlockError(
+            f"--terms has {len(lists)} lines but the input has {len(units)} segments",
+            path=path,
+            fix="give one JSON line per input line or unit (an empty list [] for one without terms)",
+        )
+    union = exact_glossary(lists.glossary) if exact else lists.glossary
+    by_id = {term.id: term for term in union.terms}
+    glossary_of: dict[str, Glossary] = {}
+    first_line: dict[str, int] = {}
+    for number, (unit, ids) in enumerate(zip(units, lists.per_segment), start=1):
+        if not unit.translatable:
+            continue
+        own = Glossary(f"{union.name} (segment terms)", tuple(by_id[i] for i in ids), union.source_lang, union.target_lang, path)
+        known = glossary_of.get(unit.source)
+        if known is not None and known.terms != own.terms:
+            raise TermlockError(
+                f"lines {first_line[unit.source]} and {number} have the same source but different term lists",
+                path=path,
+                fix="give identical segments the same terms (the translation of a segment is computed once)",
+            )
+        glossary_of.setdefault(unit.source, own)
+        first_line.setdefault(unit.source, number)
+    return union, glossary_of
