@@ -93,3 +93,20 @@ def test_bad_entries_name_the_line(text, message, line):
     with pytest.raises(TermlockError) as err:
         parse_accepted(text, "acc.yaml")
     assert message in str(err.value) and err.value.line == line
+
+
+def test_html_shows_accepted_and_stale_apart_and_escapes_them():
+    from termlock.evaluate.report_html import render_html
+
+    accepted = parse_accepted(
+        "accepted:\n  - {term: dual-cores, segment: 2, reason: '<script>alert(1)</script>', by: 'A & B'}\n"
+        "  - {term: stuck-neck, segment: 1, reason: old, by: QA}\n",
+        "acc.yaml",
+    )
+    result = check(GLOSSARY, SOURCES, TARGETS, accepted=accepted)
+    html = render_html(result)
+    section = html.split('id="accepted"')[1].split("</section>")[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in section and "<script>alert" not in html
+    assert "A &amp; B" in section
+    assert "Stale accepted findings (1)" in section and "acc.yaml:3" in section
+    assert "Problems (1)" in html  # the accepted forbidden rendering is not a problem

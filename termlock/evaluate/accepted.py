@@ -166,7 +166,7 @@ def accepted_template(result: CheckResult, *, by: str, date: str | None = None) 
                 "segment": segment.id if segment.id is not None else segment.index + 1,
                 "source": segment.source,
                 "status": occ.status,
-                "found": occ.forbidden_found or occ.found,
+                **({"found": occ.forbidden_found or occ.found} if (occ.forbidden_found or occ.found) else {}),
                 "reason": "",
                 "by": by,
                 "date": day,

@@ -307,6 +307,12 @@ class CheckResult:
         """Every non-``ok`` occurrence the reviewer has not accepted, with its segment, in document order."""
         return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.status != OK and occ.accepted is None]
 
+    def accepted_count(self) -> int:
+        """Findings the reviewer accepted: one per segment occurrence, one per document term."""
+        return len(self.accepted_findings()) + sum(
+            1 for document in self.documents for term in document.terms if term.accepted is not None
+        )
+
     def accepted_findings(self) -> list[tuple[SegmentReport, TermOccurrence]]:
         """Every problem the reviewer accepted (``--accept``), in document order."""
         return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.accepted is not None]

@@ -91,6 +91,7 @@ mark.good { background: #c8e6c9; }
 details summary { cursor: pointer; font-weight: 600; margin: 28px 0 10px; font-size: 17px; }
 footer { color: var(--muted); font-size: 12px; margin: 32px auto 24px; }
 h3 { font-size: 15px; margin: 18px 0 8px; }
+.note.src { font-style: normal; font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 200px; }
 .snippet { font-size: 12.5px; margin: 0 0 3px; }
 .snippet.source { font-size: 13.5px; }
 .documents td.snippets { width: 46%; }
@@ -160,6 +161,23 @@ def _highlight(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
+def _note(note: str | None) -> str:
+    """A glossary note under a term: the explanation in full, its "Source: ..." on one clipped line.
+
+    Every bundled entry names its source; in full on every row it would
+    bury the table, so the line is clipped and the whole text is its tooltip
+    (the JSON and CSV reports carry it whole).
+    """
+    if not note:
+        return ""
+    text, marker, source = note.partition("Source:")
+    html = f'<span class="note">{_e(text.strip())}</span>' if text.strip() else ""
+    if marker:
+        full = f"Source: {source.strip()}"
+        html += f'<span class="note src" title="{_e(full)}">{_e(full)}</span>'
+    return html
+
+
 def _fmt(number: float | int | None, digits: int = 2) -> str:
     if number is None:
         return "–"
@@ -199,8 +217,8 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
         _card("chrF++", _fmt(s.chrf_pp)),
     ]
     if s.accepted or result.stale_accepted:
-        cards.insert(6, _card("accepted findings", _fmt(s.accepted), extra=(
-            f'<div class="label">{_fmt(len(result.stale_accepted))} stale</div>' if result.stale_accepted else "")))
+        cards.insert(6, _card("accepted findings", _fmt(result.accepted_count()), extra=(
+            f'<div class="label">{_fmt(s.accepted)} occurrences · {_fmt(len(result.stale_accepted))} stale</div>')))
     if result.numbers is not None:
         cards.insert(7, _card("figures missing", f'<span class="v-missing">{_fmt(len(result.numbers.missing))}</span>',
                               extra=f'<div class="label">of {_fmt(result.numbers.checked)} checked</div>'))
@@ -255,7 +273,7 @@ def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | Non
         found = '<span class="empty">no accepted rendering</span>'
     expected = "".join(f"<li>{_e(r)}</li>" for r in occ.expected)
     target = _highlight(segment.target, target_marks) if segment.target else '<span class="empty">(empty)</span>'
-    note_html = f'<span class="note">{_e(note)}</span>' if note else ""
+    note_html = _note(note)
     line = segment.index + 1
     line_html = _e(line) + (f'<br><code class="muted">{_e(segment.id)}</code>' if segment.id else "")
     return (
@@ -324,7 +342,7 @@ def _inconsistent(result: CheckResult) -> str:
             + "</li>"
             for r, n in t.renderings.items()
         )
-        note = f'<span class="note">{_e(t.note)}</span>' if t.note else ""
+        note = _note(t.note)
         rows.append(
             f'<tr><td><code>{_e(t.id)}</code>{note}</td><td lang="zh">{_e(t.source)}</td>'
             f'<td>{_e(t.target)}</td><td><ul class="expected">{renderings}</ul></td></tr>'
@@ -398,10 +416,13 @@ def _documents(result: CheckResult) -> str:
         return ""
     parts = [f'<section id="documents"><h2>Documents ({_fmt(len(result.documents))})</h2>'
              '<p class="muted">Whole documents, paragraphs not aligned: per term, the occurrences in the source '
-             "against the renderings found anywhere in the translation (success capped at 1).</p>"]
+             "against the renderings found anywhere in the translation (success capped at 1). Problems first.</p>"]
+    rank = {FORBIDDEN: 0, MISSING: 1, None: 3}
     for doc in result.documents:
         rows = []
-        for t in doc.terms:
+        # problems first, then accepted findings, then the terms that are fine
+        ordered = sorted(doc.terms, key=lambda t: 2 if t.accepted is not None else rank[t.problem_status])
+        for t in ordered:
             status = "accepted" if t.accepted is not None else (t.problem_status or OK)
             renderings = "".join(f"<li>“{_e(r)}” × {_e(n)}</li>" for r, n in t.renderings.items()) or (
                 '<li class="empty">none</li>')

@@ -62,7 +62,9 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
     if s.chrf_pp is not None:
         figures.append(("chrF++", f"{s.chrf_pp:.2f}"))
     if s.accepted or result.stale_accepted or result.accepted_file:
-        figures.append(("accepted findings", f"{s.accepted} ({len(result.stale_accepted)} stale)"))
+        figures.append(
+            ("accepted findings", f"{result.accepted_count()} ({s.accepted} occurrences; {len(result.stale_accepted)} stale entries)")
+        )
     if result.numbers is not None:
         figures.append(("figures missing", f"{len(result.numbers.missing)} of {result.numbers.checked} (numbers)"))
     if s.signature:
