@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import docx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from termlock.documents.paragraphs import read_paragraphs, text_paragraphs
 from termlock.errors import TermlockError
@@ -132,3 +134,36 @@ def test_snippet_cuts_at_spaces_and_marks_ellipses():
     snip = snippet(0, text, text.index("delta"), text.index("delta") + 5, "accepted", context=8)
     assert snip.text.startswith("…") and snip.text.endswith("…")
     assert snip.text[snip.start : snip.end] == "delta"
+
+
+def test_csv_has_a_row_per_document_term_with_a_problem():
+    import csv
+    import io
+
+    from termlock.evaluate.report_csv import csv_text
+
+    doc = check_document(GLOSSARY, SOURCE_2, TARGET_2, name="notice.docx")
+    rows = list(csv.DictReader(io.StringIO(csv_text(document_result(GLOSSARY, [doc])))))
+    assert [(r["segment_id"], r["term_id"], r["status"], r["forbidden_found"]) for r in rows] == [
+        ("notice.docx", "dual-cores", "forbidden", "double nuclei x1"),
+        ("notice.docx", "stuck-neck", "missing", ""),
+    ]
+    assert rows[0]["line"] == ""
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="双核 abc\n", max_size=12), max_size=6))
+def test_text_paragraphs_keep_every_word(blocks):
+    text = "\n\n".join(blocks)
+    paragraphs = text_paragraphs(text)
+    assert all(p and p == p.strip() for p in paragraphs)
+    assert "".join(text.split()) == "".join("".join(paragraphs).split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="双核卡脖子 abcxyz", min_size=1, max_size=15).map(str.strip).filter(bool), max_size=5))
+def test_markdown_plain_paragraphs_come_back_as_they_were(paragraphs):
+    from termlock.documents.markdown import markdown_paragraphs
+
+    text = "\n\n".join(paragraphs)
+    assert markdown_paragraphs(text) == [" ".join(p.split()) for p in paragraphs]

@@ -1,7 +1,8 @@
 """The CSV report: one row per term occurrence that is not ``ok``.
 
 Problems come first; findings the reviewer accepted (``--accept``) follow,
-with the reason, who and when in the last three columns.
+with the reason, who and when in the last three columns. At document
+granularity a row is a term of a document with a problem (no line number).
 
 Written as UTF-8 *with* a byte-order mark (``utf-8-sig``): Excel opens a
 BOM-less CSV in the system's legacy code page, which turns every Chinese
@@ -80,7 +81,35 @@ def csv_text(result: CheckResult) -> str:
             *decision,
         )
         writer.writerow((segment.index + 1, segment.index, *map(spreadsheet_text, text)))
+    for document, term in _document_rows(result):
+        acceptance = term.accepted
+        decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
+        text = (
+            document.name,
+            term.id,
+            term.source,
+            term.problem_status or "",
+            EXPECTED_SEPARATOR.join(term.expected),
+            "; ".join(f"{r} x{n}" for r, n in term.renderings.items()),
+            "; ".join(f"{r} x{n}" for r, n in term.forbidden_found.items()),
+            notes.get(term.id, ""),
+            f"{term.source_count} in the source document",
+            f"{term.found} accepted rendering(s) in the target document",
+            *decision,
+        )
+        writer.writerow(("", "", *map(spreadsheet_text, text)))
     return buffer.getvalue()
+
+
+def _document_rows(result: CheckResult) -> list:
+    """``--granularity document``: one row per term with a problem, problems before accepted ones.
+
+    Such rows have no line; ``segment_id`` names the document and the
+    source/target cells give the counts (paragraphs do not line up).
+    """
+    problems = [(doc, t) for doc in result.documents for t in doc.terms if t.problem_status and t.accepted is None]
+    accepted = [(doc, t) for doc in result.documents for t in doc.terms if t.accepted is not None]
+    return problems + accepted
 
 
 def write_csv(result: CheckResult, path: str | os.PathLike[str]) -> None:
