@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate.accepted import AcceptedFinding, mark_accepted
+from termlock.evaluate.numbers import NumberFinding, NumbersReport, missing_figures
 from termlock.evaluate.records import (
     FORBIDDEN,
     MISSING,
@@ -40,8 +41,10 @@ class SegmentChecker:
     the hot path of a million-segment check.
     """
 
-    def __init__(self, glossary: Glossary) -> None:
+    def __init__(self, glossary: Glossary, *, numbers: bool = False) -> None:
         self.glossary = glossary
+        #: also check the numbers category (figures of the source missing from the target)
+        self.numbers = numbers
         self._judge = SegmentJudge(glossary).judge
         # one shared tuple per term: a million reports must not hold a
         # million copies of the same expected list
@@ -69,13 +72,19 @@ class SegmentChecker:
                     forbidden_span=(wrong.start, wrong.end) if wrong is not None else None,
                 )
             )
-        return SegmentReport(index, source, target, tuple(occurrences), segment_id)
+        report = SegmentReport(index, source, target, tuple(occurrences), segment_id)
+        if self.numbers:
+            figures, lost = missing_figures(source, target)
+            report.figures, report.missing_figures = len(figures), tuple(lost)
+        return report
 
 
 def aggregate(
     glossary: Glossary,
     segment_reports: Iterable[SegmentReport],
     metrics: Metrics | None = None,
+    *,
+    numbers: bool = False,
 ) -> CheckResult:
     """Document-level result from segment reports in any order.
 
@@ -83,6 +92,8 @@ def aggregate(
     they arrive in (they are sorted by index first). Only ``ok`` occurrences
     count towards a term's renderings, keyed by the glossary rendering
     matched, so inflected forms of one rendering stay one rendering.
+    ``numbers``: the reports were checked for figures (``SegmentChecker(numbers=True)``);
+    the result's ``numbers`` adds them up (None otherwise).
     """
     reports = tuple(sorted(segment_reports, key=attrgetter("index")))
     for before, after in zip(reports, reports[1:]):
@@ -144,12 +155,19 @@ def aggregate(
         chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
         accepted=accepted_total,
     )
+    figures = None
+    if numbers:
+        figures = NumbersReport(
+            sum(r.figures for r in reports),
+            tuple(NumberFinding(r.index, r.id, f) for r in reports for f in r.missing_figures),
+        )
     return CheckResult(
         glossary_name=glossary.name,
         glossary_terms=len(glossary),
         summary=summary,
         segments=reports,
         terms=tuple(terms),
+        numbers=figures,
     )
 
 
@@ -161,6 +179,7 @@ def check(
     segment_ids: Sequence[str | None] | None = None,
     accepted: Sequence[AcceptedFinding] | None = None,
     segment_glossaries: Sequence[Glossary] | None = None,
+    numbers: bool = False,
 ) -> CheckResult:
     """Check a translated document against ``glossary``.
 
@@ -172,7 +191,8 @@ def check(
     the result's ``stale_accepted``. ``segment_glossaries``: per-segment term
     lists (:mod:`termlock.glossary.term_lists`): segment *i* is checked against
     ``segment_glossaries[i]`` only, and ``glossary`` (their union) names the
-    terms of the report.
+    terms of the report. ``numbers``: also report figures of the source
+    missing from the target (:mod:`termlock.evaluate.numbers`).
     """
     from termlock.evaluate.metrics import corpus_metrics
 
@@ -194,10 +214,10 @@ def check(
             own = segment_glossaries[index]
             key = tuple(own.terms)
             if key not in checkers:
-                checkers[key] = SegmentChecker(own)
+                checkers[key] = SegmentChecker(own, numbers=numbers)
             return checkers[key]
     else:
-        shared = SegmentChecker(glossary)
+        shared = SegmentChecker(glossary, numbers=numbers)
 
         def checker_of(index: int) -> SegmentChecker:
             return shared
@@ -206,9 +226,9 @@ def check(
     reports = [checker_of(i).check(i, s, t, sid) for i, (s, t, sid) in enumerate(zip(sources, targets, ids))]
     metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang) if references is not None else None
     if accepted is None:
-        return aggregate(glossary, reports, metrics)
+        return aggregate(glossary, reports, metrics, numbers=numbers)
     reports, stale = mark_accepted(reports, accepted)
-    return replace(aggregate(glossary, reports, metrics), stale_accepted=stale)
+    return replace(aggregate(glossary, reports, metrics, numbers=numbers), stale_accepted=stale)
 
 
 def _same_length(name_a: str, a: list, name_b: str, b: list) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from termlock.evaluate.numbers import NumbersReport
+from termlock.evaluate.numbers import Figure, NumbersReport
 from termlock.glossary.merge import MergeConflict
 from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa: F401  (statuses live with the rules)
 
@@ -143,6 +143,9 @@ class SegmentReport:
     target: str
     terms: tuple[TermOccurrence, ...] = ()
     id: str | None = None
+    #: the numbers category, when checked: figures found in the source, and those missing from the target
+    figures: int = 0
+    missing_figures: tuple[Figure, ...] = ()
 
     @property
     def problems(self) -> tuple[TermOccurrence, ...]:

@@ -118,21 +118,8 @@ def check_segments(
         segment_glossaries = [lists.segment_glossary(i) for i in range(len(lists))]
     accepted = load_accepted_findings(accepted_path)
     result = check(glossary, sources, targets, references, segment_ids=segment_ids,
-                   accepted=accepted, segment_glossaries=segment_glossaries)
-    return add_extras(result, sources, targets, segment_ids, choice=choice, accepted_path=accepted_path, numbers=numbers)
-
-
-def add_extras(result, sources, targets, segment_ids=None, *, choice: GlossaryChoice | None = None,
-               accepted_path: str | None = None, numbers: bool = True):
-    """The numbers category, the accepted-findings file name and the glossary conflicts, added to a result."""
-    from termlock.evaluate.numbers import check_numbers
-
-    return replace(
-        result,
-        numbers=check_numbers(sources, targets, segment_ids) if numbers else None,
-        accepted_file=accepted_path,
-        glossary_conflicts=choice.conflicts if choice is not None else (),
-    )
+                   accepted=accepted, segment_glossaries=segment_glossaries, numbers=numbers)
+    return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
 
 
 def write_accepted_template(result, path: str, *, by: str | None = None) -> int:

@@ -30,9 +30,10 @@ class CheckerFactory:
     """Compiles the glossary's matchers once per worker."""
 
     glossary: Any
+    numbers: bool = False
 
     def __call__(self) -> "ChunkChecker":
-        return ChunkChecker(SegmentChecker(self.glossary))
+        return ChunkChecker(SegmentChecker(self.glossary, numbers=self.numbers))
 
 
 @dataclass
@@ -95,6 +96,7 @@ def check_sharded(
     *,
     pool: Pool,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    numbers: bool = False,
 ) -> CheckResult:
     """Check aligned shards on ``pool``; the result equals ``check()`` on the concatenated shards."""
     if chunk_size < 1:
@@ -109,7 +111,7 @@ def check_sharded(
     items = ((key, (start, all_sources[start:end], all_targets[start:end])) for key, (start, end) in chunks.items())
     reports: list[SegmentReport] = []
     pending = dict(chunks)
-    for key, chunk in pool(items, CheckerFactory(glossary)):
+    for key, chunk in pool(items, CheckerFactory(glossary, numbers)):
         span = pending.pop(key, None)
         if span is None:
             continue  # a retried worker answered twice: the first answer stands
@@ -124,4 +126,4 @@ def check_sharded(
     if references is not None:
         all_references = [r for shard in references for r in shard.segments]
         metrics = corpus_metrics(all_targets, all_references, target_lang=glossary.target_lang)
-    return aggregate(glossary, reports, metrics)
+    return aggregate(glossary, reports, metrics, numbers=numbers)

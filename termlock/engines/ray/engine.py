@@ -52,9 +52,10 @@ class RayEngine:
         pair_shards(("--source", sources), ("--target", targets))  # before starting Ray
         if references is not None:
             pair_shards(("--source", sources), ("--reference", references))
-        glossary = load_job_glossary(job.glossaries, exact=job.exact)  # numbers: local engine only
+        glossary = load_job_glossary(job.glossaries, exact=job.exact)
         pool = ClusterPool(job.engine.address, job.engine.num_workers)
-        return check_sharded(glossary, sources, targets, references, pool=pool, chunk_size=job.engine.shard_size or DEFAULT_CHUNK_SIZE)
+        return check_sharded(glossary, sources, targets, references, pool=pool,
+                             chunk_size=job.engine.shard_size or DEFAULT_CHUNK_SIZE, numbers=job.numbers)
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.engines.ray.support import ClusterPool, import_ray
