@@ -337,7 +337,8 @@ def _inconsistent(result: CheckResult) -> str:
     rows = []
     for t in terms:
         renderings = "".join(
-            f"<li>“{_e(r)}” × {_e(n)} <span class=\"muted\">({_e(_line_list(t.segments_by_rendering.get(r, ())))})</span>"
+            f"<li>“{_e(r)}” × {_e(n)}"
+            + (f' <span class="muted">({_e(_line_list(t.segments_by_rendering[r]))})</span>' if t.segments_by_rendering.get(r) else "")
             + (' <span class="muted">canonical</span>' if r == t.target else "")
             + "</li>"
             for r, n in t.renderings.items()
@@ -546,7 +547,7 @@ def render_html(
         + _worst_terms(result)
         + _conflicts(result)
         + _documents(result)
-        + _problems(result, max_rows)
+        + ("" if result.documents and not result.segments else _problems(result, max_rows))
         + _accepted(result)
         + _numbers(result)
         + _inconsistent(result)

@@ -82,9 +82,18 @@ class TranslateJob:
             "constraints": settings.constraints,
             "max_length": settings.max_length,
             "overwrite": self.overwrite,
-            "terms": self.terms,
+            "terms_sha256": _file_digest(self.terms) if self.terms is not None else None,
             "exact": self.exact,
         }
+
+
+def _file_digest(path: str) -> str | None:
+    """Hash of a file's bytes (None when unreadable: the engine reports that itself)."""
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def glossary_digest(glossary: Any) -> str:
