@@ -167,3 +167,18 @@ def test_markdown_plain_paragraphs_come_back_as_they_were(paragraphs):
 
     text = "\n\n".join(paragraphs)
     assert markdown_paragraphs(text) == [" ".join(p.split()) for p in paragraphs]
+
+
+def test_write_accepted_template_covers_document_findings():
+    from termlock.evaluate.accepted import accepted_template
+
+    doc = check_document(GLOSSARY, SOURCE_2, TARGET_2, name="notice.docx")
+    template = accepted_template(document_result(GLOSSARY, [doc]), by="QA", date="2026-11-30")
+    accepted = parse_accepted(template.replace("reason: ''", "reason: house style"))
+    assert [(a.term, a.document, a.status) for a in accepted] == [
+        ("dual-cores", "notice.docx", "forbidden"),
+        ("stuck-neck", "notice.docx", "missing"),
+    ]
+    result = document_result(GLOSSARY, [doc], accepted=accepted)
+    assert result.summary.accepted == 2 and result.stale_accepted == () and result.accepted_count() == 2
+    assert result.summary.term_success_rate == 1.0
