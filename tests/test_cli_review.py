@@ -174,3 +174,13 @@ def test_translate_locks_each_segment_to_its_own_terms(tiny_model_dir, tmp_path)
     lines = out.read_text(encoding="utf-8").split("\n")
     assert "food security" in lines[0].lower() and "grain security" in lines[2].lower()
     assert "grain security" not in lines[0].lower()
+
+
+def test_exact_applies_to_term_lists_too(files):
+    terms = files / "terms.jsonl"
+    terms.write_text('[{"src": "双核", "tgt": "dual core"}]\n[]\n[]\n', encoding="utf-8")
+    argv = ["--terms", str(terms), "--source", str(files / "src.zh"), "--target", str(files / "hyp.en")]
+    _, loose = run(files, *argv)
+    _, exact = run(files, *argv, "--exact")
+    assert loose["segments"][0]["terms"][0]["status"] == "ok"  # "dual cores" inflects "dual core"
+    assert exact["segments"][0]["terms"][0]["status"] == "missing"

@@ -46,7 +46,7 @@ class LocalEngine:
         granularity = "segment" if job.bilingual else choose_granularity(job.granularity, job.source, job.target)
         if granularity == DOCUMENT:
             return check_documents(choice, job.source, job.target, reference=job.reference, terms=job.terms,
-                                   accepted_path=job.accept, numbers=job.numbers)
+                                   accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
         references = segment_ids = None
         if job.bilingual:
             sources, targets, segment_ids = _read_bilingual_pairs(job)
@@ -58,7 +58,7 @@ class LocalEngine:
             references = read_lines(job.reference, "--reference")
             require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
         return check_segments(choice, sources, targets, references, segment_ids, terms=job.terms,
-                              accepted_path=job.accept, numbers=job.numbers)
+                              accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.documents import detect_format, known_format_of, read_input, read_store, write_atomically

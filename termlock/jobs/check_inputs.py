@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Sequence
 
 from termlock.errors import TermlockError
+from termlock.evaluate.records import AcceptedFinding, CheckResult
+from termlock.glossary.term_lists import TermLists
 from termlock.jobs.glossaries import GlossaryChoice
 
 SEGMENT, DOCUMENT = "segment", "document"
@@ -38,11 +40,14 @@ def choose_granularity(requested: str | None, source: str, target: str) -> str:
     return requested or SEGMENT
 
 
-def read_term_lists_for(path: str, count: int, what: str):
+def read_term_lists_for(path: str, count: int, what: str, *, exact: bool = False) -> TermLists:
     """Per-segment term lists with exactly ``count`` lines (one per segment or document)."""
+    from termlock.glossary.merge import exact_glossary
     from termlock.glossary.term_lists import read_term_lists
 
     lists = read_term_lists(path)
+    if exact:
+        lists = TermLists(exact_glossary(lists.glossary), lists.per_segment, lists.path)
     if len(lists) != count:
         raise TermlockError(
             f"--terms has {len(lists)} lines but there are {count} {what}",
@@ -52,7 +57,7 @@ def read_term_lists_for(path: str, count: int, what: str):
     return lists
 
 
-def load_accepted_findings(path: str | None):
+def load_accepted_findings(path: str | None) -> tuple[AcceptedFinding, ...] | None:
     if path is None:
         return None
     from termlock.evaluate.accepted import load_accepted
@@ -69,7 +74,8 @@ def check_documents(
     terms: str | None = None,
     accepted_path: str | None = None,
     numbers: bool = True,
-):
+    exact: bool = False,
+) -> CheckResult:
     """``--granularity document``: one source/target document pair, paragraphs not aligned."""
     from termlock.documents.paragraphs import read_paragraphs
     from termlock.evaluate.document_check import check_document, document_result
@@ -77,7 +83,7 @@ def check_documents(
     glossary = choice.glossary
     document_glossary = glossary
     if terms is not None:
-        lists = read_term_lists_for(terms, 1, "documents")
+        lists = read_term_lists_for(terms, 1, "documents", exact=exact)
         glossary, document_glossary = lists.glossary, lists.segment_glossary(0)
     sources = read_paragraphs(source)
     targets = read_paragraphs(target)
@@ -106,14 +112,15 @@ def check_segments(
     terms: str | None = None,
     accepted_path: str | None = None,
     numbers: bool = True,
-):
+    exact: bool = False,
+) -> CheckResult:
     """Aligned segments: the glossary (or per-segment term lists), accepted findings, numbers."""
     from termlock.evaluate import check
 
     glossary = choice.glossary
     segment_glossaries = None
     if terms is not None:
-        lists = read_term_lists_for(terms, len(sources), "segments")
+        lists = read_term_lists_for(terms, len(sources), "segments", exact=exact)
         glossary = lists.glossary
         segment_glossaries = [lists.segment_glossary(i) for i in range(len(lists))]
     accepted = load_accepted_findings(accepted_path)
@@ -122,21 +129,23 @@ def check_segments(
     return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
 
 
-def write_accepted_template(result, path: str, *, by: str | None = None) -> int:
-    """``--write-accepted``: every open finding as an entry to edit; returns how many."""
-    import getpass
+def write_accepted_template(result: CheckResult, path: str, *, by: str | None = None) -> int:
+    """``--write-accepted``: every open finding as an entry to edit; returns how many.
 
+    Who: ``by``, else ``$TERMLOCK_REVIEWER``, else the login name.
+    """
     from termlock.evaluate.accepted import accepted_template
     from termlock.fileio import write_text_atomically
 
-    who = by or os.environ.get("TERMLOCK_REVIEWER") or _user(getpass)
-    text = accepted_template(result, by=who)
+    text = accepted_template(result, by=by or os.environ.get("TERMLOCK_REVIEWER") or _login_name())
     write_text_atomically(path, text)
     return len(result.problems()) + sum(len(document.problems()) for document in result.documents)
 
 
-def _user(getpass_module) -> str:
+def _login_name() -> str:
+    import getpass
+
     try:
-        return getpass_module.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):  # no user name in a bare container
         return "reviewer"
