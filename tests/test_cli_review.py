@@ -184,3 +184,18 @@ def test_exact_applies_to_term_lists_too(files):
     _, exact = run(files, *argv, "--exact")
     assert loose["segments"][0]["terms"][0]["status"] == "ok"  # "dual cores" inflects "dual core"
     assert exact["segments"][0]["terms"][0]["status"] == "missing"
+
+
+def test_translate_merges_glossaries_and_says_so(tiny_model_dir, tmp_path, capsys):
+    (tmp_path / "a.yaml").write_text("name: a\nterms:\n  - source: 粮食安全\n    target: food security\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: b\nterms:\n  - source: 粮食安全\n    target: grain security\n", encoding="utf-8")
+    source = tmp_path / "in.txt"
+    source.write_text("粮食安全是国家安全的重要基础。\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    code = main(["translate", "-i", str(source), "-o", str(out), "--model", str(tiny_model_dir), "--beam", "2",
+                 "--max-length", "24", "--constraints", "always",
+                 "--glossary", str(tmp_path / "a.yaml"), "--glossary", str(tmp_path / "b.yaml")])
+    assert code == 0
+    assert "grain security" in out.read_text(encoding="utf-8").lower()
+    printed = capsys.readouterr()
+    assert "a.yaml:3" in printed.out + printed.err and "b.yaml:3" in printed.out + printed.err

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
-from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome, load_job_glossary
+from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
 from termlock.jobs.translate_job import build_report, report_json_bytes, unit_locations
 
 STDIO = "-"
@@ -68,7 +68,10 @@ class LocalEngine:
         _refuse_directories(job.input)
         if job.terms is not None and job.glossaries:
             raise TermlockError("--terms replaces --glossary", fix="give either per-segment --terms or --glossary files, not both")
-        glossary = load_job_glossary(job.glossaries, exact=job.exact)
+        from termlock.jobs.glossaries import load_job_glossaries
+
+        choice = load_job_glossaries(job.glossaries, exact=job.exact)
+        glossary = choice.glossary
         fmt = detect_format(job.input, job.format)
         named = known_format_of(job.output)
         if named is not None and named != fmt:
@@ -111,7 +114,8 @@ class LocalEngine:
 
         batch_job.run(translate_batch, finalize=finalize)
         shown = "<stdin>" if job.input == STDIO else job.input
-        return TranslateOutcome(report, unit_locations(store.units, store.name, shown))
+        notes = [f"glossary conflict (the later --glossary wins): {c.describe()}" for c in choice.conflicts]
+        return TranslateOutcome(report, unit_locations(store.units, store.name, shown), notes)
 
 
 def _read_bilingual_pairs(job: CheckJob) -> tuple[list[str], list[str], list[str]]:

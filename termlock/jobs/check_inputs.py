@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate.records import AcceptedFinding, CheckResult
