@@ -63,6 +63,10 @@ def test_flawed_translation_report_finds_exactly_the_planted_problems(corpus, tm
     assert summary["forbidden"] == sum(p.status == "forbidden" for p in plan.problems)
     assert summary["segments"] == len(corpus.sources())
     assert summary["bleu"] is not None and "nrefs:1" in summary["signature"]
+    # chrF++ (word bigrams) beside chrF, with its own sacrebleu signature
+    assert summary["chrf_pp"] is not None and "nw:2" in summary["chrf_pp_signature"]
+    # the numbers category: every figure of the source is in the flawed translation too
+    assert (report["numbers"]["checked"], report["numbers"]["missing_count"]) == (24, 0)
     assert report["glossary"]["terms"] == len(load_bundled_glossary())
 
     # every planted problem is a row of the HTML report, and every inconsistent term is listed

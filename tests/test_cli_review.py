@@ -199,3 +199,16 @@ def test_translate_merges_glossaries_and_says_so(tiny_model_dir, tmp_path, capsy
     assert "grain security" in out.read_text(encoding="utf-8").lower()
     printed = capsys.readouterr()
     assert "a.yaml:3" in printed.out + printed.err and "b.yaml:3" in printed.out + printed.err
+
+
+def test_glossary_import_of_a_json_dictionary(tmp_path):
+    from termlock.glossary import load_glossary
+
+    source = tmp_path / "terms.json"
+    source.write_text('{"双核": ["dual cores", "twin cores"], "卡脖子": "chokepoint"}', encoding="utf-8")
+    assert main(["glossary", "import", str(source), "-o", str(tmp_path / "terms.yaml")]) == 0
+    glossary = load_glossary(tmp_path / "terms.yaml")
+    assert [(t.source, t.target, t.variants) for t in glossary] == [
+        ("双核", "dual cores", ("twin cores",)),
+        ("卡脖子", "chokepoint", ()),
+    ]
