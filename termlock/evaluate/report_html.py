@@ -394,7 +394,7 @@ def _accepted(result: CheckResult) -> str:
     table = ""
     if rows:
         table = (
-            '<table class="problems accepted"><thead><tr><th class="num">line</th><th>term</th><th>status</th>'
+            f'<table class="problems accepted"><thead><tr><th class="num">{"where" if documents else "line"}</th><th>term</th><th>status</th>'
             f'<th>reason, by, date</th><th>source</th><th>target</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
         )
     stale_html = ""
