@@ -13,7 +13,7 @@ import importlib
 import sys
 from typing import Sequence
 
-from termlock import __version__
+from termlock import __version__, stdout_guard
 from termlock.errors import TermlockError
 
 #: Subcommand modules, in the order ``termlock --help`` lists them.
@@ -50,14 +50,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    original, guarded = stdout_guard.install()
     try:
-        return int(args.func(args) or EXIT_OK)
+        code = int(args.func(args) or EXIT_OK)
+        guarded.flush()  # a full disk behind stdout is an error of this run, not of the exit flush
+        return code
     except TermlockError as exc:
         print(f"termlock {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        # an operating-system failure no layer anticipated: still one line naming the file
+        print(f"termlock {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"termlock {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        sys.stdout = original
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``PATH: reason (fix: ...)`` for an OSError that escaped the layers below."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc} (fix: check the path, its permissions and free disk space)"
 
 
 if __name__ == "__main__":  # pragma: no cover

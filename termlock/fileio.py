@@ -2,31 +2,90 @@
 
 Outputs that a later step reads (translations, reports, glossaries) must be
 either the old file or the whole new one, never half written after a crash,
-a full disk or Ctrl-C; so everything is written to a temporary file beside
-the target, fsynced, then renamed over it. It lives at the package root
-because glossary, translate and evaluate all need it and may not import each
-other.
+a full disk or Ctrl-C; so a regular file is written to a temporary file
+beside its target, fsynced, then renamed over it. It lives at the package
+root because glossary, translate and evaluate all need it and may not import
+each other.
+
+What "the output" is follows the user, not the directory entry:
+
+* a symlink is written *through*: the file it points at gets the new
+  content and the link stays (replacing the link would leave the file the
+  user meant untouched);
+* a FIFO, a character device (``/dev/null``, ``/dev/full``, a terminal) or a
+  socket cannot be renamed over without destroying it, and renaming gives
+  no atomicity there anyway: such a target is opened and written directly;
+* a block device or a directory is refused;
+* file modes: a new file gets the mode ``open()`` would give it (0666
+  minus the umask), a rewritten file keeps its own mode (``mkstemp``
+  alone would make every output 0600).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from termlock.errors import TermlockError
 
 
+def resolve_output(path: str | os.PathLike[str]) -> Path:
+    """The path the bytes will really land in: symlinks followed, even dangling ones."""
+    return Path(os.path.realpath(os.fspath(path)))
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_special(path: Path, data: bytes, shown: str) -> None:
+    """Write to a FIFO or character device in place (no temporary file, no rename)."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError as exc:
+        raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check the output path") from None
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+    except OSError as exc:
+        raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check free disk space and the output path") from None
+    finally:
+        os.close(fd)
+
+
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; a TermlockError names the path on failure."""
-    target = Path(path)
+    shown = os.fspath(path)
+    target = resolve_output(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check the output path and its permissions") from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise TermlockError("cannot write: is a directory", path=shown, fix="give a file name, not a folder")
+        if stat.S_ISBLK(info.st_mode):
+            raise TermlockError("refusing to write to a block device", path=shown, fix="give a regular file as output")
+        if not stat.S_ISREG(info.st_mode):
+            _write_special(target, data, shown)
+            return
+    mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_current_umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise TermlockError(f"cannot write: {exc.strerror}", path=str(path), fix="check that the output folder exists and is writable") from None
+        raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check that the output folder exists and is writable") from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -37,7 +96,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise TermlockError(f"cannot write: {exc.strerror}", path=str(path), fix="check free disk space and permissions") from None
+            raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check free disk space and permissions") from None
         raise
 
 

@@ -9,6 +9,11 @@ jobs' translations in one output, so it is refused.
 
 A crash can tear only the line being written; such a last line is ignored
 (and cut off before the next append), every complete line before it is kept.
+A garbled line in the middle (two runs of an older termlock writing the
+same journal, then killed; a disk error) is skipped the same way: its
+segments are simply translated again, every intact line is kept, and the
+journal is rewritten clean before the next append. (Concurrent runs on one
+output are refused by :mod:`termlock.translate.joblock`.)
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ class Journal:
         self.done: dict[int, dict[str, Any]] = {}
         self._valid_bytes = 0  # length of the file's intact prefix
         self._exists = False
+        #: garbled lines skipped while loading (their segments are translated again)
+        self.dropped_lines = 0
+        self._rewrite = False
 
     # ------------------------------------------------------------- opening
 
@@ -98,7 +106,11 @@ class Journal:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 if number == len(complete):
                     break  # a torn last line that happened to end in a newline
-                raise self.damaged_error(number) from None
+                if number == 1:
+                    raise self.damaged_error(1) from None
+                self.dropped_lines += 1  # garbled: skip it, keep the lines around it
+                self._rewrite = True
+                continue
             if number == 1:
                 if not isinstance(record, dict) or record.get(_HEADER_KEY) != JOURNAL_VERSION:
                     raise self.damaged_error(1)
@@ -147,16 +159,54 @@ class Journal:
     # ------------------------------------------------------------- writing
 
     def append(self, units: Iterable[Mapping[str, Any]]) -> None:
-        """Save finished units durably (one line, fsync'd) before going on."""
+        """Save finished units durably (one line, fsync'd) before going on.
+
+        A failing disk (full, gone read-only) raises TermlockError: the
+        units saved before are intact, the same command resumes from them.
+        """
         records = [dict(u) for u in units]
         if not records:
             return
+        try:
+            self._append(records)
+        except OSError as exc:
+            raise TermlockError(
+                f"cannot save progress to the resume journal: {exc.strerror}",
+                path=str(self.path),
+                fix="free disk space (or fix permissions) and run the same command again: "
+                f"the {len(self.done)} segments saved so far are kept",
+            ) from None
+        for record in records:
+            self.done[int(record["index"])] = record
+
+    def _header_bytes(self) -> bytes:
+        header = {_HEADER_KEY: JOURNAL_VERSION, "fingerprint": self.fingerprint}
+        return (json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+    def _rewrite_clean(self) -> None:
+        """Replace a journal with garbled lines by header + one line of every intact unit."""
+        data = self._header_bytes()
+        if self.done:
+            units = [self.done[i] for i in sorted(self.done)]
+            data += (json.dumps({"units": units}, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path.parent)
+        self._valid_bytes = len(data)
+        self._rewrite = False
+
+    def _append(self, records: list[dict[str, Any]]) -> None:
         line = json.dumps({"units": records}, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if self._rewrite and self._exists:
+            self._rewrite_clean()
         if not self._exists:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            header = {_HEADER_KEY: JOURNAL_VERSION, "fingerprint": self.fingerprint}
             with open(self.path, "wb") as handle:
-                data = (json.dumps(header, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+                data = self._header_bytes()
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -171,8 +221,6 @@ class Journal:
             handle.flush()
             os.fsync(handle.fileno())
         self._valid_bytes += len(data)
-        for record in records:
-            self.done[int(record["index"])] = record
 
     def remove(self) -> None:
         """Delete the journal (the job finished, or is being restarted)."""

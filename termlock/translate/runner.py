@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
 from termlock import __version__
 from termlock.documents import STDIO, Store, write_store
+from termlock.translate.joblock import JobLock
 from termlock.translate.journal import Journal, journal_path_for
 
 
@@ -82,7 +83,10 @@ class BatchJob:
     ``journal_path`` defaults to ``OUT.termlock-journal``; writing to stdout
     (``-``) keeps no journal unless one is named. ``restart`` discards saved
     work. Opening the job already validates a saved journal, so a mismatch
-    is reported before any model is loaded.
+    is reported before any model is loaded, and takes the output's lock
+    (:class:`JobLock`): a second run on the same OUT is refused at once, and
+    an unwritable output folder is reported before any decoding. The lock
+    is released when :meth:`run` ends, or by :meth:`close`.
     """
 
     def __init__(
@@ -105,15 +109,42 @@ class BatchJob:
         self._memory: dict[int, dict[str, Any]] = {}
         if journal_path is None and self.out_path != STDIO:
             journal_path = journal_path_for(self.out_path)
-        self.journal: Journal | None = (
-            Journal.open(journal_path, fingerprint, restart=restart) if journal_path is not None else None
-        )
+        self.lock: JobLock | None = None
+        self.journal: Journal | None = None
+        if journal_path is not None:
+            lock_target = self.out_path if self.out_path != STDIO else os.fspath(journal_path)
+            self.lock = JobLock(lock_target, lock_path=f"{os.fspath(journal_path)}.lock" if self.out_path == STDIO else None)
+            self.lock.acquire()
+            try:
+                self._open_journal(journal_path, fingerprint, restart)
+            except BaseException:
+                self.close()
+                raise
+
+    def _open_journal(self, journal_path: str | os.PathLike[str], fingerprint: Mapping[str, Any], restart: bool) -> None:
+        self.journal = Journal.open(journal_path, fingerprint, restart=restart)
         translatable = {i for chunk in self.plan for i in chunk}
-        if self.journal is not None:
-            unknown = [i for i in self.journal.done if i not in translatable]
-            if unknown:
-                # same fingerprint cannot produce this; the file was edited
-                raise self.journal.damaged_error(2)
+        unknown = [i for i in self.journal.done if i not in translatable]
+        if unknown:
+            # same fingerprint cannot produce this; the file was edited
+            raise self.journal.damaged_error(2)
+        if self.journal.dropped_lines:
+            print(
+                f"{self.journal.path}: warning: skipped {self.journal.dropped_lines} damaged line(s) "
+                "(an interrupted run); their segments will be translated again",
+                file=self.stderr,
+            )
+
+    def close(self) -> None:
+        """Release the output's lock (the job is over, or will not run)."""
+        if self.lock is not None:
+            self.lock.release()
+
+    def __enter__(self) -> "BatchJob":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def done(self) -> dict[int, dict[str, Any]]:
@@ -155,8 +186,19 @@ class BatchJob:
         """Translate what is pending, write OUT, call ``finalize(records)``, drop the journal.
 
         ``finalize`` (e.g. writing the report) runs before the journal is
-        removed, so a crash inside it can still be resumed.
+        removed, so a crash inside it can still be resumed. The output's
+        lock is released when this returns or raises.
         """
+        try:
+            return self._run(translate, finalize)
+        finally:
+            self.close()
+
+    def _run(
+        self,
+        translate: TranslateBatch,
+        finalize: Callable[[list[dict[str, Any] | None]], None] | None,
+    ) -> JobResult:
         resumed = sum(1 for chunk in self.plan for i in chunk if i in self.done)
         if resumed and self.journal is not None:
             print(

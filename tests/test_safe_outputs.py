@@ -1,0 +1,194 @@
+"""Outputs never destroy what they should not: inputs, symlinks, special files, modes, concurrent runs.
+
+Issue 13 ("nothing lost"): each test here failed before the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from termlock.errors import TermlockError
+from termlock.fileio import write_atomically
+from termlock.outputs import refuse_clobbering
+from termlock.translate.joblock import JobLock, lock_path_for
+from termlock.translate.journal import Journal
+
+
+# ------------------------------------------------------------- output = input
+
+
+def test_output_naming_an_input_is_refused(tmp_path):
+    src = tmp_path / "t.en"
+    src.write_text("x\n")
+    with pytest.raises(TermlockError) as info:
+        refuse_clobbering([("--target", str(src))], [("--json", str(src))])
+    message = str(info.value)
+    assert "--json would overwrite the input --target" in message and str(src) in message and "fix:" in message
+    assert "\n" not in message
+
+
+def test_output_reaching_an_input_through_a_symlink_or_hard_link_is_refused(tmp_path):
+    src = tmp_path / "s.zh"
+    src.write_text("双核\n")
+    (tmp_path / "link").symlink_to(src)
+    os.link(src, tmp_path / "hard")
+    for alias in ("link", "hard", "./s.zh"):
+        with pytest.raises(TermlockError):
+            refuse_clobbering([("-i", str(src))], [("-o", str(tmp_path / alias))])
+
+
+def test_two_outputs_on_one_path_are_refused_even_when_new(tmp_path):
+    out = tmp_path / "new.xlf"
+    with pytest.raises(TermlockError) as info:
+        refuse_clobbering([("-i", str(tmp_path / "in.xlf"))], [("-o", str(out)), ("--tmx", str(out))])
+    assert "--tmx and -o name the same file" in str(info.value)
+
+
+def test_stdio_devices_and_distinct_files_pass(tmp_path):
+    (tmp_path / "a").write_text("a")
+    refuse_clobbering([("--target", "-"), ("--source", str(tmp_path / "a"))], [("-o", "-"), ("--json", None)])
+    refuse_clobbering([("-i", str(tmp_path / "a"))], [("--json", os.devnull), ("--csv", os.devnull)])
+    refuse_clobbering([("-i", str(tmp_path / "a"))], [("-o", str(tmp_path / "b")), ("--report", str(tmp_path / "c"))])
+
+
+# ------------------------------------------------------------- atomic writes
+
+
+def test_writing_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_atomically(link, b"new")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new"
+
+
+def test_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "made.json")
+    write_atomically(link, b"data")
+    assert link.is_symlink() and (tmp_path / "made.json").read_bytes() == b"data"
+
+
+def test_a_fifo_is_written_in_place_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    write_atomically(fifo, b"through the pipe")
+    reader.join(5)
+    assert got == [b"through the pipe"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_dev_full_is_a_clear_error_and_stays_a_device():
+    with pytest.raises(TermlockError) as info:
+        write_atomically("/dev/full", b"x" * 10)
+    assert "/dev/full" in str(info.value) and "No space left" in str(info.value)
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_dev_null_is_written_without_replacing_it():
+    write_atomically(os.devnull, b"discard me")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_directory_is_refused(tmp_path):
+    with pytest.raises(TermlockError, match="is a directory"):
+        write_atomically(tmp_path, b"x")
+
+
+def test_new_files_follow_the_umask_and_rewritten_files_keep_their_mode(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_atomically(tmp_path / "new.txt", b"x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o640
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    os.chmod(kept, 0o644)
+    write_atomically(kept, b"new")
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o644
+    os.chmod(kept, 0o600)
+    write_atomically(kept, b"newer")
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+
+
+# ------------------------------------------------------------- one run per output
+
+
+def test_a_second_lock_on_the_same_output_is_refused_naming_the_first(tmp_path):
+    out = tmp_path / "o.txt"
+    with JobLock(out):
+        assert lock_path_for(out).exists()
+        with pytest.raises(TermlockError) as info:
+            JobLock(out).acquire()
+        message = str(info.value)
+        assert "another termlock run is writing this output" in message and f"pid {os.getpid()}" in message
+    assert not lock_path_for(out).exists()
+    with JobLock(out):  # released: free again
+        pass
+
+
+def test_a_lock_held_by_another_process_is_refused_and_dies_with_it(tmp_path):
+    out = tmp_path / "o.txt"
+    code = (
+        "import sys,time; from termlock.translate.joblock import JobLock; "
+        f"JobLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(30)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        with pytest.raises(TermlockError, match=f"pid {holder.pid}"):
+            JobLock(out).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    with JobLock(out):  # the kernel dropped the dead run's lock
+        pass
+
+
+def test_an_output_folder_that_cannot_hold_files_is_reported_before_any_work(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(TermlockError, match="cannot create files beside the output"):
+        JobLock(blocker / "o.txt").acquire()
+
+
+# ------------------------------------------------------------- journal damage
+
+
+def test_a_garbled_middle_journal_line_is_skipped_and_rewritten_clean(tmp_path):
+    path = tmp_path / "o.txt.termlock-journal"
+    journal = Journal.open(path, {"k": 1})
+    journal.append([{"index": 0, "target": "a"}])
+    journal.append([{"index": 1, "target": "b"}])
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(2, b'{"units":[{"index":5,"tar{"units"')  # two writers interleaved, then killed
+    path.write_bytes(b"\n".join(lines))
+    reopened = Journal.open(path, {"k": 1})
+    assert reopened.dropped_lines == 1
+    assert sorted(reopened.done) == [0, 1]
+    reopened.append([{"index": 2, "target": "c"}])
+    again = Journal.open(path, {"k": 1})
+    assert again.dropped_lines == 0 and sorted(again.done) == [0, 1, 2]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_for_the_journal_is_one_clear_error(tmp_path):
+    journal = Journal("/dev/full", {"k": 1})
+    with pytest.raises(TermlockError) as info:
+        journal.append([{"index": 0, "target": "a"}])
+    assert "cannot save progress to the resume journal: No space left on device" in str(info.value)
