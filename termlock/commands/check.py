@@ -9,7 +9,7 @@ from translate and no torch/transformers: QA must run on any machine.
 from __future__ import annotations
 
 import argparse
-import math
+from fractions import Fraction
 import sys
 
 from termlock.commands.engine_flags import add_check_arguments, engine_options
@@ -96,19 +96,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def parse_rate(text: str) -> float:
-    """``0.95`` or ``95%`` -> 0.95; anything outside 0..1 is a usage error."""
-    raw = text.strip()
-    try:
-        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
-    except ValueError:
-        value = math.nan
-    if math.isnan(value) or not 0.0 <= value <= 1.0:
-        raise TermlockError(
-            f"--min-term-success {text!r} is not a rate",
-            fix="give a number from 0 to 1 (e.g. 0.95) or a percentage (e.g. 95%)",
-        )
-    return value
+def parse_rate(text: str) -> Fraction:
+    """``0.95`` or ``95%`` -> exactly 19/20 (the gate compares counts, never a rounded float)."""
+    from termlock.evaluate.gate import parse_minimum
+
+    return parse_minimum(text)
 
 
 def job_from_args(args: argparse.Namespace):
@@ -142,5 +134,7 @@ def run(args: argparse.Namespace) -> int:
     job.validate()
     result = get_engine(job.engine.name).check(job)
     outcome = finish_check(job, result)
+    for warning in outcome.warnings:
+        print(f"termlock check: warning: {warning}", file=sys.stderr)
     sys.stdout.write("".join(line + "\n" for line in outcome.lines))
     return outcome.exit_code

@@ -369,7 +369,12 @@ def _acceptance(finding: AcceptedFinding | None) -> dict[str, Any] | None:
 
 
 def success_rate(ok: int, occurrences: int) -> float:
-    """``ok / occurrences`` rounded to 4 decimals; 1.0 when nothing was due."""
+    """``ok / occurrences`` at full float precision; 1.0 when nothing was due.
+
+    Never rounded here: the JSON keeps every digit (0.99995 is not 1.0) and
+    reports round only what they display. Gates do not use this float at
+    all but the counts (:mod:`termlock.evaluate.gate`).
+    """
     if occurrences == 0:
         return 1.0
-    return round(ok / occurrences, 4)
+    return ok / occurrences

@@ -14,6 +14,8 @@ hide rows.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import base64
 import datetime as _dt
 import hashlib
@@ -198,11 +200,15 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
     verdict = ""
     css = "rate"
     if min_term_success is not None and min_term_success > 0:
-        passed = s.term_success_rate >= min_term_success
+        from fractions import Fraction
+
+        from termlock.evaluate.gate import decide
+
+        passed = decide(s.ok, s.term_occurrences, Fraction(min_term_success)).passed
         css += " pass" if passed else " fail"
         verdict = (
             f'<div class="verdict">{"PASS" if passed else "FAIL"}: '
-            f'{"at least" if passed else "below"} the minimum {_e(f"{min_term_success:.4f}")}</div>'
+            f'{"at least" if passed else "below"} the minimum {_e(f"{float(min_term_success):.4f}")}</div>'
         )
     cards = [
         _card("term success rate (ok / occurrences)", _e(f"{s.term_success_rate * 100:.2f}%"), css, verdict),
@@ -519,7 +525,7 @@ def render_html(
     result: CheckResult,
     *,
     inputs: Mapping[str, str | None] | None = None,
-    min_term_success: float | None = None,
+    min_term_success: "float | Fraction | None" = None,
     max_rows: int = MAX_ROWS,
     generated: _dt.datetime | None = None,
 ) -> str:
@@ -564,6 +570,6 @@ def write_html(
     path: str | os.PathLike[str],
     *,
     inputs: Mapping[str, str | None] | None = None,
-    min_term_success: float | None = None,
+    min_term_success: "float | Fraction | None" = None,
 ) -> None:
     write_text_atomically(path, render_html(result, inputs=inputs, min_term_success=min_term_success))

@@ -9,9 +9,11 @@ exit status, identically whatever engine produced the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from termlock.documents.lines import STDIN
 from termlock.errors import TermlockError
+from termlock.evaluate.gate import decide
 from termlock.evaluate.records import CheckResult
 from termlock.jobs.engine_options import EngineOptions
 
@@ -38,7 +40,8 @@ class CheckJob:
 
     ``glossaries``: glossary files (none: the bundled glossary), merged in
     order, the later winning for a source both define.
-    ``min_term_success``: the gate, a rate from 0 to 1 (0: always pass).
+    ``min_term_success``: the gate, a rate from 0 to 1 (0: always pass); give
+    a ``Fraction`` (the CLI does) to have "0.95" mean exactly 19/20.
     ``granularity``: ``segment`` (aligned lines; the default) or ``document``
     (whole documents, .docx/.md/.txt, paragraphs need not line up).
     ``terms``: per-segment term lists (WMT23/WMT25 JSONL, one line per
@@ -53,7 +56,7 @@ class CheckJob:
     reference: str | None = None
     bilingual: str | None = None
     glossaries: tuple[str, ...] = ()
-    min_term_success: float = 0.0
+    min_term_success: Fraction | float = 0.0
     outputs: CheckOutputs = field(default_factory=CheckOutputs)
     engine: EngineOptions = field(default_factory=EngineOptions)
     granularity: str | None = None
@@ -109,6 +112,8 @@ class CheckOutcome:
 
     lines: list[str]
     exit_code: int
+    #: for stderr: e.g. a gate that had nothing to judge
+    warnings: list[str] = field(default_factory=list)
 
 
 def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
@@ -147,10 +152,8 @@ def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
 
     lines = render_summary(result).splitlines()
     lines += write_reports(job, result)
-    rate, minimum = result.summary.term_success_rate, job.min_term_success
-    if rate < minimum:
-        lines.append(f"FAIL: term success rate {rate:.4f} is below --min-term-success {minimum:.4f}")
-        return CheckOutcome(lines, EXIT_BELOW_MINIMUM)
-    if minimum > 0:
-        lines.append(f"PASS: term success rate {rate:.4f} is at least --min-term-success {minimum:.4f}")
-    return CheckOutcome(lines, EXIT_PASS)
+    summary = result.summary
+    gate = decide(summary.ok, summary.term_occurrences, Fraction(job.min_term_success), glossary_terms=result.glossary_terms)
+    if gate.applies:
+        lines.append(gate.describe())
+    return CheckOutcome(lines, EXIT_PASS if gate.passed else EXIT_BELOW_MINIMUM, [gate.warning] if gate.warning else [])

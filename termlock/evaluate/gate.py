@@ -1,0 +1,80 @@
+"""The ``--min-term-success`` gate, decided on exact counts.
+
+A CI job that asks for 1.0 must fail on one missing term in 20,001
+occurrences; comparing a rate rounded to 4 decimals (0.99995 -> 1.0) let
+it pass, and so did 2 of 3 against 0.6667. The gate therefore never looks
+at a float: the minimum is read as an exact fraction from its decimal text
+("0.95", "95%") and the run passes when ``ok >= minimum × occurrences`` in
+rational arithmetic. The rate in the JSON keeps full float precision; only
+what a person reads (terminal, HTML) is rounded.
+
+Nothing to judge is not a pass that proves anything: with a minimum above
+0, an empty glossary or a source with no term occurrence passes (there is
+no missing term) but the decision carries a warning that the CLI prints,
+so a CI log shows that the gate checked nothing (a wrong glossary, a CSV
+whose header was not recognised, the wrong source file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from termlock.errors import TermlockError
+
+
+def parse_minimum(text: str) -> Fraction:
+    """``"0.95"`` or ``"95%"`` -> Fraction(19, 20); outside 0..1 is a usage error."""
+    raw = str(text).strip()
+    percent = raw.endswith("%")
+    try:
+        value = Decimal(raw[:-1] if percent else raw)
+        exact = Fraction(value) / (100 if percent else 1)
+    except (InvalidOperation, ValueError, OverflowError):
+        exact = None
+    if exact is None or not 0 <= exact <= 1:
+        raise TermlockError(
+            f"--min-term-success {text!r} is not a rate",
+            fix="give a number from 0 to 1 (e.g. 0.95) or a percentage (e.g. 95%)",
+        )
+    return exact
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether a check passes ``minimum``, with the counts it was decided on."""
+
+    passed: bool
+    ok: int
+    occurrences: int
+    minimum: Fraction
+    warning: str | None = None
+
+    @property
+    def applies(self) -> bool:
+        """A minimum of 0 is no gate at all (the default)."""
+        return self.minimum > 0
+
+    def describe(self) -> str:
+        """``PASS: ...`` / ``FAIL: ...`` for people: rounded figures plus the exact counts."""
+        rate = self.ok / self.occurrences if self.occurrences else 1.0
+        shown = f"term success rate {rate:.4f} is"
+        minimum = f"--min-term-success {float(self.minimum):.4f}"
+        counts = f"{self.ok} of {self.occurrences} occurrences ok"
+        if self.passed:
+            return f"PASS: {shown} at least {minimum} ({counts})"
+        needed = -(-self.minimum * self.occurrences // 1)  # ceil, exactly
+        return f"FAIL: {shown} below {minimum} ({counts}, {needed} needed)"
+
+
+def decide(ok: int, occurrences: int, minimum: Fraction, *, glossary_terms: int | None = None) -> GateDecision:
+    """Pass when ``ok / occurrences >= minimum``, compared exactly."""
+    passed = ok >= minimum * occurrences
+    warning = None
+    if minimum > 0:
+        if glossary_terms == 0:
+            warning = "the glossary has no terms, so --min-term-success checked nothing"
+        elif occurrences == 0:
+            warning = "no glossary term occurs in the source, so --min-term-success checked nothing"
+    return GateDecision(passed, ok, occurrences, minimum, warning)

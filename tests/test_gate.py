@@ -1,0 +1,71 @@
+"""The --min-term-success gate decides on exact counts, never on a rounded rate (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from termlock.cli import main
+from termlock.errors import TermlockError
+from termlock.evaluate.gate import decide, parse_minimum
+
+GLOSSARY = str(Path(__file__).parent / "data" / "check" / "glossary.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("1", Fraction(1)), ("1.0", Fraction(1)), ("0.95", Fraction(19, 20)), ("95%", Fraction(19, 20)),
+     ("0.6667", Fraction(6667, 10000)), ("0", Fraction(0)), ("33.3%", Fraction(333, 1000))],
+)  # fmt: skip
+def test_minimum_is_read_exactly(text, value):
+    assert parse_minimum(text) == value
+
+
+@pytest.mark.parametrize("text", ["1.01", "-0.1", "abc", "nan", "inf", "", "101%"])
+def test_minimum_outside_zero_to_one_is_a_usage_error(text):
+    with pytest.raises(TermlockError, match="is not a rate"):
+        parse_minimum(text)
+
+
+def test_one_miss_in_20001_fails_a_gate_of_one():
+    assert not decide(20_000, 20_001, Fraction(1)).passed
+    assert decide(20_001, 20_001, Fraction(1)).passed
+
+
+def test_two_of_three_fails_0_6667_and_passes_two_thirds_as_a_percentage():
+    assert not decide(2, 3, parse_minimum("0.6667")).passed
+    assert decide(2, 3, parse_minimum("0.6666")).passed
+    assert decide(19, 20, parse_minimum("95%")).passed
+
+
+def test_nothing_to_judge_passes_with_a_warning():
+    decision = decide(0, 0, Fraction(9, 10))
+    assert decision.passed and "no glossary term occurs" in decision.warning
+    assert "no terms" in decide(0, 0, Fraction(1), glossary_terms=0).warning
+    assert decide(0, 0, Fraction(0)).warning is None  # no gate asked for, nothing to warn about
+
+
+def test_cli_fails_one_missing_in_20001_and_keeps_full_precision(tmp_path, capsys):
+    (tmp_path / "s.zh").write_text("双核\n" * 20_001, encoding="utf-8")
+    (tmp_path / "t.en").write_text("dual cores\n" * 20_000 + "nothing\n", encoding="utf-8")
+    report = tmp_path / "r.json"
+    code = main(["check", "--glossary", GLOSSARY, "--source", str(tmp_path / "s.zh"), "--target", str(tmp_path / "t.en"),
+                 "--json", str(report), "--min-term-success", "1.0"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL" in out and "20000 of 20001 occurrences ok" in out
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["missing"] == 1 and summary["term_success_rate"] == 20_000 / 20_001 != 1.0
+
+
+def test_cli_warns_when_no_term_occurs_under_a_gate(tmp_path, capsys):
+    (tmp_path / "s.zh").write_text("没有术语\n", encoding="utf-8")
+    (tmp_path / "t.en").write_text("no term\n", encoding="utf-8")
+    code = main(["check", "--glossary", GLOSSARY, "--source", str(tmp_path / "s.zh"), "--target", str(tmp_path / "t.en"),
+                 "--min-term-success", "0.9"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "warning: no glossary term occurs in the source, so --min-term-success checked nothing" in err
