@@ -18,6 +18,7 @@ import yaml
 from termlock.glossary.chinese import fold_script
 from termlock.glossary.errors import GlossaryError, GlossaryProblem
 from termlock.glossary.model import Glossary, Term
+from termlock.glossary.normalize import fold_text
 from termlock.glossary.target_match import surface_forms
 
 TOP_KEYS = ("name", "source_lang", "target_lang", "terms")
@@ -71,6 +72,8 @@ def _unknown_key(key: str, allowed: tuple[str, ...]) -> str:
 
 
 def _mapping(node: yaml.Node, what: str, out: _Collector, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+    if _foreign_tag(node, out):
+        return None
     if not isinstance(node, yaml.MappingNode):
         out.add(node, f"{what} must be a mapping of keys to values", f"write {what} as 'key: value' lines")
         return None
@@ -92,7 +95,38 @@ def _mapping(node: yaml.Node, what: str, out: _Collector, allowed: tuple[str, ..
     return items
 
 
+#: Tags a plain glossary may carry (what the safe loader resolves by itself).
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map", "bool", "int", "float", "null", "timestamp", "binary"))
+
+
+def _foreign_tag(node: yaml.Node, out: _Collector) -> bool:
+    """Report a collection tagged for code (``!!python/object``): safe loading never builds it."""
+    if isinstance(node, yaml.ScalarNode) or node.tag in _PLAIN_TAGS:
+        return False
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    out.add(node, f"unsupported YAML tag {tag} (termlock never builds objects from a glossary)", "remove the tag and write plain text")
+    return True
+
+
+class _AliasFound(Exception):
+    def __init__(self, mark: yaml.Mark, name: str) -> None:
+        self.mark, self.name = mark, name
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Composes without aliases: ``*name`` is refused where it stands, so a file
+    built to expand exponentially ("billion laughs") is never expanded."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasFound(event.start_mark, event.anchor)
+        return super().compose_node(parent, index)
+
+
 def _text(node: yaml.Node, what: str, out: _Collector) -> str | None:
+    if _foreign_tag(node, out):
+        return None
     value = _scalar(node, out) if isinstance(node, yaml.ScalarNode) else node
     if isinstance(value, _Unreadable):
         return None
@@ -103,6 +137,13 @@ def _text(node: yaml.Node, what: str, out: _Collector) -> str | None:
     if not value.strip():
         out.add(node, f"{what} is empty", f"give {what} a value or remove the key")
         return None
+    if "\x00" in value:
+        out.add(node, f"{what} contains a NUL character", f"remove the \\0 from {what}")
+        return None
+    if not fold_text(value).strip():
+        out.add(node, f"{what} is empty once invisible characters are removed (zero-width spaces, soft hyphens, odd spaces)",
+                f"give {what} visible text")
+        return None
     return value.strip()
 
 
@@ -110,6 +151,8 @@ def _text_list(node: yaml.Node, what: str, out: _Collector, allow_single: bool =
     if allow_single and isinstance(node, yaml.ScalarNode):
         text = _text(node, what, out)
         return [(text, node)] if text is not None else None
+    if _foreign_tag(node, out):
+        return None
     if not isinstance(node, yaml.SequenceNode):
         out.add(node, f"{what} must be a list of strings", f"write {what} as [first, second]")
         return None
@@ -246,15 +289,26 @@ def _check_forbidden(raw: _RawTerm, out: _Collector) -> None:
 def parse_glossary(text: str, path: str = "<string>") -> tuple[Glossary | None, list[GlossaryProblem]]:
     """Parse glossary YAML; returns the glossary (None when unusable) and every problem."""
     out = _Collector(path)
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        out.problems.append(GlossaryProblem(path, line, "contains a NUL byte: not a text file", "remove the NUL byte (or re-save the file as UTF-8 text)"))
+        return None, out.problems
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_NoAliasLoader)
+    except _AliasFound as alias:
+        out.problems.append(GlossaryProblem(
+            path, alias.mark.line + 1,
+            f"YAML alias *{alias.name} is not allowed in a glossary (aliases can make a small file expand without bound)",
+            "write the value out in full instead of '*name'",
+        ))
+        return None, out.problems
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         out.problems.append(GlossaryProblem(path, line, f"not valid YAML: {exc.problem or exc.context}", "fix the YAML syntax at this line (indentation, quotes, colons)"))
         return None, out.problems
     except yaml.YAMLError as exc:
-        out.problems.append(GlossaryProblem(path, None, f"not valid YAML: {exc}", "fix the YAML syntax"))
+        out.problems.append(GlossaryProblem(path, None, f"not valid YAML: {' '.join(str(exc).split())}", "fix the YAML syntax"))
         return None, out.problems
     if root is None:
         out.problems.append(GlossaryProblem(path, 1, "the glossary file is empty", "add name, source_lang, target_lang and terms"))

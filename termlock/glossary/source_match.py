@@ -14,6 +14,12 @@ microseconds per character. Over bytes no node has more than 256 children
 10,000 terms. UTF-8 is self-synchronising, so a byte match of a spelling
 always starts on a character boundary; offsets are converted back to
 characters for the few matches found.
+
+Matching runs on the folded view of :mod:`termlock.glossary.normalize`
+(NFKC, invisible format characters such as a zero-width space removed,
+every space a plain space), glossary spellings and text alike, so 双\u200b核
+is found as 双核; the offsets and ``text`` of a match are the original
+text's, invisible characters inside included.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import ahocorasick
 
 from termlock.glossary.chinese import fold_script
 from termlock.glossary.model import Glossary, Term
+from termlock.glossary.normalize import fold_text, fold_view
 
 
 class SourceMatch(NamedTuple):
@@ -48,11 +55,12 @@ class SourceMatcher:
         self._automaton = ahocorasick.Automaton()
         for term in glossary.terms:
             for spelling in term.sources:
-                key = _as_bytes(fold_script(spelling))
+                folded = fold_script(fold_text(spelling))
+                key = _as_bytes(folded)
                 # a spelling listed by two terms (only possible for glossaries
                 # built in code; the loader rejects it) belongs to the first
                 if key and key not in self._automaton:
-                    self._automaton.add_word(key, (len(key), len(spelling), term))
+                    self._automaton.add_word(key, (len(key), len(folded), term))
         self._empty = len(self._automaton) == 0
         if not self._empty:
             self._automaton.make_automaton()
@@ -61,6 +69,19 @@ class SourceMatcher:
         """Every term occurrence in ``text``, in order, longest-leftmost, non-overlapping."""
         if self._empty or not text:
             return []
+        view = fold_view(text)
+        if view.edits is None:
+            return self._find_folded(text)
+        if not view.edits:  # one-for-one replacements only: offsets are the same
+            return [SourceMatch(m.term, m.start, m.end, text[m.start : m.end]) for m in self._find_folded(view.text)]
+        matches = []
+        for term, start, end, _ in self._find_folded(view.text):
+            first, last = view.span(start, end)
+            matches.append(SourceMatch(term, first, last, text[first:last]))
+        return matches
+
+    def _find_folded(self, text: str) -> list[SourceMatch]:
+        """:meth:`find` on text that is already its own folded view."""
         data = fold_script(text).encode("utf-8", "surrogatepass")
         hits = list(self._automaton.iter(data.decode("latin-1")))
         if not hits:

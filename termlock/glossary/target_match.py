@@ -4,6 +4,11 @@ A reviewer accepts "stuck-neck" for "stuck neck", "Dual Cores" for "dual
 cores" and "three big article's" for "three big articles", but never "dual
 cores" inside "individual cores".
 
+Before anything else, target and renderings are seen through the folded
+view of :mod:`termlock.glossary.normalize` (NFKC, so ``ｄｕａｌ ｃｏｒｅｓ`` is
+"dual cores"; zero-width spaces and soft hyphens removed; every Unicode
+space a space); offsets are mapped back to the original text.
+
 How: a target is normalised once, without moving offsets (lower case;
 every space, hyphen, dash and NBSP a plain space; curly apostrophes
 straight; only runs of several separators are collapsed, with a map back).
@@ -21,9 +26,11 @@ glossary-wide automaton to build.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import NamedTuple
 
 from termlock.glossary.model import Glossary, Term
+from termlock.glossary.normalize import FoldedText, fold_text, fold_view
 
 #: Runs of these are one separator: spaces, NBSP, ASCII and Unicode hyphens/dashes.
 SEPARATOR = r"[\s\-\u2010-\u2015\u00a0]+"
@@ -81,8 +88,8 @@ def inflections(word: str) -> list[str]:
 
 
 def plain_rendering(text: str) -> str:
-    """Words of ``text`` joined by single spaces, apostrophes straight, case kept."""
-    return " ".join(w for w in _SPLIT.split(text.strip()) if w).replace(_CURLY_APOSTROPHE, "'")
+    """Words of ``text``'s folded view joined by single spaces, apostrophes straight, case kept."""
+    return " ".join(w for w in _SPLIT.split(fold_text(text).strip()) if w).replace(_CURLY_APOSTROPHE, "'")
 
 
 def surface_forms(rendering: str, exact: bool) -> list[str]:
@@ -113,29 +120,44 @@ def _lower(text: str) -> str:
 
 
 class Normalised(NamedTuple):
-    """A target as it is searched, and the way back to the original offsets."""
+    """A target as it is searched, and the way back to the original offsets.
+
+    Two steps lead from the original to ``text``: the folded view
+    (``fold``, None when folding changed nothing) and the collapsing of
+    separator runs (``shifts``).
+    """
 
     text: str
     shifts: tuple[tuple[int, int], ...] | None  # (position in text, characters removed before it)
+    fold: FoldedText | None = None
+
+    def folded(self, position: int) -> int:
+        """Offset in the folded view of ``position`` in ``text``."""
+        shifts = self.shifts
+        if not shifts:
+            return position
+        index = bisect_right(shifts, (position, float("inf"))) - 1
+        return position + (shifts[index][1] if index >= 0 else 0)
 
     def original(self, position: int) -> int:
-        removed = 0
-        for at, total in self.shifts or ():
-            if at > position:
-                break
-            removed = total
-        return position + removed
+        """Offset in the original text of the character at ``position`` in ``text``."""
+        position = self.folded(position)
+        return self.fold.start(position) if self.fold is not None else position
 
 
 def normalise(text: str) -> Normalised:
-    """Lower case, separators as single spaces, apostrophes straight; offsets kept or mapped."""
+    """Folded, lower case, separators as single spaces, apostrophes straight; offsets kept or mapped."""
+    fold: FoldedText | None = None
     if text.isascii():
         norm = text.lower()
     else:
+        view = fold_view(text)
+        if view.edits is not None:
+            fold, text = view, view.text
         norm = _lower(text).replace(_CURLY_APOSTROPHE, "'")
     norm = _ODD_SEPARATOR.sub(" ", norm)
     if "  " not in norm:
-        return Normalised(norm, None)
+        return Normalised(norm, None, fold)
     shifts: list[tuple[int, int]] = []
     parts: list[str] = []
     removed = last = 0
@@ -145,7 +167,7 @@ def normalise(text: str) -> Normalised:
         last = run.end()
         shifts.append((last - removed, removed))
     parts.append(norm[last:])
-    return Normalised("".join(parts), tuple(shifts))
+    return Normalised("".join(parts), tuple(shifts), fold)
 
 
 class _Entry(NamedTuple):
@@ -211,15 +233,16 @@ def _select(text: str, norm: Normalised, hits: list) -> list[TargetMatch]:
     """Leftmost-longest, non-overlapping matches, mapped back to ``text``."""
     if len(hits) > 1:
         hits = sorted(hits, key=lambda hit: (hit[0], -hit[1]))
-    shifted = norm.shifts is not None
+    shifted = norm.shifts is not None or norm.fold is not None
+    folded = norm.fold.text if norm.fold is not None else text
     matches: list[TargetMatch] = []
     covered = 0
     for start, end, entry in hits:
         if start < covered:
             continue
         if entry.cased is not None:
-            first, last = (norm.original(start), norm.original(end - 1) + 1) if shifted else (start, end)
-            if plain_rendering(text[first:last]) != entry.cased:
+            first, last = (norm.folded(start), norm.folded(end - 1) + 1) if shifted else (start, end)
+            if plain_rendering(folded[first:last]) != entry.cased:
                 continue
         if entry.possessive:
             end = _possessive_end(norm.text, start, end)

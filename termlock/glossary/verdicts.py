@@ -27,6 +27,7 @@ that mixes two renderings of one term shows both.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from termlock.glossary.model import Glossary, Term
@@ -135,25 +136,76 @@ def _longest_leftmost(hits: list[TargetMatch]) -> list[TargetMatch]:
 
 
 def _drop_claimed(accepted: dict[str, list[TargetMatch]]) -> None:
-    """Remove each term's matches that lie inside a longer match of another term."""
-    spans = [(tid, hit.start, hit.end) for tid, hits in accepted.items() for hit in hits]
-    for tid, hits in accepted.items():
-        if hits:
-            accepted[tid] = [
-                hit
-                for hit in hits
-                if not any(
-                    other != tid and start <= hit.start and hit.end <= end and end - start > hit.end - hit.start
-                    for other, start, end in spans
-                )
-            ]
+    """Remove each term's matches that lie inside a longer match of another term.
+
+    One sweep over all matches ordered by start: for the matches starting
+    before the current one it keeps only the two largest ends of distinct
+    terms (the largest end of a term other than the current one is then
+    always at hand), and within a group of matches sharing a start the same
+    again. O(n log n) in the number of matches: a long segment full of
+    terms (a 400 KB line) must not take minutes, as comparing every pair did.
+    """
+    spans = sorted((hit.start, hit.end, tid, index) for tid, hits in accepted.items() for index, hit in enumerate(hits))
+    dropped: set[tuple[str, int]] = set()
+    before: list[list] = []  # up to two [end, tid], distinct tids, largest end first
+    position = 0
+    while position < len(spans):
+        start = spans[position][0]
+        stop = position
+        while stop < len(spans) and spans[stop][0] == start:
+            stop += 1
+        group = spans[position:stop]
+        here: list[list] = []
+        for _, end, tid, _ in group:
+            _push(here, end, tid)
+        for _, end, tid, index in group:
+            if _largest_other_end(before, tid) >= end or _largest_other_end(here, tid) > end:
+                dropped.add((tid, index))
+        for entry in here:
+            _push(before, entry[0], entry[1])
+        position = stop
+    if dropped:
+        for tid, hits in accepted.items():
+            accepted[tid] = [hit for index, hit in enumerate(hits) if (tid, index) not in dropped]
+
+
+def _push(top: list[list], end: int, tid: str) -> None:
+    """Keep the two largest ends of distinct terms in ``top``."""
+    for entry in top:
+        if entry[1] == tid:
+            if end > entry[0]:
+                entry[0] = end
+            break
+    else:
+        top.append([end, tid])
+    top.sort(key=lambda entry: -entry[0])
+    del top[2:]
+
+
+def _largest_other_end(top: list[list], tid: str) -> int:
+    for end, owner in top:
+        if owner != tid:
+            return end
+    return -1
 
 
 def _outside(hits: list[TargetMatch], guard: list[tuple[int, int]]) -> list[TargetMatch]:
-    """The target matches not contained in any guarded (accepted) span."""
+    """The target matches not contained in any guarded (accepted) span (O((n + m) log m))."""
     if not guard or not hits:
         return hits
-    return [hit for hit in hits if not any(start <= hit.start and hit.end <= end for start, end in guard)]
+    ordered = sorted(guard)
+    starts = [start for start, _ in ordered]
+    reach: list[int] = []  # largest end among guarded spans starting at or before each start
+    furthest = -1
+    for _, end in ordered:
+        furthest = max(furthest, end)
+        reach.append(furthest)
+    kept = []
+    for hit in hits:
+        index = bisect_right(starts, hit.start) - 1
+        if index < 0 or reach[index] < hit.end:
+            kept.append(hit)
+    return kept
 
 
 def target_renderings(

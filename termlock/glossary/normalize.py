@@ -1,0 +1,143 @@
+"""The view of a text that term matching sees, with offsets back to the original.
+
+Text pasted from Word, web pages and CAT tools carries characters a reader
+never sees: zero-width spaces (双\\u200b核), soft hyphens, byte-order marks,
+no-break and ideographic spaces, full-width Latin letters (ｄｕａｌ ｃｏｒｅｓ)
+and compatibility ideographs. Matched literally, a term hidden by one of
+them vanishes from the source (0 occurrences, a gate passes, nothing is
+locked) or its rendering is missed in the target. Both matchers (and the
+constrained decoder, which must agree with them) therefore search a
+*folded* view:
+
+* NFKC compatibility folding, character by character (full-width and
+  other compatibility forms become their plain characters);
+* format characters (Unicode category Cf: ZWSP, ZWJ/ZWNJ, soft hyphen,
+  BOM, word joiner, bidi marks) removed;
+* every Unicode space and line/paragraph separator becomes a plain space.
+
+Matches are found in the view and mapped back (:meth:`FoldedText.span`),
+so reports still quote and highlight the original characters.
+
+Folding is character by character (so every view character comes from one
+original character); sequences that NFKC would only compose together (a
+letter followed by a combining accent) are left as they are, which is
+what the glossary strings get too.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+__all__ = ["FoldedText", "fold_text", "fold_view", "is_format_character"]
+
+#: Every character folding may change: not allowed in NFKC text at all, a
+#: format character, or whitespace other than the plain space (``str.isspace``
+#: also counts U+001C..U+001F, which ``\s`` does not).
+_CHANGING = regex.compile(r"[\p{NFKC_Quick_Check=No}\p{Cf}\s\x1c-\x1f--[ ]]+", regex.V1)
+
+_FORMAT = regex.compile(r"\p{Cf}")
+
+
+def is_format_character(ch: str) -> bool:
+    """Invisible formatting (Unicode Cf): removed from the matching view."""
+    return unicodedata.category(ch) == "Cf"
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    if unicodedata.category(ch) == "Cf":
+        return ""
+    folded = unicodedata.normalize("NFKC", ch)
+    if folded != ch:
+        # NFKC may itself produce spaces or format characters (rare): fold those too
+        folded = "".join(" " if c.isspace() else c for c in folded if unicodedata.category(c) != "Cf")
+    return folded
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """``text`` as matching sees it, and the way back to the original offsets.
+
+    ``edits`` lists only the places where the view's length differs from the
+    original (a removed format character, a character NFKC expands), as
+    ``(view_start, view_end, original_start, original_end)`` in order; one
+    for one replacements (full-width letters, odd spaces) move no offset.
+    ``edits`` is None when the view *is* the original.
+    """
+
+    text: str
+    edits: tuple[tuple[int, int, int, int], ...] | None
+    original_length: int
+
+    def start(self, position: int) -> int:
+        """Original offset of view offset ``position`` (a match start)."""
+        edits = self.edits
+        if not edits:
+            return position
+        index = bisect_right(edits, (position, float("inf"))) - 1
+        if index < 0:
+            return position
+        view_start, view_end, original_start, original_end = edits[index]
+        if position < view_end:
+            return original_start  # inside a character NFKC expanded
+        return original_end + (position - view_end)
+
+    def end(self, position: int) -> int:
+        """Original offset just after view character ``position - 1`` (a match end)."""
+        if not self.edits or position <= 0:
+            return position
+        return self.start(position - 1) + 1
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of the view span ``[start, end)``."""
+        first = self.start(start)
+        return first, (self.end(end) if end > start else first)
+
+
+class _FoldTable(dict):
+    """``str.translate`` table filled on demand: code point -> its folded string."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
+def fold_view(text: str) -> FoldedText:
+    """The folded view of ``text`` with the map back to it (see the module docstring)."""
+    if text.isascii() and text.isprintable():
+        return FoldedText(text, None, len(text))
+    runs = _CHANGING.findall(text)
+    if not runs:
+        return FoldedText(text, None, len(text))
+    view = text.translate(_TABLE)
+    if view == text:
+        return FoldedText(text, None, len(text))
+    table = _TABLE
+    if len(view) == len(text) and not _FORMAT.search(text):
+        # nothing removed, so nothing expanded either: one for one, no offset moves
+        return FoldedText(view, (), len(text))
+    edits: list[tuple[int, int, int, int]] = []
+    shift = 0  # view offset minus original offset so far
+    for run in _CHANGING.finditer(text):
+        for offset, ch in enumerate(run.group(), run.start()):
+            size = len(table[ord(ch)])
+            if size != 1:
+                at = offset + shift
+                edits.append((at, at + size, offset, offset + 1))
+                shift += size - 1
+    return FoldedText(view, tuple(edits), len(text))
+
+
+def fold_text(text: str) -> str:
+    """Only the folded string (glossary entries, constraints): ``fold_view(text).text``."""
+    return fold_view(text).text
