@@ -229,6 +229,8 @@ def _check_local_dir(path: Path, name: str) -> None:
             path=name,
             fix=f"download a model into it, e.g. `hf download {DEFAULT_MODEL} --local-dir {name}`",
         )
+    for present in [path / "config.json", *(path / f for f in _WEIGHT_FILES if (path / f).is_file())]:
+        _check_readable(present)
     if not any((path / f).is_file() for f in _WEIGHT_FILES):
         raise ModelNotAvailableError(
             "no model weights in this directory (model.safetensors or pytorch_model.bin)",
@@ -237,6 +239,19 @@ def _check_local_dir(path: Path, name: str) -> None:
             f"`hf download MODEL_ID --local-dir {name}` (MODEL_ID such as {DEFAULT_MODEL}), "
             "then copy the directory here",
         )
+
+
+def _check_readable(file: Path) -> None:
+    """An unreadable weights or config file, said as such (transformers says "No such file")."""
+    try:
+        with open(file, "rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise ModelNotAvailableError(
+            f"cannot read {file.name}: {exc.strerror}",
+            path=str(file),
+            fix=f"make it readable for this user (e.g. chmod a+r {file})",
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:
