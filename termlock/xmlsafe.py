@@ -55,7 +55,29 @@ def parse_xml(data: bytes, path: str, *, kind: str, fix: str) -> etree._ElementT
         ) from None
     if root is None:  # pragma: no cover - lxml raises for empty documents
         raise TermlockError(f"no root element, expected {kind}", path=path, fix=fix)
+    refuse_entity_references(root, path)
     return root.getroottree()
+
+
+def refuse_entity_references(root: etree._Element, path: str) -> None:
+    """Refuse text that only an entity declaration could complete.
+
+    The parser never expands entities (they can read local files, reach the
+    network or grow without bound), so ``&term;`` declared in the DTD would
+    silently vanish from a segment: a source term the check never sees, a
+    forbidden rendering that passes, a TBX term kept as the literal
+    reference. Such a document is refused with the first reference named.
+    (Character references such as ``&#x53CC;`` and the five predefined
+    entities need no declaration and are read as usual.)
+    """
+    for reference in root.iter(etree.Entity):
+        raise TermlockError(
+            f"entity reference {reference.text} needs expansion from the document's DTD, "
+            "which termlock never does (entities can read files or grow without bound)",
+            path=path,
+            line=reference.sourceline,
+            fix=f"replace {reference.text} with the text it stands for (the CAT tool's export does this)",
+        )
 
 
 def local_name(element: etree._Element) -> str:

@@ -18,12 +18,24 @@ and re-inserts them into the translation:
   one word in the target.
 
 The text of ``g``/``mrk``/``pc``/``hi`` is translatable text; the content of
-the other codes is native markup and is neither translated nor counted.
+the other codes is native markup and is neither translated nor counted. A
+``mrk`` marked not to be translated (XLIFF 2.0 ``translate="no"``, 1.2
+``mtype="protected"``) is handled like a code: its content is copied to the
+target as it is, never sent to the model, and a glossary term inside it is
+not required in the translation.
+
+A placeholder between two words (``to<x id="1"/>dual``, a ``<ph>`` for a
+line break) separates them: the plain text gets a space there, or "to" and
+"dual" would run together into "todual" and a term next to a code would be
+missed. Codes that only format (``g``, ``bpt``/``ept``, ``bx``/``ex``) do not
+separate (``in<g>divid</g>ual`` stays one word), nor does a placeholder
+that stands for a zero-width joiner, word joiner or soft hyphen.
 """
 
 from __future__ import annotations
 
 import copy
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -33,11 +45,21 @@ from termlock.xmlsafe import local_name
 
 #: Inline elements whose content is text of the segment (they wrap words).
 PAIRED_TEXT_TAGS = frozenset({"g", "mrk", "pc", "hi"})
+#: Standalone codes that stand for content of their own and so separate words.
+BOUNDARY_TAGS = frozenset({"x", "ph", "mrk"})
+#: What a placeholder may stand for and still join the words around it.
+_JOINERS = frozenset("\u200d\u2060\u00ad\ufeff")
+
+
+def protected(element: etree._Element) -> bool:
+    """A marker whose content must not be translated (2.0 translate="no", 1.2 mtype="protected")."""
+    return local_name(element) == "mrk" and (element.get("translate") == "no" or element.get("mtype") == "protected")
 
 
 @dataclass
 class Text:
     text: str
+    separator: bool = False  # a space standing for a placeholder between words, not file text
 
 
 @dataclass
@@ -84,7 +106,7 @@ def tokenize(container: etree._Element, paired: Iterable[str] = PAIRED_TEXT_TAGS
         for child in element:
             if not isinstance(child.tag, str):
                 pass  # comments and processing instructions inside a segment are dropped
-            elif local_name(child) in paired_set:
+            elif local_name(child) in paired_set and not protected(child):
                 tokens.append(Code("open", _shallow_copy(child)))
                 walk(child)
                 tokens.append(Code("close", None))
@@ -94,8 +116,50 @@ def tokenize(container: etree._Element, paired: Iterable[str] = PAIRED_TEXT_TAGS
                 tokens.append(Text(child.tail))
 
     walk(container)
+    tokens = _separate_words(tokens)
     _link_pairs(tokens)
     return tokens
+
+
+def _is_boundary(code: Code) -> bool:
+    element = code.element
+    if code.kind != "standalone" or element is None or local_name(element) not in BOUNDARY_TAGS:
+        return False
+    content = "".join(element.itertext())
+    return not (content and set(content) <= _JOINERS)
+
+
+def _separate_words(tokens: list[Token]) -> list[Token]:
+    """A space after each placeholder that sits between two non-space characters."""
+    if not any(isinstance(token, Code) and _is_boundary(token) for token in tokens):
+        return tokens
+    before: list[str] = []  # last text character before each token ('' if none)
+    last = ""
+    for token in tokens:
+        before.append(last)
+        if isinstance(token, Text) and token.text:
+            last = token.text[-1]
+    after: list[str] = [""] * len(tokens)  # first text character after each token
+    following = ""
+    for index in range(len(tokens) - 1, -1, -1):
+        after[index] = following
+        token = tokens[index]
+        if isinstance(token, Text) and token.text:
+            following = token.text[0]
+    out: list[Token] = []
+    for index, token in enumerate(tokens):
+        out.append(token)
+        if isinstance(token, Code) and _is_boundary(token) and _spaced_between(before[index], after[index]):
+            out.append(Text(" ", separator=True))
+    return out
+
+
+def _spaced_between(left: str, right: str) -> bool:
+    """Whether a space belongs between these neighbours: both text, neither a space,
+    and not both East Asian wide characters (Chinese and Japanese put no spaces between words)."""
+    if not left or not right or left.isspace() or right.isspace():
+        return False
+    return not (unicodedata.east_asian_width(left) in "WF" and unicodedata.east_asian_width(right) in "WF")
 
 
 def _link_pairs(tokens: Sequence[Token]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from lxml import etree
 
@@ -191,6 +191,13 @@ class TmxStore(Store):
     def write(self, path: str) -> None:
         write_atomically(path, self.serialize())
 
+    def inline_tokens(self, unit: Unit) -> "tuple[list[inline.Token], list[inline.Token]] | None":
+        """A unit's source tokens and its target's, codes placed as the target is written (for --tmx)."""
+        slot = self._slots.get(unit.id)
+        if slot is None or unit.target is None:
+            return None
+        return slot.tokens, inline.place_codes(slot.tokens, unit.target)
+
 
 def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:
     """The first language in the file that is not the source language."""
@@ -207,13 +214,104 @@ def _clean(text: str) -> str:
     return _INVALID_XML_CHARS.sub("", text)
 
 
+#: 2.0 markers and code points that carry nothing a memory needs
+_SKIPPED_CODES = frozenset({"sm", "em", "cp"})
+
+
+class _Numbers:
+    """TMX wants integer ``i`` pairing bpt/ept; XLIFF ids may be any text."""
+
+    def __init__(self) -> None:
+        self._of: dict[str, int] = {}
+
+    def __call__(self, key: str | None) -> str:
+        key = key or f"#{len(self._of)}"
+        if key not in self._of:
+            self._of[key] = len(self._of) + 1
+        return str(self._of[key])
+
+
+def _numeric(value: str | None) -> dict[str, str]:
+    return {"x": value} if value and value.isdigit() else {}
+
+
+def _tmx_code(code: inline.Code, pairs: _Numbers) -> etree._Element | str | None:
+    """One standalone inline code as its TMX 1.4 element (or text, or nothing)."""
+    element = code.element
+    name = local_name(element)
+    native = "".join(element.itertext())
+    if inline.protected(element):
+        return native  # text kept as it is: in a memory it is plain text
+    if name in _SKIPPED_CODES:
+        return None
+    if name in ("bpt", "bx", "sc"):
+        made = etree.Element("bpt", i=pairs(element.get("rid") or element.get("id")), **_numeric(element.get("id")))
+    elif name in ("ept", "ex", "ec"):
+        made = etree.Element("ept", i=pairs(element.get("rid") or element.get("startRef") or element.get("id")))
+    elif name == "it":
+        pos = {"open": "begin", "close": "end"}.get(element.get("pos", ""), element.get("pos") or "begin")
+        made = etree.Element("it", pos=pos, **_numeric(element.get("id")))
+    elif name == "ut":
+        made = etree.Element("ut")
+    else:  # ph, x and anything else that stands for content
+        made = etree.Element("ph", **_numeric(element.get("id") or element.get("x")))
+    made.text = _clean(native) or None
+    return made
+
+
+def _fill_segment(seg: etree._Element, tokens: Iterable[inline.Token]) -> None:
+    """Write inline tokens (from XLIFF or TMX) into a TMX ``<seg>`` as TMX inline elements.
+
+    Paired text codes (``g``, ``pc``, ``mrk``, ``hi``) become ``bpt``/``ept``
+    with a shared ``i``; the others map to their TMX counterpart with their
+    native code as content. Numbering is by order of appearance, so the
+    source and the target of a unit (same codes, same order) pair up.
+    """
+    pairs = _Numbers()
+    opened: list[str] = []
+    last: etree._Element | None = None
+
+    def add_text(text: str) -> None:
+        if last is None:
+            seg.text = (seg.text or "") + text
+        else:
+            last.tail = (last.tail or "") + text
+
+    for token in tokens:
+        if isinstance(token, inline.Text):
+            if not token.separator:
+                add_text(_clean(token.text))
+            continue
+        if token.kind == "open":
+            number = pairs(f"pair{len(pairs._of)}")
+            opened.append(number)
+            made: etree._Element | str | None = etree.Element("bpt", i=number, **_numeric(token.element.get("id")))
+        elif token.kind == "close":
+            made = etree.Element("ept", i=opened.pop() if opened else pairs(None))
+        else:
+            made = _tmx_code(token, pairs)
+        if made is None:
+            continue
+        if isinstance(made, str):
+            add_text(_clean(made))
+            continue
+        seg.append(made)
+        last = made
+
+
 def tmx_bytes(
     units: Iterable[Unit],
     *,
     source_lang: str = "zh",
     target_lang: str = "en",
+    tokens_of: Callable[[Unit], tuple[list[inline.Token], list[inline.Token]] | None] | None = None,
 ) -> bytes:
-    """A TMX 1.4 document of the units that have a target, ids as ``tuid``."""
+    """A TMX 1.4 document of the units that have a target, ids as ``tuid``.
+
+    ``tokens_of(unit)`` gives a unit's source and target inline tokens when
+    the units come from a bilingual file: its inline codes are then written
+    as TMX inline elements instead of being dropped.
+    """
     root = etree.Element("tmx", version="1.4")
     etree.SubElement(
         root,
@@ -231,10 +329,15 @@ def tmx_bytes(
         if unit.target is None or not unit.target.strip() or not unit.source.strip():
             continue
         tu = etree.SubElement(body, "tu", tuid=str(unit.id))
-        for lang, text in ((source_lang, unit.source), (target_lang, unit.target)):
+        tokens = tokens_of(unit) if tokens_of is not None else None
+        for side, (lang, text) in enumerate(((source_lang, unit.source), (target_lang, unit.target))):
             tuv = etree.SubElement(tu, "tuv")
             tuv.set(XML_LANG, lang)
-            etree.SubElement(tuv, "seg").text = _clean(text)
+            seg = etree.SubElement(tuv, "seg")
+            if tokens is not None and inline.codes_of(tokens[side]):
+                _fill_segment(seg, tokens[side])
+            else:
+                seg.text = _clean(text)
     etree.indent(root, space="  ")
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8") + b"\n"
 
@@ -245,10 +348,11 @@ def write_tmx(
     *,
     source_lang: str = "zh",
     target_lang: str = "en",
+    tokens_of: Callable[[Unit], tuple[list[inline.Token], list[inline.Token]] | None] | None = None,
 ) -> int:
     """Write a TMX of the translated units atomically; returns how many pairs."""
     units = [u for u in units if u.target and u.target.strip() and u.source.strip()]
-    write_atomically(path, tmx_bytes(units, source_lang=source_lang, target_lang=target_lang))
+    write_atomically(path, tmx_bytes(units, source_lang=source_lang, target_lang=target_lang, tokens_of=tokens_of))
     return len(units)
 
 

@@ -17,7 +17,7 @@ How a filled unit is marked, the way each tool reads it:
 plain XLIFF 1.2: ``<target state="needs-review-translation"
 state-qualifier="leveraged-mt">``; Trados SDLXLIFF: the segment's
 ``<sdl:seg conf="Draft" origin="mt" origin-system="termlock">``; memoQ:
-``mq:status="MachineTranslated"``; Phrase MXLIFF: ``m:trans-origin="mt"``
+``mq:status="MachineTranslated"`` and ``<target state="needs-review-translation">``; Phrase MXLIFF: ``m:trans-origin="mt"``
 ``m:confirmed="0"``; XLIFF 2.0: ``<segment state="translated"
 subState="termlock:mt">``.
 
@@ -58,6 +58,9 @@ _UNTRANSLATED_STATES_12 = frozenset({"new", "needs-translation"})
 _LOCKED_STATES_12 = frozenset({"final", "signed-off"})
 _SDL_APPROVED = frozenset({"ApprovedTranslation", "ApprovedSignOff"})
 _MQ_LOCKED_VALUES = frozenset({"locked", "true", "yes", "1"})
+_MQ_UNTRANSLATED = frozenset({"NotStarted", ""})
+#: The XLIFF state memoQ gives a machine-translated row, beside mq:status="MachineTranslated".
+_MQ_FILLED_STATE = "needs-review-translation"
 
 
 @dataclass
@@ -165,6 +168,13 @@ class XliffStore(Store):
 
     def write(self, path: str) -> None:
         write_atomically(path, self.serialize())
+
+    def inline_tokens(self, unit: Unit) -> "tuple[list[inline.Token], list[inline.Token]] | None":
+        """A unit's source tokens and its target's, codes placed as the target is written (for --tmx)."""
+        slot = self._slots.get(unit.id)
+        if slot is None or unit.target is None:
+            return None
+        return slot.tokens, inline.place_codes(slot.tokens, unit.target)
 
     def written_units(self) -> list[Unit]:
         """Units whose target termlock wrote (for a TMX of what was translated)."""
@@ -303,6 +313,9 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
             }
             if flavour == "memoq" and tu.get(f"{{{MQ_NS}}}status"):
                 meta_base["mq_status"] = tu.get(f"{{{MQ_NS}}}status")
+                if meta_base["mq_status"] not in _MQ_UNTRANSLATED and state in _UNTRANSLATED_STATES_12:
+                    # memoQ's own status says it has a translation (files filled before the state was set)
+                    state = _MQ_FILLED_STATE
             mrks = _seg_mrks(tu.find(_q(ns, "seg-source")), ns)
             if not mrks:
                 slot = _Slot(tu, tu, source, inline.tokenize(source), locked=locked)
@@ -469,6 +482,8 @@ def _mark_12(tu: etree._Element, target: etree._Element, slot: _Slot, flavour: s
         seg.set("origin-system", TOOL)
     elif flavour == "memoq":
         tu.set(f"{{{MQ_NS}}}status", "MachineTranslated")
+        # a target left at state="new"/"needs-translation" reads as empty to every XLIFF reader
+        target.set("state", _MQ_FILLED_STATE)
     elif flavour == "phrase":
         tu.set(f"{{{PHRASE_NS}}}trans-origin", "mt")
         tu.set(f"{{{PHRASE_NS}}}confirmed", "0")

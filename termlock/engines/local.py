@@ -154,4 +154,5 @@ def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any
         units,
         source_lang=getattr(store, "source_lang", None) or glossary.source_lang,
         target_lang=getattr(store, "target_lang", None) or glossary.target_lang,
+        tokens_of=getattr(store, "inline_tokens", None),  # inline codes kept as TMX inline elements
     )
