@@ -20,6 +20,8 @@ LAYERS: dict[str, int] = {
     "": 0,  # termlock/__init__.py
     "errors": 0,
     "fileio": 0,
+    "outputs": 0,  # refuse outputs that would overwrite an input or each other
+    "stdout_guard": 0,  # standard output that a closed pipe or a full disk cannot crash
     "xmlsafe": 0,
     "glossary": 1,
     "corpora": 2,
