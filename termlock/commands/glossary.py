@@ -74,7 +74,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     from termlock.glossary.formats import export_glossary, import_glossary
+    from termlock.outputs import refuse_clobbering
 
+    refuse_clobbering([("FILE", args.file)], [("-o", args.output)])
     glossary = import_glossary(
         args.file,
         args.in_format,
@@ -93,7 +95,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from termlock.glossary.formats import export_glossary, import_glossary
+    from termlock.outputs import refuse_clobbering
 
+    refuse_clobbering([("G.yaml", args.glossary)], [("-o", args.output)])
     glossary = import_glossary(args.glossary)
     export_glossary(glossary, args.output, args.out_format)
     print(f"exported {len(glossary)} terms from {args.glossary} to {args.output}", file=sys.stderr)

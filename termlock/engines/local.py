@@ -64,6 +64,7 @@ class LocalEngine:
         from termlock.documents import detect_format, known_format_of, read_input, read_store, write_atomically
         from termlock.translate.runner import BatchJob, job_fingerprint
 
+        job.validate()
         job.engine.refuse_distributed_settings()
         _refuse_directories(job.input)
         if job.terms is not None and job.glossaries:

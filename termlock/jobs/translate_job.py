@@ -67,6 +67,15 @@ class TranslateJob:
     #: no inflection tolerance for any term
     exact: bool = False
 
+    def validate(self) -> None:
+        """Refuse outputs that would overwrite the input, a glossary or each other (before any work)."""
+        from termlock.outputs import refuse_clobbering
+
+        refuse_clobbering(
+            [("-i", self.input), *(("--glossary", path) for path in self.glossaries)],
+            [("-o", self.output), ("--report", self.report), ("--tmx", self.tmx)],
+        )
+
     def fingerprint_settings(self, fmt: str, glossary: Any) -> dict[str, Any]:
         """Settings that shape the output; a resumed job must match them all."""
         settings = self.settings

@@ -61,6 +61,7 @@ class RayEngine:
         from termlock.engines.ray.support import ClusterPool, import_ray
         from termlock.engines.ray.translate import DEFAULT_SHARD_SIZE, DocumentResult, TranslatorFactory, translate_sharded
 
+        job.validate()
         import_ray()  # say how to install it before doing anything else
         if job.overwrite:
             raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
