@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     original, guarded = stdout_guard.install()
+    notes = _print_import_notices(args.command)
     try:
         code = int(args.func(args) or EXIT_OK)
         guarded.flush()  # a full disk behind stdout is an error of this run, not of the exit flush
@@ -67,6 +68,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         sys.stdout = original
+        notes.__exit__(None, None, None)
+
+
+def _print_import_notices(command: str):
+    """Print each :class:`ImportNotice` as one ``note:`` line on stderr while the command runs."""
+    import warnings
+
+    from termlock.glossary.formats.notices import ImportNotice
+
+    context = warnings.catch_warnings()
+    context.__enter__()
+    warnings.simplefilter("always", ImportNotice)
+    previous = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001 - warnings' signature
+        if issubclass(category, ImportNotice):
+            print(f"termlock {command}: note: {message}", file=sys.stderr)
+        else:
+            previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    return context
 
 
 def describe_os_error(exc: OSError) -> str:

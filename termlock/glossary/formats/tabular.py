@@ -13,6 +13,20 @@ glossary rather than silently splitting a term). Booleans are ``true`` /
 ``# source_lang: zh``, ``# target_lang: en``; they are optional on import.
 Unknown columns are an error, not silently dropped. Files are UTF-8 (a BOM,
 as Excel writes, is accepted).
+
+Spreadsheet-made tables are accepted as they come: the common headers
+``Chinese,English``, ``zh,en``, ``中文,英文``, ``term,translation`` name the
+source and target columns, and a CSV whose header is separated by ``;`` or
+tabs (European Excel) is read that way, with a note saying so. A quote that
+is never closed would swallow every following row into one cell: it is
+refused with the line where it opens.
+
+Spreadsheet injection: a cell starting with ``=``, ``+``, ``-``, ``@`` (or a
+tab or carriage return) is run as a formula by a spreadsheet. Export writes
+such a cell with a leading apostrophe, as the problems CSV does; one more
+apostrophe is added to a cell that already starts with apostrophes before
+such a character, and import removes exactly one, so the round trip is
+lossless.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from termlock.errors import TermlockError
+from termlock.glossary.formats.notices import notice
 from termlock.glossary.formats.problems import ImportProblems
 from termlock.glossary.model import Glossary, Term
 
@@ -36,8 +51,28 @@ _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0", ""})
 
 
+#: Headers spreadsheets commonly use for the two required columns.
+HEADER_ALIASES = {
+    "chinese": "source", "zh": "source", "中文": "source", "源": "source", "source_term": "source", "term": "source",
+    "english": "target", "en": "target", "英文": "target", "译文": "target", "target_term": "target",
+    "translation": "target",
+}  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def normalise_header(cell: str) -> str:
-    return "_".join(cell.strip().lower().replace("-", " ").split())
+    name = "_".join(cell.strip().lower().replace("-", " ").split())
+    return HEADER_ALIASES.get(name, name)
+
+
+def escape_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: an apostrophe before a formula start (see the module docstring)."""
+    return "'" + value if value.lstrip("'").startswith(_FORMULA_START) else value
+
+
+def unescape_cell(value: str) -> str:
+    """The inverse of :func:`escape_cell`."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(_FORMULA_START) else value
 
 
 def parse_bool(value: str) -> bool | None:
@@ -205,6 +240,22 @@ def _dialect(fmt: str) -> dict:
     return {"delimiter": "\t" if fmt == "tsv" else ",", "quotechar": '"', "lineterminator": "\n"}
 
 
+def detect_delimiter(text: str, fmt: str) -> str:
+    """The header line's delimiter: the one of , ; tab it holds most of (the format's own on a tie)."""
+    default = "\t" if fmt == "tsv" else ","
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.startswith('"#'):
+            continue
+        counts = {delimiter: line.count(delimiter) for delimiter in (default, ",", ";", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] > counts[default] else default
+    return default
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
 def read_table(data: bytes, path: str, *, fmt: str) -> Glossary:
     """Parse CSV (``fmt="csv"``) or TSV (``fmt="tsv"``) bytes."""
     try:
@@ -217,19 +268,49 @@ def read_table(data: bytes, path: str, *, fmt: str) -> Glossary:
             line=line,
             fix="save it as UTF-8 (in Excel: Save As > CSV UTF-8)",
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), **_dialect(fmt))
+    dialect = _dialect(fmt)
+    delimiter = detect_delimiter(text, fmt)
+    if delimiter != dialect["delimiter"]:
+        dialect["delimiter"] = delimiter
+        notice(f"{path}: read as {_DELIMITER_NAMES[delimiter]}-separated ({delimiter!r} in the header line)")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, **dialect)
+    columns = 0
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        nonlocal columns
         start = 1
         try:
             for cells in reader:
-                yield start, cells
+                if not columns and cells and not cells[0].lstrip().startswith("#"):
+                    columns = len(cells)
+                _refuse_swallowed_rows(cells, start, columns, delimiter, path)
+                yield start, [unescape_cell(cell) for cell in cells]
                 start = reader.line_num + 1
         except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise TermlockError(
+                    "a quote opened on this line is never closed: every following row would be read into one cell",
+                    path=path, line=start, fix='close the quote (write "" for a quote inside a quoted cell)',
+                ) from None
             raise TermlockError(f"malformed {fmt.upper()}: {exc}", path=path, line=reader.line_num,
                                 fix="check the quoting on that line") from None
 
     return rows_to_glossary(rows(), path, default_name=Path(path).stem)
+
+
+def _refuse_swallowed_rows(cells: list[str], line: int, columns: int, delimiter: str, path: str) -> None:
+    """A quoted cell whose later lines look like whole rows: a quote closed far too late."""
+    if columns < 2:
+        return
+    for cell in cells:
+        if "\n" not in cell:
+            continue
+        rest = cell.split("\n")[1:]
+        if any(part.count(delimiter) >= columns - 1 for part in rest if part.strip()):
+            raise TermlockError(
+                "a quoted cell on this line runs over the following rows (a quote that is not closed in time)",
+                path=path, line=line, fix='close the quote on this line (write "" for a quote inside a quoted cell)',
+            )
 
 
 def table_bytes(glossary: Glossary, *, fmt: str, where: str = "output") -> bytes:
@@ -237,6 +318,6 @@ def table_bytes(glossary: Glossary, *, fmt: str, where: str = "output") -> bytes
     writer = csv.writer(out, **_dialect(fmt))
     for key, value in meta_rows(glossary):
         writer.writerow([f"# {key}: {value}"])  # one quoted cell whatever the name holds
-    for row in glossary_rows(glossary, where=where):
-        writer.writerow(row)
+    for number, row in enumerate(glossary_rows(glossary, where=where)):
+        writer.writerow(row if number == 0 else [escape_cell(cell) for cell in row])
     return out.getvalue().encode("utf-8")

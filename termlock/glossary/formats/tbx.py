@@ -18,7 +18,12 @@ Mapping, per concept entry:
   variants), admitted -> ``variants``, deprecated/superseded ->
   ``forbidden``; without any status (TBX-Core) the first term is the target
   and the rest are variants;
-* definitions and notes -> ``note``;
+* definitions and notes -> ``note``; other descriptive data the schema has
+  no field for (subject field, part of speech, usage notes, grammatical
+  gender, ...) is kept in ``note`` as ``category: value`` lines (per term:
+  ``category (term): value``);
+* what cannot be kept at all (terms in other languages, transaction data:
+  who changed what when) is dropped and listed in one import notice;
 * the entry id -> ``id``. What TBX has no data category for travels in
   termlock's own categories, ``x-termlock-case-sensitive``,
   ``x-termlock-exact`` and (when the id is not a valid XML ID)
@@ -28,6 +33,7 @@ Mapping, per concept entry:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +41,7 @@ from lxml import etree
 
 from termlock import __version__
 from termlock.errors import TermlockError
+from termlock.glossary.formats.notices import notice
 from termlock.glossary.formats.problems import ImportProblems
 from termlock.glossary.model import Glossary, Term
 from termlock.xmlsafe import XML_LANG, local_name, parse_xml
@@ -75,6 +82,32 @@ class _Concept:
     langs: dict[str, list[_TbxTerm]] = field(default_factory=dict)  # xml:lang -> terms
     notes: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)  # termlock's own categories
+    extras: list[str] = field(default_factory=list)  # "category: value" of other descriptive data
+    term_notes: dict[str, list[str]] = field(default_factory=dict)  # xml:lang -> "category (term): value"
+    dropped: Counter = field(default_factory=Counter)  # what the schema cannot hold, by kind
+
+
+#: Structure, not data: never kept as a note line themselves.
+_STRUCTURE = {
+    "term", "tig", "ntig", "termSec", "termGrp", "langSet", "langSec", "termEntry", "conceptEntry",
+    "descripGrp", "adminGrp", "termNoteGrp", "ref", "xref", "hi", "foreign", "ph", "bpt", "ept",
+}  # fmt: skip
+_TRANSACTION = {"transacGrp", "transac", "transacNote", "date"}
+
+
+def _is_leaf(element: etree._Element) -> bool:
+    return not any(isinstance(child.tag, str) for child in element)
+
+
+def _extra_category(element: etree._Element) -> str | None:
+    """The data category of a leaf element worth keeping as a note line, else None."""
+    name = local_name(element)
+    if name in _STRUCTURE or name in _TRANSACTION or not _is_leaf(element):
+        return None
+    category = _category(element)
+    if category in _STATUS_CATEGORIES or category in {CASE_SENSITIVE, EXACT, TERMLOCK_ID, "definition", "note"}:
+        return None
+    return category
 
 
 def _category(element: etree._Element) -> str:
@@ -134,6 +167,13 @@ def _collect_notes(element: etree._Element, concept: _Concept, stop: set[str]) -
                 concept.notes.append(text)
         elif name in {"descripGrp", "adminGrp", "termNoteGrp"}:
             _collect_notes(child, concept, stop)
+        elif name == "transacGrp":
+            concept.dropped["transaction data (transacGrp)"] += 1
+        elif (extra := _extra_category(child)) is not None:
+            text = _clean("".join(child.itertext()))
+            line = f"{extra}: {text}"
+            if text and line not in concept.extras:
+                concept.extras.append(line)
 
 
 def _parse_concept(entry: etree._Element) -> _Concept:
@@ -151,11 +191,38 @@ def _parse_concept(entry: etree._Element) -> _Concept:
                 if term is not None:
                     terms.append(term)
                 for sub in group.iter():
-                    if isinstance(sub.tag, str) and _category(sub) in {"definition", "note"}:
+                    if not isinstance(sub.tag, str):
+                        continue
+                    if _category(sub) in {"definition", "note"}:
                         text = _clean("".join(sub.itertext()))
                         if text and text not in concept.notes:
                             concept.notes.append(text)
+                    elif local_name(sub) == "transacGrp":
+                        concept.dropped["transaction data (transacGrp)"] += 1
+                    elif (extra := _extra_category(sub)) is not None and term is not None:
+                        text = _clean("".join(sub.itertext()))
+                        if text:
+                            concept.term_notes.setdefault(lang, []).append(f"{extra} ({term.text}): {text}")
     return concept
+
+
+def _report_dropped(concepts: list[_Concept], src: str, tgt: str, path: str) -> None:
+    """One notice listing what the import could not keep."""
+    dropped: Counter = Counter()
+    other_langs: set[str] = set()
+    for concept in concepts:
+        dropped.update(concept.dropped)
+        for lang, terms in concept.langs.items():
+            if terms and primary_subtag(lang) not in {primary_subtag(src), primary_subtag(tgt)}:
+                dropped["terms in other languages"] += len(terms)
+                other_langs.add(lang or "?")
+    if not dropped:
+        return
+    parts = []
+    for kind, count in sorted(dropped.items()):
+        label = f"{kind} ({', '.join(sorted(other_langs))})" if kind == "terms in other languages" else kind
+        parts.append(f"{count} × {label}")
+    notice(f"{path}: dropped what a glossary cannot hold: {'; '.join(parts)}")
 
 
 def _choose_langs(
@@ -200,6 +267,11 @@ def _terms_in(concept: _Concept, lang: str) -> list[_TbxTerm]:
         if primary_subtag(key) == wanted:
             found.extend(terms)
     return found
+
+
+def _lang_notes(concept: _Concept, lang: str) -> list[str]:
+    wanted = primary_subtag(lang)
+    return [note for key, notes in concept.term_notes.items() if primary_subtag(key) == wanted for note in notes]
 
 
 def _truthy(value: str) -> bool:
@@ -270,11 +342,12 @@ def read_tbx(
                 forbidden=tuple(t for t in dict.fromkeys(forbidden) if t not in accepted),
                 case_sensitive=_truthy(concept.fields.get(CASE_SENSITIVE, "")),
                 exact=_truthy(concept.fields.get(EXACT, "")),
-                note="\n".join(concept.notes) or None,
+                note="\n".join(concept.notes + concept.extras + _lang_notes(concept, src) + _lang_notes(concept, tgt)) or None,
                 line=line,
             )
         )
     problems.raise_if_any()
+    _report_dropped(concepts, src, tgt, path)
     return Glossary(
         name=name or Path(path).stem,
         terms=tuple(terms),

@@ -129,6 +129,10 @@ def xlsx_bytes(glossary: Glossary, *, where: str = "output") -> bytes:
     meta = book.create_sheet(META_SHEET)
     for key, value in meta_rows(glossary):
         meta.append([key, value])
+    for row in meta.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":  # a glossary named "=cmd|..." is text, never a formula
+                cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
