@@ -54,3 +54,8 @@ def test_a_term_of_invisible_characters_only_is_refused(invisible):
 def test_an_invisible_only_rendering_is_refused_too():
     with pytest.raises(GlossaryError, match="the target of term #1 is empty once invisible"):
         load_glossary_text('name: x\nterms:\n  - source: 双核\n    target: "\\u200b"\n', "g.yaml")
+
+
+def test_absurdly_deep_nesting_is_a_problem_not_a_recursion_error():
+    problem = only_problem("name: x\nterms: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert problem.line == 2 and "nests more than" in problem.message

@@ -13,7 +13,6 @@ from fractions import Fraction
 import sys
 
 from termlock.commands.engine_flags import add_check_arguments, engine_options
-from termlock.errors import TermlockError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -153,13 +153,9 @@ def run_show(args: argparse.Namespace, out: TextIO | None = None) -> int:
         ]
         for term in glossary.terms
     ]
-    try:
-        for line in render_table(["id", "source", "target", "variants", "forbidden", "flags", "note"], rows, width):
-            print(line, file=out)
-        out.flush()
-    except BrokenPipeError:  # `termlock glossary show g.yaml | head`: the reader has enough
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+    # `termlock glossary show g.yaml | head`: the CLI's guarded stdout (termlock.stdout_guard) ends quietly
+    for line in render_table(["id", "source", "target", "variants", "forbidden", "flags", "note"], rows, width):
+        print(line, file=out)
     return EXIT_OK
 
 

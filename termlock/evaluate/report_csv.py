@@ -16,7 +16,10 @@ cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage
 return) as a formula: a hostile or merely odd segment ("=HYPERLINK(...)",
 "-1 percent") would be evaluated or mangled. Such text cells get a leading
 apostrophe, which Excel and LibreOffice show as plain text (OWASP's advice
-for CSV injection); the JSON report keeps the exact text.
+for CSV injection); the JSON report keeps the exact text. A segment longer
+than 2,000 characters is shown as an excerpt around the term
+(:mod:`termlock.evaluate.excerpt`), so that a long paragraph full of
+problems is not copied once per problem.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import csv
 import io
 import os
 
+from termlock.evaluate.excerpt import excerpt
 from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import CheckResult
 
@@ -76,8 +80,8 @@ def csv_text(result: CheckResult) -> str:
             occ.found or "",
             occ.forbidden_found or "",
             notes.get(occ.term_id, ""),
-            segment.source,
-            segment.target,
+            excerpt(segment.source, [occ.source_span])[0],
+            excerpt(segment.target, [occ.forbidden_span, occ.found_span])[0],
             *decision,
         )
         writer.writerow((segment.index + 1, segment.index, *map(spreadsheet_text, text)))

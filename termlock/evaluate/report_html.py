@@ -14,16 +14,16 @@ hide rows.
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import base64
 import datetime as _dt
 import hashlib
 import os
+from fractions import Fraction
 from html import escape
 from typing import Mapping
 
 from termlock import __version__
+from termlock.evaluate.excerpt import excerpt, shift
 from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import FORBIDDEN, MISSING, OK, CheckResult, SegmentReport, TermOccurrence
 
@@ -265,12 +265,14 @@ def _worst_terms(result: CheckResult) -> str:
 
 
 def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | None) -> str:
-    source_marks = [(occ.source_span[0], occ.source_span[1], "")]
+    source_text, source_at = excerpt(segment.source, [occ.source_span])
+    target_text, target_at = excerpt(segment.target, [occ.forbidden_span, occ.found_span])
+    source_marks = [(*shift(occ.source_span, source_at), "")]
     target_marks = []
     if occ.forbidden_span is not None:
-        target_marks.append((occ.forbidden_span[0], occ.forbidden_span[1], "bad"))
+        target_marks.append((*shift(occ.forbidden_span, target_at), "bad"))
     if occ.found_span is not None:
-        target_marks.append((occ.found_span[0], occ.found_span[1], "good"))
+        target_marks.append((*shift(occ.found_span, target_at), "good"))
     if occ.forbidden_found is not None:
         found = f'<span class="v-forbidden">forbidden:</span> “{_e(occ.forbidden_found)}”'
         if occ.found is not None:
@@ -278,7 +280,7 @@ def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | Non
     else:
         found = '<span class="empty">no accepted rendering</span>'
     expected = "".join(f"<li>{_e(r)}</li>" for r in occ.expected)
-    target = _highlight(segment.target, target_marks) if segment.target else '<span class="empty">(empty)</span>'
+    target = _highlight(target_text, target_marks) if segment.target else '<span class="empty">(empty)</span>'
     note_html = _note(note)
     line = segment.index + 1
     line_html = _e(line) + (f'<br><code class="muted">{_e(segment.id)}</code>' if segment.id else "")
@@ -289,7 +291,7 @@ def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | Non
         f'<td><span class="status {_e(occ.status)}">{_e(occ.status)}</span></td>'
         f'<td class="expect"><ul class="expected">{expected}</ul></td>'
         f'<td class="found">{found}</td>'
-        f'<td class="text" lang="zh">{_highlight(segment.source, source_marks)}</td>'
+        f'<td class="text" lang="zh">{_highlight(source_text, source_marks)}</td>'
         f'<td class="text" lang="en">{target}</td>'
         "</tr>"
     )

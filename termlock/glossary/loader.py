@@ -113,15 +113,34 @@ class _AliasFound(Exception):
         self.mark, self.name = mark, name
 
 
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark) -> None:
+        self.mark = mark
+
+
+#: A glossary nests three levels (file, terms list, term); far more is hostile.
+MAX_DEPTH = 50
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """Composes without aliases: ``*name`` is refused where it stands, so a file
-    built to expand exponentially ("billion laughs") is never expanded."""
+    built to expand exponentially ("billion laughs") is never expanded; and
+    nesting deeper than :data:`MAX_DEPTH` is refused before Python's
+    recursion limit turns it into a crash."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _AliasFound(event.start_mark, event.anchor)
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _text(node: yaml.Node, what: str, out: _Collector) -> str | None:
@@ -295,6 +314,12 @@ def parse_glossary(text: str, path: str = "<string>") -> tuple[Glossary | None, 
         return None, out.problems
     try:
         root = yaml.compose(text, Loader=_NoAliasLoader)
+    except _TooDeep as deep:
+        out.problems.append(GlossaryProblem(
+            path, deep.mark.line + 1, f"the YAML nests more than {MAX_DEPTH} levels deep (a glossary needs three)",
+            "remove the deeply nested brackets or indentation",
+        ))
+        return None, out.problems
     except _AliasFound as alias:
         out.problems.append(GlossaryProblem(
             path, alias.mark.line + 1,
