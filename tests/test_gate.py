@@ -69,3 +69,10 @@ def test_cli_warns_when_no_term_occurs_under_a_gate(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 0
     assert "warning: no glossary term occurs in the source, so --min-term-success checked nothing" in err
+
+
+def test_accepted_problems_count_as_done_for_the_gate():
+    decision = decide(1, 3, parse_minimum("0.6667"), accepted=1)
+    assert not decision.passed  # 2 of 3 is below 0.6667
+    assert decide(1, 3, parse_minimum("0.6666"), accepted=1).passed
+    assert "2 of 3 occurrences ok or accepted" in decide(1, 3, Fraction(1, 2), accepted=1).describe()

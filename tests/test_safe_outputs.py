@@ -145,7 +145,7 @@ def test_a_lock_held_by_another_process_is_refused_and_dies_with_it(tmp_path):
     out = tmp_path / "o.txt"
     code = (
         "import sys,time; from termlock.translate.joblock import JobLock; "
-        f"JobLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(30)"
+        f"lock = JobLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(30)"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)

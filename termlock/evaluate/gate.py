@@ -50,6 +50,8 @@ class GateDecision:
     occurrences: int
     minimum: Fraction
     warning: str | None = None
+    #: how many of ``ok`` are problems a reviewer accepted (counted as done)
+    accepted: int = 0
 
     @property
     def applies(self) -> bool:
@@ -61,15 +63,22 @@ class GateDecision:
         rate = self.ok / self.occurrences if self.occurrences else 1.0
         shown = f"term success rate {rate:.4f} is"
         minimum = f"--min-term-success {float(self.minimum):.4f}"
-        counts = f"{self.ok} of {self.occurrences} occurrences ok"
+        counts = f"{self.ok} of {self.occurrences} occurrences ok" + (" or accepted" if self.accepted else "")
         if self.passed:
             return f"PASS: {shown} at least {minimum} ({counts})"
         needed = -(-self.minimum * self.occurrences // 1)  # ceil, exactly
         return f"FAIL: {shown} below {minimum} ({counts}, {needed} needed)"
 
 
-def decide(ok: int, occurrences: int, minimum: Fraction, *, glossary_terms: int | None = None) -> GateDecision:
-    """Pass when ``ok / occurrences >= minimum``, compared exactly."""
+def decide(
+    ok: int, occurrences: int, minimum: Fraction, *, glossary_terms: int | None = None, accepted: int = 0
+) -> GateDecision:
+    """Pass when ``(ok + accepted) / occurrences >= minimum``, compared exactly.
+
+    ``accepted``: problems a reviewer accepted, which count as done (as in
+    the term success rate).
+    """
+    ok += accepted
     passed = ok >= minimum * occurrences
     warning = None
     if minimum > 0:
@@ -77,4 +86,4 @@ def decide(ok: int, occurrences: int, minimum: Fraction, *, glossary_terms: int 
             warning = "the glossary has no terms, so --min-term-success checked nothing"
         elif occurrences == 0:
             warning = "no glossary term occurs in the source, so --min-term-success checked nothing"
-    return GateDecision(passed, ok, occurrences, minimum, warning)
+    return GateDecision(passed, ok, occurrences, minimum, warning, accepted)

@@ -204,7 +204,7 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
 
         from termlock.evaluate.gate import decide
 
-        passed = decide(s.ok, s.term_occurrences, Fraction(min_term_success)).passed
+        passed = decide(s.ok, s.term_occurrences, Fraction(min_term_success), accepted=s.accepted).passed
         css += " pass" if passed else " fail"
         verdict = (
             f'<div class="verdict">{"PASS" if passed else "FAIL"}: '

@@ -178,7 +178,10 @@ def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
     lines = render_summary(result).splitlines()
     lines += write_reports(job, result)
     summary = result.summary
-    gate = decide(summary.ok, summary.term_occurrences, Fraction(job.min_term_success), glossary_terms=result.glossary_terms)
+    gate = decide(
+        summary.ok, summary.term_occurrences, Fraction(job.min_term_success),
+        glossary_terms=result.glossary_terms, accepted=summary.accepted,
+    )
     if gate.applies:
         lines.append(gate.describe())
     return CheckOutcome(lines, EXIT_PASS if gate.passed else EXIT_BELOW_MINIMUM, [gate.warning] if gate.warning else [])
