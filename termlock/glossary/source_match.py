@@ -73,15 +73,21 @@ class SourceMatcher:
         if view.edits is None:
             return self._find_folded(text)
         if not view.edits:  # one-for-one replacements only: offsets are the same
-            return [SourceMatch(m.term, m.start, m.end, text[m.start : m.end]) for m in self._find_folded(view.text)]
+            return self._find_folded(view.text, text)
         matches = []
         for term, start, end, _ in self._find_folded(view.text):
             first, last = view.span(start, end)
             matches.append(SourceMatch(term, first, last, text[first:last]))
         return matches
 
-    def _find_folded(self, text: str) -> list[SourceMatch]:
-        """:meth:`find` on text that is already its own folded view."""
+    def _find_folded(self, text: str, shown: str | None = None) -> list[SourceMatch]:
+        """:meth:`find` on text that is already its own folded view.
+
+        ``shown``: the original of a view that differs from it only one
+        character for one character; matches quote it.
+        """
+        if shown is None:
+            shown = text
         data = fold_script(text).encode("utf-8", "surrogatepass")
         hits = list(self._automaton.iter(data.decode("latin-1")))
         if not hits:
@@ -100,11 +106,11 @@ class SourceMatcher:
                     kept.append((start, covered, chars, term))
         if len(data) == len(text):
             # ASCII: bytes are characters
-            return [SourceMatch(term, start, end, text[start:end]) for start, end, _, term in kept]
+            return [SourceMatch(term, start, end, shown[start:end]) for start, end, _, term in kept]
         matches = []
         byte_at = char_at = 0  # matches are in order: decode only the gaps
         for start, end, chars, term in kept:
             first = char_at + len(data[byte_at:start].decode("utf-8", "surrogatepass"))
-            matches.append(SourceMatch(term, first, first + chars, text[first : first + chars]))
+            matches.append(SourceMatch(term, first, first + chars, shown[first : first + chars]))
             byte_at, char_at = end, first + chars
         return matches

@@ -135,6 +135,10 @@ def _longest_leftmost(hits: list[TargetMatch]) -> list[TargetMatch]:
     return kept
 
 
+#: up to this many matches in a segment, containment is checked pair by pair
+_PAIRWISE_LIMIT = 24
+
+
 def _drop_claimed(accepted: dict[str, list[TargetMatch]]) -> None:
     """Remove each term's matches that lie inside a longer match of another term.
 
@@ -145,7 +149,21 @@ def _drop_claimed(accepted: dict[str, list[TargetMatch]]) -> None:
     again. O(n log n) in the number of matches: a long segment full of
     terms (a 400 KB line) must not take minutes, as comparing every pair did.
     """
-    spans = sorted((hit.start, hit.end, tid, index) for tid, hits in accepted.items() for index, hit in enumerate(hits))
+    spans = [(hit.start, hit.end, tid, index) for tid, hits in accepted.items() for index, hit in enumerate(hits)]
+    if len(spans) <= _PAIRWISE_LIMIT:
+        # the usual segment has a handful of matches: comparing pairs is cheaper than the sweep
+        for tid, hits in accepted.items():
+            if hits:
+                accepted[tid] = [
+                    hit
+                    for hit in hits
+                    if not any(
+                        other != tid and start <= hit.start and hit.end <= end and end - start > hit.end - hit.start
+                        for start, end, other, _ in spans
+                    )
+                ]
+        return
+    spans.sort()
     dropped: set[tuple[str, int]] = set()
     before: list[list] = []  # up to two [end, tid], distinct tids, largest end first
     position = 0
