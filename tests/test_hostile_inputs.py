@@ -204,8 +204,9 @@ def test_check_into_head_is_quiet_and_keeps_its_exit_code():
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 @pytest.mark.parametrize(
     "argv",
-    [CHECK, ["glossary", "show", str(DATA / "check" / "glossary.yaml")], ["glossary", "--help"]],
-    ids=["check", "glossary show", "help"],
+    [CHECK, ["glossary", "show", str(DATA / "check" / "glossary.yaml")], ["glossary", "--help"],
+     ["glossary", "validate", str(DATA / "formats" / "okapi12.xlf")]],
+    ids=["check", "glossary show", "help", "glossary validate"],
 )
 def test_stdout_on_a_full_disk_is_one_error_line(argv):
     with open("/dev/full", "w") as full:

@@ -192,3 +192,17 @@ def test_a_full_disk_for_the_journal_is_one_clear_error(tmp_path):
     with pytest.raises(TermlockError) as info:
         journal.append([{"index": 0, "target": "a"}])
     assert "cannot save progress to the resume journal: No space left on device" in str(info.value)
+
+
+def test_a_second_translate_run_on_the_same_output_stops_at_once_naming_the_first(tmp_path, capsys):
+    from termlock.cli import main
+
+    source = tmp_path / "s.zh"
+    source.write_text("双核\n", encoding="utf-8")
+    out = tmp_path / "o.en"
+    with JobLock(out):  # the "first run"
+        code = main(["translate", "-i", str(source), "-o", str(out), "--model", str(tmp_path / "never-loaded")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "another termlock run is writing this output" in err and f"pid {os.getpid()}" in err
+    assert not out.exists()
