@@ -59,3 +59,12 @@ def test_an_invisible_only_rendering_is_refused_too():
 def test_absurdly_deep_nesting_is_a_problem_not_a_recursion_error():
     problem = only_problem("name: x\nterms: " + "[" * 5000 + "]" * 5000 + "\n")
     assert problem.line == 2 and "nests more than" in problem.message
+
+
+def test_sources_that_differ_only_by_invisible_or_full_width_characters_are_the_same_source():
+    glossary, problems = parse_glossary(
+        'name: x\nterms:\n  - source: 双核\n    target: dual cores\n  - source: "双\\u00ad核"\n    target: twin cores\n',
+        "g.yaml",
+    )
+    assert glossary is None and problems[0].line == 5
+    assert "is mapped to 'twin cores' here and to 'dual cores' on line 3" in problems[0].message

@@ -28,7 +28,7 @@ _RENDERING_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u00a0]+")
 
 def normalise_rendering(text: str, case_sensitive: bool = False) -> str:
     """The form under which two renderings count as the same for the matcher."""
-    folded = _RENDERING_SEPARATORS.sub(" ", text.strip()).replace("\u2019", "'")
+    folded = _RENDERING_SEPARATORS.sub(" ", fold_text(text).strip()).replace("\u2019", "'")
     return folded if case_sensitive else folded.casefold()
 
 
@@ -260,7 +260,7 @@ def _cross_check(raw_terms: list[_RawTerm], out: _Collector) -> list[str]:
     seen_sources: dict[str, tuple[str, int, int]] = {}
     for index, raw in enumerate(raw_terms):
         for spelling, node in raw.sources:
-            key = fold_script(spelling)
+            key = fold_script(fold_text(spelling))  # as the matcher sees it: 双\u00ad核 is 双核
             if key in seen_sources:
                 other_target, other_line, other_index = seen_sources[key]
                 if other_index == index:
