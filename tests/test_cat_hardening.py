@@ -158,3 +158,16 @@ def test_tmx_of_translated_xliff_units_keeps_inline_codes_as_tmx_elements():
     # and a CAT tool reading it back gets the same plain text
     reread = TmxStore.parse(etree.tostring(tmx), "r.tmx")
     assert reread.units[0].source == "增长，推动双核联动"
+
+
+def test_translate_tmx_of_an_xliff_keeps_its_inline_codes(tmp_path, tiny_model_dir, capsys):
+    from termlock.cli import main
+
+    job = tmp_path / "job.xlf"
+    job.write_bytes(xliff12('增长<ph id="1">{1}</ph>，推动<g id="2">双核</g>联动', "").replace(b'<target state="translated"></target>', b""))
+    code = main(["translate", "-i", str(job), "-o", str(tmp_path / "out.xlf"), "--tmx", str(tmp_path / "out.tmx"),
+                 "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "8"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    tmx = etree.parse(str(tmp_path / "out.tmx"))
+    for seg in tmx.findall(".//seg"):
+        assert [e.tag for e in seg] == ["ph", "bpt", "ept"] and seg[0].text == "{1}"
