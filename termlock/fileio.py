@@ -37,7 +37,15 @@ def resolve_output(path: str | os.PathLike[str]) -> Path:
 
 
 def _current_umask() -> int:
-    mask = os.umask(0o022)
+    """The process umask, read without changing it where Linux tells it (threads may be creating files)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the only portable way is to set it and put it back
     os.umask(mask)
     return mask
 

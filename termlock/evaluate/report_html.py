@@ -382,12 +382,14 @@ def _accepted(result: CheckResult) -> str:
         a = occ.accepted
         where = _e(segment.index + 1) + (f'<br><code class="muted">{_e(segment.id)}</code>' if segment.id else "")
         span = occ.forbidden_span or occ.found_span
-        target = _highlight(segment.target, [(span[0], span[1], "bad" if occ.forbidden_span else "good")] if span else [])
+        shown_target, target_at = excerpt(segment.target, [span])
+        shown_source, source_at = excerpt(segment.source, [occ.source_span])
+        target = _highlight(shown_target, [(*shift(span, target_at), "bad" if occ.forbidden_span else "good")] if span else [])
         rows.append(
             f'<tr data-status="accepted"><td class="num">{where}</td><td class="term"><code>{_e(occ.term_id)}</code><br>'
             f'<span lang="zh">{_e(occ.source)}</span></td><td><span class="status {_e(occ.status)}">{_e(occ.status)}</span></td>'
             f'<td>{_e(a.reason)}<span class="note">{_e(a.by)}{_e(", " + a.date if a.date else "")}</span></td>'
-            f'<td class="text" lang="zh">{_highlight(segment.source, [(occ.source_span[0], occ.source_span[1], "")])}</td>'
+            f'<td class="text" lang="zh">{_highlight(shown_source, [(*shift(occ.source_span, source_at), "")])}</td>'
             f'<td class="text" lang="en">{target}</td></tr>'
         )
     for doc, term in documents:
@@ -477,8 +479,9 @@ def _numbers(result: CheckResult) -> str:
         f = finding.figure
         segment = segments.get(finding.index) if not result.documents else None
         if segment is not None:
-            context = (f'<td class="text" lang="zh">{_highlight(segment.source, [(f.start, f.end, "")])}</td>'
-                       f'<td class="text" lang="en">{_e(segment.target)}</td>')
+            shown, at = excerpt(segment.source, [(f.start, f.end)])  # a long segment: the part around the figure
+            context = (f'<td class="text" lang="zh">{_highlight(shown, [(*shift((f.start, f.end), at), "")])}</td>'
+                       f'<td class="text" lang="en">{_e(excerpt(segment.target, [])[0])}</td>')
             where = _e(finding.index + 1)
         else:
             context = f'<td class="text" lang="zh"><mark>{_e(f.text)}</mark></td><td class="muted">anywhere in the document</td>'
