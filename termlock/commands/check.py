@@ -9,8 +9,8 @@ from translate and no torch/transformers: QA must run on any machine.
 from __future__ import annotations
 
 import argparse
-from fractions import Fraction
 import sys
+from fractions import Fraction
 
 from termlock.commands.engine_flags import add_check_arguments, engine_options
 

@@ -86,7 +86,8 @@ class BatchJob:
     is reported before any model is loaded, and takes the output's lock
     (:class:`JobLock`): a second run on the same OUT is refused at once, and
     an unwritable output folder is reported before any decoding. The lock
-    is released when :meth:`run` ends, or by :meth:`close`.
+    is released when :meth:`run` ends, by :meth:`close` (or ``with job:``),
+    or when a job abandoned before it ran is garbage-collected.
     """
 
     def __init__(
