@@ -110,3 +110,60 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
 
 def write_text_atomically(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
     write_atomically(path, text.encode(encoding))
+
+
+class AtomicOutput:
+    """A binary file written bit by bit that appears at ``path`` only when complete.
+
+    The streaming reports (a million-segment JSON report need not sit in
+    memory) write through this: the bytes go to a temporary file beside
+    ``path`` as they come, :meth:`commit` fsyncs and renames it over
+    ``path``, :meth:`abort` (or an exception inside ``with``) removes it, so
+    readers see the old file or the whole new one, as with
+    :func:`write_atomically`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        except OSError as exc:
+            raise TermlockError(f"cannot write: {exc.strerror}", path=str(path), fix="check that the output folder exists and is writable") from None
+        self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.handle.write(data)
+        except OSError as exc:
+            self.abort()
+            raise TermlockError(f"cannot write: {exc.strerror}", path=str(self.path), fix="check free disk space and permissions") from None
+
+    def commit(self) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.replace(self._tmp_name, self.path)
+        except OSError as exc:
+            self.abort()
+            raise TermlockError(f"cannot write: {exc.strerror}", path=str(self.path), fix="check free disk space and permissions") from None
+
+    def abort(self) -> None:
+        try:
+            self.handle.close()
+        except OSError:
+            pass
+        try:
+            os.unlink(self._tmp_name)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self) -> "AtomicOutput":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()

@@ -7,16 +7,24 @@ separates segments (a trailing ``\\r`` is dropped), not the other characters
 inside segments and would shift every line after them. The Ray engine reads
 its text shards with the same function, so a sharded check agrees with a
 single-machine one.
+
+A QA run over a million segments must not hold the files in memory:
+:class:`SegmentLines` yields one segment per line as the check consumes it,
+with exactly the rules of :func:`read_lines`, and :func:`aligned` pairs two
+such files and reports different line counts with both counts, as
+:func:`require_aligned` does.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import BinaryIO, Iterator
 
 from termlock.errors import TermlockError
 
 STDIN = "-"
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_lines(path: str, option: str) -> list[str]:
@@ -66,5 +74,90 @@ def require_aligned(first: tuple[str, str, list[str]], second: tuple[str, str, l
         name_b = "<stdin>" if path_b == STDIN else path_b
         raise TermlockError(
             f"line counts differ: {opt_a} {path_a} has {len(lines_a)} lines, {opt_b} {name_b} has {len(lines_b)}",
+            fix="the files must be aligned, one segment per line; or check whole documents with --granularity document",
+        )
+
+
+class SegmentLines:
+    """The segments of one UTF-8 file (``-`` = stdin), one per line, read lazily.
+
+    ``count`` is the number of segments yielded so far.
+    """
+
+    def __init__(self, path: str, option: str) -> None:
+        self.path = path
+        self.option = option
+        self.count = 0
+        self.name = "<stdin>" if path == STDIN else path
+        if path == STDIN:
+            self._handle: BinaryIO = sys.stdin.buffer
+            self._owned = False
+        else:
+            self._handle = self._open(path, option)
+            self._owned = True
+        self._lines = self._read()
+
+    @staticmethod
+    def _open(path: str, option: str) -> BinaryIO:
+        if not os.path.exists(path):
+            raise TermlockError(f"{option}: no such file", path=path, fix="check the path")
+        if os.path.isdir(path):
+            raise TermlockError(f"{option}: is a directory, not a file", path=path, fix="give a text file")
+        try:
+            return open(path, "rb", buffering=1 << 20)
+        except OSError as exc:
+            raise TermlockError(f"{option}: cannot read: {exc.strerror}", path=path, fix="check the permissions") from None
+
+    def __iter__(self) -> Iterator[str]:
+        """The one pass over the file: iterating again continues where the last iteration stopped."""
+        return self._lines
+
+    def _read(self) -> Iterator[str]:
+        handle = self._handle
+        try:
+            first = True
+            for raw in handle:
+                if first:
+                    first = False
+                    if raw.startswith(_BOM):
+                        raw = raw[3:]
+                if raw.endswith(b"\n"):
+                    raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+                elif raw.endswith(b"\r"):
+                    raw = raw[:-1]
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise TermlockError(
+                        f"{self.option}: not UTF-8 (byte 0x{raw[exc.start]:02x})",
+                        path=self.name,
+                        line=self.count + 1,
+                        fix="save the file as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)",
+                    ) from None
+                self.count += 1
+                yield line
+        except OSError as exc:
+            raise TermlockError(f"{self.option}: cannot read: {exc.strerror}", path=self.name, fix="check the file") from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._owned:
+            self._handle.close()
+
+
+def aligned(first: SegmentLines, second: SegmentLines) -> Iterator[tuple[str, str]]:
+    """``(first line, second line)`` pairs; different line counts raise once both files are read."""
+    yield from zip(first, second)
+    # zip stops at the shorter file (having read, and dropped, one line more
+    # of the longer one when that is the first): count what is left of both
+    for _ in first:
+        pass
+    for _ in second:
+        pass
+    if first.count != second.count:
+        raise TermlockError(
+            f"line counts differ: {first.option} {first.path} has {first.count} lines, "
+            f"{second.option} {second.name} has {second.count}",
             fix="the files must be aligned, one segment per line; or check whole documents with --granularity document",
         )

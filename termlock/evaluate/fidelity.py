@@ -79,6 +79,169 @@ class SegmentChecker:
         return report
 
 
+class Aggregator:
+    """The document-level figures, built one segment report at a time.
+
+    Holds per term five counters and, per rendering used, the distinct
+    segment indexes behind it (the inconsistency table names them), never
+    the segment reports: a streamed check (:mod:`termlock.evaluate.stream`)
+    keeps memory flat in the number of segments. Reports must arrive in
+    increasing index order (:func:`aggregate` sorts them first; a streamed
+    check produces them in order). ``numbers``: the reports were checked for
+    figures; the result's ``numbers`` adds them up (None otherwise).
+    """
+
+    def __init__(self, glossary: Glossary, *, numbers: bool = False) -> None:
+        self.glossary = glossary
+        self.numbers = numbers
+        self.segments = 0
+        # occurrences, ok, missing, forbidden, accepted
+        self._counts: dict[str, list[int]] = {term.id: [0, 0, 0, 0, 0] for term in glossary.terms}
+        # rendering -> [count, distinct indexes in order]
+        self._used: dict[str, dict[str, list]] = {term.id: {} for term in glossary.terms}
+        self._figures = 0
+        self._missing_figures: list[NumberFinding] = []
+        self._last_index: int | None = None
+
+    def add(self, report: SegmentReport) -> None:
+        index = report.index
+        last = self._last_index
+        if last is not None and index <= last:
+            if index == last:
+                raise ValueError(f"two segment reports with index {index}")
+            raise ValueError(f"segment report {index} arrived after {last}: add them in index order")
+        self._last_index = index
+        self.segments += 1
+        counts, used = self._counts, self._used
+        for occ in report.terms:
+            tid = occ.term_id
+            row = counts.get(tid)
+            if row is None:
+                raise ValueError(
+                    f"segment {index} reports term {tid!r}, which is not in glossary {self.glossary.name!r}"
+                )
+            row[0] += 1
+            status = occ.status
+            row[_SLOT[status] if occ.accepted is None else 4] += 1
+            if status == OK and occ.rendering is not None:
+                entry = used[tid].get(occ.rendering)
+                if entry is None:
+                    used[tid][occ.rendering] = [1, [index]]
+                else:
+                    entry[0] += 1
+                    if entry[1][-1] != index:
+                        entry[1].append(index)
+        if self.numbers:
+            self._figures += report.figures
+            self._missing_figures.extend(NumberFinding(index, report.id, f) for f in report.missing_figures)
+
+    def result(self, metrics: Metrics | None = None, segments: tuple[SegmentReport, ...] = ()) -> CheckResult:
+        """The CheckResult of the reports added; ``segments`` are the reports to carry, when the caller kept them."""
+        terms = []
+        for term in self.glossary.terms:
+            occurrences, ok, missing, bad, accepted = self._counts[term.id]
+            seen = self._used[term.id]
+            order = [r for r in term.accepted if r in seen] + [r for r in seen if r not in term.accepted]
+            terms.append(
+                TermSummary(
+                    id=term.id,
+                    source=term.source,
+                    target=term.target,
+                    occurrences=occurrences,
+                    ok=ok,
+                    missing=missing,
+                    forbidden=bad,
+                    renderings={r: seen[r][0] for r in order},
+                    segments_by_rendering={r: tuple(seen[r][1]) for r in order},
+                    note=term.note,
+                    accepted=accepted,
+                )
+            )
+
+        total = sum(t.occurrences for t in terms)
+        ok_total = sum(t.ok for t in terms)
+        accepted_total = sum(t.accepted for t in terms)
+        summary = Summary(
+            segments=self.segments,
+            term_occurrences=total,
+            ok=ok_total,
+            missing=sum(t.missing for t in terms),
+            forbidden=sum(t.forbidden for t in terms),
+            term_success_rate=success_rate(ok_total + accepted_total, total),
+            inconsistent_terms=sum(1 for t in terms if not t.consistent),
+            bleu=metrics.bleu if metrics else None,
+            chrf=metrics.chrf if metrics else None,
+            signature=metrics.signature if metrics else None,
+            chrf_pp=metrics.chrf_pp if metrics else None,
+            chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
+            accepted=accepted_total,
+        )
+        figures = NumbersReport(self._figures, tuple(self._missing_figures)) if self.numbers else None
+        return CheckResult(
+            glossary_name=self.glossary.name,
+            glossary_terms=len(self.glossary),
+            summary=summary,
+            segments=segments,
+            terms=tuple(terms),
+            numbers=figures,
+        )
+
+
+_SLOT = {OK: 1, MISSING: 2, FORBIDDEN: 3}
+
+
+def aggregate(
+    glossary: Glossary,
+    segment_reports: Iterable[SegmentReport],
+    metrics: Metrics | None = None,
+    *,
+    numbers: bool = False,
+) -> CheckResult:
+    """Document-level result from segment reports in any order.
+
+    Pure: the same reports give the same result whatever order or shards
+    they arrive in (they are sorted by index first). Only ``ok`` occurrences
+    count towards a term's renderings, keyed by the glossary rendering
+    matched, so inflected forms of one rendering stay one rendering.
+    ``numbers``: the reports were checked for figures (``SegmentChecker(numbers=True)``);
+    the result's ``numbers`` adds them up (None otherwise).
+    """
+    reports = tuple(sorted(segment_reports, key=attrgetter("index")))
+    totals = Aggregator(glossary, numbers=numbers)
+    for report in reports:
+        totals.add(report)
+    return totals.result(metrics, reports)
+
+
+def check(self, index: int, source: str, target: str, segment_id: str | None = None) -> SegmentReport:
+        """The verdict for every glossary term occurrence in ``source`` (rules: :mod:`termlock.glossary.verdicts`)."""
+        occurrences = []
+        expected = self._expected
+        for verdict in self._judge(source, target):
+            match, hit, wrong = verdict.match, verdict.found, verdict.forbidden
+            tid = match.term.id
+            occurrences.append(
+                TermOccurrence(
+                    term_id=tid,
+                    source=match.text,
+                    status=verdict.status,
+                    expected=expected[tid],
+                    source_span=(match.start, match.end),
+                    found=hit.text if hit is not None else None,
+                    rendering=hit.rendering if hit is not None else None,
+                    found_span=(hit.start, hit.end) if hit is not None else None,
+                    forbidden_found=wrong.text if wrong is not None else None,
+                    forbidden_rendering=wrong.rendering if wrong is not None else None,
+                    forbidden_span=(wrong.start, wrong.end) if wrong is not None else None,
+                )
+            )
+        report = SegmentReport(index, source, target, tuple(occurrences), segment_id)
+        if self.numbers:
+            figures, lost = missing_figures(source, target)
+            report.figures, report.missing_figures = len(figures), tuple(lost)
+        return report
+
+
 def aggregate(
     glossary: Glossary,
     segment_reports: Iterable[SegmentReport],

@@ -326,21 +326,14 @@ class CheckResult:
         ranked.sort(key=lambda t: (-t.problems, -t.forbidden, t.success_rate, t.id))
         return ranked[:limit]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, segments: bool = True) -> dict[str, Any]:
+        """The JSON report; ``segments=False`` leaves the segment list empty (the streaming writer fills it)."""
         return {
             "glossary": {"name": self.glossary_name, "terms": self.glossary_terms},
             "summary": self.summary.to_dict(),
-            "segments": [seg.to_dict() for seg in self.segments],
+            "segments": [seg.to_dict() for seg in self.segments] if segments else [],
             "terms": [term.to_dict() for term in self.terms],
-            "inconsistent": [
-                {
-                    "id": term.id,
-                    "source": term.source,
-                    "renderings": dict(term.renderings),
-                    "segments": {r: list(ix) for r, ix in term.segments_by_rendering.items()},
-                }
-                for term in self.inconsistent
-            ],
+            "inconsistent": self.inconsistent_to_dict(),
             "accepted": {
                 "file": self.accepted_file,
                 "findings": [
@@ -360,6 +353,18 @@ class CheckResult:
             "documents": [document.to_dict() for document in self.documents],
             "glossary_conflicts": [conflict.to_dict() for conflict in self.glossary_conflicts],
         }
+
+    def inconsistent_to_dict(self) -> list[dict[str, Any]]:
+        """The ``inconsistent`` list of the JSON report."""
+        return [
+            {
+                "id": term.id,
+                "source": term.source,
+                "renderings": dict(term.renderings),
+                "segments": {r: list(ix) for r, ix in term.segments_by_rendering.items()},
+            }
+            for term in self.inconsistent
+        ]
 
 
 def _acceptance(finding: AcceptedFinding | None) -> dict[str, Any] | None:

@@ -24,13 +24,15 @@ problems is not copied once per problem.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
+from typing import Mapping
 
 from termlock.evaluate.excerpt import excerpt
-from termlock.fileio import write_text_atomically
-from termlock.evaluate.records import CheckResult
+from termlock.evaluate.records import OK, CheckResult, SegmentReport, TermOccurrence
+from termlock.fileio import AtomicOutput
 
 COLUMNS = (
     "line",  # 1-based, what a reviewer sees in an editor
@@ -62,47 +64,113 @@ def spreadsheet_text(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def _segment_row(segment: SegmentReport, occ: TermOccurrence, notes: Mapping[str, str]) -> tuple:
+    acceptance = occ.accepted
+    decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
+    text = (
+        segment.id or "",
+        occ.term_id,
+        occ.source,
+        occ.status,
+        EXPECTED_SEPARATOR.join(occ.expected),
+        occ.found or "",
+        occ.forbidden_found or "",
+        notes.get(occ.term_id, ""),
+        excerpt(segment.source, [occ.source_span])[0],
+        excerpt(segment.target, [occ.forbidden_span, occ.found_span])[0],
+        *decision,
+    )
+    return (segment.index + 1, segment.index, *map(spreadsheet_text, text))
+
+
+def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
+    acceptance = term.accepted
+    decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
+    text = (
+        document.name,
+        term.id,
+        term.source,
+        term.problem_status or "",
+        EXPECTED_SEPARATOR.join(term.expected),
+        "; ".join(f"{r} x{n}" for r, n in term.renderings.items()),
+        "; ".join(f"{r} x{n}" for r, n in term.forbidden_found.items()),
+        notes.get(term.id, ""),
+        f"{term.source_count} in the source document",
+        f"{term.found} accepted rendering(s) in the target document",
+        *decision,
+    )
+    return ("", "", *map(spreadsheet_text, text))
+
+
+class CsvReportWriter:
+    """Writes the CSV report while a check runs: problem rows go out as segments are checked.
+
+    ``notes`` maps term ids to glossary notes (the ``note`` column).
+    ``add`` each segment report in order, then ``finish`` with the result
+    (accepted findings and document rows come last, as in :func:`csv_text`),
+    or ``abort``. ``path=None`` collects the text in memory (:meth:`text`).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None, notes: Mapping[str, str | None]) -> None:
+        self._out = AtomicOutput(path) if path is not None else None
+        if self._out is not None:
+            self._out.write(codecs.BOM_UTF8)  # utf-8-sig: see the module docstring
+        self._notes = {tid: note or "" for tid, note in notes.items()}
+        self._buffer = io.StringIO(newline="")
+        self._writer = csv.writer(self._buffer, lineterminator="\r\n")
+        self._writer.writerow(COLUMNS)
+        self._pending = 0
+        self._chunks: list[str] = []
+
+    def add(self, segment: SegmentReport) -> None:
+        for occ in segment.terms:
+            if occ.status != OK and occ.accepted is None:
+                self._writer.writerow(_segment_row(segment, occ, self._notes))
+                self._pending += 1
+        if self._pending >= 2000:
+            self._flush()
+
+    def _flush(self) -> None:
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._pending = 0
+        if self._out is None:
+            self._chunks.append(text)
+        else:
+            self._out.write(text.encode("utf-8"))
+
+    def _tail(self, result: CheckResult) -> None:
+        for segment, occ in result.accepted_findings():
+            self._writer.writerow(_segment_row(segment, occ, self._notes))
+        for document, term in _document_rows(result):
+            self._writer.writerow(_document_row(document, term, self._notes))
+        self._flush()
+
+    def finish(self, result: CheckResult) -> None:
+        try:
+            self._tail(result)
+        except BaseException:
+            self.abort()
+            raise
+        if self._out is not None:
+            self._out.commit()
+
+    def abort(self) -> None:
+        if self._out is not None:
+            self._out.abort()
+
+    def text(self, result: CheckResult) -> str:
+        """The whole report, when writing to memory (``path=None``)."""
+        self._tail(result)
+        return "".join(self._chunks)
+
+
 def csv_text(result: CheckResult) -> str:
-    notes = {term.id: term.note or "" for term in result.terms}
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    rows = [(seg, occ) for seg, occ in result.problems()] + result.accepted_findings()
-    for segment, occ in rows:
-        acceptance = occ.accepted
-        decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
-        text = (
-            segment.id or "",
-            occ.term_id,
-            occ.source,
-            occ.status,
-            EXPECTED_SEPARATOR.join(occ.expected),
-            occ.found or "",
-            occ.forbidden_found or "",
-            notes.get(occ.term_id, ""),
-            excerpt(segment.source, [occ.source_span])[0],
-            excerpt(segment.target, [occ.forbidden_span, occ.found_span])[0],
-            *decision,
-        )
-        writer.writerow((segment.index + 1, segment.index, *map(spreadsheet_text, text)))
-    for document, term in _document_rows(result):
-        acceptance = term.accepted
-        decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
-        text = (
-            document.name,
-            term.id,
-            term.source,
-            term.problem_status or "",
-            EXPECTED_SEPARATOR.join(term.expected),
-            "; ".join(f"{r} x{n}" for r, n in term.renderings.items()),
-            "; ".join(f"{r} x{n}" for r, n in term.forbidden_found.items()),
-            notes.get(term.id, ""),
-            f"{term.source_count} in the source document",
-            f"{term.found} accepted rendering(s) in the target document",
-            *decision,
-        )
-        writer.writerow(("", "", *map(spreadsheet_text, text)))
-    return buffer.getvalue()
+    writer = CsvReportWriter(None, {term.id: term.note for term in result.terms})
+    for segment in result.segments:
+        writer.add(segment)
+    return writer.text(result)
 
 
 def _document_rows(result: CheckResult) -> list:
@@ -117,4 +185,11 @@ def _document_rows(result: CheckResult) -> list:
 
 
 def write_csv(result: CheckResult, path: str | os.PathLike[str]) -> None:
-    write_text_atomically(path, csv_text(result), encoding="utf-8-sig")
+    writer = CsvReportWriter(path, {term.id: term.note for term in result.terms})
+    try:
+        for segment in result.segments:
+            writer.add(segment)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish(result)

@@ -297,13 +297,37 @@ def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | Non
     )
 
 
-def _problems(result: CheckResult, max_rows: int) -> str:
-    notes = {t.id: t.note for t in result.terms}
-    problems = result.problems()
-    missing = sum(1 for _, occ in problems if occ.status == MISSING)
-    forbidden = len(problems) - missing
-    head = f'<section id="problems"><h2>Problems ({_fmt(len(problems))})</h2>'
-    if not problems:
+class ProblemRows:
+    """The problems table, filled as segments arrive: every problem counted, at most ``max_rows`` rendered.
+
+    The page shows the first ``max_rows`` problems and says how many it
+    left out, so a streamed check keeps only those rows, not the segments.
+    """
+
+    def __init__(self, notes: Mapping[str, str | None], max_rows: int = MAX_ROWS) -> None:
+        self.notes = notes
+        self.max_rows = max_rows
+        self.rows: list[str] = []
+        self.missing = 0
+        self.forbidden = 0
+
+    def add(self, segment: SegmentReport) -> None:
+        for occ in segment.terms:
+            if occ.status == OK or occ.accepted is not None:
+                continue
+            if occ.status == MISSING:
+                self.missing += 1
+            else:
+                self.forbidden += 1
+            if len(self.rows) < self.max_rows:
+                self.rows.append(_occurrence_row(segment, occ, self.notes.get(occ.term_id)))
+
+
+def _problems(rows: ProblemRows) -> str:
+    missing, forbidden = rows.missing, rows.forbidden
+    total = missing + forbidden
+    head = f'<section id="problems"><h2>Problems ({_fmt(total)})</h2>'
+    if not total:
         return head + '<p class="muted">None.</p></section>'
     filters = (
         '<div class="filters" id="filters" hidden>'
@@ -313,19 +337,17 @@ def _problems(result: CheckResult, max_rows: int) -> str:
         'aria-label="filter by text">'
         '<span class="shown" id="filter-shown"></span></div>'
     )
-    shown = problems[:max_rows]
     cap = ""
-    if len(problems) > len(shown):
+    if total > len(rows.rows):
         cap = (
-            f'<p class="muted">Showing the first {_fmt(len(shown))} of {_fmt(len(problems))} problems; '
+            f'<p class="muted">Showing the first {_fmt(len(rows.rows))} of {_fmt(total)} problems; '
             "the CSV and JSON reports list them all.</p>"
         )
-    rows = "".join(_occurrence_row(seg, occ, notes.get(occ.term_id)) for seg, occ in shown)
     table = (
         '<table class="problems" id="problems-table"><thead><tr>'
         '<th class="num">line</th><th>term</th><th>status</th><th>expected</th><th>found</th>'
         "<th>source</th><th>target</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        f"<tbody>{''.join(rows.rows)}</tbody></table>"
     )
     return head + filters + cap + table + "</section>"
 
@@ -533,12 +555,19 @@ def render_html(
     min_term_success: "float | Fraction | None" = None,
     max_rows: int = MAX_ROWS,
     generated: _dt.datetime | None = None,
+    problem_rows: ProblemRows | None = None,
 ) -> str:
     """The whole report page.
 
     ``inputs`` names the files checked (e.g. ``{"source": ..., "target": ...}``)
     for the header; ``min_term_success`` adds a pass/fail verdict.
+    ``problem_rows``: the problems table a :class:`ProblemRows` filled while
+    a streamed check ran; without it, it is filled from ``result.segments``.
     """
+    if problem_rows is None:
+        problem_rows = ProblemRows({t.id: t.note for t in result.terms}, max_rows)
+        for segment in result.segments:
+            problem_rows.add(segment)
     when = (generated or _dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M %Z").strip()
     files = ""
     if inputs:
@@ -558,7 +587,7 @@ def render_html(
         + _worst_terms(result)
         + _conflicts(result)
         + _documents(result)
-        + ("" if result.documents and not result.segments else _problems(result, max_rows))
+        + ("" if result.documents and not result.segments else _problems(problem_rows))
         + _accepted(result)
         + _numbers(result)
         + _inconsistent(result)
@@ -568,6 +597,32 @@ def render_html(
         "<b>missing</b> no accepted rendering is; <b>ok</b> an accepted one is.</footer>"
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
+
+
+class HtmlReportWriter:
+    """The HTML report of a streamed check: problem rows kept as they come (capped), the page written at the end."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        notes: Mapping[str, str | None],
+        *,
+        inputs: Mapping[str, str | None] | None = None,
+        min_term_success: float | None = None,
+        max_rows: int = MAX_ROWS,
+    ) -> None:
+        self.path = path
+        self._rows = ProblemRows(notes, max_rows)
+        self.add = self._rows.add
+        self._inputs = inputs
+        self._min_term_success = min_term_success
+
+    def finish(self, result: CheckResult) -> None:
+        page = render_html(result, inputs=self._inputs, min_term_success=self._min_term_success, problem_rows=self._rows)
+        write_text_atomically(self.path, page)
+
+    def abort(self) -> None:
+        self._rows.rows.clear()
 
 
 def write_html(

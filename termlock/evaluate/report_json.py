@@ -1,21 +1,161 @@
-"""The JSON report: ``CheckResult.to_dict()`` as UTF-8 text.
+"""The JSON report: ``CheckResult.to_dict()`` as UTF-8 text, streamed.
 
-Non-ASCII is written as is (``ensure_ascii=False``) so Chinese sources stay
-readable in the file and a third smaller than ``\\uXXXX`` escapes.
+The bytes are exactly ``json.dumps(result.to_dict(), ensure_ascii=False,
+indent=2) + "\\n"`` (the contract tests compare them), but produced without
+Python's pure-Python indenting encoder, which was half the run time of a
+large ``termlock check``: segments, the term table and the inconsistency
+table (strings, ints, None, lists and dicts only) go through orjson, whose
+strings are escaped exactly as ``json`` escapes them without
+``ensure_ascii``; the glossary header and the summary, the only parts with
+floats, go through ``json`` itself, so float formatting (``1e-05``, not
+orjson's ``0.00001``) cannot drift.
+
+Non-ASCII is written as is so Chinese sources stay readable in the file and
+a third smaller than ``\\uXXXX`` escapes.
+
+Streaming: the summary comes first in the file but is only known at the
+end, so :class:`JsonReportWriter` writes each segment's JSON to a spill file
+beside the output as it is checked (memory stays flat in the number of
+segments) and, at the end, writes the header, copies the spill in with the
+kernel's file-to-file copy, and adds the term tables. Nothing is checked or
+encoded twice.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
+from typing import Any, Iterable
 
-from termlock.fileio import write_text_atomically
-from termlock.evaluate.records import CheckResult
+import orjson
+
+from termlock.evaluate.records import CheckResult, SegmentReport
+from termlock.fileio import AtomicOutput, write_atomically
+
+_INDENT = orjson.OPT_INDENT_2
+_SEGMENT_BREAK = b"\n    "  # a segment sits two levels deep: "segments" list inside the top object
+_MEMBER_BREAK = b"\n  "
+
+
+def _dumps(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` as UTF-8, for values without floats.
+
+    orjson refuses what ``json`` would write and UTF-8 cannot hold (lone
+    surrogates) and ints beyond 64 bits; those rare values take the
+    standard library's path, which behaves as before.
+    """
+    try:
+        return orjson.dumps(value, option=_INDENT)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _member(key: str, encoded: bytes) -> bytes:
+    """``"key": value`` as a member of the top-level object (value re-indented one level)."""
+    return b'  "' + key.encode("ascii") + b'": ' + encoded.replace(b"\n", _MEMBER_BREAK)
+
+
+def _head_and_tail(result: CheckResult) -> tuple[bytes, bytes]:
+    """The report around the segment list: the members before ``"segments": `` and after its value."""
+    document = result.to_dict(segments=False)
+    keys = list(document)
+    cut = keys.index("segments")
+    # before the segments: the glossary header and the summary, where the
+    # report's only floats live; the standard library formats them
+    head = [_member(key, json.dumps(document[key], ensure_ascii=False, indent=2).encode("utf-8")) for key in keys[:cut]]
+    tail = [_member(key, _dumps(document[key])) for key in keys[cut + 1 :]]
+    return b"{\n" + b"".join(part + b",\n" for part in head) + b'  "segments": ', b"".join(b",\n" + part for part in tail) + b"\n}\n"
+
+
+def segment_json(report: SegmentReport) -> bytes:
+    """One segment as it appears inside the report's ``segments`` list (leading line break included)."""
+    return _SEGMENT_BREAK + _dumps(report.to_dict()).replace(b"\n", _SEGMENT_BREAK)
+
+
+class JsonReportWriter:
+    """Writes the JSON report of a check while the check runs.
+
+    ``add`` each segment report in order, then ``finish`` with the
+    document-level result (its ``segments`` are not read: they were
+    added), or ``abort`` to leave no file behind.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+        self._out = AtomicOutput(path)  # fails early on an unwritable folder, before any checking
+        directory = os.path.dirname(os.path.abspath(path))
+        self._spill = tempfile.TemporaryFile(dir=directory, prefix=".termlock-segments.")
+        self._write = self._spill.write
+        self._count = 0
+
+    def add(self, report: SegmentReport) -> None:
+        if self._count:
+            self._write(b",")
+        self._count += 1
+        self._write(segment_json(report))
+
+    def finish(self, result: CheckResult) -> None:
+        out = self._out
+        try:
+            head, tail = _head_and_tail(result)
+            out.write(head)
+            if self._count:
+                out.write(b"[")
+                _copy_into(self._spill, out)
+                out.write(b"\n  ]")
+            else:
+                out.write(b"[]")
+            out.write(tail)
+        except BaseException:
+            self.abort()
+            raise
+        self._spill.close()
+        out.commit()
+
+    def abort(self) -> None:
+        self._spill.close()
+        self._out.abort()
+
+
+def _copy_into(spill, out: AtomicOutput) -> None:
+    """Append the spill file's bytes to ``out`` (in-kernel where the OS allows)."""
+    spill.flush()
+    out.handle.flush()
+    size = spill.tell()
+    src, dst = spill.fileno(), out.handle.fileno()
+    offset = 0
+    copy = getattr(os, "copy_file_range", None)
+    try:
+        while offset < size and copy is not None:
+            done = copy(src, dst, size - offset, offset)
+            if done == 0:
+                break
+            offset += done
+    except OSError:
+        pass  # e.g. across file systems on old kernels: fall back to reading
+    if offset < size:
+        os.lseek(dst, 0, os.SEEK_END)
+        spill.seek(offset)
+        while chunk := spill.read(1 << 20):
+            out.write(chunk)
+    else:
+        os.lseek(dst, 0, os.SEEK_END)
+
+
+def json_bytes(result: CheckResult, segments: Iterable[SegmentReport] | None = None) -> bytes:
+    """The whole report in memory (library use and tests)."""
+    reports = result.segments if segments is None else tuple(segments)
+    body = b"[" + b",".join(segment_json(r) for r in reports) + b"\n  ]" if reports else b"[]"
+    head, tail = _head_and_tail(result)
+    return head + body + tail
 
 
 def to_json(result: CheckResult, *, indent: int | None = 2) -> str:
-    return json.dumps(result.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+    if indent != 2:  # other layouts are rare (tests, debugging): the standard library as before
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=indent) + "\n"
+    return json_bytes(result).decode("utf-8")
 
 
 def write_json(result: CheckResult, path: str | os.PathLike[str]) -> None:
-    write_text_atomically(path, to_json(result))
+    write_atomically(path, json_bytes(result))

@@ -1,0 +1,123 @@
+"""A check in one pass: segments in, reports out, nothing held that no report needs.
+
+:func:`check` returns every segment report, which a library user wants and
+a million-segment ``termlock check`` does not: the command only needs the
+document-level figures and the report files. :func:`check_stream` checks
+each segment, hands its report to the report writers (JSON and CSV write it
+out at once, HTML keeps the first rows it shows) and to an
+:class:`Aggregator`, then drops it; memory stays flat in the number of
+segments (the inconsistency table's segment numbers aside, which the report
+lists by design).
+
+:class:`ReportFiles` names the report files a run writes and opens the
+matching writers, so the command (and any engine that already holds a
+whole :class:`CheckResult`) writes reports in one call.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Protocol, Sequence
+
+from termlock.evaluate.fidelity import Aggregator, SegmentChecker
+from termlock.evaluate.records import CheckResult, Metrics, SegmentReport
+from termlock.glossary import Glossary
+
+
+class ReportWriter(Protocol):
+    """What the streamed check feeds: every segment report in order, then the result."""
+
+    def add(self, report: SegmentReport) -> None: ...
+
+    def finish(self, result: CheckResult) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@dataclass
+class ReportFiles:
+    """The report files of one check (None = not asked for) and the HTML page's header details."""
+
+    json: str | os.PathLike[str] | None = None
+    csv: str | os.PathLike[str] | None = None
+    html: str | os.PathLike[str] | None = None
+    html_inputs: Mapping[str, str | None] | None = None
+    min_term_success: float | None = None
+
+    def open(self, notes: Mapping[str, str | None]) -> list[ReportWriter]:
+        """One writer per report asked for; ``notes`` = term id -> glossary note."""
+        writers: list[ReportWriter] = []
+        if self.json:
+            from termlock.evaluate.report_json import JsonReportWriter
+
+            writers.append(JsonReportWriter(self.json))
+        if self.csv:
+            from termlock.evaluate.report_csv import CsvReportWriter
+
+            writers.append(CsvReportWriter(self.csv, notes))
+        if self.html:
+            from termlock.evaluate.report_html import HtmlReportWriter
+
+            writers.append(
+                HtmlReportWriter(self.html, notes, inputs=self.html_inputs, min_term_success=self.min_term_success)
+            )
+        return writers
+
+    def write(self, result: CheckResult) -> None:
+        """Write every report from a complete result (its segments included)."""
+        writers = self.open({term.id: term.note for term in result.terms})
+        try:
+            for writer in writers:
+                for segment in result.segments:
+                    writer.add(segment)
+                writer.finish(result)
+        except BaseException:
+            for writer in writers:
+                writer.abort()
+            raise
+
+
+def glossary_notes(glossary: Glossary) -> dict[str, str | None]:
+    return {term.id: term.note for term in glossary.terms}
+
+
+def check_stream(
+    glossary: Glossary,
+    segments: Iterable[tuple[str, str]] | Iterable[tuple[str, str, str | None]],
+    writers: Sequence[ReportWriter] = (),
+    *,
+    metrics: Metrics | None = None,
+    keep_segments: bool = False,
+    numbers: bool = False,
+) -> CheckResult:
+    """Check ``(source, target)`` or ``(source, target, segment id)`` pairs in one pass.
+
+    Each segment report goes to every writer and the aggregator as it is
+    made; the writers are finished with the result (or aborted, leaving no
+    file, when anything fails, including the input iterator: a misaligned
+    or undecodable input found half way writes no report). The result
+    carries the segment reports only with ``keep_segments`` (what
+    ``--xliff-notes`` needs); ``metrics`` (BLEU/chrF) go into its summary.
+    """
+    checker = SegmentChecker(glossary).check
+    totals = Aggregator(glossary)
+    add_total = totals.add
+    adders = [writer.add for writer in writers]
+    kept: list[SegmentReport] | None = [] if keep_segments else None
+    try:
+        for index, pair in enumerate(segments):
+            report = checker(index, *pair)
+            add_total(report)
+            for add in adders:
+                add(report)
+            if kept is not None:
+                kept.append(report)
+        result = totals.result(metrics, tuple(kept) if kept is not None else ())
+        for writer in writers:
+            writer.finish(result)
+    except BaseException:
+        for writer in writers:
+            writer.abort()
+        raise
+    return result
