@@ -407,6 +407,131 @@ def run(args: argparse.Namespace) -> dict:
     return result
 
 
+# ------------------------------------------------------------------ whole process
+
+NAIVE_SCRIPT = Path(__file__).resolve().with_name("naive_check.py")
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def _run_process(command: list[str], env: dict[str, str]) -> tuple[float, int | None]:
+    """Wall seconds and peak resident memory (KiB, None if unknown) of one child process, which must succeed.
+
+    Linux keeps a process's peak memory across ``exec``, so a child forked
+    from this (large) benchmark process would report at least this
+    process's size. When GNU ``time`` is there, the command runs under it:
+    ``time`` is small, forks the command and reports the command's own peak.
+    The wall clock is taken here (``time`` adds well under a millisecond).
+    """
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".maxrss") as peak:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", peak.name, *command] if os.path.exists(GNU_TIME) else command
+        start = time.perf_counter()
+        done = subprocess.run(wrapped, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.perf_counter() - start
+        if done.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode('utf-8', 'replace')[-2000:]}")
+        text = peak.read().strip().splitlines() if wrapped is not command else []
+    return wall, int(text[-1]) if text and text[-1].isdigit() else None
+
+
+def whole_process(args: argparse.Namespace) -> dict:
+    """``termlock check`` as a process, from the command line to the last byte of its reports.
+
+    Files are generated into a temporary folder (the glossary as YAML, the
+    segments as aligned text); every variant below is a fresh process, the
+    variants alternate within each repeat and the best wall time counts.
+    The time split comes from differences between variants: ``startup``
+    (``termlock --version``), ``load`` (``termlock glossary validate`` minus
+    startup), ``check`` (``termlock check`` without reports minus validate),
+    and each report (the run with only that report minus the run without
+    reports). The naive loop (``bench/naive_check.py``, its own process,
+    YAML parsed with ``yaml.safe_load``) runs on the first segments of the
+    same files and its rate is extrapolated from its whole wall time.
+    """
+    import shutil
+    import tempfile
+
+    from termlock.glossary.writer import glossary_to_yaml
+
+    folder = Path(tempfile.mkdtemp(prefix="termlock-check-bench-"))
+    try:
+        glossary = make_glossary(args.terms, args.seed)
+        corpus = make_corpus(glossary, args.segments, args.seed)
+        paths = {name: folder / name for name in ("glossary.yaml", "source.zh", "target.en", "quarter.zh", "quarter.en")}
+        paths["glossary.yaml"].write_text(glossary_to_yaml(glossary), encoding="utf-8")
+        paths["source.zh"].write_text("\n".join(corpus.sources) + "\n", encoding="utf-8")
+        paths["target.en"].write_text("\n".join(corpus.targets) + "\n", encoding="utf-8")
+        quarter = max(1, args.segments // 4)
+        paths["quarter.zh"].write_text("\n".join(corpus.sources[:quarter]) + "\n", encoding="utf-8")
+        paths["quarter.en"].write_text("\n".join(corpus.targets[:quarter]) + "\n", encoding="utf-8")
+        del corpus
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        termlock = [sys.executable, "-m", "termlock"]
+        check = [*termlock, "check", "--glossary", str(paths["glossary.yaml"]), "--source", str(paths["source.zh"]), "--target", str(paths["target.en"])]
+        out = {"json": ["--json", str(folder / "out.json")], "csv": ["--csv", str(folder / "out.csv")], "html": ["--html", str(folder / "out.html")]}
+        naive_sample = min(args.segments, args.naive_process_sample)
+        variants = {
+            "startup": [*termlock, "--version"],
+            "validate": [*termlock, "glossary", "validate", str(paths["glossary.yaml"])],
+            "check": check,
+            "json": check + out["json"],
+            "csv": check + out["csv"],
+            "html": check + out["html"],
+            "all_reports": check + out["json"] + out["csv"] + out["html"],
+            "json_quarter": [*termlock, "check", "--glossary", str(paths["glossary.yaml"]), "--source", str(paths["quarter.zh"]),
+                             "--target", str(paths["quarter.en"]), "--json", str(folder / "quarter.json")],
+            "naive": [sys.executable, str(NAIVE_SCRIPT), str(paths["glossary.yaml"]), str(paths["source.zh"]), str(paths["target.en"]),
+                      "--limit", str(naive_sample)],
+        }
+        walls: dict[str, list[float]] = {name: [] for name in variants}
+        memory: dict[str, int] = {}
+        for repeat in range(args.repeats):
+            for name, command in variants.items():
+                if name == "naive" and repeat:  # slow and steady: one run is enough
+                    continue
+                _log(args, f"[whole process] {name} (repeat {repeat + 1}) ...")
+                wall, rss = _run_process(command, env)
+                walls[name].append(wall)
+                if rss is not None:
+                    memory[name] = max(memory.get(name, 0), rss)
+        best = {name: min(values) for name, values in walls.items()}
+        segments = args.segments
+        rate = segments / best["json"] * 60.0
+        rate_all = segments / best["all_reports"] * 60.0
+        naive_rate = naive_sample / best["naive"] * 60.0
+        split = {
+            "startup": best["startup"],
+            "load": best["validate"] - best["startup"],
+            "check": best["check"] - best["validate"],
+            "json_report": best["json"] - best["check"],
+            "csv_report": best["csv"] - best["check"],
+            "html_report": best["html"] - best["check"],
+        }
+        return {
+            "segments": segments,
+            "terms": args.terms,
+            "timing": "wall clock of whole `termlock check` processes (python -m termlock), best of repeats, variants alternated",
+            "segments_per_min_whole_process": round(rate),
+            "segments_per_min_whole_process_all_reports": round(rate_all),
+            "naive_process_sample_segments": naive_sample,
+            "naive_segments_per_min_whole_process": round(naive_rate),
+            "speedup_vs_naive_whole_process": round(rate / naive_rate, 1),
+            "speedup_vs_naive_whole_process_all_reports": round(rate_all / naive_rate, 1),
+            "seconds": {name: round(value, 3) for name, value in best.items()},
+            "time_split_seconds": {name: round(value, 3) for name, value in split.items()},
+            "max_rss_mib": {name: round(kib / 1024, 1) for name, kib in memory.items()},
+            "memory_full_vs_quarter_segments": round(memory["json"] / memory["json_quarter"], 2) if memory else None,
+            "report_bytes": {name: (folder / f"out.{name}").stat().st_size for name in ("json", "csv", "html")},
+        }
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _load() -> list[float] | None:
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -454,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--profile", action="store_true", help="cProfile one checker pass at --terms and print the top functions")
+    parser.add_argument("--whole-process", action="store_true", help="also time `termlock check` as a whole process against the naive loop as a process (the `whole_process` section)")
+    parser.add_argument("--only-whole-process", action="store_true", help="only the `whole_process` section (skips the in-process scaling figures)")
+    parser.add_argument("--naive-process-sample", type=int, default=2000, help="segments the naive process checks (its rate is extrapolated; default 2000)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
     if args.segments < 1 or args.repeats < 1 or args.terms < 1:
@@ -461,7 +589,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(args)
         return 0
+    if args.only_whole_process:
+        result = {"whole_process": whole_process(args)}
+        print(json.dumps(result, indent=2))
+        return 0
     result = run(args)
+    if args.whole_process:
+        result["whole_process"] = whole_process(args)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

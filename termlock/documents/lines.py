@@ -121,6 +121,8 @@ class SegmentLines:
                     first = False
                     if raw.startswith(_BOM):
                         raw = raw[3:]
+                        if not raw:  # the file was only a byte-order mark: no segment
+                            return
                 if raw.endswith(b"\n"):
                     raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
                 elif raw.endswith(b"\r"):

@@ -41,14 +41,21 @@ _MEMBER_BREAK = b"\n  "
 def _dumps(value: Any) -> bytes:
     """``json.dumps(value, ensure_ascii=False, indent=2)`` as UTF-8, for values without floats.
 
-    orjson refuses what ``json`` would write and UTF-8 cannot hold (lone
-    surrogates) and ints beyond 64 bits; those rare values take the
-    standard library's path, which behaves as before.
+    orjson refuses two things: ints beyond 64 bits (never in a report; the
+    standard library writes them) and lone surrogates, which UTF-8 cannot
+    hold at all (the command never reads them: its input is strict UTF-8;
+    only a library caller can pass them). Such a value is written with
+    ``\\uXXXX`` escapes, so the file stays valid UTF-8 JSON that decodes to
+    the same strings, where the old writer crashed.
     """
     try:
         return orjson.dumps(value, option=_INDENT)
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+        text = json.dumps(value, ensure_ascii=False, indent=2)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(value, ensure_ascii=True, indent=2).encode("ascii")
 
 
 def _member(key: str, encoded: bytes) -> bytes:
