@@ -123,9 +123,10 @@ class BeamSearchDecoder:
 
     def _token_classes(self) -> TokenClasses:
         if self._classes is None:
-            head = self.model.get_output_embeddings()
-            weight = getattr(head, "weight", None)
-            vocab = int(weight.shape[0]) if weight is not None else int(self.model.config.vocab_size)
+            from termlock.translate.quantization import output_size
+
+            # output_size: an int8 (--dtype int8) head has weight() as a method, not a tensor
+            vocab = output_size(self.model.get_output_embeddings()) or int(self.model.config.vocab_size)
             self._classes = TokenClasses.from_tokenizer(self.tokenizer, vocab, self.device, self.rules.eos_ids)
         return self._classes
 

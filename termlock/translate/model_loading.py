@@ -31,7 +31,7 @@ from termlock.errors import TermlockError
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
 
 DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("fp32", "fp16", "bf16")
+DTYPES = ("fp32", "fp16", "bf16", "int8")
 
 #: files any one of which means a directory holds model weights
 _WEIGHT_FILES = (
@@ -191,10 +191,18 @@ def resolve_dtype(dtype: str | None, device: str) -> str:
     if dtype is None:
         return "fp32"
     value = dtype.lower().replace("float", "fp").replace("bfloat16", "bf16")
-    aliases = {"fp32": "fp32", "fp16": "fp16", "bf16": "bf16", "half": "fp16", "bfp16": "bf16"}
+    aliases = {"fp32": "fp32", "fp16": "fp16", "bf16": "bf16", "half": "fp16", "bfp16": "bf16", "int8": "int8", "qint8": "int8"}
     if value not in aliases:
         raise TermlockError(f"unknown dtype {dtype!r}", fix=f"use one of: {', '.join(DTYPES)}")
     value = aliases[value]
+    if value == "int8":  # dynamic quantization (termlock.translate.quantization): CPU kernels only
+        if device != "cpu":
+            raise TermlockError(
+                "--dtype int8 is dynamic int8 quantization for the CPU (PyTorch has no GPU kernels for it), "
+                "and this run uses the GPU",
+                fix="on a GPU use --dtype fp16 or bf16; for int8 run with --device cpu",
+            )
+        return value
     if value != "fp32" and device != "cuda":
         raise TermlockError(
             f"--dtype {value} needs a GPU, and this run uses the CPU",
@@ -206,7 +214,8 @@ def resolve_dtype(dtype: str | None, device: str) -> str:
 def _torch_dtype(dtype: str) -> Any:
     import torch
 
-    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[dtype]
+    # int8 loads float32 weights, quantized after loading (quantization.py)
+    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": torch.float32}[dtype]
 
 
 def _check_local_dir(path: Path, name: str) -> None:
@@ -491,6 +500,10 @@ def load_model(
         model, tokenizer = _load_hub(name, torch_dtype)
     src, tgt, forced_bos, prefix = configure_languages(tokenizer, name, src_lang, tgt_lang)
     model = model.to(resolved_device).eval()
+    if resolved_dtype == "int8":  # any architecture: every nn.Linear, after loading (approximate, CPU)
+        from termlock.translate.quantization import quantize_int8
+
+        model = quantize_int8(model)
     return LoadedModel(
         model=model,
         tokenizer=tokenizer,
