@@ -33,9 +33,16 @@ The planted verdicts double as a check that the speed is not bought by
 skipping work: ``planted_agreement`` is the share of planted term
 occurrences the checker judged as planted.
 
+Whole process (``--whole-process``, or ``--only-whole-process``): the
+``termlock check`` command as a subprocess on generated files, against the
+naive loop as a subprocess (``bench/naive_check.py``), in the same run;
+see :func:`whole_process`.
+
     python bench/check_speed.py --json                       # full run
     python bench/check_speed.py --segments 20000 --repeats 1 --json   # quick look
     python bench/check_speed.py --profile                    # cProfile of the checker
+    python bench/check_speed.py --only-whole-process --repeats 3   # termlock check as a process vs the naive process
+    python bench/check_speed.py --write-files /tmp/chk --segments 20000   # files to profile the command on
 """
 
 from __future__ import annotations
@@ -438,6 +445,26 @@ def _run_process(command: list[str], env: dict[str, str]) -> tuple[float, int | 
     return wall, int(text[-1]) if text and text[-1].isdigit() else None
 
 
+def write_files(folder: Path, terms: int, segments: int, seed: int) -> dict[str, Path]:
+    """The generated glossary (YAML) and aligned segments (text) as ``termlock check`` reads them.
+
+    Also the first quarter of the segments, to see whether memory grows with them.
+    """
+    from termlock.glossary.writer import glossary_to_yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    glossary = make_glossary(terms, seed)
+    corpus = make_corpus(glossary, segments, seed)
+    paths = {name: folder / name for name in ("glossary.yaml", "source.zh", "target.en", "quarter.zh", "quarter.en")}
+    paths["glossary.yaml"].write_text(glossary_to_yaml(glossary), encoding="utf-8")
+    paths["source.zh"].write_text("\n".join(corpus.sources) + "\n", encoding="utf-8")
+    paths["target.en"].write_text("\n".join(corpus.targets) + "\n", encoding="utf-8")
+    quarter = max(1, segments // 4)
+    paths["quarter.zh"].write_text("\n".join(corpus.sources[:quarter]) + "\n", encoding="utf-8")
+    paths["quarter.en"].write_text("\n".join(corpus.targets[:quarter]) + "\n", encoding="utf-8")
+    return paths
+
+
 def whole_process(args: argparse.Namespace) -> dict:
     """``termlock check`` as a process, from the command line to the last byte of its reports.
 
@@ -455,20 +482,9 @@ def whole_process(args: argparse.Namespace) -> dict:
     import shutil
     import tempfile
 
-    from termlock.glossary.writer import glossary_to_yaml
-
     folder = Path(tempfile.mkdtemp(prefix="termlock-check-bench-"))
     try:
-        glossary = make_glossary(args.terms, args.seed)
-        corpus = make_corpus(glossary, args.segments, args.seed)
-        paths = {name: folder / name for name in ("glossary.yaml", "source.zh", "target.en", "quarter.zh", "quarter.en")}
-        paths["glossary.yaml"].write_text(glossary_to_yaml(glossary), encoding="utf-8")
-        paths["source.zh"].write_text("\n".join(corpus.sources) + "\n", encoding="utf-8")
-        paths["target.en"].write_text("\n".join(corpus.targets) + "\n", encoding="utf-8")
-        quarter = max(1, args.segments // 4)
-        paths["quarter.zh"].write_text("\n".join(corpus.sources[:quarter]) + "\n", encoding="utf-8")
-        paths["quarter.en"].write_text("\n".join(corpus.targets[:quarter]) + "\n", encoding="utf-8")
-        del corpus
+        paths = write_files(folder, args.terms, args.segments, args.seed)
 
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         termlock = [sys.executable, "-m", "termlock"]
@@ -581,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="cProfile one checker pass at --terms and print the top functions")
     parser.add_argument("--whole-process", action="store_true", help="also time `termlock check` as a whole process against the naive loop as a process (the `whole_process` section)")
     parser.add_argument("--only-whole-process", action="store_true", help="only the `whole_process` section (skips the in-process scaling figures)")
+    parser.add_argument("--write-files", metavar="DIR", help="only write the generated glossary.yaml, source.zh and target.en (--terms, --segments) to DIR, e.g. to profile `termlock check` on them")
     parser.add_argument("--naive-process-sample", type=int, default=2000, help="segments the naive process checks (its rate is extrapolated; default 2000)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     args = parser.parse_args(argv)
@@ -588,6 +605,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--segments, --repeats and --terms must be positive")
     if args.profile:
         profile(args)
+        return 0
+    if args.write_files:
+        paths = write_files(Path(args.write_files), args.terms, args.segments, args.seed)
+        print(json.dumps({name: str(path) for name, path in paths.items()}, indent=2))
         return 0
     if args.only_whole_process:
         result = {"whole_process": whole_process(args)}

@@ -368,6 +368,244 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------ int8 and CTranslate2
+
+
+def _ct2_translator(model_dir: Path, workdir: Path, quantization: str, threads: int):
+    """The same random-weight model converted to CTranslate2 in this run (None when ctranslate2 is absent)."""
+    import ctranslate2
+    from ctranslate2.converters import TransformersConverter
+
+    out = workdir / f"ct2-{quantization}"
+    TransformersConverter(str(model_dir)).convert(str(out), quantization=None if quantization == "float32" else quantization, force=True)
+    return ctranslate2.Translator(str(out), device="cpu", compute_type=quantization, intra_threads=threads, inter_threads=1)
+
+
+def _ct2_decode(translator, tokenizer, sentences: list[str], *, beam: int, batch_size: int, max_length: int) -> list[list[str]]:
+    """CTranslate2 beam search on the same batches, unconstrained (it has no glossary constraints)."""
+    hypotheses = []
+    for _, batch in _batches(sentences, batch_size):
+        tokens = [tokenizer.convert_ids_to_tokens(tokenizer(s)["input_ids"]) for s in batch]
+        results = translator.translate_batch(
+            tokens, beam_size=beam, max_batch_size=batch_size, max_decoding_length=max_length - 1, length_penalty=1.0
+        )
+        hypotheses.extend(r.hypotheses[0] for r in results)
+    return hypotheses
+
+
+def _step_profile(model, decoder, sentences, positives, negatives) -> dict[str, Any]:
+    """Where one batch's decoding time goes, per decoder step, by forward hooks on the model's modules.
+
+    Categories: the output projection (``get_output_embeddings()``: 65,001
+    rows for opus-mt-zh-en), decoder self-attention, cross-attention, the
+    decoder feed-forward layers, the encoder (once per batch), the rest of
+    the model forward (embeddings, layer norms), and everything outside the
+    model: beam bookkeeping (top-k, reordering the cache, constraint
+    tracking, banks), measured as the decode time minus the model time.
+    """
+    import torch
+
+    head = model.get_output_embeddings()
+    encoder = model.get_encoder()
+    spent: dict[str, float] = {}
+    started: dict[int, float] = {}
+    hooks = []
+
+    def watch(module, category):
+        def before(mod, args, kwargs=None):
+            started[id(mod)] = time.perf_counter()
+
+        def after(mod, args, output):
+            spent[category] = spent.get(category, 0.0) + time.perf_counter() - started.pop(id(mod))
+
+        hooks.append(module.register_forward_pre_hook(before))
+        hooks.append(module.register_forward_hook(after))
+
+    watch(head, "output_projection")
+    watch(encoder, "encoder")
+    decoder_stack = getattr(model.get_decoder(), "layers", [])
+    for layer in decoder_stack:
+        for name, category in (("self_attn", "decoder_self_attention"), ("encoder_attn", "cross_attention"),
+                               ("fc1", "decoder_feed_forward"), ("fc2", "decoder_feed_forward")):
+            if hasattr(layer, name):
+                watch(getattr(layer, name), category)
+    calls = {"steps": 0}
+    head_hook = head.register_forward_hook(lambda *a: calls.__setitem__("steps", calls["steps"] + 1))
+    whole = {"model": 0.0}
+    model_start: dict[str, float] = {}
+
+    def model_before(mod, args, kwargs=None):
+        model_start["t"] = time.perf_counter()
+
+    def model_after(mod, args, output):
+        whole["model"] += time.perf_counter() - model_start.pop("t")
+
+    hooks.append(model.register_forward_pre_hook(model_before))
+    hooks.append(model.register_forward_hook(model_after))
+    try:
+        with torch.inference_mode():
+            start = time.perf_counter()
+            decoder.decode(sentences, positives, negatives)
+            total = time.perf_counter() - start
+    finally:
+        for hook in hooks:
+            hook.remove()
+        head_hook.remove()
+    # the encoder runs outside model.__call__ (the decoder calls it directly): add it to the model time
+    model_time = whole["model"] + spent.get("encoder", 0.0)
+    inside = sum(v for k, v in spent.items())
+    spent["rest_of_model_forward"] = max(model_time - inside, 0.0)
+    spent["beam_bookkeeping"] = max(total - model_time, 0.0)
+    steps = max(calls["steps"], 1)
+    return {
+        "sentences": len(sentences),
+        "decoder_steps": calls["steps"],
+        "total_s": round(total, 3),
+        "ms_per_step": {k: round(v / steps * 1000, 2) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])},
+        "share": {k: round(v / total, 3) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])},
+    }
+
+
+def int8_vs_ctranslate2(args: argparse.Namespace) -> dict[str, Any]:
+    """termlock fp32/int8 (``off``, ``always``) against CTranslate2 float32/int8, alternated, same model and batches.
+
+    The random-weight model is converted to CTranslate2 in this run with
+    its Python converter (``quantization="int8"`` and float32) when the
+    ``ctranslate2`` package is installed (``pip install 'termlock[bench]'``);
+    otherwise only the termlock figures are given, with a note. CTranslate2
+    decodes unconstrained (it has no glossary constraints); every method
+    decodes the same batches with the same beam and maximum length, on the
+    same number of threads.
+    """
+    import torch
+
+    from termlock.translate import load_model
+    from termlock.translate.decoding import BeamSearchDecoder
+
+    workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-int8-"))
+    origin, model_dir = _build_model(workdir)
+    fp32 = load_model(str(model_dir), device="cpu", dtype="fp32")
+    int8 = load_model(str(model_dir), device="cpu", dtype="int8")
+    tokenizer = fp32.tokenizer
+    sentences = _bundled_sentences(args.sentences, args.source)
+    glossary = _glossary(args.glossary)
+    positives, negatives = _constraints(_terms_in(glossary, sentences))
+    settings = {"num_beams": args.beam, "max_length": args.max_length, "batch_size": args.batch_size}
+    dec32 = BeamSearchDecoder(fp32.model, tokenizer, **settings)
+    dec8 = BeamSearchDecoder(int8.model, tokenizer, **settings)
+    threads = torch.get_num_threads()
+
+    # each method decodes one batch at a time, and the methods take turns
+    # batch by batch (the order rotating): on a machine shared with other
+    # jobs, load spreads over all methods at a fine grain
+    def termlock(decoder, constrained):
+        def decode(lo, hi):
+            if constrained:
+                return decoder.decode(sentences[lo:hi], positives[lo:hi], negatives[lo:hi])
+            return decoder.decode(sentences[lo:hi])
+
+        return decode
+
+    methods: dict[str, Callable[[int, int], Any]] = {
+        "off_fp32": termlock(dec32, False),
+        "always_fp32": termlock(dec32, True),
+        "off_int8": termlock(dec8, False),
+        "always_int8": termlock(dec8, True),
+    }
+    note = None
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        note = "ctranslate2 is not installed (pip install 'termlock[bench]'): CTranslate2 baselines skipped"
+    if note is None:
+        for q in ("float32", "int8"):
+            translator = _ct2_translator(model_dir, workdir, q, threads)
+            methods[f"ct2_{q}"] = lambda lo, hi, t=translator: _ct2_decode(
+                t, tokenizer, sentences[lo:hi], beam=args.beam, batch_size=args.batch_size, max_length=args.max_length
+            )
+    names = list(methods)
+    bounds = [(lo, min(lo + args.batch_size, len(sentences))) for lo in range(0, len(sentences), args.batch_size)]
+    for name in names:  # warm-up: first calls allocate buffers and pack weights
+        methods[name](*bounds[-1])
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    outputs: dict[str, Any] = {name: [] for name in names}
+    turn = 0
+    for repeat in range(args.repeats):
+        run_wall = dict.fromkeys(names, 0.0)
+        run_cpu = dict.fromkeys(names, 0.0)
+        for lo, hi in bounds:
+            shift = turn % len(names)
+            turn += 1
+            for name in names[shift:] + names[:shift]:
+                start_wall, start_cpu = time.perf_counter(), time.process_time()
+                value = methods[name](lo, hi)
+                run_wall[name] += time.perf_counter() - start_wall
+                run_cpu[name] += time.process_time() - start_cpu
+                if repeat == 0:
+                    outputs[name].extend(value)
+        for name in names:
+            wall[name].append(run_wall[name])
+            cpu[name].append(run_cpu[name])
+    median = {name: statistics.median(values) for name, values in wall.items()}
+    best = {name: min(values) for name, values in wall.items()}
+    best_cpu = {name: min(values) for name, values in cpu.items()}
+
+    def tokens_out(name: str) -> float:
+        value = outputs[name]
+        lengths = [len(h) for h in value] if name.startswith("ct2") else [len(r.token_ids) for r in value]
+        return round(sum(lengths) / len(lengths), 2)
+
+    def ratios(table: dict[str, float]) -> dict[str, float]:
+        out = {
+            "ratio_off_int8_vs_off_fp32": table["off_int8"] / table["off_fp32"],
+            "ratio_always_int8_vs_always_fp32": table["always_int8"] / table["always_fp32"],
+        }
+        if note is None:
+            out["ratio_always_int8_vs_ct2_int8"] = table["always_int8"] / table["ct2_int8"]
+            out["ratio_off_int8_vs_ct2_int8"] = table["off_int8"] / table["ct2_int8"]
+            out["ratio_off_vs_ct2_f32"] = table["off_fp32"] / table["ct2_float32"]
+            out["ratio_ct2_int8_vs_ct2_f32"] = table["ct2_int8"] / table["ct2_float32"]
+        return {key: round(value, 3) for key, value in out.items()}
+
+    result: dict[str, Any] = {
+        "model": origin,
+        "sentences": len(sentences),
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "max_length": args.max_length,
+        "threads": threads,
+        "timing": "each method decodes one batch at a time, methods take turns batch by batch (order rotating); "
+        "per repeat the batches are summed; headline ratios from the best repeat of each method "
+        "(on a shared machine other jobs only add time), median and CPU-time ratios alongside",
+        "best_s": {name: round(v, 3) for name, v in best.items()},
+        "median_s": {name: round(v, 3) for name, v in median.items()},
+        "best_cpu_s": {name: round(v, 3) for name, v in best_cpu.items()},
+        **ratios(best),
+        "ratios_median": ratios(median),
+        "ratios_cpu": ratios(best_cpu),
+        "mean_output_tokens": {name: tokens_out(name) for name in names},
+        "int8_off_same_tokens_as_fp32": round(
+            sum(a.token_ids == b.token_ids for a, b in zip(outputs["off_fp32"], outputs["off_int8"])) / len(sentences), 3
+        ),
+        "always_int8_unmet_sentences": sum(bool(r.unmet) for r in outputs["always_int8"]),
+        "constraints_per_sentence": round(sum(len(p) for p in positives) / len(sentences), 3),
+        "repeats": args.repeats,
+        "runs_s": {name: [round(v, 3) for v in values] for name, values in wall.items()},
+    }
+    if note is None:
+        result["ctranslate2"] = __import__("ctranslate2").__version__
+    else:
+        result["ctranslate2_note"] = note
+    batch = sentences[: args.batch_size]
+    result["step_profile"] = {
+        "off_fp32": _step_profile(fp32.model, dec32, batch, None, None),
+        "off_int8": _step_profile(int8.model, dec8, batch, None, None),
+        "always_int8": _step_profile(int8.model, dec8, batch, positives[: len(batch)], negatives[: len(batch)]),
+    }
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -381,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", help="source sentences (default: the bundled corpus.zh)")
     parser.add_argument("--glossary", help="glossary YAML (default: the bundled glossary)")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
+    parser.add_argument("--int8", action="store_true", help="also the int8 section: termlock --dtype int8 vs CTranslate2 int8/float32, per-step profile")
+    parser.add_argument("--only-int8", action="store_true", help="only the int8/CTranslate2 section (CPU)")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -397,9 +637,14 @@ def main(argv: list[str] | None = None) -> int:
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     else:
         devices = [args.device]
-    result = run(args, devices[0])
-    for extra in devices[1:]:
-        result[extra] = run(args, extra)
+    if args.only_int8:
+        result = {"int8_ctranslate2": int8_vs_ctranslate2(args)}
+    else:
+        result = run(args, devices[0])
+        for extra in devices[1:]:
+            result[extra] = run(args, extra)
+        if args.int8:
+            result["int8_ctranslate2"] = int8_vs_ctranslate2(args)
     result["python"] = platform.python_version()
     result["torch"] = torch.__version__
     if args.json:
