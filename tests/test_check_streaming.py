@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from termlock.cli import main
-from termlock.commands.check import read_segments
+from termlock.documents.lines import read_lines as read_segments
 from termlock.corpora import bundled_corpus, load_bundled_glossary
 from termlock.documents.lines import SegmentLines, aligned
 from termlock.errors import TermlockError
@@ -221,8 +221,31 @@ def test_cli_json_is_the_library_result_in_stdlib_bytes(capsys, tmp_path, glossa
                  str(DATA / "flawed.en"), "--json", str(out)])
     capsys.readouterr()
     assert code == 0
-    expected = check(glossary, lines(DATA / "source.zh"), lines(DATA / "flawed.en"))
+    expected = check(glossary, lines(DATA / "source.zh"), lines(DATA / "flawed.en"), numbers=True)
     assert out.read_text(encoding="utf-8") == stdlib_json(expected)
+
+
+def test_the_command_line_job_streams_and_writes_what_the_whole_result_writes(tmp_path):
+    from termlock.corpora import bundled_corpus
+    from termlock.engines.local import LocalEngine
+    from termlock.evaluate.report_csv import csv_text
+    from termlock.jobs import CheckJob, CheckOutputs
+    from termlock.jobs.check_job import finish_check
+
+    corpus = bundled_corpus()
+    outputs = CheckOutputs(json=str(tmp_path / "r.json"), csv=str(tmp_path / "r.csv"), html=str(tmp_path / "r.html"))
+    job = CheckJob(source=str(corpus.source_path), target=str(corpus.flawed_path), outputs=outputs, keep_segments=False)
+    streamed = LocalEngine().check(job)
+    assert streamed.segments == () and {kind for kind, _ in streamed.reports_written} == {"json", "csv", "html"}
+    written = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert finish_check(job, streamed).exit_code == 0
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == written  # not written a second time
+    whole = check(load_bundled_glossary(), corpus.sources(), corpus.flawed(), numbers=True)
+    assert streamed.summary == whole.summary and streamed.terms == whole.terms and streamed.numbers == whole.numbers
+    assert written["r.json"].decode("utf-8") == stdlib_json(whole)
+    assert written["r.csv"] == b"\xef\xbb\xbf" + csv_text(whole).encode("utf-8")
+    page = written["r.html"].decode("utf-8")
+    assert page.split("<footer>")[0] == render_html(whole, inputs=job.input_names(), min_term_success=0.0).split("<footer>")[0]
 
 
 # ------------------------------------------------------------------ glossary loading

@@ -122,6 +122,7 @@ def job_from_args(args: argparse.Namespace):
         accept=args.accept,
         exact=args.exact,
         numbers=args.numbers,
+        keep_segments=False,  # the reports stream; nothing here reads the segments afterwards
     )
 
 

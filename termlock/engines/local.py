@@ -36,7 +36,7 @@ class LocalEngine:
 
     def check(self, job: CheckJob) -> CheckResult:
         from termlock.documents.lines import read_lines, require_aligned
-        from termlock.jobs.check_inputs import DOCUMENT, check_documents, check_segments, choose_granularity
+        from termlock.jobs.check_inputs import DOCUMENT, check_documents, check_segments, check_streamed, choose_granularity, streamable
         from termlock.jobs.glossaries import load_job_glossaries
 
         job.validate()
@@ -47,6 +47,8 @@ class LocalEngine:
         if granularity == DOCUMENT:
             return check_documents(choice, job.source, job.target, reference=job.reference, terms=job.terms,
                                    accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
+        if streamable(job):  # one pass, reports written as it goes, memory flat in segments
+            return check_streamed(choice, job)
         references = segment_ids = None
         if job.bilingual:
             sources, targets, segment_ids = _read_bilingual_pairs(job)

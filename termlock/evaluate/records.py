@@ -290,6 +290,10 @@ class CheckResult:
     documents: tuple[Any, ...] = ()
     #: sources two ``--glossary`` files defined differently (the later one won)
     glossary_conflicts: tuple[MergeConflict, ...] = ()
+    #: report files already written while the check ran (a streamed check:
+    #: :mod:`termlock.evaluate.stream`), as ``("json", path)`` pairs; such a
+    #: result carries no segments, and the reports must not be written again
+    reports_written: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def inconsistent(self) -> tuple[TermSummary, ...]:

@@ -111,7 +111,10 @@ class CsvReportWriter:
     or ``abort``. ``path=None`` collects the text in memory (:meth:`text`).
     """
 
+    kind = "csv"
+
     def __init__(self, path: str | os.PathLike[str] | None, notes: Mapping[str, str | None]) -> None:
+        self.path = path
         self._out = AtomicOutput(path) if path is not None else None
         if self._out is not None:
             self._out.write(codecs.BOM_UTF8)  # utf-8-sig: see the module docstring

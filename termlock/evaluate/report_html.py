@@ -602,6 +602,8 @@ def render_html(
 class HtmlReportWriter:
     """The HTML report of a streamed check: problem rows kept as they come (capped), the page written at the end."""
 
+    kind = "html"
+
     def __init__(
         self,
         path: str | os.PathLike[str],

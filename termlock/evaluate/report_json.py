@@ -88,6 +88,8 @@ class JsonReportWriter:
     added), or ``abort`` to leave no file behind.
     """
 
+    kind = "json"
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = path
         self._out = AtomicOutput(path)  # fails early on an unwritable folder, before any checking

@@ -17,7 +17,7 @@ whole :class:`CheckResult`) writes reports in one call.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Protocol, Sequence
 
 from termlock.evaluate.fidelity import Aggregator, SegmentChecker
@@ -26,7 +26,14 @@ from termlock.glossary import Glossary
 
 
 class ReportWriter(Protocol):
-    """What the streamed check feeds: every segment report in order, then the result."""
+    """What the streamed check feeds: every segment report in order, then the result.
+
+    ``kind`` (``json``, ``csv``, ``html``) and ``path`` name the file written,
+    for the result's ``reports_written``.
+    """
+
+    kind: str
+    path: str | os.PathLike[str]
 
     def add(self, report: SegmentReport) -> None: ...
 
@@ -100,8 +107,8 @@ def check_stream(
     carries the segment reports only with ``keep_segments`` (what
     ``--xliff-notes`` needs); ``metrics`` (BLEU/chrF) go into its summary.
     """
-    checker = SegmentChecker(glossary).check
-    totals = Aggregator(glossary)
+    checker = SegmentChecker(glossary, numbers=numbers).check
+    totals = Aggregator(glossary, numbers=numbers)
     add_total = totals.add
     adders = [writer.add for writer in writers]
     kept: list[SegmentReport] | None = [] if keep_segments else None
@@ -116,6 +123,8 @@ def check_stream(
         result = totals.result(metrics, tuple(kept) if kept is not None else ())
         for writer in writers:
             writer.finish(result)
+        written = tuple((writer.kind, str(writer.path)) for writer in writers if getattr(writer, "kind", None))
+        result = replace(result, reports_written=written)
     except BaseException:
         for writer in writers:
             writer.abort()

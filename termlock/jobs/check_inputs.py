@@ -128,6 +128,53 @@ def check_segments(
     return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
 
 
+def streamable(job) -> bool:
+    """Whether a segment-granularity job can be checked in one streamed pass (:func:`check_streamed`).
+
+    Everything that needs the segments after the check keeps the whole
+    result: accepted findings (matched against all segments), per-segment
+    term lists, ``--write-accepted`` and ``--xliff-notes`` (findings per
+    unit), a bilingual file (read whole by its parser anyway).
+    """
+    outputs = job.outputs
+    return not (job.bilingual or job.terms is not None or job.accept or outputs.write_accepted or outputs.xliff_notes)
+
+
+def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
+    """Aligned text files checked in one pass, the reports written as it goes (issue 14).
+
+    Lines are read as the checker consumes them and each segment's report
+    goes straight to the JSON/CSV/HTML writers and the running totals, so
+    memory stays flat in the number of segments; the result carries no
+    segments and says which reports it wrote (``reports_written``). With a
+    reference, BLEU/chrF need every line, so the three files are read whole
+    first, as before (the reports still stream).
+    """
+    from termlock.documents.lines import SegmentLines, aligned, read_lines, require_aligned
+    from termlock.evaluate.stream import ReportFiles, check_stream, glossary_notes
+
+    glossary = choice.glossary
+    metrics = None
+    if job.reference is not None:
+        from termlock.evaluate import corpus_metrics
+
+        sources = read_lines(job.source, "--source")
+        targets = read_lines(job.target, "--target")
+        require_aligned(("--source", job.source, sources), ("--target", job.target, targets))
+        references = read_lines(job.reference, "--reference")
+        require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
+        metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang)
+        pairs = zip(sources, targets)
+    else:  # opened now (missing file, permissions), read as checked
+        pairs = aligned(SegmentLines(job.source, "--source"), SegmentLines(job.target, "--target"))
+    outputs = job.outputs
+    reports = ReportFiles(json=outputs.json, csv=outputs.csv, html=outputs.html,
+                          html_inputs=job.input_names(), min_term_success=job.min_term_success)
+    result = check_stream(glossary, pairs, reports.open(glossary_notes(glossary)), metrics=metrics, numbers=job.numbers,
+                          keep_segments=job.keep_segments)
+    return replace(result, glossary_conflicts=choice.conflicts)
+
+
 def write_accepted_template(result: CheckResult, path: str, *, by: str | None = None) -> int:
     """``--write-accepted``: every open finding as an entry to edit; returns how many.
 

@@ -49,6 +49,10 @@ class CheckJob:
     ``accept``: the reviewer's accepted findings (YAML).
     ``exact``: no inflection tolerance for any term.
     ``numbers``: the numbers category (figures missing from the target).
+    ``keep_segments``: the result carries every segment report (a library
+    caller's default); the command line sets it False, so a plain segment
+    check streams with memory flat in the number of segments and the
+    result holds the figures and tables only.
     """
 
     source: str | None = None
@@ -64,6 +68,7 @@ class CheckJob:
     accept: str | None = None
     exact: bool = False
     numbers: bool = True
+    keep_segments: bool = True
 
     def validate(self) -> None:
         """Either ``bilingual`` or both ``source`` and ``target``; only ``target`` may be stdin."""
@@ -144,15 +149,16 @@ class CheckOutcome:
 def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
     """Write every report the job asks for; one "wrote ..." line per file, in that order."""
     outputs = job.outputs
-    if outputs.json:
+    done = {kind for kind, _ in result.reports_written}  # a streamed check wrote these as it ran
+    if outputs.json and "json" not in done:
         from termlock.evaluate.report_json import write_json
 
         write_json(result, outputs.json)
-    if outputs.csv:
+    if outputs.csv and "csv" not in done:
         from termlock.evaluate.report_csv import write_csv
 
         write_csv(result, outputs.csv)
-    if outputs.html:
+    if outputs.html and "html" not in done:
         from termlock.evaluate.report_html import write_html
 
         write_html(result, outputs.html, inputs=job.input_names(), min_term_success=job.min_term_success)
