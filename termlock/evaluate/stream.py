@@ -10,8 +10,10 @@ segments (the inconsistency table's segment numbers aside, which the report
 lists by design).
 
 :class:`ReportFiles` names the report files a run writes and opens the
-matching writers, so the command (and any engine that already holds a
-whole :class:`CheckResult`) writes reports in one call.
+matching writers. A whole :class:`CheckResult` is written by the same
+writers (``write_json``/``write_csv``/``write_html`` feed them its
+segments), so a streamed report and a whole-result report are the same
+bytes.
 """
 
 from __future__ import annotations
@@ -70,19 +72,6 @@ class ReportFiles:
                 HtmlReportWriter(self.html, notes, inputs=self.html_inputs, min_term_success=self.min_term_success)
             )
         return writers
-
-    def write(self, result: CheckResult) -> None:
-        """Write every report from a complete result (its segments included)."""
-        writers = self.open({term.id: term.note for term in result.terms})
-        try:
-            for writer in writers:
-                for segment in result.segments:
-                    writer.add(segment)
-                writer.finish(result)
-        except BaseException:
-            for writer in writers:
-                writer.abort()
-            raise
 
 
 def glossary_notes(glossary: Glossary) -> dict[str, str | None]:
