@@ -251,9 +251,15 @@ def test_the_command_line_job_streams_and_writes_what_the_whole_result_writes(tm
 # ------------------------------------------------------------------ glossary loading
 
 
-def test_glossary_is_composed_by_libyaml_when_available():
+def test_glossary_is_parsed_by_libyaml_and_keeps_the_guards():
     if yaml.__with_libyaml__:
-        assert issubclass(glossary_loader._SAFE_LOADER, yaml.CSafeLoader)
+        assert issubclass(glossary_loader._GUARDED_LOADER, yaml.cyaml.CParser)
+    aliased = "name: t\nterms:\n  - source: &s 双核\n    target: dual cores\n  - source: *s\n    target: x\n"
+    _, problems = parse_glossary(aliased, "a.yaml")
+    assert [(p.line, "alias" in p.message) for p in problems] == [(5, True)]
+    deep = "name: t\nterms: " + "[" * 60 + "]" * 60 + "\n"
+    _, problems = parse_glossary(deep, "d.yaml")
+    assert problems and "nests more than" in problems[0].message and problems[0].line == 2
 
 
 def test_problems_still_name_their_lines_with_the_fast_loader():
