@@ -99,7 +99,11 @@ class LocalEngine:
         if batch_job.pending:
             from termlock.translate.translator import Translator
 
-            translator = Translator(job.settings.model, glossary, **job.settings.translator_options())
+            try:
+                translator = Translator(job.settings.model, glossary, **job.settings.translator_options())
+            except BaseException:
+                batch_job.close()  # release OUT's lock now (a missing model), not whenever the collector frees it
+                raise
 
         def translate_batch(sources: list[str]) -> list[Any]:
             if glossary_of is not None:  # each segment locked to its own term list

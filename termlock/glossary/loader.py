@@ -397,6 +397,14 @@ def _parse_glossary(text: str, path: str) -> tuple[Glossary | None, list[Glossar
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
+        if "maximum nesting depth" in str(exc.problem or ""):
+            # libyaml's scanner reads flow brackets ahead and stops deep nesting
+            # itself (at 1,000 levels), before the composer's own guard sees it
+            out.problems.append(GlossaryProblem(
+                path, line, f"the YAML nests more than {MAX_DEPTH} levels deep (a glossary needs three)",
+                "remove the deeply nested brackets or indentation",
+            ))
+            return None, out.problems
         out.problems.append(GlossaryProblem(path, line, f"not valid YAML: {exc.problem or exc.context}", "fix the YAML syntax at this line (indentation, quotes, colons)"))
         return None, out.problems
     except yaml.YAMLError as exc:
