@@ -29,6 +29,7 @@ import re
 from bisect import bisect_right
 from typing import NamedTuple
 
+from termlock.glossary.inflection import inflected_forms, inflections, takes_possessive  # noqa: F401 (re-exported)
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.normalize import FoldedText, fold_text, fold_view
 
@@ -44,7 +45,6 @@ _ODD_WHITESPACE = (
 _ODD_SEPARATOR = re.compile(f"[{re.escape(_ODD_WHITESPACE)}\\-\u2010-\u2015]")
 _SPACE_RUN = re.compile(r"  +")
 _CURLY_APOSTROPHE = "\u2019"
-_SIBILANT_END = ("s", "x", "z", "ch", "sh")
 #: A term right after one of these is quoted: a bare ' after it closes the quote.
 _OPENING_QUOTES = "'\u2018"
 
@@ -61,32 +61,6 @@ class TargetMatch(NamedTuple):
     text: str
 
 
-def inflections(word: str) -> list[str]:
-    """Regular singular/plural forms of an English word, the word itself first.
-
-    Generous where English is ambiguous ("bases" is the plural of "base" or
-    "basis"): a form that is not a word never occurs in real text, while a
-    real form left out would be a false alarm.
-    """
-    lower = word.lower()
-    forms = [word]
-    if len(word) < 3 or not word[-1].isalpha() or "'" in word or _CURLY_APOSTROPHE in word:
-        return forms
-    if lower.endswith("ies") and len(word) > 4:
-        forms.append(word[:-3] + "y")
-    elif lower.endswith("es") and lower[:-2].endswith(_SIBILANT_END):
-        forms += [word[:-2], word[:-1]]
-    elif lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
-        forms.append(word[:-1])
-    elif lower.endswith("y") and lower[-2] not in "aeiou":
-        forms.append(word[:-1] + "ies")
-    elif lower.endswith(_SIBILANT_END):
-        forms.append(word + "es")
-    else:
-        forms.append(word + "s")
-    return forms
-
-
 def plain_rendering(text: str) -> str:
     """Words of ``text``'s folded view joined by single spaces, apostrophes straight, case kept."""
     return " ".join(w for w in _SPLIT.split(fold_text(text).strip()) if w).replace(_CURLY_APOSTROPHE, "'")
@@ -96,19 +70,15 @@ def surface_forms(rendering: str, exact: bool) -> list[str]:
     """The single-spaced spellings under which ``rendering`` counts, itself first.
 
     A possessive ending is not listed: it is taken after any form of a
-    non-exact rendering whose last word ends in a letter.
+    non-exact rendering whose last word ends in a letter. The inflection
+    rules live in :mod:`termlock.glossary.inflection`, shared with the decoder.
     """
-    plain = plain_rendering(rendering)
-    if not plain or exact:
-        return [plain] if plain else []
-    head, _, last = plain.rpartition(" ")
-    prefix = f"{head} " if head else ""
-    return [prefix + word for word in dict.fromkeys(inflections(last))]
+    return inflected_forms(plain_rendering(rendering), exact)
 
 
-def _takes_possessive(form: str) -> bool:
-    last = form.rpartition(" ")[2]
-    return last[-1:].isalpha() and "'" not in last
+def is_word_char(ch: str) -> bool:
+    """A character that continues a word: a match must not touch one on either side."""
+    return ch.isalnum() or ch == "_"
 
 
 def _lower(text: str) -> str:
@@ -193,7 +163,7 @@ def _compile(term: Term) -> tuple[_Forms, _Forms]:
         inflected: list[tuple[str, int, _Entry]] = []
         for rendering in dict.fromkeys(renderings):
             for rank, form in enumerate(surface_forms(rendering, term.exact)):
-                entry = _Entry(kind, rendering, form if term.case_sensitive else None, not term.exact and _takes_possessive(form))
+                entry = _Entry(kind, rendering, form if term.case_sensitive else None, not term.exact and takes_possessive(form))
                 key = _lower(form)
                 (inflected if rank else written).append((key, len(key), entry))
         kinds.append(tuple(written + inflected))
