@@ -79,6 +79,15 @@ class SegmentJudge:
         matches = self._find(source)
         if not matches:
             return []
+        return self.judge_matches(matches, target)
+
+    def judge_matches(self, matches: list[SourceMatch], target: str) -> list[Verdict]:
+        """A verdict per given source occurrence (any terms, glossary or not), in the given order.
+
+        The decoder asks about the terms it was constrained with, without a source.
+        """
+        if not matches:
+            return []
 
         accepted_of = self._accepted
         accepted: dict[str, list[TargetMatch]] = {}

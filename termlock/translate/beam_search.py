@@ -24,7 +24,7 @@ from typing import Any, Callable
 import torch
 
 from termlock.translate.beam_allocation import allocate
-from termlock.translate.constraint_state import ConstraintAutomaton
+from termlock.translate.constraint_state import ConstraintTracker
 from termlock.translate.generation_rules import GenerationRules, RuleApplier
 
 DEAD = -1.0e9  # transformers' score for "not a usable beam"
@@ -39,7 +39,7 @@ Reorder = Callable[[Any, torch.Tensor], None]
 class SearchResult:
     tokens: list[list[int]]  # generated ids after the prompt, per sentence
     scores: list[float]
-    met: list[int]  # bitmask of met positive constraints
+    truncated: list[bool]  # the best hypothesis was cut at max_length (no EOS)
 
 
 class _Finished:
@@ -53,7 +53,7 @@ class _Finished:
         self.scores = torch.full((batch, k), DEAD, dtype=torch.float, device=device)
         self.flag = torch.zeros((batch, k), dtype=torch.bool, device=device)
         self.length = torch.full((batch, k), max_length, dtype=torch.long, device=device)
-        self.met = torch.zeros((batch, k), dtype=torch.long, device=device)
+        self.missing = torch.zeros((batch, k), dtype=torch.long, device=device)
 
     def add(
         self,
@@ -64,13 +64,12 @@ class _Finished:
         unsatisfied: torch.Tensor,
         rules: GenerationRules,
         prompt_len: int,
-        met: torch.Tensor | None = None,
-        missing: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        missing: torch.Tensor | None = None,
     ) -> None:
         """Merge candidates ending here (transformers' ``_update_finished_beams``).
 
-        With ``missing`` (constraints), hypotheses missing fewer constraints
-        rank first, then by score.
+        With ``missing`` (constraints: terms each candidate lacks), hypotheses
+        missing fewer terms rank first, then by score.
         """
         normalised = scores / ((length - prompt_len) ** rules.length_penalty)
         beams_full = torch.all(self.flag, dim=-1, keepdim=True) & (rules.early_stopping is True)
@@ -81,9 +80,9 @@ class _Finished:
         if missing is None:
             best = torch.topk(merged, self.k).indices
         else:
-            merged_met = torch.cat((self.met, met), dim=1)
-            best = torch.topk(merged.double() - 1.0e6 * missing(merged_met).double(), self.k).indices
-            self.met = merged_met.gather(1, best)
+            merged_missing = torch.cat((self.missing, missing), dim=1)
+            best = torch.topk(merged.double() - 1.0e6 * merged_missing.double(), self.k).indices
+            self.missing = merged_missing.gather(1, best)
         self.scores = merged.gather(1, best)
         self.seqs = torch.cat((self.seqs, seqs), dim=1).gather(1, best.unsqueeze(-1).expand_as(self.seqs))
         self.flag = torch.cat((self.flag, finishing), dim=1).gather(1, best)
@@ -106,9 +105,14 @@ def search(
     batch: int,
     k: int,
     device: torch.device,
-    automaton: ConstraintAutomaton | None,
+    tracker: ConstraintTracker | None,
 ) -> SearchResult:
-    """Run beam search for ``batch`` sentences whose encoder output ``forward`` holds."""
+    """Run beam search for ``batch`` sentences whose model state ``forward`` holds.
+
+    ``forward`` is the only model-specific part (an encoder-decoder's decoder
+    step, or a causal LM's step); ``tracker`` sees only the generated
+    continuation: the step's log-probabilities (bans) and candidates.
+    """
     rows = batch * k
     prompt_len = len(prompt)
     max_length = rules.max_length
@@ -126,19 +130,11 @@ def search(
     finished = _Finished(seqs, k)
     unsatisfied = torch.ones((batch, 1), dtype=torch.bool, device=device)
     row_offset = torch.arange(batch, device=device).unsqueeze(1) * k
-    if automaton is not None:
-        node = automaton.root.unsqueeze(1).repeat(1, k)
-        ban_node = automaton.ban_root.unsqueeze(1).repeat(1, k)
-        met = torch.zeros((batch, k), dtype=torch.long, device=device)
-        full = automaton.full.unsqueeze(1)
-        num_banks = 2 * automaton.num_constraints + 2
+    if tracker is not None:
+        tracker.start(k)
+        num_banks = tracker.num_banks
         beam_base = None
 
-        def missing(mask: torch.Tensor) -> torch.Tensor:
-            return automaton.count(full & ~mask)
-
-    # the decoder prompt and a forced BOS (a language code) are not text
-    start_len = prompt_len + (1 if rules.forced_bos_id is not None and prompt_len == 1 else 0)
     applier: RuleApplier | None = None
     step_input = seqs[:, :, :prompt_len].reshape(rows, prompt_len)
     cache = None
@@ -148,22 +144,20 @@ def search(
         logits = logits[:, -1, :]
         if logits.dtype != torch.float32 or not logits.is_contiguous():
             logits = logits.to(dtype=torch.float32).contiguous()
-        log_probs = torch.log_softmax(logits, dim=-1)
-        del logits
-        vocab = log_probs.shape[-1]
+        vocab = logits.shape[-1]
         if applier is None:
             applier = RuleApplier(rules, vocab, device, prompt_len)
-        applier.before_bans(log_probs, seqs.view(rows, max_length) if rules.needs_history else None, cur_len)
-        if automaton is not None:
-            if cur_len <= start_len:  # nothing generated yet: the text starts here
-                boundary = torch.ones((batch, k), dtype=torch.bool, device=device)
-            else:
-                boundary = automaton.boundary(seqs[:, :, cur_len - 1])
-            automaton.apply_word_breaks(log_probs, node.view(rows))
-            automaton.apply_bans(log_probs, ban_node.view(rows))
-            if automaton.has_positives and eos.numel():
-                unmet_rows = (met != full).view(rows, 1)
-                log_probs[:, eos] = log_probs[:, eos].masked_fill(unmet_rows, -math.inf)
+        history = seqs.view(rows, max_length) if rules.needs_history else None
+        # one beam is generate's greedy search, whose rules act on the logits:
+        # the repetition penalty (the one rule that is not a mask) must too
+        greedy_penalty = k == 1 and rules.repetition_penalty != 1.0
+        if greedy_penalty:
+            applier.penalise_repetition(logits, history, cur_len)
+        log_probs = torch.log_softmax(logits, dim=-1)
+        del logits
+        applier.before_bans(log_probs, history, cur_len, repetition=not greedy_penalty)
+        if tracker is not None:
+            tracker.apply_bans(log_probs, eos)
         applier.after_bans(log_probs, cur_len)
 
         last = cur_len + 1 >= max_length
@@ -171,7 +165,7 @@ def search(
         scores = log_probs.view(batch, k, vocab).add_(run_scores[:, :, None]).view(batch, k * vocab)
         del log_probs
 
-        if automaton is None:
+        if tracker is None:
             # ---- plain beam search: transformers' operations, in its order
             top_scores, top_index = torch.topk(scores, keep)
             beam = top_index // vocab
@@ -201,7 +195,7 @@ def search(
             row_scores, row_token = torch.topk(scores.view(rows, vocab), keep)
             row_index = (row_token.view(batch, k, keep) + beam_base).view(batch, k * keep)
             top_scores, picked = torch.topk(row_scores.view(batch, k * keep), keep)
-            ext_token, useful = automaton.extras(node, met, boundary)
+            ext_token, useful = tracker.proposals()
             parts = [
                 row_index.gather(1, picked),
                 (beam_base + ext_token).view(batch, -1),
@@ -214,7 +208,7 @@ def search(
             ]
             if eos.numel():
                 parts.append((beam_base + eos.view(1, 1, -1)).expand(batch, k, eos.numel()).reshape(batch, -1))
-                ok.append((met == full).unsqueeze(-1).expand(batch, k, eos.numel()).reshape(batch, -1))
+                ok.append(tracker.all_met.unsqueeze(-1).expand(batch, k, eos.numel()).reshape(batch, -1))
             cand = torch.cat(parts, dim=1)
             valid = torch.cat(ok, dim=1)
             # the same (beam, token) may be proposed twice: keep one, a valid one first
@@ -224,36 +218,34 @@ def search(
             repeat[:, 1:] = sorted_cand[:, 1:] == sorted_cand[:, :-1]
             valid &= ~torch.zeros_like(valid).scatter_(1, order, repeat)
             cand_scores = torch.where(valid, scores.gather(1, cand), -math.inf)
-            alive = valid & (cand_scores > DEAD / 10)
 
             beam = cand // vocab
             token = cand % vocab
-            new_node = automaton.advance(node.gather(1, beam), token, boundary.gather(1, beam))
-            new_ban_node = automaton.advance_bans(ban_node.gather(1, beam), token)
-            new_met = met.gather(1, beam) | automaton.out[new_node]
-            in_progress = (automaton.partial[new_node] & ~new_met) != 0
-            banks = 2 * automaton.count(new_met) + in_progress.long()
-            # Within the "started a rendering" bank, the hypothesis furthest
-            # into it comes first: otherwise freshly started ones (which
-            # score better) push it out and nothing ever completes.
-            progress = torch.where(in_progress, automaton.depth[new_node], 0)
-            rank_scores = cand_scores.double() + 1.0e6 * progress.double()
             hits = torch.isin(token, eos) if eos.numel() else torch.zeros_like(token, dtype=torch.bool)
             if last:
                 hits = torch.ones_like(hits)
+            grown = tracker.expand(beam, token, final=last)
+            # a forbidden rendering is never chosen: not written, nor completed by ending the text
+            alive = valid & (cand_scores > DEAD / 10) & ~grown.forbidden & ~(hits & grown.ends_forbidden)
+            banks = 2 * grown.met + grown.in_progress.long()
+            # Within the "started a rendering" bank, the hypothesis furthest
+            # into it comes first: otherwise freshly started ones (which
+            # score better) push it out and nothing ever completes.
+            progress = torch.where(grown.in_progress, grown.progress, 0)
+            rank_scores = cand_scores.double() + 1.0e6 * progress.double()
 
             # finishing: the candidates that win a beam slot and end here
             won = allocate(rank_scores, banks, alive, k, num_banks)
+            finishing = hits.gather(1, won) & alive.gather(1, won)
             finished.add(
                 _extend(seqs, beam.gather(1, won), token.gather(1, won), cur_len),
                 cand_scores.gather(1, won),
-                hits.gather(1, won),
+                finishing,
                 cur_len + 1,
                 unsatisfied,
                 rules,
                 prompt_len,
-                met=new_met.gather(1, won),
-                missing=missing,
+                missing=grown.missing.gather(1, won),
             )
             if last:
                 break
@@ -261,9 +253,7 @@ def search(
             parent = beam.gather(1, running)
             new_scores = (cand_scores + hits.to(torch.float32) * DEAD).gather(1, running)
             new_seqs = _extend(seqs, parent, token.gather(1, running), cur_len)
-            node = new_node.gather(1, running)
-            ban_node = new_ban_node.gather(1, running)
-            met = new_met.gather(1, running)
+            tracker.keep(grown, running)
             best_running = new_scores.max(dim=1, keepdim=True).values
             all_hit = None
 
@@ -291,8 +281,9 @@ def search(
 
     lengths = finished.length[:, 0].tolist()
     best = finished.seqs[:, 0, :].tolist()
+    tokens = [seq[prompt_len:length] for seq, length in zip(best, lengths)]
     return SearchResult(
-        tokens=[seq[prompt_len:length] for seq, length in zip(best, lengths)],
+        tokens=tokens,
         scores=finished.scores[:, 0].tolist(),
-        met=finished.met[:, 0].tolist(),
+        truncated=[length >= max_length for length in lengths],
     )

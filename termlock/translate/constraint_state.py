@@ -1,45 +1,58 @@
-"""Per-hypothesis constraint state as tensors: an Aho-Corasick automaton.
+"""Constraint tracking in the checker's normalised character space, as tensors.
 
-Every token sequence a sentence's constraints may be written as (all
-alternatives of all positive constraints, in all their tokenized contexts)
-goes into one trie per sentence, and every forbidden sequence into a
-second one.  With failure links a trie becomes a deterministic automaton
-whose state after any output is "the longest suffix of the output that is a
-prefix of some pattern".  Two integers per hypothesis (its node in each
-automaton) plus one bitmask (which positive constraints it has met) are then
-the whole constraint state, and a beam step for all hypotheses of all
-sentences is a handful of gathers:
+The checker (:mod:`termlock.glossary.target_match`) reads a translation as
+normalised text: case folded (unless a term is case-sensitive), spaces,
+hyphens and dashes one single space, curly apostrophes straight, and a
+rendering counts only as a whole word (no word character,
+:func:`~termlock.glossary.target_match.is_word_char`, touching it on either
+side). The decoder tracks a hypothesis in exactly that space, so any
+tokenization of a required rendering counts and any tokenization or casing
+of a forbidden one is seen:
 
-* ``advance``: node after appending a token (``goto`` table over the
-  sentence's alphabet; any other token returns to the sentence's root);
-* ``out``: positive constraints completed on entering a node (suffixes
-  included, so overlapping and nested renderings are all credited);
-* ``ban``: tokens that would complete a forbidden sequence from a node of
-  the forbidden-renderings automaton;
-* ``ext``: tokens that make progress towards some constraint from a node,
-  offered to beam search as extra candidates (dynamic beam allocation);
-* ``depth``: how many tokens of a rendering a node stands for.
+* **Symbols.** Text becomes a stream of symbols: each normalised character,
+  preceded by ``T`` when the character is not a word character ("whatever
+  came before ends here") and by ``S`` when the previous character is not a
+  word character ("a word may start here"); a space after a space is
+  dropped (runs of separators are one); the end of the text adds a ``T``. A
+  rendering, turned into symbols as if surrounded by non-word characters
+  (``S d u a l T ␠ S c o r e s T``), occurs in a text's stream exactly when
+  it occurs in the text as a whole word -- including renderings ending in
+  punctuation ("U.S." glued to "food" has no ``T`` after the dot).
+* **Vocabulary.** Every token's normalised text is turned into symbols once
+  per vocabulary (:class:`VocabularyText`), for each class of the preceding
+  character (word, other, space), since ``S`` and space folding depend on it.
+* **Automata.** Per sentence, the renderings to place and the forbidden
+  renderings are compiled into Aho-Corasick automata over symbols; a
+  hypothesis's state is its node in each, the class of its last character
+  and how many times each tracked rendering has occurred. Advancing a
+  candidate token walks its symbols through the automata: a loop over the
+  token's length (at most ~50 symbols), each step one gather for all
+  candidates of all hypotheses of all sentences at once.
+* **Counting like the judge.** An accepted rendering of one term found
+  inside a longer accepted rendering of another term of the sentence
+  belongs to that other term (:mod:`termlock.glossary.verdicts`), so those
+  longer renderings are tracked too and their occurrences subtract:
+  ``met[term] = sum(own occurrences) - sum(occurrences of renderings that
+  contain it, times how often)`` as one small matrix product.
+* **Bans.** Forbidden renderings are blocked on the full vocabulary before
+  candidates are chosen, from three tables computed per sentence when the
+  batch starts: the tokens that complete a forbidden occurrence started
+  earlier (per automaton node: tokens whose symbols begin with the rest of
+  a pattern, a range of the vocabulary sorted by symbols), the tokens that
+  contain a whole forbidden occurrence (per preceding character class), and
+  the nodes where only the end of the word is missing (there, tokens that
+  would end the word, and EOS, are banned: the word must go on). Every
+  candidate is also checked after its walk, so nothing forbidden survives
+  even at the length limit.
 
-Word boundaries.  A rendering counts only as a whole word (that is how the
-glossary's target matcher reads translations), so two token classes
-matter: *glue* tokens, which continue the previous word (no leading space
-marker, first character alphanumeric), and tokens that *end a word* (last
-character alphanumeric).  The positive automaton reads symbols
-``token * 2 + boundary`` (boundary: the previous token does not end a
-word), so a rendering tokenized as it is written after a quote
-(``d ual ▁core s``) can only start after a boundary -- also when its first
-token completes another rendering.  After a rendering ending in a letter is
-completed, glue tokens are banned for one step (except continuations of a
-longer rendering, such as a plural), so that ``dual cores`` cannot turn
-into ``dual coresual``.
-
-The tries are built in Python once per batch (small: a few nodes per
-constraint token) and turned into tables with tensor operations; nothing
-here loops over hypotheses during decoding.
+Nothing is banned on behalf of a required rendering: once it is met, any
+continuation is allowed, and a rendering is only credited when the word
+really ends. Importing this module imports torch.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -47,377 +60,711 @@ from typing import Any, Sequence
 
 import torch
 
-#: Positive constraints per sentence tracked in an int64 bitmask.
-MAX_CONSTRAINTS = 62
-_SENTINEL = 2**62
-_SPACE_MARKERS = ("▁", "Ġ", " ")
+from termlock.glossary import target_match
+from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
+
+#: classes of the character before a token
+WORD, OTHER, SPACE = 0, 1, 2
+CLASSES = 3
+#: symbol ids: 0 pads a token's row, 1 = S (a word may start), 2 = T (a word ended)
+PAD, S_MARK, T_MARK = 0, 1, 2
+_CHAR_BASE = 3
+#: tracked renderings per sentence (an int64 bitmask per automaton node)
+MAX_PATTERNS = 62
+_SENTINEL = 2**40
 
 
-@dataclass
-class TokenClasses:
-    """Word-boundary classes of every vocabulary id (see module docstring)."""
+def _class(ch: str) -> int:
+    if target_match.is_word_char(ch):
+        return WORD
+    return SPACE if ch == " " else OTHER
 
-    glue: torch.Tensor  # [vocab] bool
-    ends_word: torch.Tensor  # [vocab] bool
 
-    def __post_init__(self) -> None:
-        # host copies for building tables (a device-to-host copy per batch is waste)
-        self.glue_list: list[bool] = self.glue.tolist()
-        self.ends_list: list[bool] = self.ends_word.tolist()
+def normalised(text: str, cased: bool) -> str:
+    """``text`` as the checker searches it; ``cased`` keeps letter case (case-sensitive terms).
 
-    @classmethod
-    def from_tokenizer(
-        cls, tokenizer: Any, vocab_size: int, device: torch.device, eos_ids: Sequence[int] = ()
-    ) -> "TokenClasses":
-        """Classify ids by their piece strings.
+    The lower-cased form is the target matcher's own ``normalise``; the cased
+    form takes each character from it unless it only differs by case.
+    """
+    norm = target_match.normalise(text).text
+    if not cased or len(norm) != len(text):
+        return norm
+    return "".join(raw if low == raw.lower() else low for raw, low in zip(text, norm))
 
-        Special tokens other than EOS vanish from decoded text, so they are
-        treated as glue that also ends a word: nothing they do may separate a
-        rendering from a neighbouring word.
-        """
+
+def symbols(text: str, before: int) -> tuple[list[int], int]:
+    """The symbols of normalised ``text`` after a character of class ``before``; and the class after it."""
+    out: list[int] = []
+    prev = before
+    for ch in text:
+        cls = _class(ch)
+        if cls == SPACE and prev == SPACE:
+            continue
+        if cls != WORD:
+            out.append(T_MARK)
+        if prev != WORD:
+            out.append(S_MARK)
+        out.append(ord(ch) + _CHAR_BASE)
+        prev = cls
+    return out, prev
+
+
+def pattern_symbols(text: str) -> tuple[int, ...]:
+    """A normalised rendering's symbols as a whole word: non-word characters on both sides."""
+    seq, _ = symbols(text, SPACE)
+    return tuple(seq) + (T_MARK,)
+
+
+def _chars(seq: Sequence[int]) -> int:
+    return sum(1 for s in seq if s >= _CHAR_BASE)
+
+
+class VocabularyText:
+    """Every token's normalised text and symbols, for one channel (folded or cased).
+
+    Built once per tokenizer and channel (about a second for 65,000 tokens):
+    ``seq[cls, token]`` the padded symbols after a character of class
+    ``cls``, ``after[cls, token]`` the class after the token,
+    ``opens_word_end[cls, token]`` whether its first symbol is ``T``.
+    """
+
+    def __init__(self, tokenizer: Any, vocab_size: int, device: torch.device, *, cased: bool, eos_ids: Sequence[int] = ()):
         count = min(vocab_size, len(tokenizer))
         pieces = tokenizer.convert_ids_to_tokens(list(range(count)))
-        special = set(getattr(tokenizer, "all_special_ids", []) or []) - set(eos_ids)
-        glue = [False] * vocab_size
-        ends = [False] * vocab_size
+        special = set(getattr(tokenizer, "all_special_ids", []) or []) | set(eos_ids)
+        spm = any(isinstance(p, str) and p.startswith("\u2581") for p in pieces[: min(count, 5000)])
+        raw: list[str] = []
         for i, piece in enumerate(pieces):
-            if i in special:
-                glue[i] = ends[i] = True
-                continue
-            if i in eos_ids or not piece:
-                continue
-            piece = str(piece)
-            if not piece.startswith(_SPACE_MARKERS) and piece[0].isalnum():
-                glue[i] = True
-            if piece[-1].isalnum():
-                ends[i] = True
-        return cls(
-            glue=torch.tensor(glue, dtype=torch.bool, device=device),
-            ends_word=torch.tensor(ends, dtype=torch.bool, device=device),
-        )
+            if i in special or piece is None:
+                raw.append("")
+            elif spm:
+                raw.append(str(piece).replace("\u2581", " "))
+            else:
+                raw.append(tokenizer.convert_tokens_to_string([piece]))
+        raw += [""] * (vocab_size - count)
+        self.raw = raw
+        self.texts = [normalised(r, cased) if r else "" for r in raw]
+        seqs: list[list[list[int]]] = []
+        afters: list[list[int]] = []
+        for cls in range(CLASSES):
+            row_seq, row_after = [], []
+            for text in self.texts:
+                seq, after = symbols(text, cls)
+                row_seq.append(seq)
+                row_after.append(after if seq else cls)
+            seqs.append(row_seq)
+            afters.append(row_after)
+        width = max(1, max(len(s) for row in seqs for s in row))
+        table = torch.zeros((CLASSES, vocab_size, width), dtype=torch.int32)
+        lengths = torch.zeros((CLASSES, vocab_size), dtype=torch.long)
+        for cls in range(CLASSES):
+            for t, seq in enumerate(seqs[cls]):
+                if seq:
+                    table[cls, t, : len(seq)] = torch.tensor(seq, dtype=torch.int32)
+                    lengths[cls, t] = len(seq)
+        self.seq = table.to(device)
+        self.length = lengths.to(device)
+        self.after = torch.tensor(afters, dtype=torch.long, device=device)
+        self.opens_word_end = (table[:, :, 0] == T_MARK).to(device)
+        # host copies for the per-sentence tables: symbols sorted, for prefix ranges
+        self._host_seq = [[tuple(s) for s in row] for row in seqs]
+        self._sorted = []
+        for cls in range(CLASSES):
+            order = sorted((s, t) for t, s in enumerate(self._host_seq[cls]) if s)
+            self._sorted.append(([s for s, _ in order], [t for _, t in order]))
+        self._by_text: dict[str, list[int]] = {}
+        for t, text in enumerate(self.texts):
+            if text:
+                self._by_text.setdefault(text, []).append(t)
+        # all texts in one string, for substring search of whole renderings
+        self._joined = "\x00".join(self.texts)
+        self._starts = []
+        position = 0
+        for text in self.texts:
+            self._starts.append(position)
+            position += len(text) + 1
+
+    def starting_with(self, prefix: Sequence[int], cls: int) -> list[int]:
+        """Tokens whose symbols after class ``cls`` begin with ``prefix``."""
+        keys, ids = self._sorted[cls]
+        first = tuple(prefix)
+        lo = bisect.bisect_left(keys, first)
+        hi = bisect.bisect_left(keys, first[:-1] + (first[-1] + 1,)) if first else len(keys)
+        return ids[lo:hi]
+
+    def containing(self, text: str) -> list[int]:
+        """Tokens whose normalised text contains ``text``."""
+        found: list[int] = []
+        at = self._joined.find(text)
+        while at >= 0:
+            token = bisect.bisect_right(self._starts, at) - 1
+            if at + len(text) <= self._starts[token] + len(self.texts[token]):
+                found.append(token)
+            at = self._joined.find(text, at + 1)
+        return list(dict.fromkeys(found))
+
+    def spelling(self, text: str) -> list[int]:
+        """Tokens whose normalised text is exactly ``text``."""
+        return self._by_text.get(text, [])
+
+    def token_symbols(self, token: int, cls: int) -> tuple[int, ...]:
+        return self._host_seq[cls][token]
 
 
 @dataclass
-class _Compiled:
+class _Trie:
     """Aho-Corasick automaton of one sentence (local node ids, root 0)."""
 
     alphabet: list[int]
-    goto: list[list[int]]  # [node][symbol] -> node
-    depth: list[int]
-    token: list[int]  # symbol on the edge into the node (-1 for the root)
+    goto: list[list[int]]
+    fail: list[int]
+    depth: list[int]  # in symbols
+    chars: list[int]  # in characters
+    last: list[int]  # symbol on the edge into the node (-1 for the root)
     out: list[int]  # bits of the patterns ending here, suffixes included
-    prefix: list[int]  # bits of the patterns passing through here (root: 0)
+    through: list[int]  # bits of the patterns passing through (trie prefix)
+    ends: list[list[int]]  # pattern indexes ending here, suffixes included
+    passing: list[list[int]]  # pattern indexes passing through
+
+    def step(self, node: int, symbol: int) -> int:
+        at = bisect.bisect_left(self.alphabet, symbol)
+        if at < len(self.alphabet) and self.alphabet[at] == symbol:
+            return self.goto[node][at]
+        return 0
 
 
-def _aho_corasick(patterns: Sequence[tuple[Sequence[int], int]]) -> _Compiled:
+def _build_trie(patterns: Sequence[tuple[int, ...]]) -> _Trie:
     children: list[dict[int, int]] = [{}]
-    token = [-1]
-    out = [0]
-    prefix = [0]
-    for seq, bits in patterns:
+    last, through, passing, own = [-1], [0], [[]], [[]]
+    for index, seq in enumerate(patterns):
         node = 0
-        for t in seq:
-            nxt = children[node].get(t)
+        for symbol in seq:
+            nxt = children[node].get(symbol)
             if nxt is None:
                 nxt = len(children)
-                children[node][t] = nxt
+                children[node][symbol] = nxt
                 children.append({})
-                token.append(t)
-                out.append(0)
-                prefix.append(0)
+                last.append(symbol)
+                through.append(0)
+                passing.append([])
+                own.append([])
             node = nxt
-            prefix[node] |= bits
-        if node:
-            out[node] |= bits
-
+            through[node] |= (1 << index) if index < 63 else 0
+            passing[node].append(index)
+        own[node].append(index)
     n = len(children)
-    alphabet = sorted({t for kids in children for t in kids})
-    symbol = {t: i for i, t in enumerate(alphabet)}
-    fail = [0] * n
-    depth = [0] * n
-    goto: list[list[int]] = [[]] * n
-    root_row = [0] * len(alphabet)
-    for t, v in children[0].items():
-        root_row[symbol[t]] = v
+    alphabet = sorted({s for kids in children for s in kids})
+    column = {s: i for i, s in enumerate(alphabet)}
+    fail, depth, chars = [0] * n, [0] * n, [0] * n
+    ends = [list(o) for o in own]
+    goto: list[list[int]] = [[0] * len(alphabet) for _ in range(n)]
+    for s, v in children[0].items():
+        goto[0][column[s]] = v
         depth[v] = 1
-    goto[0] = root_row
+        chars[v] = 1 if s >= _CHAR_BASE else 0
     queue = deque(children[0].values())
     while queue:
         u = queue.popleft()
-        inherited = goto[fail[u]]
-        row = list(inherited)  # what the failure state would do, then our own edges
-        for t, v in children[u].items():
-            a = symbol[t]
-            row[a] = v
+        ends[u] = ends[u] + [p for p in ends[fail[u]] if p not in ends[u]] if u else ends[u]
+        row = list(goto[fail[u]]) if u else goto[0]
+        for s, v in children[u].items():
+            a = column[s]
+            fail[v] = goto[fail[u]][a] if u else 0
             depth[v] = depth[u] + 1
-            fail[v] = inherited[a]
-            out[v] |= out[fail[v]]
+            chars[v] = chars[u] + (1 if s >= _CHAR_BASE else 0)
+            row[a] = v
             queue.append(v)
         goto[u] = row
-    return _Compiled(alphabet, goto, depth, token, out, prefix)
+    out = [sum(1 << p for p in e if p < 63) for e in ends]
+    return _Trie(alphabet, goto, fail, depth, chars, last, out, through, ends, passing)
 
 
-def _goto_tensor(c: _Compiled) -> torch.Tensor:
-    if not c.alphabet:
-        return torch.zeros((len(c.goto), 0), dtype=torch.long)
-    return torch.tensor(c.goto, dtype=torch.long)
+class _Tables:
+    """The automata of a batch's sentences as one set of tensors (global node ids)."""
 
-
-class _Batch:
-    """The automata of a batch's sentences as one set of tensors.
-
-    Node ids are global; sentence ``b`` owns a block starting at ``root[b]``.
-    """
-
-    def __init__(self, compiled: Sequence[_Compiled], gotos: Sequence[torch.Tensor], device: torch.device):
-        self.width = max(1, max(len(c.alphabet) for c in compiled))
+    def __init__(self, tries: Sequence[_Trie], device: torch.device):
+        self.width = max(1, max(len(t.alphabet) for t in tries))
         roots, alphabets, blocks = [], [], []
         offset = 0
-        for c, goto in zip(compiled, gotos):
-            n = goto.shape[0]
+        for trie in tries:
+            n = len(trie.goto)
             roots.append(offset)
-            alphabets.append(c.alphabet + [_SENTINEL] * (self.width - len(c.alphabet)))
+            alphabets.append(trie.alphabet + [_SENTINEL] * (self.width - len(trie.alphabet)))
             block = torch.full((n, self.width + 1), offset, dtype=torch.long)  # misses go to the root
-            block[:, : goto.shape[1]] = goto + offset
+            if trie.alphabet:
+                block[:, : len(trie.alphabet)] = torch.tensor(trie.goto, dtype=torch.long) + offset
             blocks.append(block)
             offset += n
+        self.offsets = roots
         self.size = offset
         self.root = torch.tensor(roots, dtype=torch.long, device=device)
         self.alphabet = torch.tensor(alphabets, dtype=torch.long, device=device)
         self.goto = torch.cat(blocks).view(-1).to(device)
 
-    def step(self, node: torch.Tensor, token: torch.Tensor) -> torch.Tensor:
-        """Node after ``token``; both ``[sentences, n]``, row ``b`` = sentence ``b``."""
-        col = torch.searchsorted(self.alphabet, token).clamp_(max=self.width - 1)
-        hit = self.alphabet.gather(1, col) == token
+    def step(self, node: torch.Tensor, symbol: torch.Tensor) -> torch.Tensor:
+        """Node after ``symbol``; both ``[sentences, n]``; PAD symbols leave the node as it is."""
+        col = torch.searchsorted(self.alphabet, symbol).clamp_(max=self.width - 1)
+        hit = self.alphabet.gather(1, col) == symbol
         col = torch.where(hit, col, self.width)
-        return self.goto[node * (self.width + 1) + col]
+        moved = self.goto[node * (self.width + 1) + col]
+        return torch.where(symbol == PAD, node, moved)
 
 
-def _pack(keep: torch.Tensor, *values: torch.Tensor) -> tuple[int, list[torch.Tensor]]:
-    """Move each row's kept entries to its front (in column order).
+def _padded(rows: Sequence[Sequence[int]], fill: int, device: torch.device) -> torch.Tensor:
+    width = max(1, max((len(r) for r in rows), default=1))
+    out = torch.full((len(rows), width), fill, dtype=torch.long)
+    for i, row in enumerate(rows):
+        if row:
+            out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return out.to(device)
 
-    Returns the largest kept count and the reordered ``values``.
+
+def _ban_rows(rows: Sequence[Sequence[int]], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ban lists as ``(tokens, on)``, each row padded with a repeat of its first ban.
+
+    A scatter then never writes two different values to one cell; an empty
+    row holds token 0 with ``on`` False (its value is written back unchanged).
     """
-    if keep.shape[1] == 0:
-        return 0, [v for v in values]
-    order = torch.sort((~keep).to(torch.int8), dim=1, stable=True).indices
-    width = int(keep.sum(dim=1).max()) if keep.numel() else 0
-    return width, [v.gather(1, order) for v in values]
+    width = max(1, max((len(r) for r in rows), default=1))
+    tokens = torch.zeros((len(rows), width), dtype=torch.long)
+    on = torch.zeros((len(rows), width), dtype=torch.bool)
+    for i, row in enumerate(rows):
+        if row:
+            tokens[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+            tokens[i, len(row) :] = row[0]
+            on[i] = True
+    return tokens.to(device), on.to(device)
 
 
-def _fit(parts: list[torch.Tensor], fill: Any, dtype: torch.dtype) -> torch.Tensor:
-    """Stack row blocks of different widths, padding with ``fill``."""
-    width = max(1, max(p.shape[1] for p in parts))
-    rows = sum(p.shape[0] for p in parts)
-    out = torch.full((rows, width), fill, dtype=dtype)
-    start = 0
-    for p in parts:
-        out[start : start + p.shape[0], : p.shape[1]] = p
-        start += p.shape[0]
-    return out
+def _whole_word_count(needle: str, haystack: str) -> int:
+    """Whole-word occurrences of ``needle`` in ``haystack`` (both normalised), as the matcher counts."""
+    count, start = 0, haystack.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before_ok = start == 0 or not target_match.is_word_char(haystack[start - 1])
+        after_ok = end == len(haystack) or not target_match.is_word_char(haystack[end])
+        if before_ok and after_ok:
+            count += 1
+        start = haystack.find(needle, start + 1)
+    return count
 
 
-class ConstraintAutomaton:
-    """Constraint tables for a batch of sentences, as tensors on one device.
+def _forms(rendering: str, exact: bool) -> list[str]:
+    return target_match.surface_forms(rendering, exact)
 
-    Methods take ``[sentences, n]`` tensors, row ``b`` belonging to sentence
-    ``b``.  ``node`` is a hypothesis's state among the positive renderings,
-    ``ban_node`` its state among the forbidden ones.
+
+@dataclass
+class _Pattern:
+    text: str  # normalised in its channel
+    raw: str  # single-spaced glossary spelling (for proposing tokens in glossary casing)
+    cased: bool
+    term: int  # the term it places, or -1 for a rendering tracked only to subtract
+
+
+@dataclass
+class SentenceLock:
+    """One sentence's constraints compiled against the checker's rules (host side).
+
+    ``patterns``: the renderings tracked; ``weights[p][c]``: what an occurrence
+    of pattern ``p`` adds to term ``c``'s count (+1 for its own renderings, -m
+    for a longer rendering of another term holding it m times); ``forbidden``:
+    normalised forms to block, per channel (``False`` folded, ``True`` cased).
+    """
+
+    term_ids: list[str]
+    patterns: list[_Pattern]
+    weights: list[list[int]]
+    forbidden: dict[bool, list[str]]
+    never: list[str]  # terms with nothing writable
+
+    @classmethod
+    def compile(cls, positives: Sequence[PositiveConstraint], negatives: Sequence[NegativeConstraint]) -> "SentenceLock":
+        terms: list[PositiveConstraint] = []
+        never: list[str] = []
+        for positive in positives:
+            if any(normalised(target_match.plain_rendering(a), False).strip() for a in positive.alternatives):
+                terms.append(positive)
+            else:
+                never.append(positive.term_id)
+        patterns: list[_Pattern] = []
+        index: dict[tuple[str, bool], int] = {}
+
+        def add(text: str, raw: str, cased: bool, term: int) -> int:
+            key = (text, cased)
+            if key not in index:
+                index[key] = len(patterns)
+                patterns.append(_Pattern(text, raw, cased, term))
+            elif term >= 0 and patterns[index[key]].term < 0:
+                patterns[index[key]].term = term
+            return index[key]
+
+        own: list[list[int]] = []
+        for c, positive in enumerate(terms):
+            mine = []
+            for alternative in positive.alternatives:
+                raw = target_match.plain_rendering(alternative)
+                text = normalised(raw, positive.case_sensitive)
+                if text.strip():
+                    mine.append(add(text, raw, positive.case_sensitive, c))
+            own.append(mine)
+        # every form the checker accepts for each term, folded (for claims and excuses)
+        accepted = [
+            [normalised(f, False) for a in p.judged for f in _forms(a, p.exact)] for p in terms
+        ]
+        claims: list[tuple[int, int, int]] = []  # (pattern, term, times)
+        for c in range(len(terms)):
+            for d, forms in enumerate(accepted):
+                if d == c:
+                    continue
+                for form in forms:
+                    for p in own[c]:
+                        inner = patterns[p].text.lower()
+                        times = _whole_word_count(inner, form) if len(form) > len(inner) else 0
+                        if times:
+                            q = add(form if not terms[d].case_sensitive else form, form, False, -1)
+                            claims.append((q, c, times))
+        if len(patterns) > MAX_PATTERNS:
+            raise ValueError(f"a sentence needs {len(patterns)} tracked renderings; at most {MAX_PATTERNS} are supported")
+        weights = [[0] * len(terms) for _ in patterns]
+        for c, mine in enumerate(own):
+            for p in mine:
+                weights[p][c] += 1
+        for q, c, times in claims:
+            weights[q][c] -= times
+        excused = [f for forms in accepted for f in forms]
+        forbidden: dict[bool, list[str]] = {False: [], True: []}
+        for negative in negatives:
+            for phrase in negative.phrases:
+                for form in _forms(phrase, negative.exact):
+                    folded = normalised(form, False)
+                    # the checker excuses a forbidden rendering inside an accepted one
+                    # of the sentence; blocking it would make that rendering impossible
+                    if not folded.strip() or any(_whole_word_count(folded, a) for a in excused):
+                        continue
+                    text = normalised(form, negative.case_sensitive)
+                    forbidden[negative.case_sensitive].append(text)
+        forbidden = {k: list(dict.fromkeys(v)) for k, v in forbidden.items()}
+        return cls([t.term_id for t in terms], patterns, weights, forbidden, never)
+
+
+class _Channel:
+    """Tables of one channel (folded or cased) for a batch, on the device."""
+
+    def __init__(
+        self, vocab: VocabularyText, locks: Sequence[SentenceLock], cased: bool, device: torch.device, num_patterns: int
+    ):
+        self.vocab = vocab
+        self.cased = cased
+        # ---- renderings to track (this channel's patterns of each sentence)
+        self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.cased == cased] for lock in locks]
+        tries = [_build_trie([pattern_symbols(lock.patterns[p].text) for p in slots]) for lock, slots in zip(locks, self.slots)]
+        self.pos = _Tables(tries, device)
+        self.width = max(1, max(len(s) for s in self.slots))
+        # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
+        self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
+        if self.slot_index.shape[1] < self.width:
+            self.slot_index = torch.nn.functional.pad(self.slot_index, (0, self.width - self.slot_index.shape[1]), value=max(1, num_patterns))
+        out_bits, through_bits, chars, end_bits = [], [], [], []
+        ext_tok: list[list[int]] = []
+        ext_term: list[list[int]] = []
+        for lock, slots, trie in zip(locks, self.slots, tries):
+            for node in range(len(trie.goto)):
+                out_bits.append(trie.out[node])
+                through_bits.append(trie.through[node])
+                chars.append(trie.chars[node])
+                end_bits.append(trie.out[trie.step(node, T_MARK)])
+                tokens, terms = self._proposals(lock, slots, trie, node)
+                ext_tok.append(tokens)
+                ext_term.append(terms)
+        self.out_bits = torch.tensor(out_bits, dtype=torch.long, device=device)
+        self.through_bits = torch.tensor(through_bits, dtype=torch.long, device=device)
+        self.chars = torch.tensor(chars, dtype=torch.long, device=device)
+        self.end_bits = torch.tensor(end_bits, dtype=torch.long, device=device)
+        self.ext_tok = _padded(ext_tok, 0, device)
+        self.ext_term = _padded(ext_term, -1, device)
+        # ---- forbidden renderings
+        bans = [_build_trie([pattern_symbols(t) for t in lock.forbidden[cased]]) for lock in locks]
+        self.neg = _Tables(bans, device)
+        self.has_bans = any(lock.forbidden[cased] for lock in locks)
+        completes, must_glue, ban_lists, full_lists = [], [], [], []
+        for lock, trie in zip(locks, bans):
+            completes += [bool(e) for e in trie.ends]
+            for node in range(len(trie.goto)):
+                must_glue.append(bool(trie.ends[trie.step(node, T_MARK)]))
+                ban_lists.append(self._crossing_bans(trie, node, lock.forbidden[cased]))
+            for cls in range(CLASSES):
+                full_lists.append(self._inner_bans(trie, lock.forbidden[cased], cls))
+        self.completes = torch.tensor(completes, dtype=torch.bool, device=device)
+        self.must_glue = torch.tensor(must_glue, dtype=torch.bool, device=device)
+        self.ban_tok, self.ban_on = _ban_rows(ban_lists, device)
+        self.full_tok, self.full_on = _ban_rows(full_lists, device)
+
+    # ------------------------------------------------------------ host side
+
+    def _proposals(self, lock: SentenceLock, slots: list[int], trie: _Trie, node: int) -> tuple[list[int], list[int]]:
+        """Tokens that write the next piece of a rendering from ``node`` (or start one), in glossary spelling.
+
+        Only proposals, offered to the beam beside the model's own best
+        tokens: whatever the model writes is credited by the automaton.
+        """
+        tokens: dict[int, int] = {}
+        starts = [(0, local) for local in range(len(slots))]
+        steps = [(node, local) for local in trie.passing[node]] if node else []
+        for at, local in steps + starts:
+            pattern = lock.patterns[slots[local]]
+            if pattern.term < 0:
+                continue
+            done = trie.chars[at]
+            rests = [(pattern.text[done:], pattern.raw[done:])]
+            if not at:
+                rests.append((" " + pattern.text, " " + pattern.raw))
+            for rest, raw in rests:
+                spelled = [(size, t) for size in range(1, len(rest) + 1) for t in self.vocab.spelling(rest[:size])]
+                if len(raw) == len(rest):
+                    # the glossary's own casing (capitalised too at a fresh start)
+                    def cased_like(size: int, written: str) -> bool:
+                        piece = raw[:size]
+                        if written == piece:
+                            return True
+                        bare = piece.lstrip()
+                        return not at and written.lstrip() == bare[:1].upper() + bare[1:] and len(written) == len(piece)
+
+                    preferred = [(size, t) for size, t in spelled if cased_like(size, self.vocab.raw[t])]
+                    spelled = preferred or spelled
+                for _, token in spelled:
+                    tokens.setdefault(token, pattern.term)
+        return list(tokens), list(tokens.values())
+
+    def _crossing_bans(self, trie: _Trie, node: int, texts: list[str]) -> list[int]:
+        """Tokens completing, from ``node``, a forbidden occurrence that started before them."""
+        if node == 0 or trie.last[node] < _CHAR_BASE:
+            return []  # a hypothesis never rests on a marker
+        cls = _class(chr(trie.last[node] - _CHAR_BASE))
+        banned: list[int] = []
+        u = node
+        seqs = [pattern_symbols(t) for t in texts]
+        while u:
+            for p in trie.passing[u]:
+                rest = seqs[p][trie.depth[u] :]
+                if len(rest) > 1:  # rest == (T,) alone: the must-glue rule
+                    banned += self.vocab.starting_with(rest, cls)
+            u = trie.fail[u]
+        return list(dict.fromkeys(banned))
+
+    def _inner_bans(self, trie: _Trie, texts: list[str], cls: int) -> list[int]:
+        """Tokens holding a whole forbidden occurrence, after a character of class ``cls``."""
+        banned: list[int] = []
+        for text in texts:
+            for token in self.vocab.containing(text):
+                node = 0
+                for symbol in self.vocab.token_symbols(token, cls):
+                    node = trie.step(node, symbol)
+                    if trie.ends[node]:
+                        banned.append(token)
+                        break
+        return list(dict.fromkeys(banned))
+
+
+@dataclass
+class Expansion:
+    """Constraint state of every candidate ``(beam, token)`` of a step, ``[sentences, candidates]``."""
+
+    beam: torch.Tensor
+    pos: list[torch.Tensor]
+    neg: list[torch.Tensor]
+    cls: torch.Tensor
+    counts: torch.Tensor  # [sentences, candidates, patterns]
+    met: torch.Tensor  # number of terms met if the text ended here
+    missing: torch.Tensor  # number of terms not met if the text ended here
+    all_met: torch.Tensor  # bool
+    forbidden: torch.Tensor  # a forbidden rendering written (or completed by ending here)
+    ends_forbidden: torch.Tensor  # ending here would complete a forbidden rendering
+    in_progress: torch.Tensor  # inside a rendering of a term still missing
+    progress: torch.Tensor  # characters of that rendering written
+
+
+class ConstraintTracker:
+    """The constraint state of a batch's hypotheses, and what it allows next.
+
+    The interface a decoding loop uses (encoder-decoder or decoder-only alike:
+    it only ever sees the generated continuation's tokens):
+
+    * :meth:`start` ``(k)``: every hypothesis at the start of its text;
+    * :meth:`apply_bans` ``(log_probs[rows, vocab], eos_ids)``: in place,
+      -inf for tokens that would write a forbidden rendering, for tokens that
+      would end a word that must go on, and for EOS while a term is missing;
+    * :meth:`proposals`: tokens that advance a missing rendering, per hypothesis;
+    * :meth:`expand` ``(beam, token)``: the state each candidate would lead to;
+    * :meth:`keep` ``(expansion, chosen)``: the candidates that survive the step.
     """
 
     def __init__(
         self,
-        positives: Sequence[Sequence[Sequence[Sequence[int]]]],
-        forbidden: Sequence[Sequence[Sequence[int]]],
-        classes: TokenClasses,
+        locks: Sequence[SentenceLock],
+        vocabulary: Any,
+        device: torch.device,
     ):
-        """``positives[b][c]``: token sequences satisfying constraint ``c`` of
-        sentence ``b``; ``forbidden[b]``: token sequences banned there."""
-        device = classes.glue.device
-        self.classes = classes
-        self.num_constraints = max((len(p) for p in positives), default=0)
-        if self.num_constraints > MAX_CONSTRAINTS:
-            raise ValueError(f"at most {MAX_CONSTRAINTS} positive constraints per sentence are supported")
-        glue = classes.glue_list
-        ends_word = classes.ends_list
+        """``vocabulary(cased) -> VocabularyText`` (built once per tokenizer by the caller)."""
+        self.locks = list(locks)
+        self.device = device
+        self.batch = len(locks)
+        self.num_terms = max((len(lock.term_ids) for lock in locks), default=0)
+        self.num_patterns = max((len(lock.patterns) for lock in locks), default=0)
+        needs_cased = any(p.cased for lock in locks for p in lock.patterns) or any(lock.forbidden[True] for lock in locks)
+        self.channels = [_Channel(vocabulary(False), locks, False, device, self.num_patterns)]
+        if needs_cased:
+            self.channels.append(_Channel(vocabulary(True), locks, True, device, self.num_patterns))
+        weights = torch.zeros((self.batch, max(1, self.num_patterns), max(1, self.num_terms)), dtype=torch.long)
+        valid = torch.zeros((self.batch, max(1, self.num_terms)), dtype=torch.bool)
+        for b, lock in enumerate(locks):
+            if lock.weights:
+                weights[b, : len(lock.patterns), : len(lock.term_ids)] = torch.tensor(lock.weights, dtype=torch.long)
+            valid[b, : len(lock.term_ids)] = True
+        self.weights = weights.to(device)
+        self.valid_terms = valid.to(device)
+        # bits of each term's own renderings, per channel: is a node on the way to a missing term?
+        self.own_bits = []
+        for channel in self.channels:
+            bits = torch.zeros((self.batch, max(1, self.num_terms)), dtype=torch.long)
+            for b, (lock, slots) in enumerate(zip(locks, channel.slots)):
+                for local, p in enumerate(slots):
+                    term = lock.patterns[p].term
+                    if term >= 0 and local < 63:
+                        bits[b, term] |= 1 << local
+            self.own_bits.append(bits.to(device))
+        self.has_terms = self.num_terms > 0
+        self.has_bans = any(c.has_bans for c in self.channels)
+        self.num_banks = 2 * self.num_terms + 2
+        self._arange = torch.arange(64, device=device, dtype=torch.long)
 
-        def tensor(data: Any, dtype: torch.dtype = torch.long) -> torch.Tensor:
-            return torch.tensor(data, dtype=dtype, device=device)
+    # ---------------------------------------------------------------- state
 
-        # ---- positive renderings, over (token, boundary) symbols
-        compiled = [
-            _aho_corasick(
-                [
-                    (symbols, 1 << c)
-                    for c, seqs in enumerate(p)
-                    for seq in seqs
-                    if seq
-                    for symbols in _with_boundaries(seq, glue, ends_word)
-                ]
-            )
-            for p in positives
-        ]
-        gotos = [_goto_tensor(c) for c in compiled]
-        self.pos = _Batch(compiled, gotos, device)
-        ends = torch.tensor(ends_word + [False], dtype=torch.bool)
-        outs, partials, depths, breaks = [], [], [], []
-        ext_tok, ext_mask, ext_continues = [], [], []
-        for c, goto in zip(compiled, gotos):
-            out = torch.tensor(c.out, dtype=torch.long)
-            prefix = torch.tensor(c.prefix, dtype=torch.long)
-            depth = torch.tensor(c.depth, dtype=torch.long)
-            last = torch.tensor(c.token, dtype=torch.long) // 2  # root: -1 -> vocab entry "False"
-            outs.append(out)
-            partials.append(prefix)
-            depths.append(depth)
-            breaks.append((out != 0) & ends[last.clamp(max=len(ends_word))])
-            # extras: tokens leading to a node on the way to some rendering,
-            # one row per (node, boundary before the next token)
-            symbols = torch.tensor(c.alphabet, dtype=torch.long)
-            useful = prefix | out
-            per_flag = []
-            for flag in (0, 1):
-                columns = (symbols % 2 == flag).nonzero().squeeze(1)
-                target = goto[:, columns]
-                mask = useful[target]
-                tokens = (symbols[columns] // 2).expand_as(target)
-                width, (tokens, mask, target) = _pack(mask != 0, tokens, mask, target)
-                keep = mask[:, :width] != 0
-                per_flag.append(
-                    (
-                        torch.where(keep, tokens[:, :width], -1),
-                        torch.where(keep, mask[:, :width], 0),
-                        keep & (depth[target[:, :width]] >= 2),
-                    )
-                )
-            width = max(part[0].shape[1] for part in per_flag)
-            for i, fill in enumerate((-1, 0, False)):
-                padded = [
-                    torch.nn.functional.pad(part[i], (0, width - part[i].shape[1]), value=fill) for part in per_flag
-                ]
-                interleaved = torch.stack(padded, dim=1).reshape(2 * goto.shape[0], width)
-                (ext_tok, ext_mask, ext_continues)[i].append(interleaved)
-        self.out = torch.cat(outs).to(device)
-        self.partial = torch.cat(partials).to(device)
-        self.depth = torch.cat(depths).to(device)
-        self.needs_break = torch.cat(breaks).to(device)
-        self.ext_tok = _fit(ext_tok, -1, torch.long).to(device)
-        self.ext_mask = _fit(ext_mask, 0, torch.long).to(device)
-        self.ext_continues = _fit(ext_continues, False, torch.bool).to(device)
-        self.has_breaks = bool(self.needs_break.any())
-        self.has_positives = self.num_constraints > 0
-        self.full = tensor([(1 << len(p)) - 1 for p in positives])
-        self.bits = 1 << torch.arange(max(1, self.num_constraints), device=device, dtype=torch.long)
+    def start(self, k: int) -> None:
+        self.k = k
+        self.pos = [c.pos.root.unsqueeze(1).repeat(1, k) for c in self.channels]
+        self.neg = [c.neg.root.unsqueeze(1).repeat(1, k) for c in self.channels]
+        self.cls = torch.full((self.batch, k), SPACE, dtype=torch.long, device=self.device)
+        self.counts = torch.zeros((self.batch, k, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
+        self.all_met = self._met(self.counts + self._end_counts(self.pos))[1]
 
-        # ---- forbidden renderings
-        banned = [_aho_corasick([(seq, 1) for seq in f if seq]) for f in forbidden]
-        ban_gotos = [_goto_tensor(c) for c in banned]
-        self.neg = _Batch(banned, ban_gotos, device)
-        ban_tok, ban_on = [], []
-        for c, goto in zip(banned, ban_gotos):
-            completes = torch.tensor(c.out, dtype=torch.long)[goto] != 0
-            tokens = torch.tensor(c.alphabet, dtype=torch.long).expand_as(goto)
-            width, (tokens, on) = _pack(completes, tokens, completes)
-            tokens, on = tokens[:, :width], on[:, :width]
-            # Pad with a repeat of the row's first ban (or token 0, left as it
-            # is) so that scatter never writes two different values to one cell.
-            first = tokens[:, :1] if width else torch.zeros((goto.shape[0], 1), dtype=torch.long)
-            tokens = torch.where(on, tokens, first)
-            on = on | on[:, :1] if width else torch.zeros((goto.shape[0], 1), dtype=torch.bool)
-            ban_tok.append(tokens if width else first)
-            ban_on.append(on)
-        self.ban_tok = _fit_repeat(ban_tok).to(device)
-        self.ban_on = _fit_repeat(ban_on).to(device)
-        self.has_bans = bool(self.ban_on.any())
+    def _slot_counts(self, channel: int, bits: torch.Tensor) -> torch.Tensor:
+        """``[sentences, n, patterns]`` occurrence counts from a channel's per-node pattern bits ``[sentences, n]``."""
+        index = self.channels[channel].slot_index
+        local = (bits.unsqueeze(-1) >> self._arange[: index.shape[1]]) & 1
+        out = torch.zeros((*bits.shape, max(1, self.num_patterns) + 1), dtype=torch.long, device=self.device)
+        out.scatter_add_(-1, index.unsqueeze(1).expand(*bits.shape, -1), local)
+        return out[..., :-1]
 
-    @property
-    def root(self) -> torch.Tensor:
-        return self.pos.root
+    def _end_counts(self, pos: list[torch.Tensor]) -> torch.Tensor:
+        total = torch.zeros((*pos[0].shape, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
+        for i, (channel, node) in enumerate(zip(self.channels, pos)):
+            total += self._slot_counts(i, channel.end_bits[node])
+        return total
 
-    @property
-    def ban_root(self) -> torch.Tensor:
-        return self.neg.root
-
-    # -------------------------------------------------------------- queries
-
-    def boundary(self, last_tokens: torch.Tensor) -> torch.Tensor:
-        """Whether a glued rendering may start after these tokens."""
-        return ~self.classes.ends_word[last_tokens]
-
-    def advance(self, node: torch.Tensor, token: torch.Tensor, boundary: torch.Tensor) -> torch.Tensor:
-        """Positive-rendering state after ``token``; ``boundary``: whether the
-        token follows a word boundary (:meth:`boundary` of the previous token)."""
-        return self.pos.step(node, token * 2 + boundary.long())
-
-    def advance_bans(self, ban_node: torch.Tensor, token: torch.Tensor) -> torch.Tensor:
-        """Forbidden-rendering state after ``token`` (no word-boundary rules)."""
-        return self.neg.step(ban_node, token)
-
-    def count(self, mask: torch.Tensor) -> torch.Tensor:
-        """Number of set bits (constraints) in each bitmask."""
-        return ((mask.unsqueeze(-1) & self.bits) != 0).sum(-1)
-
-    def extras(
-        self, node: torch.Tensor, met: torch.Tensor, boundary: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Tokens advancing an unmet constraint from each node: ``(tokens, usable)``.
-
-        Shapes ``[sentences, beams, width]``; unusable entries hold token 0.
-        """
-        at = node * 2 + boundary.long()
-        tokens = self.ext_tok[at]
-        usable = (tokens >= 0) & ((self.ext_mask[at] & ~met.unsqueeze(-1)) != 0)
-        return tokens.clamp(min=0), usable
+    def _met(self, counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(terms met, all met, terms missing)`` for ``[sentences, n, patterns]`` counts."""
+        effective = torch.einsum("bnp,bpc->bnc", counts, self.weights)
+        met = (effective >= 1) & self.valid_terms.unsqueeze(1)
+        missing = self.valid_terms.unsqueeze(1) & ~met
+        return met.sum(-1), ~missing.any(-1), missing.sum(-1)
 
     # ---------------------------------------------------------------- bans
 
-    def apply_bans(self, log_probs: torch.Tensor, ban_node: torch.Tensor) -> None:
-        """-inf for every token completing a forbidden sequence (rows x vocab)."""
-        if not self.has_bans:
-            return
-        index = self.ban_tok[ban_node]
-        values = log_probs.gather(1, index)
-        values = torch.where(self.ban_on[ban_node], -math.inf, values)
-        log_probs.scatter_(1, index, values)
+    def apply_bans(self, log_probs: torch.Tensor, eos: torch.Tensor) -> None:
+        """Bans for every row (``[sentences * k, vocab]``, rows of a sentence together)."""
+        rows = log_probs.shape[0]
+        cls = self.cls.view(rows)
+        sentence = torch.arange(self.batch, device=self.device).repeat_interleave(self.k)
+        glue_rows = torch.zeros(rows, dtype=torch.bool, device=self.device)
+        for channel, node in zip(self.channels, self.neg):
+            if not channel.has_bans:
+                continue
+            node = node.view(rows)
+            for table, on, at in (
+                (channel.ban_tok, channel.ban_on, node),
+                (channel.full_tok, channel.full_on, sentence * CLASSES + cls),
+            ):
+                index = table[at]
+                values = torch.where(on[at], -math.inf, log_probs.gather(1, index))
+                log_probs.scatter_(1, index, values)
+            glue_rows |= channel.must_glue[node]
+        if bool(glue_rows.any()):
+            ends = self.channels[0].vocab.opens_word_end[cls] & glue_rows.unsqueeze(1)
+            log_probs.masked_fill_(ends[:, : log_probs.shape[1]], -math.inf)
+            if eos.numel():
+                log_probs[:, eos] = log_probs[:, eos].masked_fill(glue_rows.unsqueeze(1), -math.inf)
+        if self.has_terms and eos.numel():
+            unmet = ~self.all_met.view(rows, 1)
+            log_probs[:, eos] = log_probs[:, eos].masked_fill(unmet, -math.inf)
 
-    def apply_word_breaks(self, log_probs: torch.Tensor, node: torch.Tensor) -> None:
-        """After a completed rendering, ban glue tokens except its continuations."""
-        if not self.has_breaks:
-            return
-        rows = self.needs_break[node].nonzero().squeeze(1)
-        if rows.numel() == 0:
-            return
-        sub = log_probs[rows]
-        at = node[rows] * 2  # the completed rendering ends a word: no boundary follows
-        keep_tok = self.ext_tok[at].clamp(min=0)
-        kept = torch.where(self.ext_continues[at], sub.gather(1, keep_tok), -math.inf)
-        sub.masked_fill_(self.classes.glue.unsqueeze(0), -math.inf)
-        sub.scatter_reduce_(1, keep_tok, kept, reduce="amax")  # restore continuations
-        log_probs[rows] = sub
+    def proposals(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(tokens, usable)`` ``[sentences, k, width]``: tokens writing a missing term's rendering."""
+        tokens, usable = [], []
+        met = self._met_terms(self.counts + self._end_counts(self.pos))
+        for channel, node in zip(self.channels, self.pos):
+            term = channel.ext_term[node]
+            missing = ~met.gather(2, term.clamp(min=0))
+            tokens.append(channel.ext_tok[node])
+            usable.append((term >= 0) & missing)
+        return torch.cat(tokens, dim=2), torch.cat(usable, dim=2)
 
+    def _met_terms(self, counts: torch.Tensor) -> torch.Tensor:
+        effective = torch.einsum("bnp,bpc->bnc", counts, self.weights)
+        return effective >= 1
 
-def _with_boundaries(seq: Sequence[int], glue: Sequence[bool], ends_word: Sequence[bool]) -> list[list[int]]:
-    """A rendering as ``token * 2 + boundary`` symbols.
+    # ------------------------------------------------------------- advance
 
-    ``boundary`` says whether the token follows a word boundary, which the
-    previous token decides.  Inside a rendering that is fixed by the
-    rendering itself; its first token may follow anything, unless it is a
-    glue token (the form written after a quote), which must follow a
-    boundary to start a whole word.
-    """
+    def expand(self, beam: torch.Tensor, token: torch.Tensor, *, final: bool = False) -> Expansion:
+        """State after appending ``token`` to hypothesis ``beam`` (both ``[sentences, candidates]``).
 
-    def ends(token: int) -> bool:
-        return 0 <= token < len(ends_word) and ends_word[token]
+        ``final``: the text ends after this token whatever it is (length limit).
+        """
+        cls = self.cls.gather(1, beam)
+        seq = self.channels[0].vocab.seq[cls, token]
+        length = int(self.channels[0].vocab.length[cls, token].max()) if token.numel() else 0
+        counts = self.counts.gather(1, beam.unsqueeze(-1).expand(*beam.shape, self.counts.shape[-1]))
+        pos_nodes, neg_nodes = [], []
+        forbidden = torch.zeros(beam.shape, dtype=torch.bool, device=self.device)
+        for i, channel in enumerate(self.channels):
+            if i:
+                seq = channel.vocab.seq[cls, token]
+                length = max(length, int(channel.vocab.length[cls, token].max()) if token.numel() else 0)
+            pos = self.pos[i].gather(1, beam)
+            neg = self.neg[i].gather(1, beam)
+            bits = torch.zeros_like(pos)
+            for at in range(length):
+                symbol = seq[:, :, at].long()
+                pos = channel.pos.step(pos, symbol)
+                bits |= channel.out_bits[pos]
+                if channel.has_bans:
+                    neg = channel.neg.step(neg, symbol)
+                    forbidden |= channel.completes[neg]
+            counts = counts + self._slot_counts(i, bits)
+            pos_nodes.append(pos)
+            neg_nodes.append(neg)
+        new_cls = self.channels[0].vocab.after[cls, token]
+        ends_forbidden = torch.zeros_like(forbidden)
+        for channel, neg in zip(self.channels, neg_nodes):
+            if channel.has_bans:
+                ends_forbidden |= channel.must_glue[neg]
+        at_end = counts + self._end_counts(pos_nodes)
+        met, all_met, missing = self._met(at_end)
+        met_terms = self._met_terms(at_end)
+        in_progress = torch.zeros_like(forbidden)
+        progress = torch.zeros(beam.shape, dtype=torch.long, device=self.device)
+        for i, (channel, pos) in enumerate(zip(self.channels, pos_nodes)):
+            wanted = torch.where(met_terms, 0, self.own_bits[i].unsqueeze(1)).sum(-1)
+            inside = (channel.through_bits[pos] & wanted) != 0
+            in_progress |= inside
+            progress = torch.maximum(progress, torch.where(inside, channel.chars[pos], 0))
+        if final:
+            forbidden = forbidden | ends_forbidden
+        return Expansion(beam, pos_nodes, neg_nodes, new_cls, counts, met, missing, all_met, forbidden, ends_forbidden, in_progress, progress)
 
-    rest = [t * 2 + (0 if ends(prev) else 1) for prev, t in zip(seq, seq[1:])]
-    first = seq[0]
-    if 0 <= first < len(glue) and glue[first]:
-        return [[first * 2 + 1, *rest]]
-    return [[first * 2, *rest], [first * 2 + 1, *rest]]
-
-
-def _fit_repeat(parts: list[torch.Tensor]) -> torch.Tensor:
-    """Stack row blocks, padding each row with a repeat of its last entry."""
-    width = max(p.shape[1] for p in parts)
-    return torch.cat([torch.cat([p, p[:, -1:].expand(-1, width - p.shape[1])], dim=1) for p in parts])
+    def keep(self, expansion: Expansion, chosen: torch.Tensor) -> None:
+        """Make the ``chosen`` candidates (``[sentences, k]`` positions) the new hypotheses."""
+        self.pos = [p.gather(1, chosen) for p in expansion.pos]
+        self.neg = [n.gather(1, chosen) for n in expansion.neg]
+        self.cls = expansion.cls.gather(1, chosen)
+        self.counts = expansion.counts.gather(1, chosen.unsqueeze(-1).expand(*chosen.shape, expansion.counts.shape[-1]))
+        self.all_met = expansion.all_met.gather(1, chosen)

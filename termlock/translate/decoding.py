@@ -19,6 +19,7 @@ best hypothesis is returned anyway and the term ids are listed in
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -27,8 +28,11 @@ import torch
 
 from termlock.errors import TermlockError
 from termlock.translate.beam_search import SearchResult, search
-from termlock.translate.constraint_state import MAX_CONSTRAINTS, ConstraintAutomaton, TokenClasses
-from termlock.translate.constraints import NegativeConstraint, PhraseTokenizer, PositiveConstraint
+from termlock.glossary.model import Glossary, Term
+from termlock.glossary.source_match import SourceMatch
+from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
+from termlock.translate.constraint_state import ConstraintTracker, SentenceLock, VocabularyText
+from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.generation_rules import GenerationRules
 
 
@@ -39,23 +43,18 @@ class DecodeResult:
     ``token_ids`` are the generated ids after the decoder prompt, up to and
     including EOS when the hypothesis finished with one; ``score`` is the
     length-normalised log-probability (``generate``'s ``sequences_scores``);
-    ``unmet`` lists the term ids of positive constraints it does not satisfy.
+    ``unmet`` lists the term ids the checker's judge does not find satisfied
+    in ``text`` (positive constraints missing or with a forbidden rendering,
+    negative constraints with a forbidden rendering); ``truncated``: the
+    hypothesis was cut at ``max_length`` instead of ending with EOS.
     """
 
     text: str
     token_ids: tuple[int, ...]
     score: float
     unmet: tuple[str, ...] = ()
-
-
-@dataclass
-class _Prepared:
-    """Constraints of one batch, as token sequences, plus bookkeeping."""
-
-    positives: list[list[tuple[tuple[int, ...], ...]]]
-    forbidden: list[list[tuple[int, ...]]]
-    term_ids: list[list[str]]  # tracked constraint index -> term id
-    never: list[list[str]]  # term ids that cannot be placed at all
+    truncated: bool = False
+    max_length: int = 0  # the limit it was decoded under (prompt included, as generate counts)
 
 
 class BeamSearchDecoder:
@@ -106,10 +105,14 @@ class BeamSearchDecoder:
             overrides=generation_overrides,
         )
         self.prompt = [self.rules.decoder_start_id, *[int(t) for t in decoder_prefix]]
+        if self.rules.max_new_tokens is not None:  # as generate: new tokens after the decoder prompt
+            self.rules.max_length = self.rules.max_new_tokens + len(self.prompt)
+        #: no limit from the caller nor the model: one is derived per batch from the source length
+        self.derived_length = not self.rules.max_length_explicit and self.rules.max_new_tokens is None
         if self.rules.max_length <= len(self.prompt):
             raise ValueError(f"max_length={self.rules.max_length} leaves no room to generate")
-        self.phrases = PhraseTokenizer(tokenizer)
-        self._classes: TokenClasses | None = None
+        self._vocabularies: dict[bool, VocabularyText] = {}
+        self._judge = SegmentJudge(Glossary("lock", ()))
         params = inspect.signature(model.forward).parameters
         self._cache_arg = "cache" if "cache" in params else "past_key_values"
 
@@ -121,14 +124,17 @@ class BeamSearchDecoder:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def _token_classes(self) -> TokenClasses:
-        if self._classes is None:
+    def vocabulary(self, cased: bool) -> VocabularyText:
+        """The target vocabulary in the checker's normalised space (built once per channel)."""
+        if cased not in self._vocabularies:
             from termlock.translate.quantization import output_size
 
             # output_size: an int8 (--dtype int8) head has weight() as a method, not a tensor
             vocab = output_size(self.model.get_output_embeddings()) or int(self.model.config.vocab_size)
-            self._classes = TokenClasses.from_tokenizer(self.tokenizer, vocab, self.device, self.rules.eos_ids)
-        return self._classes
+            self._vocabularies[cased] = VocabularyText(
+                self.tokenizer, vocab, self.device, cased=cased, eos_ids=self.rules.eos_ids
+            )
+        return self._vocabularies[cased]
 
     # ------------------------------------------------------------------ API
 
@@ -150,31 +156,6 @@ class BeamSearchDecoder:
 
     # ------------------------------------------------------------ internals
 
-    def _prepare(
-        self, positives: list[Sequence[PositiveConstraint]], negatives: list[Sequence[NegativeConstraint]]
-    ) -> _Prepared:
-        prepared = _Prepared([], [], [], [])
-        global_bans = list(self.rules.bad_sequences)
-        for pos, neg in zip(positives, negatives):
-            seqs: list[tuple[tuple[int, ...], ...]] = []
-            ids: list[str] = []
-            never: list[str] = []
-            for constraint in pos:
-                variants = self.phrases.positive_variants(constraint)
-                if variants and len(seqs) < MAX_CONSTRAINTS:
-                    seqs.append(variants)
-                    ids.append(constraint.term_id)
-                else:
-                    never.append(constraint.term_id)
-            forbidden = list(global_bans)
-            for constraint in neg:
-                forbidden.extend(self.phrases.negative_variants(constraint))
-            prepared.positives.append(seqs)
-            prepared.forbidden.append(forbidden)
-            prepared.term_ids.append(ids)
-            prepared.never.append(never)
-        return prepared
-
     def _decode_batch(
         self,
         sentences: list[str],
@@ -182,32 +163,66 @@ class BeamSearchDecoder:
         negatives: list[Sequence[NegativeConstraint]],
     ) -> list[DecodeResult]:
         device = self.device
-        prepared = self._prepare(positives, negatives)
-        needs_automaton = any(prepared.positives) or any(prepared.forbidden)
         with torch.inference_mode():
-            automaton = (
-                ConstraintAutomaton(prepared.positives, prepared.forbidden, self._token_classes())
-                if needs_automaton
-                else None
-            )
+            tracker = None
+            if any(positives) or any(negatives):
+                locks = [SentenceLock.compile(pos, neg) for pos, neg in zip(positives, negatives)]
+                tracker = ConstraintTracker(locks, self.vocabulary, device)
             encoded = self.tokenizer(sentences, return_tensors="pt", padding=True)
             self._check_lengths(encoded["attention_mask"])
             input_ids = encoded["input_ids"].to(device)
             attention_mask = encoded["attention_mask"].to(device)
-            found = self._search(input_ids, attention_mask, automaton)
+            rules = self.rules
+            if self.derived_length:
+                rules = dataclasses.replace(rules, max_length=self.length_for(int(encoded["attention_mask"].sum(1).max())))
+            found = self._search(input_ids, attention_mask, tracker, rules)
         texts = self.tokenizer.batch_decode(found.tokens, skip_special_tokens=True)
         results = []
         for b, text in enumerate(texts):
-            unmet = [term for c, term in enumerate(prepared.term_ids[b]) if not (found.met[b] >> c) & 1]
             results.append(
                 DecodeResult(
                     text=text,
                     token_ids=tuple(found.tokens[b]),
                     score=found.scores[b],
-                    unmet=tuple(dict.fromkeys(prepared.never[b] + unmet)),
+                    unmet=self.unmet(text, positives[b], negatives[b]),
+                    truncated=found.truncated[b],
+                    max_length=rules.max_length,
                 )
             )
         return results
+
+    def unmet(
+        self, text: str, positives: Sequence[PositiveConstraint], negatives: Sequence[NegativeConstraint]
+    ) -> tuple[str, ...]:
+        """Term ids the checker's judge finds not satisfied in ``text`` (the truth, not the automaton's view)."""
+        if not positives and not negatives:
+            return ()
+        forbidden = {n.term_id: n for n in negatives}
+        terms: list[Term] = []
+        for p in positives:
+            neg = forbidden.pop(p.term_id, None)
+            judged = p.judged
+            terms.append(
+                Term(p.term_id, (p.term_id,), judged[0], judged[1:], neg.phrases if neg else (), p.case_sensitive, p.exact)
+            )
+        required = len(terms)
+        for n in forbidden.values():
+            terms.append(Term(n.term_id, (n.term_id,), n.phrases[0], (), n.phrases, n.case_sensitive, n.exact))
+        verdicts = self._judge.judge_matches([SourceMatch(t, 0, 0, t.id) for t in terms], text.strip())
+        failed = [
+            v.match.term.id
+            for i, v in enumerate(verdicts)
+            if (v.status != OK if i < required else v.status == FORBIDDEN)
+        ]
+        return tuple(dict.fromkeys(failed))
+
+    def length_for(self, source_tokens: int) -> int:
+        """A limit for a model that sets none: room for a translation 3x the source, within the positions.
+
+        transformers would stop at 20 tokens, cutting most sentences short.
+        """
+        positions = getattr(self.model.config, "max_position_embeddings", None) or 1024
+        return max(len(self.prompt) + 1, min(int(positions), len(self.prompt) + 3 * source_tokens + 10))
 
     def _check_lengths(self, attention_mask: torch.Tensor) -> None:
         """Refuse sentences the encoder cannot take instead of failing inside it.
@@ -253,7 +268,11 @@ class BeamSearchDecoder:
         (self_cache if self_cache is not None else cache).reorder_cache(rows)
 
     def _search(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, automaton: ConstraintAutomaton | None
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        tracker: ConstraintTracker | None,
+        rules: GenerationRules | None = None,
     ) -> SearchResult:
         from transformers.modeling_outputs import BaseModelOutput
 
@@ -268,7 +287,7 @@ class BeamSearchDecoder:
             return self._forward(encoder_outputs, mask, step_input, cache)
 
         return search(
-            forward, self._reorder, self.rules, self.prompt, input_ids.shape[0], k, input_ids.device, automaton
+            forward, self._reorder, rules or self.rules, self.prompt, input_ids.shape[0], k, input_ids.device, tracker
         )
 
 

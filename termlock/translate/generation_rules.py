@@ -5,19 +5,19 @@ identical to ``model.generate(num_beams=k)``.  That means reading the same
 ``generation_config`` and modifying the log-probabilities with the same
 operations, in the same order, as transformers' logits processors.  This
 module does exactly that for the settings translation models use, with
-whole-batch tensor operations (no per-hypothesis Python), and hands the
-multi-token ``bad_words_ids`` to the constraint automaton, which bans them
-together with the glossary's forbidden renderings.
+whole-batch tensor operations (no per-hypothesis Python), multi-token
+``bad_words_ids`` included.
 
 Settings that only make sense for sampling (temperature, top-k/p) are
 ignored, as beam search without sampling ignores them in transformers too.
-Settings termlock does not implement raise a warning naming them.
+Every other setting either behaves as in ``generate`` or is refused with a
+one-line error naming it (:class:`UnsupportedSetting`): output is never
+silently different from ``generate``'s.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -34,15 +34,32 @@ def _as_id_list(value: Any) -> list[int]:
     return [int(value)]
 
 
-#: generation_config fields termlock does not reproduce, with their no-op value.
-_UNSUPPORTED_DEFAULTS: dict[str, Any] = {
-    "sequence_bias": None,
-    "encoder_repetition_penalty": 1.0,
-    "encoder_no_repeat_ngram_size": 0,
-    "exponential_decay_length_penalty": None,
-    "remove_invalid_values": False,
-    "guidance_scale": None,
+#: generation_config fields termlock does not reproduce, with the values that change nothing.
+_UNSUPPORTED_NEUTRAL: dict[str, tuple[Any, ...]] = {
+    "do_sample": (None, False),
+    "num_beam_groups": (None, 1),
+    "diversity_penalty": (None, 0.0),
+    "penalty_alpha": (None,),
+    "num_return_sequences": (None, 1),
+    "sequence_bias": (None,),
+    "encoder_repetition_penalty": (None, 1.0),
+    "encoder_no_repeat_ngram_size": (None, 0),
+    "exponential_decay_length_penalty": (None,),
+    "remove_invalid_values": (None, False),
+    "guidance_scale": (None, 1.0),
+    "force_words_ids": (None,),
+    "constraints": (None,),
+    "forced_decoder_ids": (None,),
+    "max_time": (None,),
+    "stop_strings": (None,),
+    "watermarking_config": (None,),
+    "token_healing": (None, False),
+    "dola_layers": (None,),
 }
+
+
+class UnsupportedSetting(ValueError):
+    """A generation setting termlock's beam search would not reproduce; the message names it."""
 
 
 @dataclass
@@ -65,6 +82,9 @@ class GenerationRules:
     begin_suppress_ids: list[int] = field(default_factory=list)
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
+    renormalize_logits: bool = False
+    max_new_tokens: int | None = None
+    max_length_explicit: bool = True  # False: neither the caller nor the model set max_length
 
     @classmethod
     def from_model(
@@ -94,13 +114,12 @@ class GenerationRules:
                 value = getattr(model_config, name, None)
             return default if value is None else value
 
-        for name, neutral in _UNSUPPORTED_DEFAULTS.items():
-            value = setting(name, neutral)
-            if value != neutral:
-                warnings.warn(
-                    f"termlock's beam search ignores generation setting {name}={value!r}; "
-                    "output may differ from model.generate",
-                    stacklevel=3,
+        for name, neutral in _UNSUPPORTED_NEUTRAL.items():
+            value = setting(name, None)
+            if value not in neutral and not (isinstance(value, (list, tuple, dict)) and not value):
+                raise UnsupportedSetting(
+                    f"the model's generation setting {name}={value!r} is not supported by termlock's beam search; "
+                    f"remove it from the model's generation_config.json (or set it to {neutral[-1]!r})"
                 )
 
         eos_ids = _as_id_list(setting("eos_token_id"))
@@ -125,6 +144,7 @@ class GenerationRules:
 
         bos = forced_bos_token_id if forced_bos_token_id is not None else setting("forced_bos_token_id")
         stop = setting("early_stopping", False) if early_stopping is None else early_stopping
+        new_tokens = setting("max_new_tokens")
         return cls(
             eos_ids=eos_ids,
             pad_id=None if pad_id is None else int(pad_id),
@@ -142,12 +162,30 @@ class GenerationRules:
             begin_suppress_ids=_as_id_list(setting("begin_suppress_tokens")),
             repetition_penalty=float(setting("repetition_penalty", 1.0) or 1.0),
             no_repeat_ngram_size=int(setting("no_repeat_ngram_size", 0) or 0),
+            renormalize_logits=bool(setting("renormalize_logits", False)),
+            max_new_tokens=None if max_length is not None or new_tokens is None else int(new_tokens),
+            max_length_explicit=max_length is not None or _explicitly_set(model, "max_length", overrides),
         )
 
     @property
     def needs_history(self) -> bool:
         """Whether any rule looks at the tokens generated so far."""
-        return self.repetition_penalty != 1.0 or self.no_repeat_ngram_size > 0
+        return self.repetition_penalty != 1.0 or self.no_repeat_ngram_size > 0 or bool(self.bad_sequences)
+
+
+def _explicitly_set(model: Any, name: str, overrides: dict[str, Any] | None) -> bool:
+    """Whether the model (or the caller) chose ``name``, rather than transformers' default."""
+    if overrides and name in overrides:
+        return True
+    for config in (getattr(model, "generation_config", None), getattr(model, "config", None)):
+        diff = getattr(config, "to_diff_dict", None)
+        if diff is not None:
+            try:
+                if name in diff():
+                    return True
+            except Exception:  # a config that cannot diff itself: trust its value
+                return getattr(config, name, None) is not None
+    return False
 
 
 class RuleApplier:
@@ -178,14 +216,22 @@ class RuleApplier:
             begin_index += 1
         self.begin_index = begin_index
 
-    def before_bans(self, log_probs: torch.Tensor, sequences: torch.Tensor | None, cur_len: int) -> None:
-        """Repetition penalty, n-gram blocking and single-token bad words."""
+    def penalise_repetition(self, scores: torch.Tensor, sequences: torch.Tensor | None, cur_len: int) -> None:
+        """The repetition penalty, on logits (greedy search) or log-probabilities (beam search)."""
         rules = self.rules
         if rules.repetition_penalty != 1.0 and sequences is not None:
             seen = sequences[:, :cur_len]
-            score = log_probs.gather(1, seen)
+            score = scores.gather(1, seen)
             score = torch.where(score < 0, score * rules.repetition_penalty, score / rules.repetition_penalty)
-            log_probs.scatter_(1, seen, score)
+            scores.scatter_(1, seen, score)
+
+    def before_bans(
+        self, log_probs: torch.Tensor, sequences: torch.Tensor | None, cur_len: int, *, repetition: bool = True
+    ) -> None:
+        """Repetition penalty (unless applied to the logits already), n-gram blocking, bad words."""
+        rules = self.rules
+        if repetition:
+            self.penalise_repetition(log_probs, sequences, cur_len)
         if rules.no_repeat_ngram_size > 0 and sequences is not None and cur_len >= rules.no_repeat_ngram_size:
             n = rules.no_repeat_ngram_size
             seen = sequences[:, :cur_len]
@@ -196,6 +242,16 @@ class RuleApplier:
             banned = torch.zeros((log_probs.shape[0], vocab + 1), dtype=torch.bool, device=log_probs.device)
             banned.scatter_(1, torch.where(matches, windows[..., -1].clamp(max=vocab), vocab), True)
             log_probs.masked_fill_(banned[:, :vocab], -math.inf)
+        if rules.bad_sequences and sequences is not None:
+            # multi-token bad words: ban the last token where the others were just written
+            vocab = log_probs.shape[-1]
+            for bad in rules.bad_sequences:
+                n = len(bad) - 1
+                if cur_len < n or not 0 <= bad[-1] < vocab:
+                    continue
+                prefix = torch.tensor(bad[:-1], dtype=sequences.dtype, device=sequences.device)
+                rows = (sequences[:, cur_len - n : cur_len] == prefix).all(dim=1)
+                log_probs[:, bad[-1]] = log_probs[:, bad[-1]].masked_fill(rows, -math.inf)
         if self.bad_single is not None:
             log_probs.index_fill_(1, self.bad_single, -math.inf)
 
@@ -215,3 +271,5 @@ class RuleApplier:
             log_probs.index_fill_(1, self.suppress, -math.inf)
         if self.begin_suppress is not None and cur_len == self.begin_index:
             log_probs.index_fill_(1, self.begin_suppress, -math.inf)
+        if rules.renormalize_logits:
+            log_probs.copy_(torch.log_softmax(log_probs, dim=-1))
