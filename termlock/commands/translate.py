@@ -81,6 +81,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto: re-decode with constraints only sentences that miss a term (default); "
         "always: constrain every sentence; off: plain beam search",
     )
+    terms.add_argument(
+        "--lock-variants",
+        action="store_true",
+        help="constrained decoding may place a term's variants too (default: the canonical rendering only, "
+        "so the document stays consistent)",
+    )
 
     model = parser.add_argument_group("model")
     model.add_argument("--model", default=DEFAULT_MODEL, metavar="M", help=f"hub id or local directory (default {DEFAULT_MODEL})")
@@ -123,6 +129,7 @@ def job_from_args(args: argparse.Namespace):
         device=args.device,
         dtype=args.dtype,
         max_length=args.max_length,
+        lock_variants=args.lock_variants,
         src_lang=args.src_lang,
         tgt_lang=args.tgt_lang,
     )

@@ -36,6 +36,8 @@ class TranslatorSettings:
     max_length: int | None = None
     src_lang: str | None = None
     tgt_lang: str | None = None
+    #: constrained decoding may place a term's variants (default: the canonical rendering only)
+    lock_variants: bool = False
 
     def translator_options(self) -> dict[str, Any]:
         """The keyword arguments of ``Translator(model, glossary, **options)``."""
@@ -93,6 +95,8 @@ class TranslateJob:
             "overwrite": self.overwrite,
             "terms_sha256": _file_digest(self.terms) if self.terms is not None else None,
             "exact": self.exact,
+            # only when set, so that journals of earlier runs stay resumable
+            **({"lock_variants": True} if settings.lock_variants else {}),
         }
 
 
@@ -191,7 +195,7 @@ def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
     for item in summary["impossible"]:
         lines.append(
             f"{where[item['index']]}: warning: could not satisfy term(s) {', '.join(item['terms'])} "
-            "even with constrained decoding"
+            f"even with constrained decoding{': ' + item['reason'] if item.get('reason') else ''}"
         )
     constraints = job.settings.constraints
     line = (

@@ -31,7 +31,7 @@ from termlock.translate.beam_search import SearchResult, search
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
-from termlock.translate.constraint_state import ConstraintTracker, SentenceLock, VocabularyText
+from termlock.translate.constraint_state import ConstraintTracker, SentenceLock, VocabularyText, normalised
 from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.generation_rules import GenerationRules
 
@@ -215,6 +215,13 @@ class BeamSearchDecoder:
             if (v.status != OK if i < required else v.status == FORBIDDEN)
         ]
         return tuple(dict.fromkeys(failed))
+
+    def writable(self, rendering: str) -> bool:
+        """Whether the target vocabulary has every character of ``rendering`` (as the checker normalises it)."""
+        vocabulary = self.vocabulary(False)
+        if not hasattr(vocabulary, "characters"):
+            vocabulary.characters = set("".join(vocabulary.texts))
+        return set(normalised(rendering, False)) <= vocabulary.characters | {" "}
 
     def length_for(self, source_tokens: int) -> int:
         """A limit for a model that sets none: room for a translation 3x the source, within the positions.

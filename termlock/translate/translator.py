@@ -65,6 +65,8 @@ class SentenceTranslation:
     ``unsatisfied``: ids still missing (or with a forbidden rendering) in
     the final text. ``split``: how the sentence was cut to fit the model
     (None, "clause", "forced"); ``fits`` False if even that failed.
+    ``truncated``: the translation was cut at the length limit.
+    ``reason``: why constrained decoding left terms unsatisfied, and what to try.
     """
 
     source: str
@@ -75,6 +77,8 @@ class SentenceTranslation:
     unsatisfied: tuple[str, ...] = ()
     split: str | None = None
     fits: bool = True
+    truncated: bool = False
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -89,6 +93,10 @@ class SentenceTranslation:
             out["split"] = self.split
         if not self.fits:
             out["fits"] = False
+        if self.truncated:
+            out["truncated"] = True
+        if self.reason:
+            out["reason"] = self.reason
         return out
 
     @classmethod
@@ -102,6 +110,8 @@ class SentenceTranslation:
             unsatisfied=tuple(data.get("unsatisfied", ())),
             split=data.get("split"),
             fits=bool(data.get("fits", True)),
+            truncated=bool(data.get("truncated", False)),
+            reason=data.get("reason"),
         )
 
 
@@ -172,6 +182,8 @@ class _Sentence:
     constrained: bool = False
     failures: tuple[str, ...] = ()
     judge: Any = None  # the judge of this sentence's glossary (per-segment term lists)
+    truncated: bool = False
+    limit: int = 0  # the length limit it was decoded under
 
 
 def load_glossary_arg(glossary: Any) -> "Glossary":
@@ -199,6 +211,9 @@ class Translator:
     ``src_lang``/``tgt_lang`` are used only when ``model`` is loaded here.
     ``judge`` decides which terms a translation satisfies (default: the
     glossary's :class:`SegmentJudge`, the rules ``termlock check`` applies).
+    ``lock_variants``: constrained decoding may place any accepted rendering
+    of a term; by default it places the canonical one only, so that a
+    document stays consistent.
     """
 
     def __init__(
@@ -216,6 +231,7 @@ class Translator:
         src_lang: str | None = None,
         tgt_lang: str | None = None,
         judge: Judge | None = None,
+        lock_variants: bool = False,
     ) -> None:
         if constraints not in CONSTRAINT_MODES:
             raise TermlockError(
@@ -234,6 +250,7 @@ class Translator:
         else:
             self.loaded = load_model(model, device=device, dtype=dtype, src_lang=src_lang, tgt_lang=tgt_lang)
         self.mode = constraints
+        self.lock_variants = lock_variants
         self.beam = beam
         self.batch_size = batch_size
         self.source_matcher = SourceMatcher(self.glossary)
@@ -242,6 +259,7 @@ class Translator:
         self._per_line_tools: dict[tuple, tuple[Any, Any]] = {}
 
         from termlock.translate.decoding import BeamSearchDecoder
+        from termlock.translate.generation_rules import UnsupportedSetting
 
         try:
             self.decoder = BeamSearchDecoder(
@@ -253,6 +271,8 @@ class Translator:
                 batch_size=batch_size,
                 forced_bos_token_id=self.loaded.forced_bos_token_id,
             )
+        except UnsupportedSetting as exc:
+            raise TermlockError(str(exc), path=self.loaded.name) from None
         except ValueError as exc:  # settings the model cannot decode with (e.g. max_length too small)
             raise TermlockError(
                 f"cannot decode with these settings: {exc}",
@@ -327,13 +347,13 @@ class Translator:
         pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
         matches = (finder or self.source_matcher).find(line)
         line_terms = _unique_terms(m.term for m in matches)
-        _, line_negatives = constraints_for(line, matches)
+        _, line_negatives = constraints_for(line, matches, variants=self.lock_variants)
         out: list[_Sentence] = []
         for piece in pieces:
             if not piece.content:
                 continue
             inside = [m for m in matches if piece.start <= m.start < piece.end]
-            positives, _ = constraints_for(piece.content, inside)
+            positives, _ = constraints_for(piece.content, inside, variants=self.lock_variants)
             out.append(
                 _Sentence(
                     line=number,
@@ -390,6 +410,7 @@ class Translator:
         for sentence, result in zip(ordered, results):
             sentence.final = self._text(result)
             sentence.failures = self._failures(sentence, sentence.final)
+            sentence.truncated, sentence.limit = result.truncated, result.max_length
 
     def _decode_constrained(self, batch: Sequence[_Sentence]) -> None:
         if not batch:
@@ -406,6 +427,7 @@ class Translator:
                 continue  # the free translation was closer to the glossary: keep it
             sentence.final = text
             sentence.failures = failures
+            sentence.truncated, sentence.limit = result.truncated, result.max_length
 
     def _segment(self, line: str, sentences: list[_Sentence], judge: Any = None) -> SegmentTranslation:
         if not sentences:
@@ -428,6 +450,12 @@ class Translator:
                     f"a sentence longer than the model's limit of {self.loaded.max_input_tokens} tokens "
                     f"{note}: {_excerpt(s.piece.content)}"
                 )
+        for s in sentences:
+            if s.truncated:
+                warnings.append(
+                    f"the translation hit the length limit of {s.limit} tokens and may be cut short "
+                    f"(try --max-length {2 * s.limit}): {_excerpt(s.piece.content)}"
+                )
         return SegmentTranslation(
             source=line,
             target=target,
@@ -443,6 +471,8 @@ class Translator:
                     unsatisfied=s.failures,
                     split=s.piece.split,
                     fits=s.piece.fits,
+                    truncated=s.truncated,
+                    reason=self._reason(s) if s.constrained and s.failures else None,
                 )
                 for s in sentences
             ],
@@ -451,6 +481,21 @@ class Translator:
             redecoded=_ids(i for i in required if i in final_ok and i not in first_ok),
             unsatisfied=_ids(i for i in required if i not in final_ok),
             warnings=tuple(warnings),
+        )
+
+
+    def _reason(self, sentence: _Sentence) -> str:
+        """Why constrained decoding left a sentence's terms unsatisfied, and what to try."""
+        if sentence.truncated:
+            return f"the translation reached the length limit of {sentence.limit} tokens; try --max-length {2 * sentence.limit}"
+        placed = {t.id: t.accepted if self.lock_variants else t.accepted[:1] for t in sentence.terms}
+        for tid in sentence.failures:
+            renderings = placed.get(tid, ())
+            if renderings and not any(self.decoder.writable(r) for r in renderings):
+                return f"the model's vocabulary cannot write {renderings[0]!r} (term {tid}); change the rendering or the model"
+        return (
+            f"no translation within {sentence.limit} tokens and beam {self.beam} held every term; "
+            f"try --max-length {2 * sentence.limit} or a larger --beam"
         )
 
 
@@ -507,6 +552,7 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
                     "index": index,
                     "terms": list(record["unsatisfied"]),
                     "sentences": [s["source"] for s in sentences if s.get("unsatisfied")] or [record["source"]],
+                    **({"reason": reason} if (reason := next((s["reason"] for s in sentences if s.get("reason")), None)) else {}),
                 }
             )
         for s in sentences:
