@@ -7,6 +7,7 @@ per test session and shared; tests load it through the same
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,10 @@ if str(TESTS) not in sys.path:
 
 #: ../shared/models/opus-mt-zh-en-tokenizer relative to the repository root:
 #: the real tokenizer and config of Helsinki-NLP/opus-mt-zh-en, no weights.
-REAL_TOKENIZER_DIR = TESTS.parent.parent / "shared" / "models" / "opus-mt-zh-en-tokenizer"
+#: TERMLOCK_SHARED_MODELS points elsewhere (e.g. from a git worktree, whose ../shared differs).
+REAL_TOKENIZER_DIR = (
+    Path(os.environ.get("TERMLOCK_SHARED_MODELS", TESTS.parent.parent / "shared" / "models")) / "opus-mt-zh-en-tokenizer"
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

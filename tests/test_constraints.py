@@ -1,22 +1,26 @@
-"""Constraint records, their tokenization in context, the automaton, the banks."""
+"""Constraint records, the checker-space symbols, the per-sentence compile, the tracker, the banks."""
 
 from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from termlock.glossary import Term
+from termlock.glossary import Glossary, Term, TargetMatcher
+from termlock.glossary.inflection import inflected_forms, inflections
+from termlock.glossary.target_match import normalise, surface_forms
 from termlock.translate.beam_allocation import allocate
-from termlock.translate.constraint_state import ConstraintAutomaton, TokenClasses
-from termlock.translate.constraints import (
-    NegativeConstraint,
-    PhraseTokenizer,
-    PositiveConstraint,
-    constraints_for,
+from termlock.translate.constraint_state import (
+    SPACE,
+    ConstraintTracker,
+    SentenceLock,
+    pattern_symbols,
+    symbols,
 )
+from termlock.translate.constraints import NegativeConstraint, PositiveConstraint, constraints_for
 
 
 class _Match:
@@ -27,208 +31,217 @@ class _Match:
 # ------------------------------------------------------------ constraints_for
 
 
-def test_constraints_for_one_positive_per_term_with_inflections():
-    core = Term("core", ("双核",), "dual core", variants=("twin core",), forbidden=("double cores",))
+def test_constraints_for_places_the_canonical_rendering_only_by_default():
+    core = Term("core", ("双核",), "dual cores", variants=("twin cores",), forbidden=("double cores",))
     exact = Term("wto", ("世贸",), "WTO", exact=True, case_sensitive=True)
     positives, negatives = constraints_for("双核双核世贸", [_Match(core), _Match(core), _Match(exact)])
     assert positives == [
-        PositiveConstraint("core", ("dual core", "twin core", "dual cores", "twin cores")),
-        PositiveConstraint("wto", ("WTO",), case_sensitive=True),
+        PositiveConstraint("core", ("dual cores",), False, ("dual cores", "twin cores"), False),
+        PositiveConstraint("wto", ("WTO",), True, ("WTO",), True),
     ]
-    assert negatives == [NegativeConstraint("core", ("double cores", "double core"))]
+    assert negatives == [NegativeConstraint("core", ("double cores",), False, False)]
+    # no invented inflections: the glossary strings, as written
+    assert all("dual core" not in p.alternatives for p in positives)
 
 
-def test_constraints_for_never_forbids_an_accepted_rendering():
-    term = Term("t", ("甲",), "cores", forbidden=("cores", "kernels"))
-    positives, negatives = constraints_for("甲", [_Match(term)])
-    assert positives[0].alternatives[0] == "cores"
-    assert negatives == [NegativeConstraint("t", ("kernels", "kernel"))]
-
-
-def test_constraints_for_keeps_another_terms_rendering_possible():
-    # one term forbids "rejuvenation"; another term of the same sentence
-    # needs "great rejuvenation of the Chinese nation": banning the word
-    # would make the second term impossible, so only the other ban stays
-    revival = Term("revival", ("振兴",), "revitalization", forbidden=("rejuvenation", "revival"))
-    nation = Term("nation", ("民族复兴",), "great rejuvenation of the Chinese nation")
-    _, negatives = constraints_for("振兴民族复兴", [_Match(revival), _Match(nation)])
-    assert negatives == [NegativeConstraint("revival", ("revival",))]
-    # alone, the word is banned
-    _, alone = constraints_for("振兴", [_Match(revival)])
-    assert alone == [NegativeConstraint("revival", ("rejuvenation", "revival"))]
-
-
-def test_constraints_for_does_not_ban_a_word_an_accepted_rendering_needs():
-    # a ban on "core" blocks every continuation ("core team", "cores"), one
-    # on "team" blocks the rendering's second word; hyphens count as spaces,
-    # as the target matcher counts them
-    term = Term("t", ("甲",), "core-team", forbidden=("core", "team", "kernel"))
-    _, negatives = constraints_for("甲", [_Match(term)])
-    assert negatives == [NegativeConstraint("t", ("kernel",))]
+def test_constraints_for_with_variants_places_any_accepted_rendering():
+    core = Term("core", ("双核",), "dual cores", variants=("twin cores",))
+    [positive], _ = constraints_for("双核", [_Match(core)], variants=True)
+    assert positive.alternatives == ("dual cores", "twin cores")
 
 
 def test_constraints_for_without_matches():
     assert constraints_for("没有术语", []) == ([], [])
 
 
-# ------------------------------------------------------------ PhraseTokenizer
+# ------------------------------------------------------- one inflection module
 
 
-def test_phrase_variants_follow_the_context(tiny_seq2seq):
-    _, tokenizer = tiny_seq2seq
-    phrases = PhraseTokenizer(tokenizer)
-
-    def pieces(text: str) -> tuple[str, ...]:
-        return tuple(tokenizer.convert_ids_to_tokens(tokenizer(text_target=text, add_special_tokens=False)["input_ids"]))
-
-    variants = {tuple(tokenizer.convert_ids_to_tokens(list(v))) for v in phrases.variants("food security")}
-    spaced = pieces("a food security")[len(pieces("a")) :]
-    glued = pieces('"food security')[len(pieces('"')) :]
-    capital = pieces("Food security")
-    assert spaced in variants and glued in variants and capital in variants
-    assert spaced != glued
-    assert spaced[0].startswith("▁") and not glued[0].startswith("▁")
-    assert len(variants) == len(phrases.variants("food security"))  # distinct sequences only
+def test_matcher_and_decoder_share_the_inflection_rules():
+    assert surface_forms("Dual-Cores", False) == inflected_forms("Dual Cores", False) == ["Dual Cores", "Dual Core"]
+    assert "analysi" not in inflections("analysis")  # the old decoder-only rules made these up
+    assert "statu" not in inflections("status")
+    lock = SentenceLock.compile([], [NegativeConstraint("t", ("double cores",))])
+    # the decoder blocks exactly the forms the checker flags
+    assert lock.forbidden[False] == ["double cores", "double core"]
 
 
-def test_case_sensitive_phrases_keep_their_case(tiny_seq2seq):
-    _, tokenizer = tiny_seq2seq
-    phrases = PhraseTokenizer(tokenizer)
-    texts = {tokenizer.decode(list(v)).strip() for v in phrases.variants("food security", case_sensitive=True)}
-    assert texts == {"food security"}
-    texts = {tokenizer.decode(list(v)).strip() for v in phrases.variants("food security")}
-    assert texts == {"food security", "Food security"}
+# ----------------------------------------------------------------- symbols
 
 
-def test_negative_phrases_cover_case_and_hyphen_forms(tiny_seq2seq):
-    _, tokenizer = tiny_seq2seq
-    phrases = PhraseTokenizer(tokenizer)
-    texts = {tokenizer.decode(list(v)).strip() for v in phrases.variants("Food security", negative=True)}
-    assert {"food security", "Food security", "food-security", "Food-security"} <= texts
+def _stream(*pieces: str) -> tuple[int, ...]:
+    out: list[int] = []
+    cls = SPACE
+    for piece in pieces:
+        seq, cls = symbols(piece, cls)
+        out += seq
+    return tuple(out) + (2,)  # the end of the text
 
 
-def test_unwritable_phrase_has_no_variants(tiny_seq2seq):
-    _, tokenizer = tiny_seq2seq
-    assert PhraseTokenizer(tokenizer).variants("☃☃") == ()
+def _contains(stream: tuple[int, ...], pattern: tuple[int, ...]) -> bool:
+    return any(stream[i : i + len(pattern)] == pattern for i in range(len(stream) - len(pattern) + 1))
 
 
-# --------------------------------------------------------------- automaton
-
-# toy vocabulary: ids 0..9; 0 = EOS, 1..4 "▁word" tokens, 5..8 glue pieces, 9 = "."
-_GLUE = [False, False, False, False, False, True, True, True, True, False]
-_ENDS = [False, True, True, True, True, True, True, True, True, False]
-
-
-def _automaton(positives, forbidden):
-    classes = TokenClasses(glue=torch.tensor(_GLUE), ends_word=torch.tensor(_ENDS))
-    return ConstraintAutomaton(positives, forbidden, classes)
-
-
-def _run(automaton, tokens, sentence=0, boundary_after_start=True):
-    node = automaton.root[sentence].view(1, 1)
-    met = torch.zeros((1, 1), dtype=torch.long)
-    previous = 0  # EOS/start: a boundary
-    for token in tokens:
-        boundary = automaton.boundary(torch.tensor([[previous]]))
-        full = torch.zeros((automaton.root.shape[0], 1), dtype=torch.long)
-        full_node = full.clone() + automaton.root.view(-1, 1)
-        full_node[sentence] = node
-        tok = torch.zeros_like(full)
-        tok[sentence] = token
-        bnd = torch.ones_like(full, dtype=torch.bool)
-        bnd[sentence] = boundary
-        node = automaton.advance(full_node, tok, bnd)[sentence].view(1, 1)
-        met = met | automaton.out[node]
-        previous = token
-    return node, int(met)
-
-
-def test_automaton_credits_each_constraint_once_completed():
-    automaton = _automaton([[[(1, 2), (3,)], [(2, 4)]]], [[]])
-    assert _run(automaton, [1, 2])[1] == 0b01
-    assert _run(automaton, [3])[1] == 0b01
-    assert _run(automaton, [1, 2, 4])[1] == 0b11  # overlapping renderings both count
-    assert _run(automaton, [1, 4, 2])[1] == 0b00
-    assert _run(automaton, [1, 1, 2])[1] == 0b01  # restart after a false start
-
-
-def test_automaton_glued_start_needs_a_boundary():
-    # constraint 0 written "glued": starts with glue token 5
-    automaton = _automaton([[[(5, 6)]]], [[]])
-    assert _run(automaton, [9, 5, 6])[1] == 1  # after "." -> fine
-    assert _run(automaton, [5, 6])[1] == 1  # at the start -> fine
-    assert _run(automaton, [1, 5, 6])[1] == 0  # glued to a word -> not the term
-
-
-def test_glued_rendering_cannot_start_inside_another_word():
-    # A = "▁people centre d" ends with glue token 5 ("d"); B = "d igital" is
-    # the glued (after-a-quote) form of another term, also starting with 5.
-    automaton = _automaton([[[(1, 5)], [(5, 6)]]], [[]])
-    node, met = _run(automaton, [1, 5, 6])
-    assert met == 0b01  # B is not credited: its "d" continues A's word
-    log_probs = torch.zeros((1, 10))
-    automaton.apply_word_breaks(log_probs, _run(automaton, [1, 5])[0].view(1))
-    assert log_probs[0, 6] == -math.inf  # and cannot be glued onto A either
-    assert _run(automaton, [9, 5, 6])[1] == 0b10
-
-
-def _ban_state(automaton, tokens):
-    node = automaton.ban_root[:1].view(1, 1)
-    for token in tokens:
-        node = automaton.advance_bans(node, torch.tensor([[token]]))
-    return node.view(1)
-
-
-def test_automaton_bans_completing_tokens_only():
-    automaton = _automaton([[]], [[(1, 2, 3), (6,)]])
-    log_probs = torch.zeros((3, 10))
-    states = [_ban_state(automaton, [1, 2]), _ban_state(automaton, [1]), _ban_state(automaton, [4, 1, 2])]
-    automaton.apply_bans(log_probs, torch.cat(states))
-    banned = [{i for i in range(10) if log_probs[r, i] == -math.inf} for r in range(3)]
-    assert banned == [{3, 6}, {6}, {3, 6}]
-
-
-def test_forbidden_glued_words_do_not_hide_required_ones():
-    # a required and a forbidden rendering sharing their first (glue) token
-    automaton = _automaton([[[(5, 6)]]], [[(5, 7)]])
-    assert _run(automaton, [1, 5, 6])[1] == 0  # glued to a word: not credited
-    log_probs = torch.zeros((1, 10))
-    automaton.apply_bans(log_probs, _ban_state(automaton, [1, 5]))
-    assert log_probs[0, 7] == -math.inf  # ...and still banned there
-
-
-def test_automaton_word_break_after_completed_term_allows_continuations():
-    # "1 2" and its plural-like continuation "1 2 7"
-    automaton = _automaton([[[(1, 2), (1, 2, 7)]]], [[]])
-    node = _run(automaton, [1, 2])[0].view(1)
-    log_probs = torch.zeros((1, 10))
-    automaton.apply_word_breaks(log_probs, node)
-    banned = {i for i in range(10) if log_probs[0, i] == -math.inf}
-    assert banned == {5, 6, 8}  # glue pieces, except the continuation 7
-
-
-def test_automaton_sentences_are_independent():
-    automaton = _automaton([[[(1,)]], [[(2,)]]], [[(3,)], []])
-    assert _run(automaton, [1], sentence=0)[1] == 1
-    assert _run(automaton, [1], sentence=1)[1] == 0
-    assert _run(automaton, [2], sentence=1)[1] == 1
-    log_probs = torch.zeros((2, 10))
-    automaton.apply_bans(log_probs, automaton.ban_root)
-    assert log_probs[0, 3] == -math.inf and log_probs[1, 3] == 0
-
-
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
-    patterns=st.lists(st.lists(st.integers(1, 4), min_size=1, max_size=3), min_size=1, max_size=4),
-    text=st.lists(st.integers(1, 4), max_size=12),
+    words=st.lists(st.sampled_from(["social", "socialism", "u.s.", "food", "dual cores", "x", "", "-", ".", ",", "'s"]), max_size=6),
+    glue=st.lists(st.sampled_from([" ", "", "  ", "-", " - "]), min_size=6, max_size=6),
+    needle=st.sampled_from(["social", "socialism", "u.s.", "food", "dual cores", "cores"]),
+    splits=st.lists(st.integers(0, 12), max_size=4),
 )
-def test_automaton_agrees_with_substring_search(patterns, text):
-    # word tokens only (no glue), so credit is plain token-substring containment
-    automaton = _automaton([[[tuple(p)] for p in patterns]], [[]])
-    met = _run(automaton, text)[1]
-    for index, pattern in enumerate(patterns):
-        contained = any(text[i : i + len(pattern)] == pattern for i in range(len(text) - len(pattern) + 1))
-        assert bool(met >> index & 1) == contained
+def test_symbol_streams_agree_with_the_matcher_on_whole_words(words, glue, needle, splits):
+    """Any split of a text into tokens: the rendering's symbols occur iff the checker finds it."""
+    text = "".join(w + g for w, g in zip(words, glue)).strip()
+    term = Term("t", ("甲",), needle, exact=True)
+    expected = bool(TargetMatcher(Glossary("g", (term,))).accepted(term, text))
+    normal = normalise(text).text
+    cuts = sorted({min(c, len(normal)) for c in splits})
+    pieces = [normal[a:b] for a, b in zip([0, *cuts], [*cuts, len(normal)])]
+    assert _contains(_stream(*pieces), pattern_symbols(needle)) == expected, (text, pieces)
+
+
+# ----------------------------------------------------------- SentenceLock
+
+
+def test_nested_renderings_subtract_like_the_judge():
+    inner = PositiveConstraint("ns", ("national security",))
+    outer = PositiveConstraint("ons", ("overall national security outlook",))
+    lock = SentenceLock.compile([inner, outer], [])
+    weights = {p.text: w for p, w in zip(lock.patterns, lock.weights) if not p.lead}
+    assert all(w == [0, 0] for p, w in zip(lock.patterns, lock.weights) if p.lead)  # progress only
+    assert weights["national security"] == [1, 0]
+    assert weights["overall national security outlook"] == [-1, 1]
+    # plural of the outer term holds it too: tracked to subtract
+    assert weights["overall national security outlooks"] == [-1, 0]
+
+
+def test_forbidden_inside_an_accepted_rendering_is_excused_not_blocked():
+    term = PositiveConstraint("team", ("core team",))
+    lock = SentenceLock.compile([term], [NegativeConstraint("team", ("core", "kernel"))])
+    assert lock.forbidden[False] == ["cores", "kernel", "kernels"]  # "core" alone is inside "core team"
+
+
+# ------------------------------------------------------------------ tracker
+
+
+@pytest.fixture(scope="module")
+def decoder(tiny_seq2seq):
+    from termlock.translate.decoding import BeamSearchDecoder
+
+    model, tokenizer = tiny_seq2seq
+    return BeamSearchDecoder(model, tokenizer, num_beams=2, max_length=40)
+
+
+def _feed(decoder, lock: SentenceLock, ids: list[int]):
+    tracker = ConstraintTracker([lock], decoder.vocabulary, torch.device("cpu"))
+    tracker.start(1)
+    zero = torch.zeros((1, 1), dtype=torch.long)
+    grown = None
+    for token in ids:
+        grown = tracker.expand(zero, torch.tensor([[token]]))
+        tracker.keep(grown, zero)
+    return tracker, grown
+
+
+def _ids(tokenizer, *pieces: str) -> list[int]:
+    return tokenizer.convert_tokens_to_ids(list(pieces))
+
+
+def test_any_tokenization_and_casing_counts(decoder, tiny_seq2seq):
+    _, tokenizer = tiny_seq2seq
+    lock = SentenceLock.compile([PositiveConstraint("dc", ("dual cores",))], [])
+    for text in ["dual cores", "Dual Cores", "the DUAL cores", "dual-cores ."]:
+        ids = tokenizer(text_target=text, add_special_tokens=False)["input_ids"]
+        _, grown = _feed(decoder, lock, ids)
+        assert bool(grown.all_met), text
+    ids = tokenizer(text_target="individual cores", add_special_tokens=False)["input_ids"]
+    assert not bool(_feed(decoder, lock, ids)[1].all_met)  # not a whole word
+
+
+def test_a_rendering_is_credited_only_when_the_word_ends(decoder, tiny_seq2seq):
+    _, tokenizer = tiny_seq2seq
+    lock = SentenceLock.compile([PositiveConstraint("s", ("social",))], [])
+    social = tokenizer(text_target="social", add_special_tokens=False)["input_ids"]
+    socialism = tokenizer(text_target="socialism", add_special_tokens=False)["input_ids"]
+    assert bool(_feed(decoder, lock, social)[1].all_met)  # the text may end here
+    assert not bool(_feed(decoder, lock, socialism)[1].all_met)
+
+
+@pytest.mark.parametrize("written", ["the food security", "The FOOD Security", "food-security", "Food  -  security"])
+def test_every_casing_and_split_of_a_forbidden_rendering_is_caught(decoder, tiny_seq2seq, written):
+    _, tokenizer = tiny_seq2seq
+    lock = SentenceLock.compile([], [NegativeConstraint("f", ("food security",))])
+    ids = tokenizer(text_target=written, add_special_tokens=False)["input_ids"]
+    vocab = decoder.vocabulary(False)
+    tracker, grown = _feed(decoder, lock, ids)
+    # the word may not end here: EOS and every token that would end it are banned
+    assert bool(grown.ends_forbidden)
+    log_probs = torch.zeros((1, len(vocab.texts)))
+    eos = torch.tensor([decoder.rules.eos_ids[0]])
+    tracker.apply_bans(log_probs, eos)
+    assert log_probs[0, eos[0]] == -math.inf
+    assert all(log_probs[0, t] == -math.inf for t in vocab.spelling(" the") + vocab.spelling("."))
+    # and ending the text there counts as writing it
+    final = tracker.expand(torch.zeros((1, 1), dtype=torch.long), eos.view(1, 1), final=True)
+    assert bool(final.forbidden)
+
+
+class _FakeTokenizer:
+    """A vocabulary with punctuation inside tokens (as byte-level BPE vocabularies have)."""
+
+    pieces = ["</s>", "\u2581the", "\u2581food", "\u2581food.", "s.", "\u2581Food,", "\u2581f", "ood", ".", ",",
+              "\u2581", "s", "\u2581FOOD", "\u2581the\u2581food.", "-food", "\u2581foods", "\u2581foodstuff,", "d,"]  # fmt: skip
+    all_special_ids = [0]
+
+    def __len__(self) -> int:
+        return len(self.pieces)
+
+    def convert_ids_to_tokens(self, ids):
+        return [self.pieces[i] for i in ids]
+
+
+@pytest.mark.parametrize("history", [[], [1], [1, 6], [2], [12], [1, 10, 6]])
+def test_bans_are_exactly_the_tokens_that_complete_a_forbidden_rendering(history):
+    """Over the whole vocabulary, mid-rendering and from scratch, against the walk of every token."""
+    from termlock.translate.constraint_state import VocabularyText
+
+    tokenizer = _FakeTokenizer()
+    vocab = VocabularyText(tokenizer, len(tokenizer), torch.device("cpu"), cased=False, eos_ids=[0])
+    lock = SentenceLock.compile([], [NegativeConstraint("f", ("the food",))])
+    tracker = ConstraintTracker([lock], lambda cased: vocab, torch.device("cpu"))
+    tracker.start(1)
+    zero = torch.zeros((1, 1), dtype=torch.long)
+    for token in history:
+        tracker.keep(tracker.expand(zero, torch.tensor([[token]])), zero)
+    log_probs = torch.zeros((1, len(tokenizer)))
+    tracker.apply_bans(log_probs, torch.tensor([0]))
+    everything = torch.arange(1, len(tokenizer)).view(1, -1)
+    grown = tracker.expand(torch.zeros_like(everything), everything)
+    banned = log_probs[0, 1:] == -math.inf
+    glue = bool(tracker.expand(zero, torch.tensor([[0]])).ends_forbidden)  # the word must go on
+    expected = grown.forbidden[0] | (vocab.opens_word_end[tracker.cls[0, 0], 1:] & glue)
+    assert torch.equal(banned, expected), [tokenizer.pieces[t + 1] for t in range(len(banned)) if banned[t] != expected[t]]
+    names = {tokenizer.pieces[t + 1] for t in banned.nonzero().view(-1).tolist()}
+    if history == [1]:  # "the": any casing of "food" followed by a non-word character
+        assert names == {"\u2581food.", "\u2581Food,", "\u2581the\u2581food."}
+    if history == []:  # a whole occurrence inside one token
+        assert names == {"\u2581the\u2581food."}
+
+
+def test_must_glue_after_a_pending_forbidden_word(decoder, tiny_seq2seq):
+    _, tokenizer = tiny_seq2seq
+    lock = SentenceLock.compile([], [NegativeConstraint("f", ("food",), exact=True)])
+    ids = tokenizer(text_target="the food", add_special_tokens=False)["input_ids"]
+    tracker, _ = _feed(decoder, lock, ids)
+    log_probs = torch.zeros((1, len(decoder.vocabulary(False).texts)))
+    eos = torch.tensor([decoder.rules.eos_ids[0]])
+    tracker.apply_bans(log_probs, eos)
+    vocab = decoder.vocabulary(False)
+    assert log_probs[0, eos[0]] == -math.inf  # ending here would write "food"
+    for token in vocab.spelling(" the") + vocab.spelling(","):
+        assert log_probs[0, token] == -math.inf
+    glue = [t for t, text in enumerate(vocab.texts) if text[:1].isalpha()]
+    assert all(log_probs[0, t] == 0 for t in glue)  # "foods...", "foodstuff": the word goes on
 
 
 # -------------------------------------------------------------- allocation

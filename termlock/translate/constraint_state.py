@@ -74,10 +74,14 @@ MAX_PATTERNS = 62
 _SENTINEL = 2**40
 
 
+_CLASS_OF: dict[str, int] = {}
+
+
 def _class(ch: str) -> int:
-    if target_match.is_word_char(ch):
-        return WORD
-    return SPACE if ch == " " else OTHER
+    cls = _CLASS_OF.get(ch)
+    if cls is None:
+        cls = _CLASS_OF[ch] = WORD if target_match.is_word_char(ch) else SPACE if ch == " " else OTHER
+    return cls
 
 
 def normalised(text: str, cased: bool) -> str:
@@ -96,8 +100,11 @@ def symbols(text: str, before: int) -> tuple[list[int], int]:
     """The symbols of normalised ``text`` after a character of class ``before``; and the class after it."""
     out: list[int] = []
     prev = before
+    classes = _CLASS_OF
     for ch in text:
-        cls = _class(ch)
+        cls = classes.get(ch)
+        if cls is None:
+            cls = _class(ch)
         if cls == SPACE and prev == SPACE:
             continue
         if cls != WORD:
@@ -115,8 +122,14 @@ def pattern_symbols(text: str) -> tuple[int, ...]:
     return tuple(seq) + (T_MARK,)
 
 
-def _chars(seq: Sequence[int]) -> int:
-    return sum(1 for s in seq if s >= _CHAR_BASE)
+def lead_symbols(text: str) -> tuple[int, ...]:
+    """A rendering's symbols preceded by a space: where a split ``▁`` + ``word`` has started it.
+
+    Tracked only to see progress (a lone space token moves a hypothesis
+    towards the rendering), never counted as an occurrence.
+    """
+    seq, _ = symbols(" " + text, WORD)
+    return tuple(seq[1:]) + (T_MARK,)  # without the T before the space, whatever came before
 
 
 class VocabularyText:
@@ -144,34 +157,37 @@ class VocabularyText:
         raw += [""] * (vocab_size - count)
         self.raw = raw
         self.texts = [normalised(r, cased) if r else "" for r in raw]
-        seqs: list[list[list[int]]] = []
+        seqs: list[list[tuple[int, ...]]] = []
         afters: list[list[int]] = []
         for cls in range(CLASSES):
             row_seq, row_after = [], []
             for text in self.texts:
                 seq, after = symbols(text, cls)
-                row_seq.append(seq)
+                row_seq.append(tuple(seq))
                 row_after.append(after if seq else cls)
             seqs.append(row_seq)
             afters.append(row_after)
-        width = max(1, max(len(s) for row in seqs for s in row))
-        table = torch.zeros((CLASSES, vocab_size, width), dtype=torch.int32)
-        lengths = torch.zeros((CLASSES, vocab_size), dtype=torch.long)
-        for cls in range(CLASSES):
-            for t, seq in enumerate(seqs[cls]):
-                if seq:
-                    table[cls, t, : len(seq)] = torch.tensor(seq, dtype=torch.int32)
-                    lengths[cls, t] = len(seq)
+        # one flat copy to the padded table (a tensor per token would take seconds)
+        flat_lengths = [len(seq) for row in seqs for seq in row]
+        width = max(1, max(flat_lengths))
+        lengths = torch.tensor(flat_lengths, dtype=torch.long)
+        values = torch.tensor([symbol for row in seqs for seq in row for symbol in seq], dtype=torch.int32)
+        starts = torch.cumsum(lengths, 0) - lengths
+        slot = torch.arange(values.numel()) - torch.repeat_interleave(starts, lengths)
+        table = torch.zeros((CLASSES * vocab_size, width), dtype=torch.int32)
+        table[torch.repeat_interleave(torch.arange(CLASSES * vocab_size), lengths), slot] = values
+        table = table.view(CLASSES, vocab_size, width)
         self.seq = table.to(device)
-        self.length = lengths.to(device)
+        self.length = lengths.view(CLASSES, vocab_size).to(device)
         self.after = torch.tensor(afters, dtype=torch.long, device=device)
         self.opens_word_end = (table[:, :, 0] == T_MARK).to(device)
         # host copies for the per-sentence tables: symbols sorted, for prefix ranges
-        self._host_seq = [[tuple(s) for s in row] for row in seqs]
+        self._host_seq = seqs
         self._sorted = []
         for cls in range(CLASSES):
-            order = sorted((s, t) for t, s in enumerate(self._host_seq[cls]) if s)
-            self._sorted.append(([s for s, _ in order], [t for _, t in order]))
+            order = sorted(range(vocab_size), key=seqs[cls].__getitem__)
+            order = [t for t in order if seqs[cls][t]]
+            self._sorted.append(([seqs[cls][t] for t in order], order))
         self._by_text: dict[str, list[int]] = {}
         for t, text in enumerate(self.texts):
             if text:
@@ -359,6 +375,11 @@ class _Pattern:
     raw: str  # single-spaced glossary spelling (for proposing tokens in glossary casing)
     cased: bool
     term: int  # the term it places, or -1 for a rendering tracked only to subtract
+    lead: bool = False  # the rendering after a space, tracked for progress only (weight 0)
+
+    @property
+    def symbols(self) -> tuple[int, ...]:
+        return lead_symbols(self.text) if self.lead else pattern_symbols(self.text)
 
 
 @dataclass
@@ -387,13 +408,13 @@ class SentenceLock:
             else:
                 never.append(positive.term_id)
         patterns: list[_Pattern] = []
-        index: dict[tuple[str, bool], int] = {}
+        index: dict[tuple[str, bool, bool], int] = {}
 
-        def add(text: str, raw: str, cased: bool, term: int) -> int:
-            key = (text, cased)
+        def add(text: str, raw: str, cased: bool, term: int, lead: bool = False) -> int:
+            key = (text, cased, lead)
             if key not in index:
                 index[key] = len(patterns)
-                patterns.append(_Pattern(text, raw, cased, term))
+                patterns.append(_Pattern(text, raw, cased, term, lead))
             elif term >= 0 and patterns[index[key]].term < 0:
                 patterns[index[key]].term = term
             return index[key]
@@ -407,6 +428,9 @@ class SentenceLock:
                 if text.strip():
                     mine.append(add(text, raw, positive.case_sensitive, c))
             own.append(mine)
+        for c, mine in enumerate(own):
+            for p in list(mine):
+                add(patterns[p].text, patterns[p].raw, patterns[p].cased, c, lead=True)
         # every form the checker accepts for each term, folded (for claims and excuses)
         accepted = [
             [normalised(f, False) for a in p.judged for f in _forms(a, p.exact)] for p in terms
@@ -457,7 +481,7 @@ class _Channel:
         self.cased = cased
         # ---- renderings to track (this channel's patterns of each sentence)
         self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.cased == cased] for lock in locks]
-        tries = [_build_trie([pattern_symbols(lock.patterns[p].text) for p in slots]) for lock, slots in zip(locks, self.slots)]
+        tries = [_build_trie([lock.patterns[p].symbols for p in slots]) for lock, slots in zip(locks, self.slots)]
         self.pos = _Tables(tries, device)
         self.width = max(1, max(len(s) for s in self.slots))
         # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
@@ -507,14 +531,16 @@ class _Channel:
         Only proposals, offered to the beam beside the model's own best
         tokens: whatever the model writes is credited by the automaton.
         """
-        tokens: dict[int, int] = {}
+        tokens: dict[tuple[int, int], None] = {}  # (token, term): a space may serve several terms
         starts = [(0, local) for local in range(len(slots))]
         steps = [(node, local) for local in trie.passing[node]] if node else []
         for at, local in steps + starts:
             pattern = lock.patterns[slots[local]]
-            if pattern.term < 0:
+            if pattern.term < 0 or (pattern.lead and not at):
                 continue
-            done = trie.chars[at]
+            done = trie.chars[at] - (1 if pattern.lead else 0)  # a lead's space is not in its text
+            if done < 0:
+                continue
             rests = [(pattern.text[done:], pattern.raw[done:])]
             if not at:
                 rests.append((" " + pattern.text, " " + pattern.raw))
@@ -532,8 +558,8 @@ class _Channel:
                     preferred = [(size, t) for size, t in spelled if cased_like(size, self.vocab.raw[t])]
                     spelled = preferred or spelled
                 for _, token in spelled:
-                    tokens.setdefault(token, pattern.term)
-        return list(tokens), list(tokens.values())
+                    tokens[(token, pattern.term)] = None
+        return [t for t, _ in tokens], [c for _, c in tokens]
 
     def _crossing_bans(self, trie: _Trie, node: int, texts: list[str]) -> list[int]:
         """Tokens completing, from ``node``, a forbidden occurrence that started before them."""
