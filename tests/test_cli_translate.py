@@ -231,3 +231,27 @@ def test_output_extension_must_fit_the_format(tiny_model_dir, files, capsys):
     tmp, glossary, source = files
     assert translate(tiny_model_dir, source, tmp / "o.jsonl", glossary) == 2
     assert_one_line_error(capsys, "o.jsonl", "text")
+
+
+def test_lock_variants_flag_and_impossible_terms_say_why(tiny_model_dir, files, capsys):
+    tmp, _, _ = files
+    glossary = tmp / "long.yaml"
+    glossary.write_text(
+        "name: long\n"
+        "terms:\n"
+        "  - id: long\n"
+        "    source: 粮食安全\n"
+        "    target: food security and the Belt and Road Initiative for common prosperity\n"
+        "    variants: [grain security]\n",
+        encoding="utf-8",
+    )
+    source = tmp / "one.txt"
+    source.write_text("粮食安全是国家安全的重要基础。\n", encoding="utf-8")
+    out = tmp / "one.out.txt"
+    assert translate(tiny_model_dir, source, out, glossary, "--constraints", "always", "--max-length", "8") == 0
+    err = capsys.readouterr().err
+    assert "could not satisfy term(s) long even with constrained decoding: " in err
+    assert "try --max-length 16" in err
+    # with variants allowed the short one fits
+    assert translate(tiny_model_dir, source, tmp / "two.txt", glossary, "--constraints", "always", "--lock-variants", "--restart") == 0
+    assert "grain security" in (tmp / "two.txt").read_text(encoding="utf-8").lower()

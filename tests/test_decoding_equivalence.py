@@ -226,3 +226,70 @@ def test_other_seq2seq_architectures_equal_generate(tiny_seq2seq, name):
         SENTENCES[:3], [[PositiveConstraint("food", ("food security",))]] * 3
     )
     assert all(r.unmet == () and r.token_ids[0] == 7 and "food security" in r.text.lower() for r in constrained)
+
+
+@pytest.mark.parametrize(
+    "beams, settings",
+    [
+        (4, {"renormalize_logits": True, "repetition_penalty": 1.3}),
+        (1, {"repetition_penalty": 1.5}),  # greedy search penalises the logits, not log-probabilities
+        (1, {"repetition_penalty": 0.7, "no_repeat_ngram_size": 2}),
+    ],
+)
+def test_more_generation_rules_match_generate(tiny_seq2seq, beams, settings):
+    model, tokenizer = tiny_seq2seq
+    expected, _ = _generate(model, tokenizer, SENTENCES, num_beams=beams, max_length=30, **settings)
+    decoder = BeamSearchDecoder(model, tokenizer, num_beams=beams, max_length=30, generation_overrides=settings)
+    assert [r.token_ids for r in decoder.decode(SENTENCES)] == expected
+
+
+def test_max_new_tokens_from_the_generation_config_matches_generate(tiny_seq2seq):
+    model, tokenizer = tiny_seq2seq
+    config = copy.deepcopy(model.generation_config)
+    try:
+        model.generation_config.max_new_tokens = 9
+        expected, _ = _generate(model, tokenizer, SENTENCES, num_beams=3)
+        results = BeamSearchDecoder(model, tokenizer, num_beams=3).decode(SENTENCES)
+    finally:
+        model.generation_config = config
+    assert [r.token_ids for r in results] == expected
+    assert max(len(ids) for ids in expected) == 9
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"do_sample": True}, {"num_beam_groups": 2, "diversity_penalty": 0.5}, {"sequence_bias": {(5,): -1.0}},
+     {"num_return_sequences": 3}, {"encoder_repetition_penalty": 1.2}],
+)  # fmt: skip
+def test_settings_generate_would_honour_differently_are_refused(tiny_seq2seq, setting):
+    from termlock.translate.generation_rules import UnsupportedSetting
+
+    model, tokenizer = tiny_seq2seq
+    name = next(iter(setting))
+    with pytest.raises(UnsupportedSetting, match=f"generation setting {name}="):
+        BeamSearchDecoder(model, tokenizer, num_beams=3, generation_overrides=setting)
+
+
+def test_a_model_without_max_length_gets_a_limit_from_the_source(tiny_seq2seq):
+    """transformers would cut every translation at 20 tokens; termlock derives room from the source."""
+    from transformers import GenerationConfig
+
+    model, tokenizer = tiny_seq2seq
+    config = model.generation_config
+    try:
+        model.generation_config = GenerationConfig(
+            decoder_start_token_id=config.decoder_start_token_id, eos_token_id=config.eos_token_id,
+            pad_token_id=config.pad_token_id, bad_words_ids=config.bad_words_ids,
+        )  # fmt: skip
+        original = model.config.max_length if hasattr(model.config, "max_length") else None
+        if original is not None:
+            model.config.max_length = 20
+        decoder = BeamSearchDecoder(model, tokenizer, num_beams=2)
+        assert decoder.derived_length
+        [result] = decoder.decode([SENTENCES[0]])
+    finally:
+        model.generation_config = config
+        if original is not None:
+            model.config.max_length = original
+    source_tokens = len(tokenizer(SENTENCES[0])["input_ids"])
+    assert result.max_length == decoder.length_for(source_tokens) > 20

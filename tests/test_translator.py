@@ -10,6 +10,7 @@ import pytest
 
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary, Term
+from termlock.translate.constraints import constraints_for
 from termlock.translate.model_loading import load_model
 from termlock.translate.translator import SegmentTranslation, Translator, summarize
 from tiny_model import _FALLBACK_PAIRS
@@ -227,3 +228,35 @@ def test_a_forbidden_word_inside_another_terms_rendering_is_no_conflict(loaded):
     assert "great rejuvenation of the chinese nation" in segment.target.lower()
     result = check(glossary, [line], [segment.target])
     assert result.summary.term_success_rate == 1.0
+
+
+def test_always_writes_the_canonical_rendering_unless_variants_are_allowed(loaded):
+    term = Term("food-security", ("粮食安全",), "food security", variants=("grain security",))
+    glossary = Glossary("g", (term,))
+    [canonical] = Translator(loaded, glossary, beam=3, constraints="always", max_length=40).translate_segments([FOOD])
+    assert canonical.unsatisfied == ()
+    assert {m.rendering for m in matcher(glossary).accepted(term, canonical.target)} == {"food security"}
+    lenient = Translator(loaded, glossary, beam=3, constraints="always", max_length=40, lock_variants=True)
+    assert lenient.translate_segments([FOOD])[0].unsatisfied == ()
+    [positive] = constraints_for(FOOD, lenient.source_matcher.find(FOOD), variants=lenient.lock_variants)[0]
+    assert positive.alternatives == ("food security", "grain security")
+
+
+def test_a_translation_cut_at_the_length_limit_is_reported_with_what_to_try(loaded):
+    term = Term("long", ("粮食安全",), "food security and the Belt and Road Initiative for common prosperity")
+    translator = Translator(loaded, Glossary("g", (term,)), beam=2, constraints="always", max_length=6)
+    [segment] = translator.translate_segments([FOOD])
+    assert segment.unsatisfied == ("long",)
+    assert any("length limit of 6 tokens" in w and "--max-length 12" in w for w in segment.warnings)
+    [impossible] = summarize([segment.to_dict()], "always")["impossible"]
+    assert "length limit" in impossible["reason"] and "--max-length" in impossible["reason"]
+
+
+def test_an_unsupported_generation_setting_is_one_clear_error(tiny_model_dir):
+    loaded = load_model(str(tiny_model_dir))
+    loaded.model.generation_config.do_sample = True
+    try:
+        with pytest.raises(TermlockError, match="do_sample=True"):
+            Translator(loaded, EMPTY, beam=2)
+    finally:
+        loaded.model.generation_config.do_sample = False

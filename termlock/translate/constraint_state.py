@@ -71,6 +71,7 @@ PAD, S_MARK, T_MARK = 0, 1, 2
 _CHAR_BASE = 3
 #: tracked renderings per sentence (an int64 bitmask per automaton node)
 MAX_PATTERNS = 62
+_NEAR = 1 << 12  # progress = _NEAR - characters left of a rendering being written
 _SENTINEL = 2**40
 
 
@@ -238,7 +239,6 @@ class _Trie:
     chars: list[int]  # in characters
     last: list[int]  # symbol on the edge into the node (-1 for the root)
     out: list[int]  # bits of the patterns ending here, suffixes included
-    through: list[int]  # bits of the patterns passing through (trie prefix)
     ends: list[list[int]]  # pattern indexes ending here, suffixes included
     passing: list[list[int]]  # pattern indexes passing through
 
@@ -251,7 +251,7 @@ class _Trie:
 
 def _build_trie(patterns: Sequence[tuple[int, ...]]) -> _Trie:
     children: list[dict[int, int]] = [{}]
-    last, through, passing, own = [-1], [0], [[]], [[]]
+    last, passing, own = [-1], [[]], [[]]
     for index, seq in enumerate(patterns):
         node = 0
         for symbol in seq:
@@ -261,11 +261,9 @@ def _build_trie(patterns: Sequence[tuple[int, ...]]) -> _Trie:
                 children[node][symbol] = nxt
                 children.append({})
                 last.append(symbol)
-                through.append(0)
                 passing.append([])
                 own.append([])
             node = nxt
-            through[node] |= (1 << index) if index < 63 else 0
             passing[node].append(index)
         own[node].append(index)
     n = len(children)
@@ -292,7 +290,7 @@ def _build_trie(patterns: Sequence[tuple[int, ...]]) -> _Trie:
             queue.append(v)
         goto[u] = row
     out = [sum(1 << p for p in e if p < 63) for e in ends]
-    return _Trie(alphabet, goto, fail, depth, chars, last, out, through, ends, passing)
+    return _Trie(alphabet, goto, fail, depth, chars, last, out, ends, passing)
 
 
 class _Tables:
@@ -488,21 +486,31 @@ class _Channel:
         self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
         if self.slot_index.shape[1] < self.width:
             self.slot_index = torch.nn.functional.pad(self.slot_index, (0, self.width - self.slot_index.shape[1]), value=max(1, num_patterns))
-        out_bits, through_bits, chars, end_bits = [], [], [], []
+        out_bits, chars, end_bits = [], [], []
+        remaining: list[list[int]] = []
+        num_terms = max(1, max(len(lock.term_ids) for lock in locks))
         ext_tok: list[list[int]] = []
         ext_term: list[list[int]] = []
         for lock, slots, trie in zip(locks, self.slots, tries):
             for node in range(len(trie.goto)):
                 out_bits.append(trie.out[node])
-                through_bits.append(trie.through[node])
                 chars.append(trie.chars[node])
+                # per term, characters still to write of its nearest rendering through the node
+                left = [0] * num_terms
+                for p in trie.passing[node] if node else ():
+                    pattern = lock.patterns[slots[p]]
+                    if pattern.term >= 0:
+                        rest = len(pattern.text) + pattern.lead - trie.chars[node] + 1  # + its end
+                        left[pattern.term] = min(left[pattern.term], rest) if left[pattern.term] else rest
+                remaining.append(left)
                 end_bits.append(trie.out[trie.step(node, T_MARK)])
                 tokens, terms = self._proposals(lock, slots, trie, node)
                 ext_tok.append(tokens)
                 ext_term.append(terms)
         self.out_bits = torch.tensor(out_bits, dtype=torch.long, device=device)
-        self.through_bits = torch.tensor(through_bits, dtype=torch.long, device=device)
         self.chars = torch.tensor(chars, dtype=torch.long, device=device)
+        #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
+        self.remaining = torch.tensor(remaining, dtype=torch.long, device=device)
         self.end_bits = torch.tensor(end_bits, dtype=torch.long, device=device)
         self.ext_tok = _padded(ext_tok, 0, device)
         self.ext_term = _padded(ext_term, -1, device)
@@ -606,7 +614,7 @@ class Expansion:
     forbidden: torch.Tensor  # a forbidden rendering written (or completed by ending here)
     ends_forbidden: torch.Tensor  # ending here would complete a forbidden rendering
     in_progress: torch.Tensor  # inside a rendering of a term still missing
-    progress: torch.Tensor  # characters of that rendering written
+    progress: torch.Tensor  # how near its end (higher: fewer characters left)
 
 
 class ConstraintTracker:
@@ -648,16 +656,6 @@ class ConstraintTracker:
             valid[b, : len(lock.term_ids)] = True
         self.weights = weights.to(device)
         self.valid_terms = valid.to(device)
-        # bits of each term's own renderings, per channel: is a node on the way to a missing term?
-        self.own_bits = []
-        for channel in self.channels:
-            bits = torch.zeros((self.batch, max(1, self.num_terms)), dtype=torch.long)
-            for b, (lock, slots) in enumerate(zip(locks, channel.slots)):
-                for local, p in enumerate(slots):
-                    term = lock.patterns[p].term
-                    if term >= 0 and local < 63:
-                        bits[b, term] |= 1 << local
-            self.own_bits.append(bits.to(device))
         self.has_terms = self.num_terms > 0
         self.has_bans = any(c.has_bans for c in self.channels)
         self.num_banks = 2 * self.num_terms + 2
@@ -778,11 +776,12 @@ class ConstraintTracker:
         met_terms = self._met_terms(at_end)
         in_progress = torch.zeros_like(forbidden)
         progress = torch.zeros(beam.shape, dtype=torch.long, device=self.device)
-        for i, (channel, pos) in enumerate(zip(self.channels, pos_nodes)):
-            wanted = torch.where(met_terms, 0, self.own_bits[i].unsqueeze(1)).sum(-1)
-            inside = (channel.through_bits[pos] & wanted) != 0
-            in_progress |= inside
-            progress = torch.maximum(progress, torch.where(inside, channel.chars[pos], 0))
+        for channel, pos in zip(self.channels, pos_nodes):
+            left = channel.remaining[pos]  # [sentences, candidates, terms]
+            writing = (left > 0) & ~met_terms
+            in_progress |= writing.any(-1)
+            # nearer the end of a missing term's rendering: higher
+            progress = torch.maximum(progress, torch.where(writing, _NEAR - left, 0).max(-1).values)
         if final:
             forbidden = forbidden | ends_forbidden
         return Expansion(beam, pos_nodes, neg_nodes, new_cls, counts, met, missing, all_met, forbidden, ends_forbidden, in_progress, progress)
