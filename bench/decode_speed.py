@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-REAL_TOKENIZER_DIR = ROOT.parent / "shared" / "models" / "opus-mt-zh-en-tokenizer"
+#: TERMLOCK_SHARED_MODELS points elsewhere (e.g. from a git worktree)
+REAL_TOKENIZER_DIR = Path(os.environ.get("TERMLOCK_SHARED_MODELS", ROOT.parent / "shared" / "models")) / "opus-mt-zh-en-tokenizer"
 DATA_DIR = ROOT / "termlock" / "corpora" / "data"
 SEED = 0
 
@@ -222,6 +223,48 @@ def _auto_runner(loaded, glossary, *, beam, batch_size, max_length, device):
     return translator, note
 
 
+def _tracking_cost(decoder, sentences, positives, negatives) -> dict[str, float]:
+    """Seconds spent in the constraint tracker during one ``always`` run, and the one-off vocabulary tables.
+
+    The tracker's methods (bans on the full vocabulary, proposals, walking
+    every candidate token through the character automata, keeping the
+    survivors, compiling each batch's automata) are wrapped with a timer;
+    everything else is the model and the beam search itself.
+    """
+    from termlock.translate import constraint_state
+
+    tracker_cls = constraint_state.ConstraintTracker
+    spent = {"total": 0.0}
+    originals = {name: getattr(tracker_cls, name) for name in ("__init__", "start", "apply_bans", "proposals", "expand", "keep")}
+
+    def timed(function):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent["total"] += time.perf_counter() - start
+
+        return wrapper
+
+    vocab_s, _ = _timed(lambda: constraint_state.VocabularyText(
+        decoder.tokenizer, len(decoder.vocabulary(False).texts), decoder.device, cased=False, eos_ids=decoder.rules.eos_ids
+    ))  # fmt: skip
+    for name, function in originals.items():
+        setattr(tracker_cls, name, timed(function))
+    try:
+        total, _ = _timed(lambda: decoder.decode(sentences, positives, negatives))
+    finally:
+        for name, function in originals.items():
+            setattr(tracker_cls, name, function)
+    return {
+        "always_s": round(total, 3),
+        "tracking_s": round(spent["total"], 3),
+        "tracking_share": round(spent["total"] / total, 3),
+        "vocabulary_tables_s": round(vocab_s, 3),
+    }
+
+
 # -------------------------------------------------------------------- run
 
 
@@ -333,6 +376,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
             growth_runs[n].append(seconds)
             growth_unmet[str(n)] = sum(bool(r.unmet) for r in results)
     growth = {str(n): round(statistics.median(v), 3) for n, v in growth_runs.items()}
+    tracking = _tracking_cost(decoder, sentences, positives, negatives)
 
     return {
         "sentences": len(sentences),
@@ -362,6 +406,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
         "always_by_constraints_s": growth,
         "always_by_constraints_sentences": len(subset),
         "always_by_constraints_unmet_sentences": growth_unmet,
+        "always_tracking": tracking,
         "auto_impl": auto_note if translator is not None else f"decoder first pass + re-decode ({auto_note})",
         "repeats": args.repeats,
         "runs_s": {name: [round(v, 3) for v in values] for name, values in times.items()},

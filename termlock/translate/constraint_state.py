@@ -61,6 +61,7 @@ from typing import Any, Sequence
 import torch
 
 from termlock.glossary import target_match
+from termlock.glossary.normalize import fold_text
 from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
 
 #: classes of the character before a token
@@ -92,9 +93,12 @@ def normalised(text: str, cased: bool) -> str:
     form takes each character from it unless it only differs by case.
     """
     norm = target_match.normalise(text).text
-    if not cased or len(norm) != len(text):
+    if not cased:
         return norm
-    return "".join(raw if low == raw.lower() else low for raw, low in zip(text, norm))
+    folded = fold_text(text)  # the checker's folded view, case kept
+    if len(folded) != len(norm):
+        return norm
+    return "".join(raw if low == raw.lower() else low for raw, low in zip(folded, norm))
 
 
 def symbols(text: str, before: int) -> tuple[list[int], int]:
