@@ -262,3 +262,11 @@ def test_allocation_stripes_share_the_beam_between_banks():
     # invalid candidates only fill what is left
     valid[0, 4] = False
     assert allocate(scores, banks, valid, 6, 3).tolist() == [[6, 5, 0, 1, 2, 3]]
+
+
+def test_a_sentence_with_more_terms_than_tracked_leaves_the_rest_to_the_judge():
+    positives = [PositiveConstraint(f"t{i}", (f"term number {i}",)) for i in range(40)]
+    lock = SentenceLock.compile(positives, [])
+    assert len(lock.patterns) <= 62
+    assert lock.term_ids + lock.never == [p.term_id for p in positives[: len(lock.term_ids)]] + lock.never
+    assert set(lock.term_ids) | set(lock.never) == {p.term_id for p in positives}

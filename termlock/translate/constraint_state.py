@@ -450,7 +450,11 @@ class SentenceLock:
                             q = add(form if not terms[d].case_sensitive else form, form, False, -1)
                             claims.append((q, c, times))
         if len(patterns) > MAX_PATTERNS:
-            raise ValueError(f"a sentence needs {len(patterns)} tracked renderings; at most {MAX_PATTERNS} are supported")
+            # more terms than one sentence can track: the last ones are left to the judge (reported, never dropped)
+            keep = len(terms) - 1
+            return cls.compile([*terms[:keep], *(p for p in positives if p.term_id in never)], negatives)._leave(
+                [t.term_id for t in terms[keep:]]
+            )
         weights = [[0] * len(terms) for _ in patterns]
         for c, mine in enumerate(own):
             for p in mine:
@@ -471,6 +475,11 @@ class SentenceLock:
                     forbidden[negative.case_sensitive].append(text)
         forbidden = {k: list(dict.fromkeys(v)) for k, v in forbidden.items()}
         return cls([t.term_id for t in terms], patterns, weights, forbidden, never)
+
+
+    def _leave(self, term_ids: list[str]) -> "SentenceLock":
+        self.never = [*self.never, *term_ids]
+        return self
 
 
 class _Channel:

@@ -166,7 +166,9 @@ class BeamSearchDecoder:
         with torch.inference_mode():
             tracker = None
             if any(positives) or any(negatives):
-                locks = [SentenceLock.compile(pos, neg) for pos, neg in zip(positives, negatives)]
+                # a rendering the vocabulary cannot spell would keep EOS banned to the length limit
+                writable = [[p for p in pos if any(self.writable(a) for a in p.alternatives)] for pos in positives]
+                locks = [SentenceLock.compile(pos, neg) for pos, neg in zip(writable, negatives)]
                 tracker = ConstraintTracker(locks, self.vocabulary, device)
             encoded = self.tokenizer(sentences, return_tensors="pt", padding=True)
             self._check_lengths(encoded["attention_mask"])
