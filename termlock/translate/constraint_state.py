@@ -73,7 +73,6 @@ _CHAR_BASE = 3
 #: tracked renderings per sentence (an int64 bitmask per automaton node)
 MAX_PATTERNS = 62
 _NEAR = 1 << 12  # progress = _NEAR - characters left of a rendering being written
-_SENTINEL = 2**40
 
 
 _CLASS_OF: dict[str, int] = {}
@@ -176,7 +175,12 @@ class VocabularyText:
         flat_lengths = [len(seq) for row in seqs for seq in row]
         width = max(1, max(flat_lengths))
         lengths = torch.tensor(flat_lengths, dtype=torch.long)
-        values = torch.tensor([symbol for row in seqs for seq in row for symbol in seq], dtype=torch.int32)
+        # symbols as compact ids (markers keep theirs): the batch's tables map them with one lookup
+        self.compact = {PAD: PAD, S_MARK: S_MARK, T_MARK: T_MARK}
+        for symbol in sorted({symbol for row in seqs for seq in row for symbol in seq} - set(self.compact)):
+            self.compact[symbol] = len(self.compact)
+        compact = self.compact
+        values = torch.tensor([compact[symbol] for row in seqs for seq in row for symbol in seq], dtype=torch.int32)
         starts = torch.cumsum(lengths, 0) - lengths
         slot = torch.arange(values.numel()) - torch.repeat_interleave(starts, lengths)
         table = torch.zeros((CLASSES * vocab_size, width), dtype=torch.int32)
@@ -298,33 +302,41 @@ def _build_trie(patterns: Sequence[tuple[int, ...]]) -> _Trie:
 
 
 class _Tables:
-    """The automata of a batch's sentences as one set of tensors (global node ids)."""
+    """The automata of a batch's sentences as one set of tensors (global node ids).
 
-    def __init__(self, tries: Sequence[_Trie], device: torch.device):
-        self.width = max(1, max(len(t.alphabet) for t in tries))
-        roots, alphabets, blocks = [], [], []
+    Columns are the union of the sentences' symbols; a lookup table maps a
+    vocabulary symbol id to its column (any other symbol: the miss column,
+    back to the sentence's root), so a step is two gathers.
+    """
+
+    def __init__(self, tries: Sequence[_Trie], vocab: "VocabularyText", device: torch.device):
+        union = sorted({symbol for trie in tries for symbol in trie.alphabet})
+        self.width = len(union)
+        column = {symbol: i for i, symbol in enumerate(union)}
+        lookup = torch.full((len(vocab.compact),), self.width, dtype=torch.long)
+        for symbol in union:
+            if symbol in vocab.compact:  # a character no token writes never occurs
+                lookup[vocab.compact[symbol]] = column[symbol]
+        roots, blocks = [], []
         offset = 0
         for trie in tries:
             n = len(trie.goto)
             roots.append(offset)
-            alphabets.append(trie.alphabet + [_SENTINEL] * (self.width - len(trie.alphabet)))
             block = torch.full((n, self.width + 1), offset, dtype=torch.long)  # misses go to the root
             if trie.alphabet:
-                block[:, : len(trie.alphabet)] = torch.tensor(trie.goto, dtype=torch.long) + offset
+                goto = torch.tensor(trie.goto, dtype=torch.long) + offset
+                block[:, [column[symbol] for symbol in trie.alphabet]] = goto
             blocks.append(block)
             offset += n
         self.offsets = roots
         self.size = offset
         self.root = torch.tensor(roots, dtype=torch.long, device=device)
-        self.alphabet = torch.tensor(alphabets, dtype=torch.long, device=device)
+        self.lookup = lookup.to(device)
         self.goto = torch.cat(blocks).view(-1).to(device)
 
     def step(self, node: torch.Tensor, symbol: torch.Tensor) -> torch.Tensor:
-        """Node after ``symbol``; both ``[sentences, n]``; PAD symbols leave the node as it is."""
-        col = torch.searchsorted(self.alphabet, symbol).clamp_(max=self.width - 1)
-        hit = self.alphabet.gather(1, col) == symbol
-        col = torch.where(hit, col, self.width)
-        moved = self.goto[node * (self.width + 1) + col]
+        """Node after ``symbol`` (vocabulary symbol ids); PAD symbols leave the node as it is."""
+        moved = self.goto[node * (self.width + 1) + self.lookup[symbol]]
         return torch.where(symbol == PAD, node, moved)
 
 
@@ -493,7 +505,7 @@ class _Channel:
         # ---- renderings to track (this channel's patterns of each sentence)
         self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.cased == cased] for lock in locks]
         tries = [_build_trie([lock.patterns[p].symbols for p in slots]) for lock, slots in zip(locks, self.slots)]
-        self.pos = _Tables(tries, device)
+        self.pos = _Tables(tries, vocab, device)
         self.width = max(1, max(len(s) for s in self.slots))
         # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
         self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
@@ -517,9 +529,12 @@ class _Channel:
                         left[pattern.term] = min(left[pattern.term], rest) if left[pattern.term] else rest
                 remaining.append(left)
                 end_bits.append(trie.out[trie.step(node, T_MARK)])
-                tokens, terms = self._proposals(lock, slots, trie, node)
-                ext_tok.append(tokens)
-                ext_term.append(terms)
+                if not node:  # a fresh start is proposed from every node: worked out once
+                    fresh = dict.fromkeys(self._proposals(lock, slots, trie, 0))
+                pairs = dict.fromkeys(self._proposals(lock, slots, trie, node)) if node else {}
+                pairs.update(fresh)
+                ext_tok.append([t for t, _ in pairs])
+                ext_term.append([c for _, c in pairs])
         self.out_bits = torch.tensor(out_bits, dtype=torch.long, device=device)
         self.chars = torch.tensor(chars, dtype=torch.long, device=device)
         #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
@@ -529,7 +544,7 @@ class _Channel:
         self.ext_term = _padded(ext_term, -1, device)
         # ---- forbidden renderings
         bans = [_build_trie([pattern_symbols(t) for t in lock.forbidden[cased]]) for lock in locks]
-        self.neg = _Tables(bans, device)
+        self.neg = _Tables(bans, vocab, device)
         self.has_bans = any(lock.forbidden[cased] for lock in locks)
         completes, must_glue, ban_lists, full_lists = [], [], [], []
         for lock, trie in zip(locks, bans):
@@ -546,16 +561,15 @@ class _Channel:
 
     # ------------------------------------------------------------ host side
 
-    def _proposals(self, lock: SentenceLock, slots: list[int], trie: _Trie, node: int) -> tuple[list[int], list[int]]:
-        """Tokens that write the next piece of a rendering from ``node`` (or start one), in glossary spelling.
+    def _proposals(self, lock: SentenceLock, slots: list[int], trie: _Trie, node: int) -> list[tuple[int, int]]:
+        """``(token, term)`` pairs writing the next piece of a rendering from ``node`` (at the root: starting one).
 
         Only proposals, offered to the beam beside the model's own best
         tokens: whatever the model writes is credited by the automaton.
         """
         tokens: dict[tuple[int, int], None] = {}  # (token, term): a space may serve several terms
-        starts = [(0, local) for local in range(len(slots))]
-        steps = [(node, local) for local in trie.passing[node]] if node else []
-        for at, local in steps + starts:
+        steps = [(node, local) for local in trie.passing[node]] if node else [(0, local) for local in range(len(slots))]
+        for at, local in steps:
             pattern = lock.patterns[slots[local]]
             if pattern.term < 0 or (pattern.lead and not at):
                 continue
@@ -580,7 +594,7 @@ class _Channel:
                     spelled = preferred or spelled
                 for _, token in spelled:
                     tokens[(token, pattern.term)] = None
-        return [t for t, _ in tokens], [c for _, c in tokens]
+        return list(tokens)
 
     def _crossing_bans(self, trie: _Trie, node: int, texts: list[str]) -> list[int]:
         """Tokens completing, from ``node``, a forbidden occurrence that started before them."""
