@@ -7,12 +7,20 @@ candidates finish, the length penalty, the early-stopping heuristic -- is
 the one ``generate`` performs and the token ids come out identical.
 
 With constraints a step differs in three ways: bans (forbidden renderings,
-EOS before every constraint is met, glue after a completed rendering),
-extra candidates (each hypothesis's best token, the tokens that advance
-its constraints, EOS once all are met), and the choice of survivors by
-dynamic beam allocation across constraint-progress banks instead of by
-score alone.  Finished hypotheses are ranked by missing constraints first,
-then score, so an impossible constraint still yields the best hypothesis.
+EOS before every term is met, a word that must go on), extra candidates
+(each hypothesis's best token, the tokens that write a missing rendering,
+EOS once all are met), and the choice of survivors by dynamic beam
+allocation across constraint-progress banks instead of by score alone.
+Finished hypotheses are ranked by missing terms first, then score, so an
+impossible term still yields the best hypothesis.
+
+The loop only knows the model through ``forward`` (one step: input ids and
+cache in, logits and cache out) and ``reorder`` (the cache follows the
+surviving beams), and the constraints through the
+:class:`~termlock.translate.constraint_state.ConstraintTracker` interface
+(``start``, ``apply_bans``, ``proposals``, ``expand``, ``keep``), which
+sees only the generated continuation: a causal LM's step plugs in the same
+way as an encoder-decoder's.
 """
 
 from __future__ import annotations

@@ -8,13 +8,15 @@ hypotheses at once.
 Without constraints every operation mirrors ``model.generate(num_beams=k)``
 (same log-softmax, logits rules, top-k, finishing rule, length penalty and
 early-stopping heuristic), so the token ids are identical.  With
-constraints, each step also offers every hypothesis the tokens that advance
-its constraints (see :mod:`constraint_state`) and shares the beam among
-constraint-progress banks (see :mod:`beam_allocation`); EOS is banned until
-all positive constraints are met and forbidden sequences are banned
-outright.  When a constraint cannot be placed within ``max_length`` the
-best hypothesis is returned anyway and the term ids are listed in
-``DecodeResult.unmet``: a sentence is never dropped.
+constraints, hypotheses are followed in the checker's normalised character
+space (see :mod:`constraint_state`): each step offers every hypothesis the
+tokens that write a missing rendering, shares the beam among
+constraint-progress banks (see :mod:`beam_allocation`), bans EOS until all
+terms are met and bans every token that would write a forbidden rendering.
+When a term cannot be placed within ``max_length`` the best hypothesis is
+returned anyway and ``DecodeResult.unmet`` lists what the checker's judge
+finds missing in it: a sentence is never dropped, and ``unmet`` is never
+the decoder's opinion.
 """
 
 from __future__ import annotations
