@@ -635,7 +635,7 @@ class Expansion:
     neg: list[torch.Tensor]
     cls: torch.Tensor
     counts: torch.Tensor  # [sentences, candidates, patterns]
-    met: torch.Tensor  # number of terms met if the text ended here
+    met: torch.Tensor  # progress if the text ended here: terms met (as judged) + terms written
     missing: torch.Tensor  # number of terms not met if the text ended here
     all_met: torch.Tensor  # bool
     forbidden: torch.Tensor  # a forbidden rendering written (or completed by ending here)
@@ -685,7 +685,7 @@ class ConstraintTracker:
         self.valid_terms = valid.to(device)
         self.has_terms = self.num_terms > 0
         self.has_bans = any(c.has_bans for c in self.channels)
-        self.num_banks = 2 * self.num_terms + 2
+        self.num_banks = 4 * self.num_terms + 2  # 2 x (met + written) + writing one
         self._arange = torch.arange(64, device=device, dtype=torch.long)
 
     # ---------------------------------------------------------------- state
@@ -713,11 +713,19 @@ class ConstraintTracker:
         return total
 
     def _met(self, counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(terms met, all met, terms missing)`` for ``[sentences, n, patterns]`` counts."""
+        """``(progress, all met, terms missing)`` for ``[sentences, n, patterns]`` counts.
+
+        ``progress`` counts each term met as the judge counts it, plus each
+        term written at all: completing an outer rendering ("industrial chain
+        chief system") takes the inner term's occurrence ("industrial chain")
+        away from it, yet it is progress, not a step back.
+        """
+        valid = self.valid_terms.unsqueeze(1)
         effective = torch.einsum("bnp,bpc->bnc", counts, self.weights)
-        met = (effective >= 1) & self.valid_terms.unsqueeze(1)
-        missing = self.valid_terms.unsqueeze(1) & ~met
-        return met.sum(-1), ~missing.any(-1), missing.sum(-1)
+        written = torch.einsum("bnp,bpc->bnc", counts, self.weights.clamp(min=0))
+        met = (effective >= 1) & valid
+        missing = valid & ~met
+        return met.sum(-1) + ((written >= 1) & valid).sum(-1), ~missing.any(-1), missing.sum(-1)
 
     # ---------------------------------------------------------------- bans
 
