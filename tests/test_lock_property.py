@@ -35,6 +35,8 @@ POOL = (
     Term("food-sec", ("粮食安全",), "food security", forbidden=("food safety",)),
     Term("food-sys", ("食品体系",), "food system"),
     Term("dual-core", ("双核",), "dual cores", variants=("twin cores",), forbidden=("double cores",)),
+    Term("ind-chain", ("产业链",), "industrial chain"),
+    Term("chain-chief", ("链长制",), "industrial chain chief system", forbidden=("chain length system",)),
     Term("modern", ("中国式现代化",), "Chinese modernization", case_sensitive=True, forbidden=("Chinese-style modernization",)),
 )  # fmt: skip
 FILLERS = ("我们要坚持。", "这款处理器很好。", "")
