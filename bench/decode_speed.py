@@ -21,6 +21,12 @@ one.  Also: how ``always`` grows with 0, 1, 2, 4, 8 constraints per sentence.
 
     python bench/decode_speed.py --json                 # full run (minutes)
     python bench/decode_speed.py --sentences 32 --repeats 1 --json   # quick look
+    python bench/decode_speed.py --causal only --json   # the LLM section alone (a few minutes)
+
+The LLM section (``run_causal``) decodes a model of Qwen2.5-0.5B's shape (24
+layers, hidden 896, 14 heads, 2 KV heads, 151,936-word vocabulary; random
+weights) on Qwen ChatML prompts with term hints: ``generate`` vs termlock
+``off`` (identical ids required) and ``always``.
 """
 
 from __future__ import annotations
@@ -652,6 +658,124 @@ def int8_vs_ctranslate2(args: argparse.Namespace) -> dict[str, Any]:
         "always_int8": _step_profile(int8.model, dec8, batch, positives[: len(batch)], negatives[: len(batch)]),
     }
     return result
+# ----------------------------------------------------------- causal (LLM)
+
+#: Qwen2.5-0.5B-Instruct's shape (its config.json), random weights
+QWEN25_05B = dict(
+    vocab_size=151936,
+    hidden_size=896,
+    intermediate_size=4864,
+    num_hidden_layers=24,
+    num_attention_heads=14,
+    num_key_value_heads=2,
+    max_position_embeddings=32768,
+    tie_word_embeddings=True,
+    rope_theta=1000000.0,
+    rms_norm_eps=1e-6,
+)
+
+
+def _causal_tokenizer(workdir: Path):
+    """The real Qwen2.5 tokenizer when ../shared has it, else a small ChatML BPE of the tests' kind."""
+    from transformers import AutoTokenizer
+
+    shared = os.environ.get("TERMLOCK_SHARED_MODELS") or ROOT.parent / "shared" / "models"
+    real = Path(shared) / "qwen2.5-tokenizer"
+    if (real / "vocab.json").is_file():
+        return AutoTokenizer.from_pretrained(str(real)), "Qwen2.5-0.5B shape, real Qwen2.5 tokenizer, random weights"
+    sys.path.insert(0, str(ROOT / "tests"))
+    from causal_models import write_own_tokenizer
+
+    folder = workdir / "tokenizer"
+    folder.mkdir(parents=True, exist_ok=True)
+    write_own_tokenizer(folder)
+    return AutoTokenizer.from_pretrained(str(folder)), "Qwen2.5-0.5B shape, small stand-in tokenizer, random weights"
+
+
+def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
+    """A decoder-only model of a real shape: generate vs termlock off/always on the same chat prompts.
+
+    Every prompt is the Qwen ChatML prompt of one bundled sentence with its
+    term hints; every method decodes the same batches with the same beam
+    and a fixed number of new tokens (random weights rarely end early), so
+    the ratios compare the same work.
+    """
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from termlock.glossary import SourceMatcher
+    from termlock.translate.causal_model import CausalBeamSearchDecoder, prepare_tokenizer
+    from termlock.translate.prompts import PromptRenderer, builtin_templates, hints_for
+
+    torch.manual_seed(SEED)
+    workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-causal-"))
+    tokenizer, origin = _causal_tokenizer(workdir)
+    prepare_tokenizer(tokenizer)
+    vocab = tokenizer.get_vocab()
+    eos = [vocab["<|im_end|>"], vocab["<|endoftext|>"]]
+    config = Qwen2Config(**QWEN25_05B, bos_token_id=eos[1], eos_token_id=eos[0], pad_token_id=eos[1])
+    model = Qwen2ForCausalLM(config).eval().to(device)
+    model.generation_config.eos_token_id = eos
+    model.generation_config.pad_token_id = eos[1]
+
+    glossary = _glossary(args.glossary)
+    sentences = _bundled_sentences(args.causal_sentences, args.source)
+    renderer = PromptRenderer(builtin_templates()["qwen"], tokenizer)
+    matcher = SourceMatcher(glossary)
+    prompts = [renderer.render(s, hints_for(matcher.find(s))) for s in sentences]
+    positives, negatives = _constraints(_terms_in(glossary, sentences))
+    beam, batch, new = args.causal_beam, args.causal_batch_size, args.causal_new_tokens
+    decoder = CausalBeamSearchDecoder(
+        model, tokenizer, num_beams=beam, max_new_tokens=new, batch_size=batch, add_special_tokens=False
+    )
+
+    def hf():
+        out_ids: list[tuple[int, ...]] = []
+        for _, chunk in _batches(prompts, batch):
+            encoded = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(device)
+            with torch.inference_mode():
+                generated = model.generate(**encoded, num_beams=beam, max_new_tokens=new, do_sample=False)
+            for row in generated[:, encoded["input_ids"].shape[1] :].tolist():
+                ends = [i for i, t in enumerate(row) if t in eos]
+                out_ids.append(tuple(row[: ends[0] + 1] if ends else row))
+        return out_ids
+
+    methods = {
+        "hf_generate": hf,
+        "off": lambda: decoder.decode(prompts),
+        "always": lambda: decoder.decode(prompts, positives, negatives),
+    }
+    names = list(methods)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    outputs: dict[str, Any] = {}
+    for repeat in range(args.causal_repeats):
+        shift = repeat % len(names)
+        for name in names[shift:] + names[:shift]:
+            seconds, value = _timed(methods[name])
+            times[name].append(seconds)
+            outputs.setdefault(name, value)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    prompt_tokens = [len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts]
+    return {
+        "model": origin,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "sentences": len(sentences),
+        "beam": beam,
+        "batch_size": batch,
+        "max_new_tokens": new,
+        "mean_prompt_tokens": round(sum(prompt_tokens) / len(prompt_tokens), 1),
+        "device": device,
+        "hf_generate_s": round(median["hf_generate"], 3),
+        "off_s": round(median["off"], 3),
+        "always_s": round(median["always"], 3),
+        "ratio_off_vs_hf": round(median["off"] / median["hf_generate"], 3),
+        "ratio_always_vs_off": round(median["always"] / median["off"], 3),
+        "identical_to_hf": [r.token_ids for r in outputs["off"]] == outputs["hf_generate"],
+        "constraints_per_sentence": round(sum(len(p) for p in positives) / len(sentences), 3),
+        "always_unmet_sentences": sum(bool(r.unmet) for r in outputs["always"]),
+        "repeats": args.causal_repeats,
+        "runs_s": {name: [round(v, 3) for v in values] for name, values in times.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -669,6 +793,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     parser.add_argument("--int8", action="store_true", help="also the int8 section: termlock --dtype int8 vs CTranslate2 int8/float32, per-step profile")
     parser.add_argument("--only-int8", action="store_true", help="only the int8/CTranslate2 section (CPU)")
+    causal = parser.add_argument_group("decoder-only LLM section (Qwen2.5-0.5B shape, random weights)")
+    causal.add_argument("--causal", choices=("on", "off", "only"), default="on", help="run it too (default), skip it, or run it alone")
+    causal.add_argument("--causal-sentences", type=int, default=8)
+    causal.add_argument("--causal-beam", type=int, default=4)
+    causal.add_argument("--causal-batch-size", type=int, default=8)
+    causal.add_argument("--causal-new-tokens", type=int, default=20, help="fixed new tokens for every method")
+    causal.add_argument("--causal-repeats", type=int, default=1)
     args = parser.parse_args(argv)
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -685,14 +816,18 @@ def main(argv: list[str] | None = None) -> int:
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     else:
         devices = [args.device]
+    result: dict[str, Any] = {}
     if args.only_int8:
         result = {"int8_ctranslate2": int8_vs_ctranslate2(args)}
     else:
-        result = run(args, devices[0])
-        for extra in devices[1:]:
-            result[extra] = run(args, extra)
-        if args.int8:
-            result["int8_ctranslate2"] = int8_vs_ctranslate2(args)
+        if args.causal != "only":
+            result = run(args, devices[0])
+            for extra in devices[1:]:
+                result[extra] = run(args, extra)
+            if args.int8:
+                result["int8_ctranslate2"] = int8_vs_ctranslate2(args)
+        if args.causal != "off":
+            result["causal"] = {device: run_causal(args, device) for device in devices}
     result["python"] = platform.python_version()
     result["torch"] = torch.__version__
     if args.json:

@@ -85,3 +85,37 @@ def local_ray():
     )
     yield ray
     ray.shutdown()
+
+
+# ---------------------------------------------------------------- decoder-only (LLM) models
+
+
+def _causal_dir(tmp_path_factory: pytest.TempPathFactory, family: str, **kwargs) -> Path:
+    import torch
+
+    from causal_models import build_causal_model, llama_available, qwen_available
+
+    if family == "qwen" and not qwen_available():
+        pytest.skip("../shared/models/qwen2.5-tokenizer is not present")
+    if family == "llama" and not llama_available():
+        pytest.skip("../shared/models/llama2-tokenizer is not present")
+    torch.set_num_threads(1)
+    return build_causal_model(tmp_path_factory.mktemp(f"tiny-{family}"), family, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def causal_qwen_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny random Qwen2ForCausalLM around the real Qwen2.5 tokenizer (skips when absent)."""
+    return _causal_dir(tmp_path_factory, "qwen")
+
+
+@pytest.fixture(scope="session")
+def causal_llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny random LlamaForCausalLM around the real Llama 2 tokenizer, ALMA-style (skips when absent)."""
+    return _causal_dir(tmp_path_factory, "llama", eos_bias=4.0)
+
+
+@pytest.fixture(scope="session")
+def causal_own_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny random Qwen2ForCausalLM around a home-made byte-level BPE with ChatML: always available."""
+    return _causal_dir(tmp_path_factory, "own")

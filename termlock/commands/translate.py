@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any, Sequence
 
 from termlock.commands.argtypes import positive_int
 from termlock.commands.engine_flags import add_translate_arguments, engine_options
@@ -29,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "translate",
         help="translate a file with a Hugging Face model, locking glossary terms",
-        description="Translate IN to OUT sentence by sentence with a seq2seq model, so that every glossary "
+        description="Translate IN to OUT sentence by sentence with a seq2seq model or a decoder-only LLM, so that every glossary "
         "term found in the source is rendered as the glossary says. Resumable: rerun the same command "
         "after a crash or Ctrl-C to continue.",
     )
@@ -97,15 +98,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="weights precision; fp16/bf16 need a GPU; int8 (CPU only) quantizes the Linear layers dynamically, "
         "about 2x faster, approximate: output may differ slightly from fp32, constraints still hold (default fp32)",
     )
-    model.add_argument("--src-lang", metavar="CODE", help="source language code for multilingual models (NLLB zho_Hans, M2M100 zh, mBART-50 zh_CN)")
+    model.add_argument("--src-lang", metavar="CODE", help="source language code for multilingual models (NLLB zho_Hans, M2M100 zh, mBART-50 zh_CN; LLMs: the prompt's, default the glossary's)")
     model.add_argument("--tgt-lang", metavar="CODE", help="target language code for multilingual models (NLLB eng_Latn, M2M100 en, mBART-50 en_XX)")
 
     decoding = parser.add_argument_group("decoding")
     decoding.add_argument("--beam", type=positive_int, default=5, metavar="K", help="beam width (default 5)")
     decoding.add_argument("--batch-size", type=positive_int, default=16, metavar="N", help="sentences per batch (default 16)")
     decoding.add_argument(
-        "--max-length", type=positive_int, metavar="TOKENS", help="longest translation in tokens (default: the model's own)"
+        "--max-length",
+        type=positive_int,
+        metavar="TOKENS",
+        help="longest translation in tokens (default: the model's own; for LLMs: new tokens, default 256)",
     )
+
+    add_llm_arguments(parser)
 
     job = parser.add_argument_group("resuming")
     job.add_argument(
@@ -115,6 +121,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     add_translate_arguments(parser)  # --engine ray and its flags
+
+
+class _ListTemplates(argparse.Action):
+    """``--list-templates``: print the built-in prompt templates and exit (like --version)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None
+    ) -> None:
+        from termlock.translate.prompts import describe_templates
+
+        print("\n".join(describe_templates()))
+        print("A template is chosen from the model's name and config; --prompt-template NAME|FILE overrides it.")
+        parser.exit(0)
+
+
+def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags for decoder-only LLMs (their own group; they become TranslatorSettings)."""
+    llm = parser.add_argument_group("LLMs (decoder-only models)")
+    llm.add_argument(
+        "--prompt-template",
+        metavar="NAME|FILE",
+        help="prompt template: a built-in name (see --list-templates) or a YAML file "
+        "(default: chosen from the model's name and config)",
+    )
+    llm.add_argument(
+        "--term-hints",
+        choices=("on", "off"),
+        help="list the sentence's glossary terms in the prompt (default on for LLMs)",
+    )
+    llm.add_argument("--list-templates", action=_ListTemplates, help="list the built-in prompt templates and exit")
 
 
 def job_from_args(args: argparse.Namespace):
@@ -132,6 +171,8 @@ def job_from_args(args: argparse.Namespace):
         lock_variants=args.lock_variants,
         src_lang=args.src_lang,
         tgt_lang=args.tgt_lang,
+        prompt_template=args.prompt_template,
+        term_hints=None if args.term_hints is None else args.term_hints == "on",
     )
     return TranslateJob(
         input=args.input,

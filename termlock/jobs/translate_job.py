@@ -38,6 +38,9 @@ class TranslatorSettings:
     tgt_lang: str | None = None
     #: constrained decoding may place a term's variants (default: the canonical rendering only)
     lock_variants: bool = False
+    #: decoder-only LLMs only: template name or YAML file (None: chosen from the model), term hints (None: on)
+    prompt_template: str | None = None
+    term_hints: bool | None = None
 
     def translator_options(self) -> dict[str, Any]:
         """The keyword arguments of ``Translator(model, glossary, **options)``."""
@@ -97,6 +100,7 @@ class TranslateJob:
             "exact": self.exact,
             # only when set, so that journals of earlier runs stay resumable
             **({"lock_variants": True} if settings.lock_variants else {}),
+            **_prompt_fingerprint(settings),
         }
 
 
@@ -107,6 +111,21 @@ def _file_digest(path: str) -> str | None:
             return hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return None
+
+
+def _prompt_fingerprint(settings: TranslatorSettings) -> dict[str, Any]:
+    """LLM prompt settings, a template file by its content; only those set, so older journals still match."""
+    out: dict[str, Any] = {}
+    if settings.term_hints is not None:
+        out["term_hints"] = settings.term_hints
+    template = settings.prompt_template
+    if template is not None:
+        from pathlib import Path
+
+        out["prompt_template"] = (
+            {"file": template, "sha256": _file_digest(template)} if Path(template).is_file() else template
+        )
+    return out
 
 
 def glossary_digest(glossary: Any) -> str:

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -136,6 +137,10 @@ def lead_symbols(text: str) -> tuple[int, ...]:
     return tuple(seq[1:]) + (T_MARK,)  # without the T before the space, whatever came before
 
 
+#: SentencePiece byte-fallback pieces (part of a UTF-8 character)
+_BYTE_PIECE = re.compile(r"<0x[0-9A-Fa-f]{2}>")
+
+
 class VocabularyText:
     """Every token's normalised text and symbols, for one channel (folded or cased).
 
@@ -155,9 +160,12 @@ class VocabularyText:
             if i in special or piece is None:
                 raw.append("")
             elif spm:
-                raw.append(str(piece).replace("\u2581", " "))
+                # a byte-fallback piece (<0xE5>) is part of a UTF-8 character, which may be a CJK letter: a word character
+                text = str(piece)
+                raw.append("\u4e00" if _BYTE_PIECE.fullmatch(text) else text.replace("\u2581", " "))
             else:
-                raw.append(tokenizer.convert_tokens_to_string([piece]))
+                # part of a UTF-8 character (U+FFFD as text) may complete a CJK letter: a word character
+                raw.append(tokenizer.convert_tokens_to_string([piece]).replace("\ufffd", "\u4e00"))
         raw += [""] * (vocab_size - count)
         self.raw = raw
         self.texts = [normalised(r, cased) if r else "" for r in raw]

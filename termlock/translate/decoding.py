@@ -172,13 +172,12 @@ class BeamSearchDecoder:
                 writable = [[p for p in pos if any(self.writable(a) for a in p.alternatives)] for pos in positives]
                 locks = [SentenceLock.compile(pos, neg) for pos, neg in zip(writable, negatives)]
                 tracker = ConstraintTracker(locks, self.vocabulary, device)
-            encoded = self.tokenizer(sentences, return_tensors="pt", padding=True)
-            self._check_lengths(encoded["attention_mask"])
-            input_ids = encoded["input_ids"].to(device)
-            attention_mask = encoded["attention_mask"].to(device)
+            input_ids, attention_mask = self._encode(sentences)
+            input_ids = input_ids.to(device)
+            attention_mask = attention_mask.to(device)
             rules = self.rules
             if self.derived_length:
-                rules = dataclasses.replace(rules, max_length=self.length_for(int(encoded["attention_mask"].sum(1).max())))
+                rules = dataclasses.replace(rules, max_length=self.length_for(int(attention_mask.sum(1).max())))
             found = self._search(input_ids, attention_mask, tracker, rules)
         texts = self.tokenizer.batch_decode(found.tokens, skip_special_tokens=True)
         results = []
@@ -234,6 +233,12 @@ class BeamSearchDecoder:
         """
         positions = getattr(self.model.config, "max_position_embeddings", None) or 1024
         return max(len(self.prompt) + 1, min(int(positions), len(self.prompt) + 3 * source_tokens + 10))
+
+    def _encode(self, sentences: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Input ids and attention mask of one batch (the model's input side)."""
+        encoded = self.tokenizer(sentences, return_tensors="pt", padding=True)
+        self._check_lengths(encoded["attention_mask"])
+        return encoded["input_ids"], encoded["attention_mask"]
 
     def _check_lengths(self, attention_mask: torch.Tensor) -> None:
         """Refuse sentences the encoder cannot take instead of failing inside it.

@@ -86,6 +86,13 @@ class GenerationRules:
     max_new_tokens: int | None = None
     max_length_explicit: bool = True  # False: neither the caller nor the model set max_length
 
+    #: a decoder-only model's left-padded prompt per row ([rows, P]) and its
+    #: padding (True): generate's history rules see the prompt before the
+    #: generated tokens (the repetition penalty skips the padding, n-gram
+    #: blocking does not). Set per batch by the causal decoder.
+    history_prefix: Any = None
+    history_padding: Any = None
+
     @classmethod
     def from_model(
         cls,
@@ -201,6 +208,8 @@ class RuleApplier:
         self.rules = rules
         self.prompt_len = prompt_len
         self.device = device
+        self.context = rules.history_prefix
+        self.context_padding = rules.history_padding
 
         def ids(values: Sequence[int]) -> torch.Tensor | None:
             kept = sorted({v for v in values if 0 <= v < vocab_size})
@@ -216,41 +225,67 @@ class RuleApplier:
             begin_index += 1
         self.begin_index = begin_index
 
+    def _history(self, sequences: torch.Tensor | None, cur_len: int) -> torch.Tensor | None:
+        """The tokens generate's history rules see: a decoder-only prompt (if any), then the generated ones."""
+        if sequences is None:
+            return None
+        seen = sequences[:, :cur_len]
+        if self.context is not None:
+            seen = torch.cat((self.context, seen), dim=1)
+        return seen
+
     def penalise_repetition(self, scores: torch.Tensor, sequences: torch.Tensor | None, cur_len: int) -> None:
-        """The repetition penalty, on logits (greedy search) or log-probabilities (beam search)."""
+        """The repetition penalty, on logits (greedy search) or log-probabilities (beam search).
+
+        A decoder-only prompt counts, its left padding does not (as generate).
+        """
         rules = self.rules
-        if rules.repetition_penalty != 1.0 and sequences is not None:
-            seen = sequences[:, :cur_len]
+        seen = self._history(sequences, cur_len)
+        if seen is None or not seen.shape[1]:
+            return
+        if self.context_padding is None:
             score = scores.gather(1, seen)
             score = torch.where(score < 0, score * rules.repetition_penalty, score / rules.repetition_penalty)
             scores.scatter_(1, seen, score)
+            return
+        # padding points at an extra column that is dropped afterwards
+        vocab = scores.shape[-1]
+        padding = torch.zeros_like(seen, dtype=torch.bool)
+        padding[:, : self.context_padding.shape[1]] = self.context_padding
+        ids = seen.masked_fill(padding, vocab)
+        extended = torch.cat((scores, scores.new_zeros((scores.shape[0], 1))), dim=1)
+        score = extended.gather(1, ids)
+        score = torch.where(score < 0, score * rules.repetition_penalty, score / rules.repetition_penalty)
+        extended.scatter_(1, ids, score)
+        scores.copy_(extended[:, :vocab])
 
     def before_bans(
         self, log_probs: torch.Tensor, sequences: torch.Tensor | None, cur_len: int, *, repetition: bool = True
     ) -> None:
         """Repetition penalty (unless applied to the logits already), n-gram blocking, bad words."""
         rules = self.rules
-        if repetition:
+        if repetition and rules.repetition_penalty != 1.0:
             self.penalise_repetition(log_probs, sequences, cur_len)
-        if rules.no_repeat_ngram_size > 0 and sequences is not None and cur_len >= rules.no_repeat_ngram_size:
+        seen = self._history(sequences, cur_len)
+        length = seen.shape[1] if seen is not None else 0
+        if rules.no_repeat_ngram_size > 0 and seen is not None and length >= rules.no_repeat_ngram_size:
             n = rules.no_repeat_ngram_size
-            seen = sequences[:, :cur_len]
-            prefix = seen[:, cur_len + 1 - n :]
+            prefix = seen[:, length + 1 - n :]
             windows = seen.unfold(dimension=1, size=n, step=1)
             matches = (windows[..., :-1] == prefix.unsqueeze(1)).all(dim=-1)
             vocab = log_probs.shape[-1]
             banned = torch.zeros((log_probs.shape[0], vocab + 1), dtype=torch.bool, device=log_probs.device)
             banned.scatter_(1, torch.where(matches, windows[..., -1].clamp(max=vocab), vocab), True)
             log_probs.masked_fill_(banned[:, :vocab], -math.inf)
-        if rules.bad_sequences and sequences is not None:
+        if rules.bad_sequences and seen is not None:
             # multi-token bad words: ban the last token where the others were just written
             vocab = log_probs.shape[-1]
             for bad in rules.bad_sequences:
                 n = len(bad) - 1
-                if cur_len < n or not 0 <= bad[-1] < vocab:
+                if length < n or not 0 <= bad[-1] < vocab:
                     continue
-                prefix = torch.tensor(bad[:-1], dtype=sequences.dtype, device=sequences.device)
-                rows = (sequences[:, cur_len - n : cur_len] == prefix).all(dim=1)
+                prefix = torch.tensor(bad[:-1], dtype=seen.dtype, device=seen.device)
+                rows = (seen[:, length - n : length] == prefix).all(dim=1)
                 log_probs[:, bad[-1]] = log_probs[:, bad[-1]].masked_fill(rows, -math.inf)
         if self.bad_single is not None:
             log_probs.index_fill_(1, self.bad_single, -math.inf)

@@ -23,7 +23,7 @@ import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlparse
 
 from termlock.errors import TermlockError
@@ -43,6 +43,9 @@ _WEIGHT_FILES = (
 
 #: a hub id: "name" or "owner/name" (letters, digits, - _ .)
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+
+#: longest source sentence, in tokens, given to a decoder-only model (longer ones are split)
+CAUSAL_SENTENCE_TOKENS = 512
 
 #: seconds to wait for a TCP connection to the hub before treating it as unreachable
 HUB_PROBE_TIMEOUT = 3.0
@@ -100,6 +103,11 @@ class LoadedModel:
     forced_bos_token_id: int | None = None
     source_prefix: str = ""
     max_input_tokens: int = 512
+
+    @property
+    def kind(self) -> str:
+        """"seq2seq" (encoder-decoder) or "causal" (a decoder-only LLM, prompted)."""
+        return "seq2seq" if getattr(self.model.config, "is_encoder_decoder", False) else "causal"
 
     def count_tokens(self, text: str) -> int:
         """Source tokens the model sees for ``text`` (special tokens included)."""
@@ -284,9 +292,19 @@ def _from_pretrained(loader: Any, source: str, **kwargs: Any) -> Any:
     return loader.from_pretrained(source, trust_remote_code=False, **kwargs)
 
 
-def _load_parts(source: str, name: str, *, local_files_only: bool, torch_dtype: Any, is_dir: bool) -> tuple[Any, Any]:
+def _load_parts(
+    source: str,
+    name: str,
+    *,
+    local_files_only: bool,
+    torch_dtype: Any,
+    is_dir: bool,
+    before_weights: Callable[[Any], None] | None = None,
+) -> tuple[Any, Any]:
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
+
+    from termlock.translate.causal_model import is_causal_lm, prepare_tokenizer
 
     # transformers draws a "Loading weights" bar even on a pipe; termlock's own
     # progress bar is the only one a batch job should show.
@@ -296,11 +314,18 @@ def _load_parts(source: str, name: str, *, local_files_only: bool, torch_dtype: 
         # the configuration first: it tells custom-code and non-seq2seq models
         # apart before a tokenizer error could hide the real reason
         config = _from_pretrained(AutoConfig, source, local_files_only=local_files_only)
-        if not getattr(config, "is_encoder_decoder", False):
+        causal = not getattr(config, "is_encoder_decoder", False)
+        if causal and not is_causal_lm(config):
             raise ValueError(f"Unrecognized configuration class {type(config).__name__} for seq2seq")
         tokenizer = _from_pretrained(AutoTokenizer, source, local_files_only=local_files_only)
+        if causal:
+            from transformers import AutoModelForCausalLM
+
+            prepare_tokenizer(tokenizer)
+        if before_weights is not None:
+            before_weights(config)
         model = _from_pretrained(
-            AutoModelForSeq2SeqLM,
+            AutoModelForCausalLM if causal else AutoModelForSeq2SeqLM,
             source,
             config=config,
             local_files_only=local_files_only,
@@ -316,9 +341,10 @@ def _load_parts(source: str, name: str, *, local_files_only: bool, torch_dtype: 
             ) from None
         if "Unrecognized configuration class" in message or "Unrecognized model" in message:
             raise TermlockError(
-                "not an encoder-decoder translation model (AutoModelForSeq2SeqLM cannot load it)",
+                "not an encoder-decoder translation model nor a decoder-only LLM "
+                "(neither AutoModelForSeq2SeqLM nor AutoModelForCausalLM can load it)",
                 path=name,
-                fix=f"pass a seq2seq translation model such as {DEFAULT_MODEL}",
+                fix=f"pass a translation model such as {DEFAULT_MODEL} or tencent/HY-MT1.5-1.8B",
             ) from None
         raise TermlockError(f"cannot load the model: {message}", path=name, fix="check the model files") from None
     except OSError as exc:
@@ -342,11 +368,13 @@ def _load_parts(source: str, name: str, *, local_files_only: bool, torch_dtype: 
     return model, tokenizer
 
 
-def _load_hub(name: str, torch_dtype: Any) -> tuple[Any, Any]:
+def _load_hub(name: str, torch_dtype: Any, before_weights: Callable[[Any], None] | None = None) -> tuple[Any, Any]:
     """Cache first; the network only when allowed and reachable."""
     offline = hub_offline()
     try:
-        return _load_parts(name, name, local_files_only=True, torch_dtype=torch_dtype, is_dir=False)
+        return _load_parts(
+            name, name, local_files_only=True, torch_dtype=torch_dtype, is_dir=False, before_weights=before_weights
+        )
     except OSError as exc:
         cached_error = exc
     if offline:
@@ -364,7 +392,9 @@ def _load_hub(name: str, torch_dtype: Any) -> tuple[Any, Any]:
             fix=download_hint(name),
         ) from None
     try:
-        return _load_parts(name, name, local_files_only=False, torch_dtype=torch_dtype, is_dir=False)
+        return _load_parts(
+            name, name, local_files_only=False, torch_dtype=torch_dtype, is_dir=False, before_weights=before_weights
+        )
     except OSError as exc:
         reason = _first_line(exc)
         if "is not a local folder and is not a valid model identifier" in reason or "404" in reason:
@@ -471,6 +501,10 @@ def max_input_tokens(model: Any, tokenizer: Any) -> int:
         if isinstance(value, int) and value > 0:
             limits.append(value)
             break
+    if config is not None and not getattr(config, "is_encoder_decoder", False):
+        # an LLM's context is far longer than a sentence should be: translate
+        # sentence-sized pieces, as for seq2seq models
+        limits.append(CAUSAL_SENTENCE_TOKENS)
     return min(limits) if limits else 512
 
 
@@ -481,24 +515,39 @@ def load_model(
     *,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
+    batch_size: int = 16,
+    num_beams: int = 5,
 ) -> LoadedModel:
     """Load a translation model and its tokenizer from a local directory or the hub.
 
-    Raises :class:`ModelNotAvailableError` (one line: what is missing and how
-    to get it) when the files are not here, and :class:`TermlockError` for a
-    bad device/dtype/language code.
+    Seq2seq models load through ``AutoModelForSeq2SeqLM``, decoder-only LLMs
+    through ``AutoModelForCausalLM`` (see :mod:`causal_model`); for an LLM the
+    memory a decoding batch of ``batch_size`` x ``num_beams`` needs is
+    estimated from its config and refused before any weight is read when it
+    cannot fit, and ``src_lang``/``tgt_lang`` are the language codes its
+    prompt names. Raises :class:`ModelNotAvailableError` (one line: what is
+    missing and how to get it) when the files are not here, and
+    :class:`TermlockError` for a bad device/dtype/language code.
     """
+    from termlock.translate.causal_model import memory_guard
+
     name = os.fspath(name_or_path)
     resolved_device = resolve_device(device)
     resolved_dtype = resolve_dtype(dtype, resolved_device)
     torch_dtype = _torch_dtype(resolved_dtype)
+    guard = memory_guard(name, resolved_device, resolved_dtype, rows=batch_size * num_beams)
     if _looks_like_path(name):
         path = Path(name).expanduser()
         _check_local_dir(path, name)
-        model, tokenizer = _load_parts(str(path), name, local_files_only=True, torch_dtype=torch_dtype, is_dir=True)
+        model, tokenizer = _load_parts(
+            str(path), name, local_files_only=True, torch_dtype=torch_dtype, is_dir=True, before_weights=guard
+        )
     else:
-        model, tokenizer = _load_hub(name, torch_dtype)
-    src, tgt, forced_bos, prefix = configure_languages(tokenizer, name, src_lang, tgt_lang)
+        model, tokenizer = _load_hub(name, torch_dtype, guard)
+    if getattr(model.config, "is_encoder_decoder", False):
+        src, tgt, forced_bos, prefix = configure_languages(tokenizer, name, src_lang, tgt_lang)
+    else:  # an LLM is told the languages in its prompt
+        src, tgt, forced_bos, prefix = src_lang, tgt_lang, None, ""
     model = model.to(resolved_device).eval()
     if resolved_dtype == "int8":  # any architecture: every nn.Linear, after loading (approximate, CPU)
         from termlock.translate.quantization import quantize_int8

@@ -32,7 +32,9 @@ from termlock.translate.segmentation import Piece, join_translations, segment_li
 
 if TYPE_CHECKING:  # pragma: no cover
     from termlock.glossary import Glossary
+    from termlock.translate.causal_translation import CausalPrompts
     from termlock.translate.model_loading import LoadedModel
+    from termlock.translate.prompts import PromptTemplate
 
 CONSTRAINT_MODES = ("auto", "always", "off")
 
@@ -174,6 +176,7 @@ class _Sentence:
     piece: Piece
     terms: list[Any]  # Term objects found in this sentence (one per id)
     line_terms: list[Any]  # Term objects found anywhere in its line
+    hints: tuple[Any, ...] = ()  # TermHint per distinct term of the sentence (LLM prompts)
     positives: list[Any] = field(default_factory=list)
     negatives: list[Any] = field(default_factory=list)
     first: str | None = None
@@ -214,6 +217,13 @@ class Translator:
     ``lock_variants``: constrained decoding may place any accepted rendering
     of a term; by default it places the canonical one only, so that a
     document stays consistent.
+
+    Decoder-only LLMs (see :mod:`causal_model`) are driven the same way:
+    each sentence goes into the model family's prompt (``prompt_template``:
+    a built-in name, a YAML file or a :class:`PromptTemplate`; default chosen
+    from the model's name and config), with the sentence's glossary terms
+    listed in it when ``term_hints`` (default on for LLMs); ``max_length``
+    then bounds the new tokens, and constraints act on the continuation only.
     """
 
     def __init__(
@@ -232,6 +242,8 @@ class Translator:
         tgt_lang: str | None = None,
         judge: Judge | None = None,
         lock_variants: bool = False,
+        prompt_template: "str | PromptTemplate | None" = None,
+        term_hints: bool | None = None,
     ) -> None:
         if constraints not in CONSTRAINT_MODES:
             raise TermlockError(
@@ -248,7 +260,15 @@ class Translator:
         if isinstance(model, LoadedModel):
             self.loaded = model
         else:
-            self.loaded = load_model(model, device=device, dtype=dtype, src_lang=src_lang, tgt_lang=tgt_lang)
+            self.loaded = load_model(
+                model,
+                device=device,
+                dtype=dtype,
+                src_lang=src_lang,
+                tgt_lang=tgt_lang,
+                batch_size=batch_size,
+                num_beams=beam,
+            )
         self.mode = constraints
         self.lock_variants = lock_variants
         self.beam = beam
@@ -261,16 +281,34 @@ class Translator:
         from termlock.translate.decoding import BeamSearchDecoder
         from termlock.translate.generation_rules import UnsupportedSetting
 
-        try:
-            self.decoder = BeamSearchDecoder(
-                self.loaded.model,
-                self.loaded.tokenizer,
-                num_beams=beam,
-                max_length=max_length,
-                length_penalty=length_penalty,
-                batch_size=batch_size,
-                forced_bos_token_id=self.loaded.forced_bos_token_id,
+        #: prompts of a decoder-only model (None for seq2seq models)
+        self.prompts: "CausalPrompts | None" = None
+        if self.loaded.kind != "causal" and (prompt_template is not None or term_hints):
+            raise TermlockError(
+                "prompt templates and term hints apply to decoder-only LLMs; this is a seq2seq model",
+                path=self.loaded.name,
+                fix="drop --prompt-template/--term-hints, or pass an LLM with --model",
             )
+        try:
+            if self.loaded.kind == "causal":
+                from termlock.translate.causal_translation import CausalPrompts
+
+                self.prompts = CausalPrompts.create(
+                    self.loaded, self.glossary, template=prompt_template, term_hints=term_hints
+                )
+                self.decoder = self.prompts.decoder(
+                    num_beams=beam, max_new_tokens=max_length, length_penalty=length_penalty, batch_size=batch_size
+                )
+            else:
+                self.decoder = BeamSearchDecoder(
+                    self.loaded.model,
+                    self.loaded.tokenizer,
+                    num_beams=beam,
+                    max_length=max_length,
+                    length_penalty=length_penalty,
+                    batch_size=batch_size,
+                    forced_bos_token_id=self.loaded.forced_bos_token_id,
+                )
         except UnsupportedSetting as exc:
             raise TermlockError(str(exc), path=self.loaded.name) from None
         except ValueError as exc:  # settings the model cannot decode with (e.g. max_length too small)
@@ -342,6 +380,7 @@ class Translator:
 
     def _sentences(self, number: int, line: str, finder: Any = None, judge: Any = None) -> list[_Sentence]:
         from termlock.translate.constraints import constraints_for
+        from termlock.translate.prompts import hints_for
 
         loaded = self.loaded
         pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
@@ -360,6 +399,7 @@ class Translator:
                     piece=piece,
                     terms=_unique_terms(m.term for m in inside),
                     line_terms=line_terms,
+                    hints=hints_for(inside),
                     positives=positives,
                     # a forbidden rendering anywhere in the line's translation
                     # fails the term, so every sentence of the line avoids it
@@ -382,6 +422,8 @@ class Translator:
         return _ids(failed)
 
     def _inputs(self, batch: Sequence[_Sentence]) -> list[str]:
+        if self.prompts is not None:  # an LLM: the sentence inside its prompt, with its term hints
+            return [self.prompts.render(s.piece.content, s.hints) for s in batch]
         return [self.loaded.source_prefix + s.piece.content for s in batch]
 
     @staticmethod

@@ -1,0 +1,75 @@
+"""What the Translator needs to drive a decoder-only LLM: its prompt and its decoder.
+
+Kept apart from :mod:`translator` so that the sentence/term bookkeeping
+there stays one code path for both kinds of model: for an LLM only the text
+handed to the decoder (the rendered prompt, term hints included) and the
+decoder itself differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from termlock.translate.prompts import PromptRenderer, PromptTemplate, TermHint, choose_template, resolve_template
+
+
+@dataclass
+class CausalPrompts:
+    """The prompt renderer of one loaded LLM and whether term hints go into it."""
+
+    renderer: PromptRenderer
+    term_hints: bool
+    loaded: Any
+
+    @classmethod
+    def create(
+        cls,
+        loaded: Any,
+        glossary: Any,
+        *,
+        template: "str | PromptTemplate | None" = None,
+        term_hints: bool | None = None,
+    ) -> "CausalPrompts":
+        """Template given (name, file) or chosen from the model; languages from the glossary unless set."""
+        chosen = (
+            resolve_template(template)
+            if template is not None
+            else choose_template(loaded.name, loaded.model.config, loaded.tokenizer)
+        )
+        renderer = PromptRenderer(
+            chosen,
+            loaded.tokenizer,
+            source_code=loaded.src_lang or getattr(glossary, "source_lang", "zh"),
+            target_code=loaded.tgt_lang or getattr(glossary, "target_lang", "en"),
+        )
+        return cls(renderer=renderer, term_hints=True if term_hints is None else bool(term_hints), loaded=loaded)
+
+    @property
+    def template(self) -> PromptTemplate:
+        return self.renderer.template
+
+    def render(self, source: str, hints: Sequence[TermHint] = ()) -> str:
+        """The exact prompt text for one sentence (hints dropped when term hints are off)."""
+        return self.renderer.render(source, hints if self.term_hints else ())
+
+    def decoder(
+        self,
+        *,
+        num_beams: int,
+        max_new_tokens: int | None,
+        length_penalty: float | None,
+        batch_size: int,
+    ) -> Any:
+        from termlock.translate.causal_model import CausalBeamSearchDecoder
+
+        return CausalBeamSearchDecoder(
+            self.loaded.model,
+            self.loaded.tokenizer,
+            num_beams=num_beams,
+            max_new_tokens=max_new_tokens,
+            length_penalty=length_penalty,
+            batch_size=batch_size,
+            add_special_tokens=self.renderer.add_special_tokens,
+            end_token_ids=self.renderer.end_token_ids(),
+        )

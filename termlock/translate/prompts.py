@@ -1,0 +1,361 @@
+"""Prompt templates for decoder-only (LLM) translation models.
+
+An LLM translates only when asked the way it was trained to be asked, so
+every model family gets the prompt its model card gives (built-in templates
+are YAML files in ``templates/``, the same format as ``--prompt-template
+FILE``). A template says:
+
+``name``, ``description``
+    shown by ``termlock translate --list-templates``.
+``prompt``
+    the request, with placeholders ``{source}`` (the sentence),
+    ``{source_lang}``/``{target_lang}`` (language names, from ``languages``
+    or English names) and ``{source_code}``/``{target_code}`` (the glossary's
+    language codes, e.g. ``zh``/``en``). Nothing else in it is special: braces
+    elsewhere, and anything in the sentence itself, are kept as written.
+``prompt_with_hints`` (optional)
+    the request when the sentence has glossary terms and term hints are on,
+    with ``{hints}`` = one ``hint`` line per term. Without it, termlock's
+    generic instruction (:data:`GENERIC_HINTS`) goes before ``prompt``.
+``hint`` (optional)
+    one term: ``{term_source}`` (as written in the sentence) and
+    ``{term_target}`` (the glossary's rendering).
+``chat``
+    ``auto`` (default: the request is the user message of the tokenizer's
+    chat template when it defines one, else the raw prompt), ``always``
+    (refuse a tokenizer without one), ``never`` (raw prompt).
+``system`` (optional)
+    a system message for the chat template (default: the template's own).
+``chat_options`` (optional)
+    extra chat-template switches, e.g. ``{enable_thinking: false}`` for Qwen3.
+``end_tokens`` (optional)
+    tokens that end the answer besides the model's EOS (``<|im_end|>``).
+``languages`` (optional)
+    language code -> name used for ``{source_lang}``/``{target_lang}``.
+``match`` (built-in only)
+    ``names`` (substrings of the model id/directory, lower case) and
+    ``model_types`` (``config.model_type``) that select the template.
+
+Only PyYAML's safe loader reads templates; they are data, never code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+from termlock.errors import TermlockError
+
+CHAT_MODES = ("auto", "always", "never")
+
+#: English names for the codes a glossary may use; a template's ``languages`` wins.
+LANGUAGE_NAMES = {
+    "zh": "Chinese",
+    "en": "English",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "ru": "Russian",
+    "nl": "Dutch",
+}
+
+#: The term-hint instruction for templates without a format of their own.
+GENERIC_HINTS = "Use these translations for the following terms:\n{hints}"
+GENERIC_HINT = "{term_source} = {term_target}"
+
+#: Built-in templates, in the order a model is matched against them.
+BUILTIN_ORDER = ("hy-mt", "seed-x", "tower", "alma", "gemmax2", "qwen3", "qwen", "chat")
+
+_PLACEHOLDER = re.compile(r"\{(source|source_lang|target_lang|source_code|target_code|hints|term_source|term_target)\}")
+_KEYS = {
+    "name",
+    "description",
+    "prompt",
+    "prompt_with_hints",
+    "hint",
+    "chat",
+    "system",
+    "chat_options",
+    "end_tokens",
+    "languages",
+    "match",
+}
+
+
+class TermHint(NamedTuple):
+    """One glossary entry found in a sentence: its source as written, its target rendering."""
+
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """How one model family is asked to translate (see the module docstring)."""
+
+    name: str
+    prompt: str
+    description: str = ""
+    prompt_with_hints: str | None = None
+    hint: str = GENERIC_HINT
+    chat: str = "auto"
+    system: str | None = None
+    chat_options: Mapping[str, Any] = field(default_factory=dict)
+    end_tokens: tuple[str, ...] = ()
+    languages: Mapping[str, str] = field(default_factory=dict)
+    match_names: tuple[str, ...] = ()
+    match_model_types: tuple[str, ...] = ()
+    path: str | None = None
+
+    def language(self, code: str) -> str:
+        return self.languages.get(code) or LANGUAGE_NAMES.get(code) or code
+
+    def request(
+        self, source: str, hints: Sequence[TermHint] = (), *, source_code: str = "zh", target_code: str = "en"
+    ) -> str:
+        """The translation request for one sentence (before any chat template)."""
+        values = {
+            "source": source,
+            "source_lang": self.language(source_code),
+            "target_lang": self.language(target_code),
+            "source_code": source_code,
+            "target_code": target_code,
+        }
+        if not hints:
+            return _fill(self.prompt, values)
+        lines = "\n".join(_fill(self.hint, {"term_source": h.source, "term_target": h.target}) for h in hints)
+        if self.prompt_with_hints is not None:
+            return _fill(self.prompt_with_hints, {**values, "hints": lines})
+        return _fill(GENERIC_HINTS, {"hints": lines}) + "\n\n" + _fill(self.prompt, values)
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace known placeholders in one pass (a sentence containing ``{source}`` stays as it is)."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _problem(path: str, message: str, fix: str) -> TermlockError:
+    return TermlockError(f"bad prompt template: {message}", path=path, fix=fix)
+
+
+def parse_template(data: Any, path: str) -> PromptTemplate:
+    """A :class:`PromptTemplate` from the YAML mapping of a template file."""
+    if not isinstance(data, dict):
+        raise _problem(path, "the file must be a YAML mapping", "see `termlock translate --list-templates` and README")
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise _problem(path, f"unknown key(s) {', '.join(unknown)}", f"use only: {', '.join(sorted(_KEYS))}")
+    prompt = data.get("prompt")
+    if not isinstance(prompt, str) or "{source}" not in prompt:
+        raise _problem(
+            path, "`prompt` must be a string containing {source}", 'e.g. prompt: "Translate into English:\\n{source}"'
+        )
+    with_hints = data.get("prompt_with_hints")
+    if with_hints is not None and not (
+        isinstance(with_hints, str) and "{source}" in with_hints and "{hints}" in with_hints
+    ):
+        raise _problem(
+            path,
+            "`prompt_with_hints` must be a string containing {source} and {hints}",
+            "add both placeholders, or drop the key",
+        )
+    chat = data.get("chat", "auto")
+    if chat not in CHAT_MODES:
+        raise _problem(path, f"`chat` is {chat!r}", f"use one of: {', '.join(CHAT_MODES)}")
+    for key in ("name", "description", "hint", "system"):
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            raise _problem(path, f"`{key}` must be a string", f"quote the value of {key}")
+    for key in ("chat_options", "languages", "match"):
+        if key in data and not isinstance(data[key], dict):
+            raise _problem(path, f"`{key}` must be a mapping", f"write {key} as key: value lines")
+    end_tokens = data.get("end_tokens", [])
+    if not isinstance(end_tokens, list) or not all(isinstance(t, str) and t for t in end_tokens):
+        raise _problem(path, "`end_tokens` must be a list of token strings", 'e.g. end_tokens: ["<|im_end|>"]')
+    match = data.get("match", {}) or {}
+    name = data.get("name") or Path(path).stem
+    return PromptTemplate(
+        name=name,
+        prompt=prompt,
+        description=data.get("description") or "",
+        prompt_with_hints=with_hints,
+        hint=data.get("hint") or GENERIC_HINT,
+        chat=chat,
+        system=data.get("system"),
+        chat_options=dict(data.get("chat_options") or {}),
+        end_tokens=tuple(end_tokens),
+        languages={str(k): str(v) for k, v in (data.get("languages") or {}).items()},
+        match_names=tuple(str(n).lower() for n in match.get("names", ()) or ()),
+        match_model_types=tuple(str(t) for t in match.get("model_types", ()) or ()),
+        path=path,
+    )
+
+
+def load_template_file(path: str) -> PromptTemplate:
+    """Read a ``--prompt-template FILE`` (YAML, safe-loaded)."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TermlockError(
+            "no such prompt template file",
+            path=path,
+            fix="pass an existing YAML file or a built-in name (--list-templates)",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TermlockError(f"cannot read the prompt template: {exc}", path=path, fix="save it as UTF-8 YAML") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise TermlockError(
+            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            path=path,
+            line=mark.line + 1 if mark is not None else None,
+            fix="quote prompts that contain ':' or '{', and write newlines as \\n inside double quotes",
+        ) from None
+    return parse_template(data, path)
+
+
+_BUILTINS: dict[str, PromptTemplate] | None = None
+
+
+def builtin_templates() -> dict[str, PromptTemplate]:
+    """The bundled templates, by name, in matching order."""
+    global _BUILTINS
+    if _BUILTINS is None:
+        import yaml
+
+        folder = resources.files("termlock.translate") / "templates"
+        found = {}
+        for name in BUILTIN_ORDER:
+            entry = folder / f"{name}.yaml"
+            found[name] = parse_template(yaml.safe_load(entry.read_text(encoding="utf-8")), f"templates/{name}.yaml")
+        _BUILTINS = found
+    return dict(_BUILTINS)
+
+
+def resolve_template(spec: "str | PromptTemplate") -> PromptTemplate:
+    """A template from a built-in name or a YAML file path."""
+    if isinstance(spec, PromptTemplate):
+        return spec
+    builtins = builtin_templates()
+    if spec in builtins:
+        return builtins[spec]
+    if Path(spec).suffix.lower() in (".yaml", ".yml") or Path(spec).exists():
+        return load_template_file(spec)
+    raise TermlockError(
+        f"unknown prompt template {spec!r}",
+        fix=f"use a built-in one ({', '.join(builtins)}) or a YAML file (see --list-templates)",
+    )
+
+
+def choose_template(name: str, config: Any, tokenizer: Any) -> PromptTemplate:
+    """The built-in template for a model: by its id/directory name, then its model type.
+
+    A model none of them names gets the generic chat template when its
+    tokenizer has a chat template; otherwise termlock cannot guess how to
+    ask it and says so.
+    """
+    builtins = builtin_templates()
+    names = [name, str(getattr(config, "_name_or_path", "") or "")]
+    haystack = " ".join(n.lower() for n in names if n)
+    for template in builtins.values():
+        if any(pattern in haystack for pattern in template.match_names):
+            return template
+    model_type = getattr(config, "model_type", None)
+    for template in builtins.values():
+        if model_type in template.match_model_types:
+            return template
+    if has_chat_template(tokenizer):
+        return builtins["chat"]
+    raise TermlockError(
+        f"no prompt template is known for this model (model type {model_type}) and its tokenizer has no chat template",
+        path=name,
+        fix="pass --prompt-template NAME or FILE (see `termlock translate --list-templates`)",
+    )
+
+
+def has_chat_template(tokenizer: Any) -> bool:
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def describe_templates() -> list[str]:
+    """One line per built-in template, for ``--list-templates``."""
+    lines = []
+    for template in builtin_templates().values():
+        chosen_by = [*template.match_names, *(f"model_type={t}" for t in template.match_model_types)]
+        rule = f"  [chosen for: {', '.join(chosen_by)}]" if chosen_by else "  [fallback for chat models]"
+        lines.append(f"{template.name:8}  {template.description}{rule}")
+    return lines
+
+
+# ---------------------------------------------------------------- rendering
+
+
+class PromptRenderer:
+    """Turns a sentence (and its term hints) into the exact prompt text a model gets.
+
+    ``add_special_tokens`` says how to tokenize that text: a chat template
+    writes its own BOS, a raw prompt gets the tokenizer's usual ones.
+    """
+
+    def __init__(self, template: PromptTemplate, tokenizer: Any, *, source_code: str = "zh", target_code: str = "en"):
+        self.template = template
+        self.tokenizer = tokenizer
+        self.source_code = source_code
+        self.target_code = target_code
+        chat_available = has_chat_template(tokenizer)
+        if template.chat == "always" and not chat_available:
+            raise TermlockError(
+                f"prompt template {template.name!r} needs the tokenizer's chat template, and this tokenizer has none",
+                path=template.path,
+                fix="pick a template with `chat: never` or `auto` (--prompt-template), "
+                "or use the model's instruct version",
+            )
+        self.use_chat = template.chat == "always" or (template.chat == "auto" and chat_available)
+        self.add_special_tokens = not self.use_chat
+
+    def request(self, source: str, hints: Sequence[TermHint] = ()) -> str:
+        return self.template.request(source, hints, source_code=self.source_code, target_code=self.target_code)
+
+    def render(self, source: str, hints: Sequence[TermHint] = ()) -> str:
+        """The full prompt text; the model's answer is what follows it."""
+        request = self.request(source, hints)
+        if not self.use_chat:
+            return request
+        messages = []
+        if self.template.system is not None:
+            messages.append({"role": "system", "content": self.template.system})
+        messages.append({"role": "user", "content": request})
+        return self.tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=True, **dict(self.template.chat_options)
+        )
+
+    def end_token_ids(self) -> list[int]:
+        """Ids of the template's ``end_tokens`` that the vocabulary has."""
+        vocab = self.tokenizer.get_vocab()
+        return [int(vocab[t]) for t in self.template.end_tokens if t in vocab]
+
+
+def hints_for(matches: Iterable[Any]) -> tuple[TermHint, ...]:
+    """One hint per distinct term found in a sentence, in order of first occurrence.
+
+    ``matches`` are :class:`~termlock.glossary.SourceMatch` records; the
+    source is written as the sentence writes it, the target is the glossary's
+    canonical rendering.
+    """
+    seen: dict[str, TermHint] = {}
+    for match in matches:
+        seen.setdefault(match.term.id, TermHint(match.text, match.term.target))
+    return tuple(seen.values())
