@@ -126,3 +126,20 @@ def test_prefill_of_k_copies_gives_the_same_ids(causal_own_dir):
     decoder.prefill_once = False
     copies = decoder.decode(prompts)
     assert [r.token_ids for r in once] == [r.token_ids for r in copies]
+
+
+def test_chat_sampling_defaults_are_not_used(causal_own_dir):
+    """Chat LLMs ship do_sample/temperature/top_p (and a repetition penalty): translation is beam search."""
+    loaded = load_model(str(causal_own_dir), device="cpu")
+    model = copy.deepcopy(loaded.model)
+    config = model.generation_config
+    config.do_sample, config.temperature, config.top_p, config.top_k = True, 0.7, 0.8, 20
+    config.repetition_penalty = 1.05
+    prompts, renderer = _prompts(loaded, "qwen", 4)
+    decoder = CausalBeamSearchDecoder(
+        model, loaded.tokenizer, num_beams=3, max_new_tokens=8, batch_size=4, add_special_tokens=False
+    )
+    expected, _ = _generate(
+        model, loaded.tokenizer, prompts, renderer, set(decoder.rules.eos_ids), num_beams=3, max_new_tokens=8
+    )
+    assert [r.token_ids for r in decoder.decode(prompts)] == expected

@@ -88,7 +88,9 @@ class CausalBeamSearchDecoder(BeamSearchDecoder):
     templates, which write their own BOS); ``end_token_ids`` end the answer
     besides the generation config's EOS ids (a chat template's turn end).
     ``length_penalty``/``early_stopping``/``generation_overrides`` as for
-    :class:`BeamSearchDecoder`.
+    :class:`BeamSearchDecoder`. A generation config's ``do_sample`` (chat
+    models set it, with temperature/top-p/top-k) is overridden: translation
+    is beam search; its repetition penalty and n-gram rules still apply.
     """
 
     def __init__(
@@ -110,7 +112,14 @@ class CausalBeamSearchDecoder(BeamSearchDecoder):
             max_new_tokens = int(configured) if configured else DEFAULT_MAX_NEW_TOKENS
         if max_new_tokens < 1:
             raise ValueError("max_new_tokens must be at least 1")
-        overrides = {"forced_bos_token_id": None, "decoder_start_token_id": 0, **(generation_overrides or {})}
+        # chat models ship sampling defaults (do_sample, temperature, top_p/top_k) for chatting;
+        # a translation is decoded by beam search, as generate(do_sample=False, num_beams=k)
+        overrides = {
+            "forced_bos_token_id": None,
+            "decoder_start_token_id": 0,
+            "do_sample": False,
+            **(generation_overrides or {}),
+        }
         super().__init__(
             model,
             tokenizer,
