@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from termlock.documents import inline
 from termlock.documents.bilingual import read_bilingual
 from termlock.documents.tmx import TmxStore, tmx_bytes
 from termlock.documents.xliff import MQ_NS, XLIFF12_NS, XliffStore
