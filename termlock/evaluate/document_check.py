@@ -38,9 +38,9 @@ from termlock.evaluate.records import (
     OK,
     CheckResult,
     Metrics,
-    Summary,
     TermSummary,
     success_rate,
+    summarize_terms,
 )
 from termlock.glossary import Glossary, SegmentJudge, SourceMatcher
 from termlock.glossary.verdicts import target_renderings
@@ -336,24 +336,7 @@ def document_result(
                 note=term.note, accepted=accepted_n,
             )
         )
-    total = sum(t.occurrences for t in summaries)
-    ok_total = sum(t.ok for t in summaries)
-    accepted_total = sum(t.accepted for t in summaries)
-    summary = Summary(
-        segments=sum(d.source_paragraphs for d in documents),
-        term_occurrences=total,
-        ok=ok_total,
-        missing=sum(t.missing for t in summaries),
-        forbidden=sum(t.forbidden for t in summaries),
-        term_success_rate=success_rate(ok_total + accepted_total, total),
-        inconsistent_terms=sum(1 for t in summaries if not t.consistent),
-        bleu=metrics.bleu if metrics else None,
-        chrf=metrics.chrf if metrics else None,
-        signature=metrics.signature if metrics else None,
-        chrf_pp=metrics.chrf_pp if metrics else None,
-        chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
-        accepted=accepted_total,
-    )
+    summary = summarize_terms(summaries, sum(d.source_paragraphs for d in documents), metrics)
     numbers = [d.numbers for d in documents if d.numbers is not None]
     merged_numbers = (
         NumbersReport(sum(n.checked for n in numbers), tuple(f for n in numbers for f in n.missing)) if numbers else None

@@ -24,10 +24,9 @@ from termlock.evaluate.records import (
     CheckResult,
     Metrics,
     SegmentReport,
-    Summary,
     TermOccurrence,
     TermSummary,
-    success_rate,
+    summarize_terms,
 )
 from termlock.glossary import Glossary, SegmentJudge
 
@@ -158,24 +157,7 @@ class Aggregator:
                 )
             )
 
-        total = sum(t.occurrences for t in terms)
-        ok_total = sum(t.ok for t in terms)
-        accepted_total = sum(t.accepted for t in terms)
-        summary = Summary(
-            segments=self.segments,
-            term_occurrences=total,
-            ok=ok_total,
-            missing=sum(t.missing for t in terms),
-            forbidden=sum(t.forbidden for t in terms),
-            term_success_rate=success_rate(ok_total + accepted_total, total),
-            inconsistent_terms=sum(1 for t in terms if not t.consistent),
-            bleu=metrics.bleu if metrics else None,
-            chrf=metrics.chrf if metrics else None,
-            signature=metrics.signature if metrics else None,
-            chrf_pp=metrics.chrf_pp if metrics else None,
-            chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
-            accepted=accepted_total,
-        )
+        summary = summarize_terms(terms, self.segments, metrics)
         figures = NumbersReport(self._figures, tuple(self._missing_figures)) if self.numbers else None
         return CheckResult(
             glossary_name=self.glossary.name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from termlock.evaluate.numbers import Figure, NumbersReport
 from termlock.glossary.merge import MergeConflict
@@ -375,6 +375,28 @@ def _acceptance(finding: AcceptedFinding | None) -> dict[str, Any] | None:
     if finding is None:
         return None
     return {"reason": finding.reason, "by": finding.by, "date": finding.date, "line": finding.line}
+
+
+def summarize_terms(terms: "Sequence[TermSummary]", segments: int, metrics: "Metrics | None") -> "Summary":
+    """The summary figures of a term table: one rule for segment and document checks alike."""
+    total = sum(t.occurrences for t in terms)
+    ok_total = sum(t.ok for t in terms)
+    accepted_total = sum(t.accepted for t in terms)
+    return Summary(
+        segments=segments,
+        term_occurrences=total,
+        ok=ok_total,
+        missing=sum(t.missing for t in terms),
+        forbidden=sum(t.forbidden for t in terms),
+        term_success_rate=success_rate(ok_total + accepted_total, total),
+        inconsistent_terms=sum(1 for t in terms if not t.consistent),
+        bleu=metrics.bleu if metrics else None,
+        chrf=metrics.chrf if metrics else None,
+        signature=metrics.signature if metrics else None,
+        chrf_pp=metrics.chrf_pp if metrics else None,
+        chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
+        accepted=accepted_total,
+    )
 
 
 def success_rate(ok: int, occurrences: int) -> float:
