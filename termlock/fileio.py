@@ -67,8 +67,8 @@ def _write_special(path: Path, data: bytes, shown: str) -> None:
         os.close(fd)
 
 
-def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically; a TermlockError names the path on failure."""
+def _destination(path: str | os.PathLike[str]) -> tuple[str, Path, os.stat_result | None]:
+    """``(path as shown, where the bytes land, what is there now)``; folders and block devices refused."""
     shown = os.fspath(path)
     target = resolve_output(path)
     try:
@@ -82,9 +82,15 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
             raise TermlockError("cannot write: is a directory", path=shown, fix="give a file name, not a folder")
         if stat.S_ISBLK(info.st_mode):
             raise TermlockError("refusing to write to a block device", path=shown, fix="give a regular file as output")
-        if not stat.S_ISREG(info.st_mode):
-            _write_special(target, data, shown)
-            return
+    return shown, target, info
+
+
+def _temporary_beside(target: Path, info: os.stat_result | None, shown: str) -> tuple[int, str]:
+    """A temporary file next to ``target`` with the mode the output will have.
+
+    A rewritten file keeps its mode; a new one gets what ``open`` would give
+    it (0666 less the umask), not mkstemp's 0600.
+    """
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_current_umask()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,8 +98,28 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     except OSError as exc:
         raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check that the output folder exists and is writable") from None
     try:
+        os.fchmod(fd, mode)
+    except OSError:
+        os.close(fd)
+        os.unlink(tmp_name)
+        raise
+    return fd, tmp_name
+
+
+def _is_special(info: os.stat_result | None) -> bool:
+    """A FIFO or character device: written in place, never replaced."""
+    return info is not None and not stat.S_ISREG(info.st_mode)
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; a TermlockError names the path on failure."""
+    shown, target, info = _destination(path)
+    if _is_special(info):
+        _write_special(target, data, shown)
+        return
+    fd, tmp_name = _temporary_beside(target, info, shown)
+    try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -119,45 +145,59 @@ class AtomicOutput:
     memory) write through this: the bytes go to a temporary file beside
     ``path`` as they come, :meth:`commit` fsyncs and renames it over
     ``path``, :meth:`abort` (or an exception inside ``with``) removes it, so
-    readers see the old file or the whole new one, as with
-    :func:`write_atomically`.
+    readers see the old file or the whole new one. The same destination
+    rules as :func:`write_atomically`: through a symlink to its target, a
+    rewritten file's mode kept, a FIFO or character device written in place.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        except OSError as exc:
-            raise TermlockError(f"cannot write: {exc.strerror}", path=str(path), fix="check that the output folder exists and is writable") from None
+        self._shown, self.path, info = _destination(path)
+        self._tmp_name: str | None = None
+        if _is_special(info):
+            try:
+                fd = os.open(self.path, os.O_WRONLY)
+            except OSError as exc:
+                raise TermlockError(f"cannot write: {exc.strerror}", path=self._shown, fix="check the output path") from None
+        else:
+            fd, self._tmp_name = _temporary_beside(self.path, info, self._shown)
         self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
+
+    @property
+    def in_place(self) -> bool:
+        """Written straight into a FIFO or device (no temporary file beside it)."""
+        return self._tmp_name is None
+
+    def _failed(self, exc: OSError) -> TermlockError:
+        self.abort()
+        return TermlockError(f"cannot write: {exc.strerror}", path=self._shown, fix="check free disk space and permissions")
 
     def write(self, data: bytes) -> None:
         try:
             self.handle.write(data)
         except OSError as exc:
-            self.abort()
-            raise TermlockError(f"cannot write: {exc.strerror}", path=str(self.path), fix="check free disk space and permissions") from None
+            raise self._failed(exc) from None
 
     def commit(self) -> None:
         try:
             self.handle.flush()
-            os.fsync(self.handle.fileno())
+            if self._tmp_name is not None:
+                os.fsync(self.handle.fileno())
             self.handle.close()
-            os.replace(self._tmp_name, self.path)
+            if self._tmp_name is not None:
+                os.replace(self._tmp_name, self.path)
         except OSError as exc:
-            self.abort()
-            raise TermlockError(f"cannot write: {exc.strerror}", path=str(self.path), fix="check free disk space and permissions") from None
+            raise self._failed(exc) from None
 
     def abort(self) -> None:
         try:
             self.handle.close()
         except OSError:
             pass
-        try:
-            os.unlink(self._tmp_name)
-        except FileNotFoundError:
-            pass
+        if self._tmp_name is not None:
+            try:
+                os.unlink(self._tmp_name)
+            except FileNotFoundError:
+                pass
 
     def __enter__(self) -> "AtomicOutput":
         return self

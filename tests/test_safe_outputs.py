@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from termlock.errors import TermlockError
-from termlock.fileio import write_atomically
+from termlock.fileio import AtomicOutput, write_atomically
 from termlock.outputs import refuse_clobbering
 from termlock.translate.joblock import JobLock, lock_path_for
 from termlock.translate.journal import Journal
@@ -61,67 +61,84 @@ def test_stdio_devices_and_distinct_files_pass(tmp_path):
 # ------------------------------------------------------------- atomic writes
 
 
-def test_writing_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path):
+def _streamed(path, data: bytes) -> None:
+    """The streaming reports' writer: the same destination rules as write_atomically."""
+    with AtomicOutput(path) as out:
+        out.write(data[:3])
+        out.write(data[3:])
+
+
+WRITERS = pytest.mark.parametrize("write", [write_atomically, _streamed], ids=["whole", "streamed"])
+
+
+@WRITERS
+def test_writing_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path, write):
     real = tmp_path / "real.json"
     real.write_text("old")
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    write_atomically(link, b"new")
+    write(link, b"new")
     assert link.is_symlink()
     assert real.read_bytes() == b"new"
 
 
-def test_a_dangling_symlink_creates_its_target(tmp_path):
+@WRITERS
+def test_a_dangling_symlink_creates_its_target(tmp_path, write):
     link = tmp_path / "link.json"
     link.symlink_to(tmp_path / "made.json")
-    write_atomically(link, b"data")
+    write(link, b"data")
     assert link.is_symlink() and (tmp_path / "made.json").read_bytes() == b"data"
 
 
-def test_a_fifo_is_written_in_place_not_replaced(tmp_path):
+@WRITERS
+def test_a_fifo_is_written_in_place_not_replaced(tmp_path, write):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     got: list[bytes] = []
     reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
     reader.start()
-    write_atomically(fifo, b"through the pipe")
+    write(fifo, b"through the pipe")
     reader.join(5)
     assert got == [b"through the pipe"]
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-def test_dev_full_is_a_clear_error_and_stays_a_device():
+@WRITERS
+def test_dev_full_is_a_clear_error_and_stays_a_device(write):
     with pytest.raises(TermlockError) as info:
-        write_atomically("/dev/full", b"x" * 10)
+        write("/dev/full", b"x" * 10)
     assert "/dev/full" in str(info.value) and "No space left" in str(info.value)
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 
 
-def test_dev_null_is_written_without_replacing_it():
-    write_atomically(os.devnull, b"discard me")
+@WRITERS
+def test_dev_null_is_written_without_replacing_it(write):
+    write(os.devnull, b"discard me")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
 
 
-def test_a_directory_is_refused(tmp_path):
+@WRITERS
+def test_a_directory_is_refused(tmp_path, write):
     with pytest.raises(TermlockError, match="is a directory"):
-        write_atomically(tmp_path, b"x")
+        write(tmp_path, b"x")
 
 
-def test_new_files_follow_the_umask_and_rewritten_files_keep_their_mode(tmp_path):
+@WRITERS
+def test_new_files_follow_the_umask_and_rewritten_files_keep_their_mode(tmp_path, write):
     old = os.umask(0o027)
     try:
-        write_atomically(tmp_path / "new.txt", b"x")
+        write(tmp_path / "new.txt", b"x")
     finally:
         os.umask(old)
     assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o640
     kept = tmp_path / "kept.txt"
     kept.write_text("old")
     os.chmod(kept, 0o644)
-    write_atomically(kept, b"new")
+    write(kept, b"new")
     assert stat.S_IMODE(os.stat(kept).st_mode) == 0o644
     os.chmod(kept, 0o600)
-    write_atomically(kept, b"newer")
+    write(kept, b"newer")
     assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
 
 

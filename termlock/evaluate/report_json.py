@@ -93,7 +93,8 @@ class JsonReportWriter:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = path
         self._out = AtomicOutput(path)  # fails early on an unwritable folder, before any checking
-        directory = os.path.dirname(os.path.abspath(path))
+        # the segments wait beside the output (same disk), or in the temp folder when it is a pipe or device
+        directory = None if self._out.in_place else str(self._out.path.parent)
         self._spill = tempfile.TemporaryFile(dir=directory, prefix=".termlock-segments.")
         self._write = self._spill.write
         self._count = 0
