@@ -26,6 +26,7 @@ __all__ = [
     "detect_format",
     "format_names",
     "read_store",
+    "refuse_format_mismatch",
     "register",
     "write_atomically",
     "write_store",
@@ -108,6 +109,21 @@ def known_format_of(path: str) -> str | None:
     if path == STDIO:
         return None
     return _by_extension(path)
+
+
+def refuse_format_mismatch(output: str, fmt: str, named: str | None = None) -> None:
+    """OUT is written back in the input's format ``fmt``: an extension naming another format is refused.
+
+    ``named``: the format OUT's extension names, when the caller knows more
+    formats than the registry (Parquet shards); else read from ``output``.
+    """
+    named = known_format_of(output) if named is None else named
+    if named is not None and named != fmt:
+        raise TermlockError(
+            f"OUT's extension means {named}, but the input is read as {fmt} and is written back as {fmt}",
+            path=output,
+            fix=f"give OUT an extension that fits {fmt} (or none), or pass --format",
+        )
 
 
 def _read_bytes(path: str) -> bytes:

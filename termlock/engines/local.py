@@ -63,7 +63,7 @@ class LocalEngine:
                               accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
-        from termlock.documents import detect_format, known_format_of, read_input, read_store, write_atomically
+        from termlock.documents import detect_format, read_input, read_store, refuse_format_mismatch, write_atomically
         from termlock.translate.runner import BatchJob, job_fingerprint
 
         job.validate()
@@ -76,13 +76,7 @@ class LocalEngine:
         choice = load_job_glossaries(job.glossaries, exact=job.exact)
         glossary = choice.glossary
         fmt = detect_format(job.input, job.format)
-        named = known_format_of(job.output)
-        if named is not None and named != fmt:
-            raise TermlockError(
-                f"OUT's extension means {named}, but the input is read as {fmt} and is written back as {fmt}",
-                path=job.output,
-                fix=f"give OUT an extension that fits {fmt} (or none), or pass --format",
-            )
+        refuse_format_mismatch(job.output, fmt)
         data = read_input(job.input)
         store = read_store(job.input, fmt, data=data)
         if job.overwrite:

@@ -158,7 +158,7 @@ def _progress_bar(enabled: bool | None, stderr: TextIO, total: int, initial: int
 
 
 def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> None:
-    from termlock.documents import known_format_of
+    from termlock.documents import known_format_of, refuse_format_mismatch
 
     formats = sorted({d.fmt for d in documents})
     if len(formats) > 1:
@@ -176,12 +176,8 @@ def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> No
     named = known_format_of(str(output.target))
     if output.target.suffix.lower() in (".parquet", ".pq"):
         named = "parquet"
-    if formats and named is not None and named != formats[0]:
-        raise TermlockError(
-            f"OUT's extension means {named}, but the input is read as {formats[0]} and is written back as {formats[0]}",
-            path=str(output.target),
-            fix=f"give OUT an extension that fits {formats[0]} (or none), or pass --format",
-        )
+    if formats and named is not None:
+        refuse_format_mismatch(str(output.target), formats[0], named)
 
 
 class ShardedJob:
