@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -101,6 +102,19 @@ def test_any_text_encodes_exactly_as_the_standard_library(glossary, pairs):
     assert to_json(result) == stdlib_json(result)
 
 
+@pytest.mark.parametrize("batch", [1, 3, 1000])
+def test_streamed_json_is_the_same_bytes_whatever_the_batch(glossary, tmp_path, batch):
+    # segments are encoded in batches; one holds a lone surrogate, which only its batch escapes
+    sources = lines(DATA / "source.zh")[:40] + ["双核\ud800"]
+    targets = lines(DATA / "flawed.en")[:40] + ["dual cores"]
+    whole = check(glossary, sources, targets)
+    with mock.patch("termlock.evaluate.report_json._BATCH", batch):
+        check_stream(glossary, list(zip(sources, targets)), [JsonReportWriter(tmp_path / "b.json")])
+    written = (tmp_path / "b.json").read_bytes()
+    assert written == to_json(whole).encode("utf-8")
+    assert json.loads(written) == whole.to_dict()
+
+
 def test_text_utf8_cannot_hold_is_escaped_not_a_crash(glossary, tmp_path):
     # a lone surrogate (only a library caller can pass one): the old writer raised UnicodeEncodeError
     result = check(glossary, ["双核\ud800", "双核"], ["dual cores", "dual cores"])
@@ -182,17 +196,21 @@ line_bytes = st.lists(
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(line_bytes, st.booleans())
-def test_streamed_lines_equal_the_whole_file_reader(tmp_path, data, bom):
+@given(line_bytes, st.booleans(), st.sampled_from([1, 2, 3, 5, 1 << 20]))
+def test_streamed_lines_equal_the_whole_file_reader(tmp_path, data, bom, block):
+    # the reader decodes blocks of whole lines: any block size, even one
+    # smaller than a character or a byte-order mark, gives the same lines
     path = tmp_path / "x.txt"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
-    assert list(SegmentLines(str(path), "--source")) == read_segments(str(path), "--source")
+    with mock.patch("termlock.documents.lines._BLOCK", block):
+        assert list(SegmentLines(str(path), "--source")) == read_segments(str(path), "--source")
 
 
-def test_streamed_lines_report_bad_utf8_with_its_line(tmp_path):
+@pytest.mark.parametrize("block", [1, 4, 1 << 20])
+def test_streamed_lines_report_bad_utf8_with_its_line(tmp_path, block):
     path = tmp_path / "gbk.txt"
-    path.write_bytes("一\n二\n".encode("utf-8") + "三".encode("gb18030") + b"\n")
-    with pytest.raises(TermlockError) as info:
+    path.write_bytes("一\n二\n".encode("utf-8") + "三".encode("gb18030") + "\n四\n".encode("utf-8"))
+    with mock.patch("termlock.documents.lines._BLOCK", block), pytest.raises(TermlockError) as info:
         list(SegmentLines(str(path), "--target"))
     assert info.value.line == 3 and "not UTF-8" in str(info.value)
 

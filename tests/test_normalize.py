@@ -77,3 +77,35 @@ def test_a_zero_width_space_no_longer_passes_a_gate():
     assert (result.summary.term_occurrences, result.summary.missing) == (1, 1)
     result = check(GLOSSARY, ["双\u200b核"], ["ｄｕａｌ ｃｏｒｅｓ"])
     assert result.summary.ok == 1
+
+
+def _reference_fold(text: str) -> str:
+    """The module docstring's rules, spelled out character by character with unicodedata."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ch.isspace():
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cf":
+            continue
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            out.append("".join(" " if c.isspace() else c for c in folded if unicodedata.category(c) != "Cf"))
+    return "".join(out)
+
+
+# Chinese prose with the characters that fold in real files: full-width punctuation
+# and letters, odd spaces, format characters, characters NFKC expands (ﬁ, ㈱, ½),
+# and astral ones (a compatibility ideograph, an emoji) that take the other path
+_MIXED = "双核发展格局，。、：；（）！？ｄｕａｌ\u3000\u00a0\u2009\t\u200b\u00ad\ufeffﬁ㈱½\U0002f800😀ab -"
+
+
+@given(st.text(alphabet=_MIXED, max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_fold_view_follows_the_rules_on_mixed_chinese_text(text):
+    view = fold_view(text)
+    assert view.text == _reference_fold(text)
+    for i in range(len(view.text)):
+        start, end = view.span(i, i + 1)
+        assert view.text[i] in _reference_fold(text[start:end])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from termlock.evaluate.numbers import (
@@ -104,3 +104,32 @@ def test_any_scaled_figure_is_found_in_its_own_english_hint(number, scale):
     assert len(figures) == 1
     target = f"an investment of {figures[0].english} yuan"
     assert missing_figures(source, target)[1] == []
+
+
+class _Always:
+    """A pattern that finds something everywhere: turns a shortcut off."""
+
+    @staticmethod
+    def search(text):
+        return True
+
+
+_PIECES = ["1", "000", "２", ".", "，", "．", "％", " ", "百分之", "万", "亿", "三", "点", "年", "发展"]
+
+
+@example("1，000")
+@example("发展，三，百分之五")
+@given(st.lists(st.sampled_from(_PIECES), max_size=10).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_shortcuts_never_change_which_figures_are_found(text):
+    # most segments hold no figure and only ordinary full-width commas: the
+    # checker skips the scan and the width folding for them; the answer must
+    # be the one the full path gives
+    from unittest import mock
+
+    from termlock.evaluate import numbers
+
+    fast = numbers.source_figures(text)
+    with mock.patch.object(numbers, "_MAY_HOLD_FIGURE", _Always), mock.patch.object(numbers, "_NEEDS_WIDTH", _Always):
+        full = numbers.source_figures(text)
+    assert fast == full

@@ -25,6 +25,8 @@ from termlock.errors import TermlockError
 
 STDIN = "-"
 _BOM = b"\xef\xbb\xbf"
+#: bytes read at a time by SegmentLines (a few thousand segments)
+_BLOCK = 1 << 20
 
 
 def read_lines(path: str, option: str) -> list[str]:
@@ -113,35 +115,63 @@ class SegmentLines:
         return self._lines
 
     def _read(self) -> Iterator[str]:
+        # Read in blocks of whole lines and decode and split each block at
+        # once: a line-by-line loop costs a readline, a slice and a decode
+        # per segment, a fifth of a large check's time. A block ends at its
+        # last newline, so every line is whole and a UTF-8 error is found in
+        # the line it is in.
         handle = self._handle
         try:
+            rest: list[bytes] = []  # a line still waiting for its newline, in pieces
+            head = b""
             first = True
-            for raw in handle:
-                if first:
+            while True:
+                block = handle.read(_BLOCK)
+                end = not block
+                if first:  # a byte-order mark is dropped once its three bytes are in
+                    head += block
+                    if not end and len(head) < len(_BOM):
+                        continue
                     first = False
-                    if raw.startswith(_BOM):
-                        raw = raw[3:]
-                        if not raw:  # the file was only a byte-order mark: no segment
-                            return
-                if raw.endswith(b"\n"):
-                    raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-                elif raw.endswith(b"\r"):
-                    raw = raw[:-1]
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise TermlockError(
-                        f"{self.option}: not UTF-8 (byte 0x{raw[exc.start]:02x})",
-                        path=self.name,
-                        line=self.count + 1,
-                        fix="save the file as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)",
-                    ) from None
-                self.count += 1
-                yield line
+                    block = head[len(_BOM) :] if head.startswith(_BOM) else head
+                cut = block.rfind(b"\n") + 1
+                if cut:
+                    rest.append(block[:cut])
+                    lines = self._decode(b"".join(rest))
+                    rest = [block[cut:]]
+                    lines.pop()  # the empty string after the block's last newline
+                    yield from self._counted(lines)
+                else:
+                    rest.append(block)
+                if end:
+                    break
+            if any(rest):
+                yield from self._counted(self._decode(b"".join(rest)))
         except OSError as exc:
             raise TermlockError(f"{self.option}: cannot read: {exc.strerror}", path=self.name, fix="check the file") from None
         finally:
             self.close()
+
+    def _decode(self, data: bytes) -> list[str]:
+        """The lines of a block of whole lines, ``\\r`` before each line end dropped."""
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TermlockError(
+                f"{self.option}: not UTF-8 (byte 0x{data[exc.start]:02x})",
+                path=self.name,
+                line=self.count + data.count(b"\n", 0, exc.start) + 1,
+                fix="save the file as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)",
+            ) from None
+        lines = text.split("\n")
+        if "\r" in text:
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+        return lines
+
+    def _counted(self, lines: list[str]) -> Iterator[str]:
+        for line in lines:
+            self.count += 1
+            yield line
 
     def close(self) -> None:
         if self._owned:

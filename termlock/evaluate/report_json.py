@@ -36,6 +36,8 @@ from termlock.fileio import AtomicOutput, write_atomically
 _INDENT = orjson.OPT_INDENT_2
 _SEGMENT_BREAK = b"\n    "  # a segment sits two levels deep: "segments" list inside the top object
 _MEMBER_BREAK = b"\n  "
+#: segment reports encoded together: a few hundred KB of JSON at a time
+_BATCH = 256
 
 
 def _dumps(value: Any) -> bytes:
@@ -80,6 +82,21 @@ def segment_json(report: SegmentReport) -> bytes:
     return _SEGMENT_BREAK + _dumps(report.to_dict()).replace(b"\n", _SEGMENT_BREAK)
 
 
+def segments_json(reports: list[SegmentReport]) -> bytes:
+    """Segments as they appear inside the ``segments`` list, comma-separated: ``segment_json`` joined by ``,``.
+
+    Encoded as one list, so orjson is called once per batch rather than
+    once per segment: a list at the top level is indented one level less
+    than the segments sit in the report, which one ``replace`` adds.
+    """
+    try:
+        encoded = orjson.dumps([report.to_dict() for report in reports], option=_INDENT)
+    except (orjson.JSONEncodeError, TypeError):  # what _dumps escapes instead: segment by segment
+        return b",".join(segment_json(report) for report in reports)
+    # b'[\n  {...},\n  {...}\n]' -> b'\n    {...},\n    {...}'
+    return encoded[1:-2].replace(b"\n", _MEMBER_BREAK)
+
+
 class JsonReportWriter:
     """Writes the JSON report of a check while the check runs.
 
@@ -98,16 +115,26 @@ class JsonReportWriter:
         self._spill = tempfile.TemporaryFile(dir=directory, prefix=".termlock-segments.")
         self._write = self._spill.write
         self._count = 0
+        self._batch: list[SegmentReport] = []
 
     def add(self, report: SegmentReport) -> None:
-        if self._count:
-            self._write(b",")
-        self._count += 1
-        self._write(segment_json(report))
+        batch = self._batch
+        batch.append(report)
+        if len(batch) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            if self._count:
+                self._write(b",")
+            self._count += len(self._batch)
+            self._write(segments_json(self._batch))
+            self._batch = []
 
     def finish(self, result: CheckResult) -> None:
         out = self._out
         try:
+            self._flush()
             head, tail = _head_and_tail(result)
             out.write(head)
             if self._count:
@@ -156,7 +183,7 @@ def _copy_into(spill, out: AtomicOutput) -> None:
 def json_bytes(result: CheckResult, segments: Iterable[SegmentReport] | None = None) -> bytes:
     """The whole report in memory (library use and tests)."""
     reports = result.segments if segments is None else tuple(segments)
-    body = b"[" + b",".join(segment_json(r) for r in reports) + b"\n  ]" if reports else b"[]"
+    body = b"[" + segments_json(list(reports)) + b"\n  ]" if reports else b"[]"
     head, tail = _head_and_tail(result)
     return head + body + tail
 

@@ -94,8 +94,8 @@ class SegmentJudge:
         for match in matches:
             term = match.term
             if term.id not in accepted:
-                hits = accepted_of(term, target)
-                accepted[term.id] = _longest_leftmost(hits) if len(hits) > 1 else hits
+                # the matcher's hits are already leftmost-longest and non-overlapping
+                accepted[term.id] = accepted_of(term, target)
         guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
         if len(guard) > 1 and len(accepted) > 1:
             _drop_claimed(accepted)
@@ -129,21 +129,6 @@ class SegmentJudge:
         return worst
 
 
-def _longest_leftmost(hits: list[TargetMatch]) -> list[TargetMatch]:
-    """Non-overlapping matches, longest first at each position.
-
-    "Belt and Road Initiative" also contains the variant "Belt and Road";
-    counting both would invent a second rendering (and an inconsistency).
-    """
-    kept: list[TargetMatch] = []
-    end = -1
-    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
-        if hit.start >= end:
-            kept.append(hit)
-            end = hit.end
-    return kept
-
-
 #: up to this many matches in a segment, containment is checked pair by pair
 _PAIRWISE_LIMIT = 24
 
@@ -159,6 +144,14 @@ def _drop_claimed(accepted: dict[str, list[TargetMatch]]) -> None:
     terms (a 400 KB line) must not take minutes, as comparing every pair did.
     """
     spans = [(hit.start, hit.end, tid, index) for tid, hits in accepted.items() for index, hit in enumerate(hits)]
+    spans.sort()
+    reach = -1
+    for start, end, _, _ in spans:
+        if start < reach:
+            break
+        reach = end
+    else:
+        return  # no two matches overlap (the usual segment): none lies inside another
     if len(spans) <= _PAIRWISE_LIMIT:
         # the usual segment has a handful of matches: comparing pairs is cheaper than the sweep
         for tid, hits in accepted.items():
@@ -172,7 +165,6 @@ def _drop_claimed(accepted: dict[str, list[TargetMatch]]) -> None:
                     )
                 ]
         return
-    spans.sort()
     dropped: set[tuple[str, int]] = set()
     before: list[list] = []  # up to two [end, tid], distinct tids, largest end first
     position = 0
@@ -248,8 +240,7 @@ def target_renderings(
     """
     accepted: dict[str, list[TargetMatch]] = {}
     for term in terms:
-        hits = judge._accepted(term, target)
-        accepted[term.id] = _longest_leftmost(hits) if len(hits) > 1 else hits
+        accepted[term.id] = judge._accepted(term, target)
     guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
     if len(guard) > 1 and len(accepted) > 1:
         _drop_claimed(accepted)
