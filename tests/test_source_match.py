@@ -152,3 +152,25 @@ def test_a_planted_term_is_found_where_nothing_overlaps_it(left, right):
     text = f"{left}。县域经济。{right}"
     start = len(left) + 1
     assert any(m.start == start and m.end == start + 4 for m in MATCHER.find(text))
+
+
+#: what real lines carry around terms: full-width punctuation and letters, odd
+#: spaces, format characters, expansions (ﬁ), traditional characters, and 薴,
+#: whose simplified form 苧 folds on again (a chain a single fold must not follow)
+FOLDING = PIECES + ["\u200b", "\u00ad", "ｄ", "Ａ股", "\u3000", "\u00a0", "ﬁ", "薴", "苧", "苎", "：", "（", "）"]
+CHAINED = SourceMatcher(glossary_of(*SPELLINGS, "苧麻", "苎"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FOLDING + ["麻"]), max_size=14).map("".join))
+def test_the_one_scan_fast_path_finds_what_the_general_path_finds(text):
+    from unittest import mock
+
+    from termlock.glossary import source_match
+
+    fast = CHAINED.find(text)
+    with mock.patch.object(source_match, "in_bmp", lambda _: False):
+        general = CHAINED.find(text)
+    assert fast == general
+    for match in fast:
+        assert text[match.start : match.end] == match.text

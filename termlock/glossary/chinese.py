@@ -42,6 +42,11 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+def traditional_characters() -> dict[int, str]:
+    """Code point of each traditional character folded -> its simplified form (one character)."""
+    return _fold_table()
+
+
 @lru_cache(maxsize=1)
 def _traditional_searches() -> tuple[Callable[[str], object], Callable[[str], object]]:
     """Two scans: one for traditional BMP characters, one for any astral character.

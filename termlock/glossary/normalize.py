@@ -30,11 +30,11 @@ import re
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 import regex
 
-__all__ = ["FoldedText", "fold_text", "fold_view", "is_format_character"]
+__all__ = ["FoldedText", "changing_bmp_characters", "character_class", "fold_character", "fold_text", "fold_view", "in_bmp", "is_format_character"]
 
 #: Every character folding may change: not allowed in NFKC text at all, a
 #: format character, or whitespace other than the plain space (``str.isspace``
@@ -46,21 +46,32 @@ _FORMAT = regex.compile(r"\p{Cf}")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-@lru_cache(maxsize=1)
-def _changing_bmp() -> re.Pattern[str]:
-    """``_CHANGING`` for the Basic Multilingual Plane, as one ``re`` character class.
+def in_bmp(text: str) -> bool:
+    """No astral character: the ``re`` classes built by :func:`character_class` see all of ``text``."""
+    return _ASTRAL.search(text) is None
 
-    Most Chinese lines hold a full-width comma or colon, so the fold is
-    needed on nearly every source line. ``regex`` evaluates the Unicode
-    property classes character by character; ``re`` compiles a BMP class
-    into a bitmap and scans about three times as fast. The class is listed
-    from ``_CHANGING`` itself (one pass over the 65,536 BMP characters,
-    about 20 ms once per process), so the two can never disagree; text with
-    an astral character keeps the ``regex`` path.
+
+@lru_cache(maxsize=1)
+def changing_bmp_characters() -> frozenset[str]:
+    """Every character of the Basic Multilingual Plane that folding changes (``_CHANGING``'s members).
+
+    Listed from ``_CHANGING`` itself (one pass over the 65,536 BMP
+    characters, about 20 ms once per process), so a class built from it can
+    never disagree with the rules.
     """
-    codes = sorted(ord(ch) for run in _CHANGING.findall("".join(map(chr, range(0x10000)))) for ch in run)
+    return frozenset(ch for run in _CHANGING.findall("".join(map(chr, range(0x10000)))) for ch in run)
+
+
+def character_class(characters: Iterable[str]) -> re.Pattern[str]:
+    """One ``re`` character class matching exactly ``characters`` (BMP characters).
+
+    Most Chinese lines hold a full-width comma or colon, so a fold is needed
+    on nearly every source line. ``regex`` evaluates Unicode property
+    classes character by character; ``re`` compiles a BMP class into a
+    bitmap and scans about three times as fast.
+    """
     ranges: list[list[int]] = []
-    for code in codes:
+    for code in sorted(map(ord, characters)):
         if ranges and ranges[-1][1] == code - 1:
             ranges[-1][1] = code
         else:
@@ -72,13 +83,20 @@ def _changing_bmp() -> re.Pattern[str]:
     return re.compile(f"[{members}]")
 
 
+@lru_cache(maxsize=1)
+def _changing_bmp() -> re.Pattern[str]:
+    """``_CHANGING`` for the BMP as an ``re`` class; text with an astral character keeps the ``regex`` path."""
+    return character_class(changing_bmp_characters())
+
+
 def is_format_character(ch: str) -> bool:
     """Invisible formatting (Unicode Cf): removed from the matching view."""
     return unicodedata.category(ch) == "Cf"
 
 
 @lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
+def fold_character(ch: str) -> str:
+    """What one character becomes in the folded view ("" when it is removed)."""
     if ch.isspace():
         return " "
     if unicodedata.category(ch) == "Cf":
@@ -134,7 +152,7 @@ class _FoldTable(dict):
     """``str.translate`` table filled on demand: code point -> its folded string."""
 
     def __missing__(self, code: int) -> str:
-        folded = self[code] = _fold_char(chr(code))
+        folded = self[code] = fold_character(chr(code))
         return folded
 
 
@@ -146,7 +164,7 @@ def fold_view(text: str) -> FoldedText:
     if text.isascii() and text.isprintable():
         return FoldedText(text, None, len(text))
     table = _TABLE
-    if _ASTRAL.search(text) is None:
+    if in_bmp(text):
         found = _changing_bmp().findall(text)
         if not found:
             return FoldedText(text, None, len(text))

@@ -20,13 +20,14 @@ text's, invisible characters inside included.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from ahocorasick_rs import AhoCorasick, MatchKind
 
-from termlock.glossary.chinese import fold_script
+from termlock.glossary.chinese import fold_script, traditional_characters
 from termlock.glossary.model import Glossary, Term
-from termlock.glossary.normalize import fold_text, fold_view
+from termlock.glossary.normalize import changing_bmp_characters, character_class, fold_character, fold_text, fold_view, in_bmp
 
 
 class SourceMatch(NamedTuple):
@@ -42,6 +43,29 @@ class SourceMatch(NamedTuple):
 #: hold it) cannot reach the Rust automaton: it is matched as U+FFFD, one
 #: character for one, so offsets stay.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@lru_cache(maxsize=1)
+def _one_for_one_folds() -> tuple[re.Pattern[str], dict[str, str | None]]:
+    """A class of every BMP character either fold changes, and what the two folds make of each.
+
+    The value is None where the fast path must not be taken: the view
+    removes or expands the character (offsets move), or its folded form is
+    itself folded again (one traditional character maps to another that
+    maps on: ``str.translate`` folds once, a chain of replacements would
+    fold twice).
+    """
+    script = traditional_characters()
+    characters = changing_bmp_characters() | {chr(code) for code in script if code < 0x10000}
+    folds: dict[str, str | None] = {}
+    for ch in characters:
+        viewed = fold_character(ch)
+        folded = fold_script(viewed) if len(viewed) == 1 else None
+        folds[ch] = folded
+    for ch, folded in folds.items():
+        if folded is not None and folded != ch and folded in folds:
+            folds[ch] = None
+    return character_class(characters), folds
 
 
 class SourceMatcher:
@@ -69,6 +93,21 @@ class SourceMatcher:
         """Every term occurrence in ``text``, in order, longest-leftmost, non-overlapping."""
         if self._search is None or not text:
             return []
+        if in_bmp(text):
+            # the usual line: both folds (the view's and the script's) in one
+            # scan, one str.replace per distinct character found
+            pattern, folds = _one_for_one_folds()
+            found = pattern.findall(text)
+            if not found:
+                return self._scan(text, text)
+            scanned = text
+            for ch in set(found):
+                folded = folds[ch]
+                if folded is None:
+                    break  # removed, expanded or chained: the general path below
+                scanned = scanned.replace(ch, folded)
+            else:
+                return self._scan(scanned, text)
         view = fold_view(text)
         if view.edits is None:
             return self._find_folded(text)
@@ -86,9 +125,10 @@ class SourceMatcher:
         ``shown``: the original of a view that differs from it only one
         character for one character; matches quote it.
         """
-        if shown is None:
-            shown = text
-        scanned = fold_script(text)
+        return self._scan(fold_script(text), text if shown is None else shown)
+
+    def _scan(self, scanned: str, shown: str) -> list[SourceMatch]:
+        """The matches in ``scanned`` (fully folded), quoted from ``shown`` (same offsets)."""
         try:
             hits = self._search(scanned)
         except UnicodeEncodeError:
