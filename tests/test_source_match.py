@@ -174,3 +174,15 @@ def test_the_one_scan_fast_path_finds_what_the_general_path_finds(text):
     assert fast == general
     for match in fast:
         assert text[match.start : match.end] == match.text
+
+
+def test_a_matcher_and_a_checker_survive_pickling():
+    # worker processes receive them pickled; the automaton is rebuilt on the way
+    import pickle
+
+    from termlock.evaluate.fidelity import SegmentChecker
+
+    copy = pickle.loads(pickle.dumps(MATCHER))
+    assert copy.find("新发展格局的双核") == MATCHER.find("新发展格局的双核")
+    checker = pickle.loads(pickle.dumps(SegmentChecker(TERMS)))
+    assert [occ.term_id for occ in checker.check(0, "双核", "dual cores").terms] == [TERMS.terms[0].id]

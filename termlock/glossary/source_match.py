@@ -89,6 +89,11 @@ class SourceMatcher:
             AhoCorasick(spellings, matchkind=MatchKind.LeftmostLongest).find_matches_as_indexes if spellings else None
         )
 
+    def __reduce__(self) -> tuple:
+        # the Rust automaton does not pickle: a copy (multiprocessing, a
+        # Ray worker) rebuilds it from the glossary, in milliseconds
+        return (SourceMatcher, (self.glossary,))
+
     def find(self, text: str) -> list[SourceMatch]:
         """Every term occurrence in ``text``, in order, longest-leftmost, non-overlapping."""
         if self._search is None or not text:
