@@ -220,7 +220,7 @@ def _select(text: str, norm: Normalised, hits: list) -> list[TargetMatch]:
             first, last = (norm.folded(start), norm.folded(end - 1) + 1) if shifted else (start, end)
             if plain_rendering(folded[first:last]) != entry.cased:
                 continue
-        if entry.possessive:
+        if entry.possessive and norm.text.startswith("'", end):  # rare: skip the call otherwise
             end = _possessive_end(norm.text, start, end)
         covered = end
         if shifted:
