@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ pytest.importorskip("ray.data")
 
 from termlock.cli import main  # noqa: E402
 from termlock.corpora import bundled_corpus  # noqa: E402
+from termlock.documents.tmx import read_tmx  # noqa: E402
 from termlock.engines.ray.support import run_in_process, run_pool  # noqa: E402
 from termlock.engines.ray.translate import translate_sharded  # noqa: E402
 from termlock.engines.ray.shards import MANIFEST_NAME  # noqa: E402
@@ -60,7 +62,8 @@ def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_di
     lines.insert(4, "")  # a blank line stays a blank line
     for side in ("local", "ray"):
         write_lines(tmp_path / side / "in.zh", lines)
-    common = ["-i", "in.zh", "-o", "out.en", "--model", str(tiny_model_dir), "--batch-size", "3", "--report", "report.json"]
+    common = ["-i", "in.zh", "-o", "out.en", "--model", str(tiny_model_dir), "--batch-size", "3", "--report", "report.json",
+              "--tmx", "pairs.tmx"]
 
     code = translate(tmp_path / "local", monkeypatch, *common)
     assert code == 0
@@ -72,6 +75,9 @@ def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_di
     local, remote = tmp_path / "local", tmp_path / "ray"
     assert (remote / "out.en").read_bytes() == (local / "out.en").read_bytes()
     assert (remote / "report.json").read_bytes() == (local / "report.json").read_bytes()
+    # --tmx: the same pairs as the local engine writes (the header's date aside), blank line left out
+    tmx = [re.sub(r'creationdate="[^"]*"', "", (side / "pairs.tmx").read_text(encoding="utf-8")) for side in (local, remote)]
+    assert tmx[0] == tmx[1] and tmx[1].count("<tu ") == len(lines) - 1
     out_lines = (remote / "out.en").read_text(encoding="utf-8").split("\n")
     assert len(out_lines) == len(lines) + 1 and out_lines[4] == "" and all(out_lines[:4])
     assert not (remote / "out.en.termlock-shards").exists()
@@ -82,8 +88,13 @@ def test_ray_directory_job_matches_local_runs_shard_by_shard(tmp_path, tiny_mode
     for name, lines in shards.items():
         write_lines(tmp_path / "shards" / name, lines)
     code = translate(tmp_path, monkeypatch, "-i", "shards", "-o", "out", "--model", str(tiny_model_dir), "--beam", "2",
-                        "--engine", "ray", "--num-workers", "2", "--shard-size", "2", "--batch-size", "2")  # fmt: skip
+                        "--engine", "ray", "--num-workers", "2", "--shard-size", "2", "--batch-size", "2",
+                        "--tmx", "all.tmx")  # fmt: skip
     assert code == 0
+    # one TMX of every shard's pairs, in shard order
+    pairs = read_tmx(str(tmp_path / "all.tmx")).units
+    assert [unit.source for unit in pairs] == [line for name in sorted(shards) for line in shards[name]]
+    assert all(unit.target for unit in pairs)
     for name in shards:
         local = tmp_path / "local" / name
         code = translate(tmp_path, monkeypatch, "-i", f"shards/{name}", "-o", str(local), "--model", str(tiny_model_dir),

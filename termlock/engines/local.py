@@ -9,12 +9,13 @@ output, ``--report`` and ``--tmx`` atomically when the last batch is done.
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any
 
 from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
 from termlock.jobs.translate_job import build_report, report_json_bytes, unit_locations
+from termlock.jobs.translated_tmx import write_translated_tmx
 
 STDIO = "-"
 
@@ -111,7 +112,7 @@ class LocalEngine:
             if job.report:
                 write_atomically(job.report, report_json_bytes(report))
             if job.tmx:
-                _write_translated_tmx(job.tmx, store, records, glossary)
+                write_translated_tmx(job.tmx, [(store, records)], glossary)
 
         batch_job.run(translate_batch, finalize=finalize)
         shown = "<stdin>" if job.input == STDIO else job.input
@@ -143,17 +144,3 @@ def allow_overwrite(store: Any, path: str) -> None:
             fix="drop --overwrite: every segment of this file is translated anyway",
         )
     allow()
-
-
-def _write_translated_tmx(path: str, store: Any, records: Sequence[dict[str, Any] | None], glossary: Any) -> None:
-    """The pairs this job translated as TMX, languages from the file or the glossary."""
-    from termlock.documents.tmx import write_tmx
-
-    units = [unit for unit, record in zip(store.units, records) if record is not None]
-    write_tmx(
-        path,
-        units,
-        source_lang=getattr(store, "source_lang", None) or glossary.source_lang,
-        target_lang=getattr(store, "target_lang", None) or glossary.target_lang,
-        tokens_of=getattr(store, "inline_tokens", None),  # inline codes kept as TMX inline elements
-    )

@@ -18,6 +18,7 @@ from termlock.evaluate.records import CheckResult
 from termlock.fileio import write_atomically
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome, load_job_glossary
 from termlock.jobs.translate_job import build_report, report_from_rows, report_json_bytes, unit_locations
+from termlock.jobs.translated_tmx import write_translated_tmx
 
 
 class RayEngine:
@@ -83,6 +84,8 @@ class RayEngine:
                 where.extend(unit_locations(result.store.units, result.document.fmt, shown))
             if job.report:
                 write_atomically(job.report, report_json_bytes(report))
+            if job.tmx:
+                write_translated_tmx(job.tmx, [(result.store, result.records) for result in documents], glossary)
 
         pool = ClusterPool(job.engine.address, job.engine.num_workers, job.engine.gpus_per_worker or 0.0)
         result = translate_sharded(
