@@ -32,6 +32,7 @@ from typing import Any, Callable
 import torch
 
 from termlock.translate.beam_allocation import allocate
+from termlock.translate.candidates import beam_top
 from termlock.translate.constraint_state import ConstraintTracker
 from termlock.translate.generation_rules import GenerationRules, RuleApplier
 
@@ -144,6 +145,7 @@ def search(
         beam_base = None
 
     applier: RuleApplier | None = None
+    lp_buffer: torch.Tensor | None = None
     step_input = seqs[:, :, :prompt_len].reshape(rows, prompt_len)
     cache = None
     cur_len = prompt_len
@@ -161,7 +163,11 @@ def search(
         greedy_penalty = k == 1 and rules.repetition_penalty != 1.0
         if greedy_penalty:
             applier.penalise_repetition(logits, history, cur_len)
-        log_probs = torch.log_softmax(logits, dim=-1)
+        # into one buffer kept for the batch: a fresh 20 MB tensor a step costs
+        # as much again in page faults as the log-softmax itself (same values)
+        if lp_buffer is None or lp_buffer.shape != logits.shape:
+            lp_buffer = torch.empty_like(logits)
+        log_probs = torch.log_softmax(logits, dim=-1, out=lp_buffer)
         del logits
         applier.before_bans(log_probs, history, cur_len, repetition=not greedy_penalty)
         if tracker is not None:
@@ -169,15 +175,13 @@ def search(
         applier.after_bans(log_probs, cur_len)
 
         last = cur_len + 1 >= max_length
-        # in place: the same sums as transformers' out-of-place addition
-        scores = log_probs.view(batch, k, vocab).add_(run_scores[:, :, None]).view(batch, k * vocab)
-        del log_probs
+        # transformers adds the running scores to every log-probability and
+        # takes the top `keep` of each sentence's k x vocab sums; beam_top
+        # gives the same sums and candidates from each row's best few
+        top_scores, beam, token, row_scores, row_token = beam_top(log_probs, run_scores, keep)
 
         if tracker is None:
             # ---- plain beam search: transformers' operations, in its order
-            top_scores, top_index = torch.topk(scores, keep)
-            beam = top_index // vocab
-            token = top_index % vocab
             hits = torch.isin(token, eos) if eos.numel() else torch.zeros_like(token, dtype=torch.bool)
             if last:
                 hits = torch.ones_like(hits)
@@ -196,18 +200,15 @@ def search(
             # ---- constrained: candidates from every source, then banks
             if beam_base is None:
                 beam_base = (torch.arange(k, device=device) * vocab).view(1, k, 1)
-            # Top candidates per hypothesis first: their union holds the
-            # sentence's overall top candidates, and each hypothesis's best
-            # continuation comes for free (a constrained hypothesis scoring
-            # below the others must still be able to continue).
-            row_scores, row_token = torch.topk(scores.view(rows, vocab), keep)
-            row_index = (row_token.view(batch, k, keep) + beam_base).view(batch, k * keep)
-            top_scores, picked = torch.topk(row_scores.view(batch, k * keep), keep)
+                row_base = torch.arange(batch, device=device).view(batch, 1) * (k * vocab)
+            # The sentence's top candidates, each hypothesis's own best
+            # continuation (a constrained hypothesis scoring below the others
+            # must still be able to continue), the proposals, EOS.
             ext_token, useful = tracker.proposals()
             parts = [
-                row_index.gather(1, picked),
+                beam * vocab + token,
                 (beam_base + ext_token).view(batch, -1),
-                (beam_base + row_token.view(batch, k, keep)[:, :, :1]).view(batch, -1),
+                (beam_base + row_token[:, :, :1]).view(batch, -1),
             ]
             ok = [
                 torch.ones((batch, keep), dtype=torch.bool, device=device),
@@ -225,7 +226,9 @@ def search(
             repeat = torch.zeros_like(valid)
             repeat[:, 1:] = sorted_cand[:, 1:] == sorted_cand[:, :-1]
             valid &= ~torch.zeros_like(valid).scatter_(1, order, repeat)
-            cand_scores = torch.where(valid, scores.gather(1, cand), -math.inf)
+            # log-probability + running score of each candidate: the same sums as over the whole rows
+            flat = log_probs.view(-1).gather(0, (cand + row_base).view(-1)).view(batch, -1)
+            cand_scores = torch.where(valid, flat + run_scores.gather(1, cand // vocab), -math.inf)
 
             beam = cand // vocab
             token = cand % vocab
