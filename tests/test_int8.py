@@ -111,3 +111,27 @@ def test_quantization_is_generic_over_architectures():
     assert is_quantized(model) and output_size(model.get_output_embeddings()) == 97
     assert got.shape == expected.shape
     assert torch.allclose(got.softmax(-1), expected.softmax(-1), atol=0.05)
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_packing_engine_follows_amx_and_the_process_engine_is_restored(monkeypatch, amx):
+    from termlock.translate import quantization
+
+    monkeypatch.setattr(quantization, "_has_amx", lambda: amx)
+    before = torch.backends.quantized.engine
+    engine = quantization.packing_engine()
+    if amx and "onednn" in torch.backends.quantized.supported_engines:
+        assert engine == "onednn"
+    else:
+        assert engine == before
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(32, 300)
+    x = torch.randn(6, 32)
+    with torch.no_grad():
+        expected = layer(x)
+    quantized = quantize_int8(torch.nn.Sequential(layer))
+    assert torch.backends.quantized.engine == before  # nothing else in the process changes
+    with torch.no_grad():
+        got = quantized(x)
+    # int8 weights and activations: close to float32, whichever kernels
+    assert float((got - expected).abs().max()) < 0.05 * float(expected.abs().max())

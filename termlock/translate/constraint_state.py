@@ -551,15 +551,16 @@ class _Channel:
         self.ext_tok = _padded(ext_tok, 0, device)
         self.ext_term = _padded(ext_term, -1, device)
         # ---- forbidden renderings
-        bans = [_build_trie([pattern_symbols(t) for t in lock.forbidden[cased]]) for lock in locks]
+        forbidden_symbols = [[pattern_symbols(t) for t in lock.forbidden[cased]] for lock in locks]
+        bans = [_build_trie(seqs) for seqs in forbidden_symbols]
         self.neg = _Tables(bans, vocab, device)
         self.has_bans = any(lock.forbidden[cased] for lock in locks)
         completes, must_glue, ban_lists, full_lists = [], [], [], []
-        for lock, trie in zip(locks, bans):
+        for lock, trie, seqs in zip(locks, bans, forbidden_symbols):
             completes += [bool(e) for e in trie.ends]
             for node in range(len(trie.goto)):
                 must_glue.append(bool(trie.ends[trie.step(node, T_MARK)]))
-                ban_lists.append(self._crossing_bans(trie, node, lock.forbidden[cased]))
+                ban_lists.append(self._crossing_bans(trie, node, seqs))
             for cls in range(CLASSES):
                 full_lists.append(self._inner_bans(trie, lock.forbidden[cased], cls))
         self.completes = torch.tensor(completes, dtype=torch.bool, device=device)
@@ -604,14 +605,16 @@ class _Channel:
                     tokens[(token, pattern.term)] = None
         return list(tokens)
 
-    def _crossing_bans(self, trie: _Trie, node: int, texts: list[str]) -> list[int]:
-        """Tokens completing, from ``node``, a forbidden occurrence that started before them."""
+    def _crossing_bans(self, trie: _Trie, node: int, seqs: list[tuple[int, ...]]) -> list[int]:
+        """Tokens completing, from ``node``, a forbidden occurrence that started before them.
+
+        ``seqs``: the forbidden renderings' symbols (worked out once per sentence, not per node).
+        """
         if node == 0 or trie.last[node] < _CHAR_BASE:
             return []  # a hypothesis never rests on a marker
         cls = _class(chr(trie.last[node] - _CHAR_BASE))
         banned: list[int] = []
         u = node
-        seqs = [pattern_symbols(t) for t in texts]
         while u:
             for p in trie.passing[u]:
                 rest = seqs[p][trie.depth[u] :]

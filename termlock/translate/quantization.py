@@ -18,6 +18,16 @@ Glossary constraints are enforced by the decoder on top of whatever the
 model scores, so they hold exactly as in float32. The quantized kernels
 exist for the CPU only: on a GPU use ``--dtype fp16``/``bf16``.
 
+Which int8 kernels: PyTorch packs each weight for one backend when it
+quantizes, and the packed weight keeps its backend. On a CPU with AMX
+(Intel Sapphire Rapids and later) oneDNN's kernels use the AMX tiles and
+run the 65,001-word output projection of opus-mt-zh-en at 80 rows about
+2.3x faster than the default x86/fbgemm ones (11.5 vs 27 ms, one thread),
+the 512-wide layers about 2.5x, with the same results to float rounding;
+so weights are packed for oneDNN there, and for PyTorch's default engine
+elsewhere. The engine setting itself is restored afterwards: nothing else
+in the process changes.
+
 ``torch.ao.quantization`` is deprecated upstream in favour of torchao but
 is what this torch build ships; its deprecation warnings are silenced here
 because a translator can do nothing about them.
@@ -37,10 +47,37 @@ def quantize_int8(model: Any) -> Any:
     import torch
     from torch.ao.quantization import quantize_dynamic
 
+    previous = torch.backends.quantized.engine
+    engine = packing_engine()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=UserWarning, message=r".*quantiz.*")
-        return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        try:
+            torch.backends.quantized.engine = engine
+            return quantize_dynamic(model.eval(), {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        finally:
+            torch.backends.quantized.engine = previous
+
+
+def packing_engine() -> str:
+    """The quantized engine to pack weights for: oneDNN where the CPU has AMX, else PyTorch's default."""
+    import torch
+
+    engines = torch.backends.quantized.supported_engines
+    if "onednn" in engines and _has_amx():
+        return "onednn"
+    return torch.backends.quantized.engine
+
+
+def _has_amx() -> bool:
+    """Whether the CPU has AMX tiles PyTorch can use (False where torch cannot tell)."""
+    import torch
+
+    probe = getattr(getattr(torch._C, "_cpu", None), "_init_amx", None)
+    try:
+        return bool(probe()) if probe is not None else False
+    except Exception:  # a build or platform without the probe: keep the default engine
+        return False
 
 
 def is_quantized(model: Any) -> bool:
