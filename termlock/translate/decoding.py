@@ -292,6 +292,8 @@ class BeamSearchDecoder:
     ) -> SearchResult:
         from transformers.modeling_outputs import BaseModelOutput
 
+        from termlock.translate.kv_cache import in_place_cache  # imports transformers
+
         k = self.num_beams
         encoder = self.model.get_encoder()
         encoded = encoder(input_ids=input_ids, attention_mask=attention_mask, return_dict=True)
@@ -299,12 +301,15 @@ class BeamSearchDecoder:
         encoder_outputs = BaseModelOutput(last_hidden_state=encoded.last_hidden_state.repeat_interleave(k, dim=0))
         mask = attention_mask.repeat_interleave(k, dim=0)
 
+        rules = rules or self.rules
+
         def forward(step_input: torch.Tensor, cache: Any) -> tuple[torch.Tensor, Any]:
+            if cache is None:
+                # self-attention keys/values written in place, not concatenated (kv_cache.py)
+                cache = in_place_cache(rules.max_length)
             return self._forward(encoder_outputs, mask, step_input, cache)
 
-        return search(
-            forward, self._reorder, rules or self.rules, self.prompt, input_ids.shape[0], k, input_ids.device, tracker
-        )
+        return search(forward, self._reorder, rules, self.prompt, input_ids.shape[0], k, input_ids.device, tracker)
 
 
 def _per_sentence(values: Sequence[Any] | None, count: int, name: str) -> list[Sequence[Any]]:
