@@ -226,6 +226,14 @@ def search(
             repeat = torch.zeros_like(valid)
             repeat[:, 1:] = sorted_cand[:, 1:] == sorted_cand[:, :-1]
             valid &= ~torch.zeros_like(valid).scatter_(1, order, repeat)
+            # Most proposal slots are padding or serve a term already met:
+            # only the usable candidates go on (each sentence's in their
+            # order, so ranks and ties are unchanged), at least the top `keep`.
+            usable = int(valid.sum(dim=1).max())
+            if usable < valid.shape[1]:
+                kept = torch.sort((~valid).to(torch.uint8), dim=1, stable=True).indices[:, :usable]
+                cand = cand.gather(1, kept)
+                valid = valid.gather(1, kept)
             # log-probability + running score of each candidate: the same sums as over the whole rows
             flat = log_probs.view(-1).gather(0, (cand + row_base).view(-1)).view(batch, -1)
             cand_scores = torch.where(valid, flat + run_scores.gather(1, cand // vocab), -math.inf)
@@ -262,7 +270,8 @@ def search(
                 break
             running = allocate(rank_scores, banks, alive & ~hits, k, num_banks)
             parent = beam.gather(1, running)
-            new_scores = (cand_scores + hits.to(torch.float32) * DEAD).gather(1, running)
+            # a slot no live candidate could fill holds a dead hypothesis (never a forbidden one that lives on)
+            new_scores = torch.where(alive & ~hits, cand_scores, cand_scores + DEAD).gather(1, running)
             new_seqs = _extend(seqs, parent, token.gather(1, running), cur_len)
             tracker.keep(grown, running)
             best_running = new_scores.max(dim=1, keepdim=True).values

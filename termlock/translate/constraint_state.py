@@ -349,12 +349,13 @@ class _Tables:
 
 
 def _padded(rows: Sequence[Sequence[int]], fill: int, device: torch.device) -> torch.Tensor:
+    # one flat list, one tensor: a tensor per row costs more than the rest of a batch's tables
     width = max(1, max((len(r) for r in rows), default=1))
-    out = torch.full((len(rows), width), fill, dtype=torch.long)
+    flat = [fill] * (len(rows) * width)
     for i, row in enumerate(rows):
         if row:
-            out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return out.to(device)
+            flat[i * width : i * width + len(row)] = row
+    return torch.tensor(flat, dtype=torch.long).view(len(rows), width).to(device)
 
 
 def _ban_rows(rows: Sequence[Sequence[int]], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -364,14 +365,15 @@ def _ban_rows(rows: Sequence[Sequence[int]], device: torch.device) -> tuple[torc
     row holds token 0 with ``on`` False (its value is written back unchanged).
     """
     width = max(1, max((len(r) for r in rows), default=1))
-    tokens = torch.zeros((len(rows), width), dtype=torch.long)
-    on = torch.zeros((len(rows), width), dtype=torch.bool)
+    flat = [0] * (len(rows) * width)
+    on = [False] * len(rows)
     for i, row in enumerate(rows):
         if row:
-            tokens[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-            tokens[i, len(row) :] = row[0]
+            flat[i * width : (i + 1) * width] = [*row, *[row[0]] * (width - len(row))]
             on[i] = True
-    return tokens.to(device), on.to(device)
+    tokens = torch.tensor(flat, dtype=torch.long).view(len(rows), width)
+    rows_on = torch.tensor(on, dtype=torch.bool).view(len(rows), 1).expand(len(rows), width).contiguous()
+    return tokens.to(device), rows_on.to(device)
 
 
 def _whole_word_count(needle: str, haystack: str) -> int:
