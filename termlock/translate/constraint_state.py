@@ -312,16 +312,21 @@ def _build_trie(patterns: Sequence[tuple[int, ...]]) -> _Trie:
 class _Tables:
     """The automata of a batch's sentences as one set of tensors (global node ids).
 
-    Columns are the union of the sentences' symbols; a lookup table maps a
-    vocabulary symbol id to its column (any other symbol: the miss column,
-    back to the sentence's root), so a step is two gathers.
+    Columns are the union of the sentences' symbols, then a miss column
+    (any other symbol: back to the sentence's root) and a PAD column (the
+    padding after a token's last symbol: the node stays). A lookup table maps
+    a vocabulary symbol id to its column, once for all of a step's
+    candidates (:meth:`columns`); a step is then one gather
+    (:meth:`step`).
     """
 
     def __init__(self, tries: Sequence[_Trie], vocab: "VocabularyText", device: torch.device):
         union = sorted({symbol for trie in tries for symbol in trie.alphabet})
         self.width = len(union)
+        self.stride = self.width + 2  # the symbols' columns, the miss column, the PAD column
         column = {symbol: i for i, symbol in enumerate(union)}
         lookup = torch.full((len(vocab.compact),), self.width, dtype=torch.long)
+        lookup[PAD] = self.width + 1
         for symbol in union:
             if symbol in vocab.compact:  # a character no token writes never occurs
                 lookup[vocab.compact[symbol]] = column[symbol]
@@ -330,7 +335,8 @@ class _Tables:
         for trie in tries:
             n = len(trie.goto)
             roots.append(offset)
-            block = torch.full((n, self.width + 1), offset, dtype=torch.long)  # misses go to the root
+            block = torch.full((n, self.stride), offset, dtype=torch.long)  # misses go to the root
+            block[:, self.width + 1] = torch.arange(offset, offset + n)  # PAD: the node stays
             if trie.alphabet:
                 goto = torch.tensor(trie.goto, dtype=torch.long) + offset
                 block[:, [column[symbol] for symbol in trie.alphabet]] = goto
@@ -342,10 +348,63 @@ class _Tables:
         self.lookup = lookup.to(device)
         self.goto = torch.cat(blocks).view(-1).to(device)
 
-    def step(self, node: torch.Tensor, symbol: torch.Tensor) -> torch.Tensor:
-        """Node after ``symbol`` (vocabulary symbol ids); PAD symbols leave the node as it is."""
-        moved = self.goto[node * (self.width + 1) + self.lookup[symbol]]
-        return torch.where(symbol == PAD, node, moved)
+    def columns(self, symbols: torch.Tensor) -> torch.Tensor:
+        """The columns of vocabulary symbol ids (any shape; PAD included)."""
+        return self.lookup[symbols.long()]
+
+    def step(self, node: torch.Tensor, column: torch.Tensor) -> torch.Tensor:
+        """Node after the symbol in ``column`` (from :meth:`columns`; a PAD leaves the node as it is)."""
+        return self.goto[node * self.stride + column]
+
+
+class _Walk:
+    """Several automata (:class:`_Tables`) stepped together: one gather a symbol for all of them.
+
+    A candidate token is walked through the renderings to place and the
+    forbidden ones, in each channel: done one automaton at a time that is
+    four gathers and as many small ops per symbol, each over a few thousand
+    candidates, where the cost is the op rather than the data. Here the
+    automata's transition tables sit side by side in one table (node ids
+    offset, rows padded to one stride) with one flag table (the pattern bits
+    of a node to place, "a forbidden rendering completed" of a node to
+    avoid), so a symbol is one gather for every automaton and candidate.
+    """
+
+    def __init__(self, tables: Sequence[_Tables], flags: Sequence[torch.Tensor], device: torch.device):
+        self.stride = max(t.stride for t in tables)
+        blocks, offsets, offset = [], [], 0
+        for table in tables:
+            rows = table.goto.view(table.size, table.stride) + offset
+            blocks.append(torch.nn.functional.pad(rows, (0, self.stride - table.stride), value=offset))
+            offsets.append(offset)
+            offset += table.size
+        self.goto = torch.cat(blocks).view(-1).to(device)
+        self.flags = torch.cat([f.to(device) for f in flags])
+        self.offsets = offsets
+        self.pad_columns = [t.width + 1 for t in tables]
+
+    def run(self, starts: Sequence[torch.Tensor], columns: Sequence[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Nodes after the symbols, and the OR of the flags of every node passed, per automaton.
+
+        ``starts[a]``: node ids of automaton ``a`` (any shape, the same for
+        all); ``columns[a]``: ``[symbols, *shape]`` their columns
+        (:meth:`_Tables.columns`). A shorter ``columns[a]`` (a channel whose
+        tokens spell fewer symbols) is padded with its PAD column: it stays.
+        """
+        length = max(c.shape[0] for c in columns)
+        stacked = []
+        for table_columns, pad in zip(columns, self.pad_columns):
+            if table_columns.shape[0] < length:
+                fill = table_columns.new_full((length - table_columns.shape[0], *table_columns.shape[1:]), pad)
+                table_columns = torch.cat((table_columns, fill))
+            stacked.append(table_columns)
+        nodes = torch.stack([s + o for s, o in zip(starts, self.offsets)])
+        cols = torch.stack(stacked, dim=1)  # [symbols, automata, *shape]
+        seen = torch.zeros_like(nodes)
+        for at in range(length):
+            nodes = self.goto[nodes * self.stride + cols[at]]
+            seen |= self.flags[nodes]
+        return [n - o for n, o in zip(nodes.unbind(0), self.offsets)], list(seen.unbind(0))
 
 
 def _padded(rows: Sequence[Sequence[int]], fill: int, device: torch.device) -> torch.Tensor:
@@ -700,6 +759,8 @@ class ConstraintTracker:
         self.has_bans = any(c.has_bans for c in self.channels)
         self.num_banks = 4 * self.num_terms + 2  # 2 x (met + written) + writing one
         self._arange = torch.arange(64, device=device, dtype=torch.long)
+        self._walk = _Walk([t for c in self.channels for t in (c.pos, c.neg)],
+                           [f for c in self.channels for f in (c.out_bits, c.completes.long())], device)
 
     # ---------------------------------------------------------------- state
 
@@ -792,28 +853,21 @@ class ConstraintTracker:
         ``final``: the text ends after this token whatever it is (length limit).
         """
         cls = self.cls.gather(1, beam)
-        seq = self.channels[0].vocab.seq[cls, token]
-        length = int(self.channels[0].vocab.length[cls, token].max()) if token.numel() else 0
         counts = self.counts.gather(1, beam.unsqueeze(-1).expand(*beam.shape, self.counts.shape[-1]))
-        pos_nodes, neg_nodes = [], []
+        # every automaton of every channel walks every candidate's symbols together (_Walk)
+        starts, columns = [], []
+        for i, channel in enumerate(self.channels):
+            length = int(channel.vocab.length[cls, token].max()) if token.numel() else 0
+            seq = channel.vocab.seq[cls, token][:, :, :length].permute(2, 0, 1)  # symbol position first
+            starts += [self.pos[i].gather(1, beam), self.neg[i].gather(1, beam)]
+            columns += [channel.pos.columns(seq), channel.neg.columns(seq)]
+        nodes, flags = self._walk.run(starts, columns)
+        pos_nodes, neg_nodes = nodes[0::2], nodes[1::2]
         forbidden = torch.zeros(beam.shape, dtype=torch.bool, device=self.device)
         for i, channel in enumerate(self.channels):
-            if i:
-                seq = channel.vocab.seq[cls, token]
-                length = max(length, int(channel.vocab.length[cls, token].max()) if token.numel() else 0)
-            pos = self.pos[i].gather(1, beam)
-            neg = self.neg[i].gather(1, beam)
-            bits = torch.zeros_like(pos)
-            for at in range(length):
-                symbol = seq[:, :, at].long()
-                pos = channel.pos.step(pos, symbol)
-                bits |= channel.out_bits[pos]
-                if channel.has_bans:
-                    neg = channel.neg.step(neg, symbol)
-                    forbidden |= channel.completes[neg]
-            counts = counts + self._slot_counts(i, bits)
-            pos_nodes.append(pos)
-            neg_nodes.append(neg)
+            counts = counts + self._slot_counts(i, flags[2 * i])
+            if channel.has_bans:
+                forbidden |= flags[2 * i + 1].bool()
         new_cls = self.channels[0].vocab.after[cls, token]
         ends_forbidden = torch.zeros_like(forbidden)
         for channel, neg in zip(self.channels, neg_nodes):
