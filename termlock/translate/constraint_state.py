@@ -571,6 +571,8 @@ class _Channel:
     ):
         self.vocab = vocab
         self.cased = cased
+        self._spelled_memo: dict[tuple[str, str, bool], list[int]] = {}
+        self._containing_memo: dict[str, list[int]] = {}
         # ---- renderings to track (this channel's patterns of each sentence)
         self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.cased == cased] for lock in locks]
         tries = [_build_trie([lock.patterns[p].symbols for p in slots]) for lock, slots in zip(locks, self.slots)]
@@ -650,21 +652,34 @@ class _Channel:
             if not at:
                 rests.append((" " + pattern.text, " " + pattern.raw))
             for rest, raw in rests:
-                spelled = [(size, t) for size in range(1, len(rest) + 1) for t in self.vocab.spelling(rest[:size])]
-                if len(raw) == len(rest):
-                    # the glossary's own casing (capitalised too at a fresh start)
-                    def cased_like(size: int, written: str) -> bool:
-                        piece = raw[:size]
-                        if written == piece:
-                            return True
-                        bare = piece.lstrip()
-                        return not at and written.lstrip() == bare[:1].upper() + bare[1:] and len(written) == len(piece)
-
-                    preferred = [(size, t) for size, t in spelled if cased_like(size, self.vocab.raw[t])]
-                    spelled = preferred or spelled
-                for _, token in spelled:
+                for token in self._spelled(rest, raw, fresh=not at):
                     tokens[(token, pattern.term)] = None
         return list(tokens)
+
+    def _spelled(self, rest: str, raw: str, *, fresh: bool) -> list[int]:
+        """Tokens writing a first piece of ``rest`` (in ``raw``'s casing where some do); asked once per batch.
+
+        Every node of a rendering, in every sentence holding it, asks for the
+        same few rests: the answer is kept for the batch's tables.
+        """
+        key = (rest, raw, fresh)
+        found = self._spelled_memo.get(key)
+        if found is not None:
+            return found
+        spelled = [(size, t) for size in range(1, len(rest) + 1) for t in self.vocab.spelling(rest[:size])]
+        if len(raw) == len(rest):
+            # the glossary's own casing (capitalised too at a fresh start)
+            def cased_like(size: int, written: str) -> bool:
+                piece = raw[:size]
+                if written == piece:
+                    return True
+                bare = piece.lstrip()
+                return fresh and written.lstrip() == bare[:1].upper() + bare[1:] and len(written) == len(piece)
+
+            preferred = [(size, t) for size, t in spelled if cased_like(size, self.vocab.raw[t])]
+            spelled = preferred or spelled
+        found = self._spelled_memo[key] = [t for _, t in spelled]
+        return found
 
     def _crossing_bans(self, trie: _Trie, node: int, seqs: list[tuple[int, ...]]) -> list[int]:
         """Tokens completing, from ``node``, a forbidden occurrence that started before them.
@@ -688,7 +703,9 @@ class _Channel:
         """Tokens holding a whole forbidden occurrence, after a character of class ``cls``."""
         banned: list[int] = []
         for text in texts:
-            for token in self.vocab.containing(text):
+            if text not in self._containing_memo:  # asked again for each class of the preceding character
+                self._containing_memo[text] = self.vocab.containing(text)
+            for token in self._containing_memo[text]:
                 node = 0
                 for symbol in self.vocab.token_symbols(token, cls):
                     node = trie.step(node, symbol)
