@@ -57,3 +57,21 @@ def test_model_steps_with_the_in_place_cache_give_the_same_logits(tiny_seq2seq):
             for cache in caches:
                 cache.self_attention_cache.reorder_cache(order)
             step = torch.randint(0, len(tokenizer), (rows, 1), generator=generator)
+
+
+def test_decoding_past_the_first_buffer_still_equals_generate(tiny_seq2seq, monkeypatch):
+    """The cache starts small and doubles: a decode longer than its first buffer is unchanged."""
+    from termlock.translate import decoding
+    from termlock.translate.decoding import BeamSearchDecoder
+
+    model, tokenizer = tiny_seq2seq
+    sentences = ["粮食安全是国家安全的重要基础。", "要全面深化改革，扩大高水平对外开放。", "我们要坚持和平发展道路。"]
+    batch = tokenizer(sentences, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        expected = model.generate(**batch, num_beams=4, max_length=30)
+    pad = tokenizer.pad_token_id
+    want = [tuple(t for t in row[1:] if t != pad) for row in expected.tolist()]
+    monkeypatch.setattr(decoding, "INITIAL_CACHE_POSITIONS", 3)  # grows 3 -> 6 -> 12 -> 24 -> 48
+    got = BeamSearchDecoder(model, tokenizer, num_beams=4, max_length=30).decode(sentences)
+    assert [tuple(t for t in r.token_ids if t != pad) for r in got] == want
+    assert max(len(r.token_ids) for r in got) > 3

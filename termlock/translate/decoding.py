@@ -59,6 +59,10 @@ class DecodeResult:
     max_length: int = 0  # the limit it was decoded under (prompt included, as generate counts)
 
 
+#: self-attention positions each cache layer holds before it first grows (see kv_cache.py)
+INITIAL_CACHE_POSITIONS = 64
+
+
 class BeamSearchDecoder:
     """Batched beam search with lexical constraints.
 
@@ -305,8 +309,10 @@ class BeamSearchDecoder:
 
         def forward(step_input: torch.Tensor, cache: Any) -> tuple[torch.Tensor, Any]:
             if cache is None:
-                # self-attention keys/values written in place, not concatenated (kv_cache.py)
-                cache = in_place_cache(rules.max_length)
+                # self-attention keys/values written in place, not concatenated (kv_cache.py); room
+                # for 64 positions first, doubled when a batch runs longer (a model's max_length is
+                # often 512: reserving it all would hold GPU memory no sentence uses)
+                cache = in_place_cache(min(rules.max_length, INITIAL_CACHE_POSITIONS))
             return self._forward(encoder_outputs, mask, step_input, cache)
 
         return search(forward, self._reorder, rules, self.prompt, input_ids.shape[0], k, input_ids.device, tracker)

@@ -18,7 +18,9 @@ half of an ``EncoderDecoderCache`` (the cross-attention half stays a
 ``DynamicCache``: it is filled once and never reordered, see
 ``decoding.BeamSearchDecoder._reorder``). Only what termlock's search uses
 is offered: append, read, reorder by beam; a layer asked to grow past its
-capacity reallocates (twice the size) rather than fail.
+capacity reallocates (twice the size) rather than fail, so the decoder
+starts small (64 positions) instead of reserving a model's whole
+``max_length`` (often 512) on a GPU.
 """
 
 from __future__ import annotations
