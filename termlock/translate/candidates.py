@@ -34,12 +34,13 @@ def row_top(values: torch.Tensor, count: int, block: int = BLOCK) -> tuple[torch
     """``torch.topk(values, count)`` for a 2-D ``values`` (largest first): ``(values, columns)``.
 
     Blocks shrink for a small vocabulary (at least ``4 * count`` of them);
-    below 4 columns a block, or for a row not laid out contiguously,
+    below 4 columns a block, for a row not laid out contiguously, or off
+    the CPU (a GPU's top-k is a radix select, with no such copy),
     ``torch.topk`` itself does it.
     """
     rows, width = values.shape
     block = min(block, width // (4 * count)) if count else 0
-    if block < 4 or values.stride(1) != 1:
+    if block < 4 or values.stride(1) != 1 or values.device.type != "cpu":
         return torch.topk(values, count)
     blocks = width // block
     full = blocks * block

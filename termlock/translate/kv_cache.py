@@ -78,6 +78,11 @@ class InPlaceLayer(CacheLayerMixin):
         if not self.length:
             return
         index = beam_idx.to(self._keys.device)
+        if index.device.type != "cpu":
+            # on an accelerator finding the moved rows would wait for the device: copy them all
+            for buffer in (self.keys, self.values):
+                buffer.copy_(buffer.index_select(0, index))
+            return
         moved = torch.nonzero(index != self._rows[: index.numel()]).squeeze(1)
         if not moved.numel():
             return
