@@ -75,3 +75,15 @@ def test_beam_top_equals_generate_style_full_sum_and_topk(vocab):
     # a dead beam's sums round to ties (-1e9 + x): there any equal token may be named
     assert torch.equal(row_token[1:], per_row_token[1:]) and torch.equal(row_token[0, 0], per_row_token[0, 0])
     assert torch.equal(full.view(batch, k, vocab).gather(2, row_token), row_scores)
+
+
+def test_beam_top_with_fewer_words_than_candidates():
+    batch, k, vocab, keep = 2, 5, 6, 10  # 2k candidates from 6 words a row: every word counts
+    log_probs = torch.log_softmax(_rows(5, batch * k, vocab), dim=-1)
+    run_scores = torch.randn((batch, k), generator=torch.Generator().manual_seed(2))
+    full = (log_probs.view(batch, k, vocab) + run_scores[:, :, None]).view(batch, k * vocab)
+    expected_scores, expected_index = torch.topk(full, keep)
+    scores, beam, token, row_scores, row_token = beam_top(log_probs, run_scores, keep)
+    assert torch.equal(scores, expected_scores)
+    assert torch.equal(beam * vocab + token, expected_index)
+    assert row_token.shape == (batch, k, vocab)

@@ -65,13 +65,14 @@ def beam_top(
     Returns ``(scores, beam, token)`` ``[sentences, count]`` -- what
     ``torch.topk((log_probs + run_scores).view(sentences, k * vocab), count)``
     gives, split into beam and token -- and ``(row_scores, row_token)``
-    ``[sentences, k, count]``: each hypothesis's best ``count`` with its
+    ``[sentences, k, min(count, vocab)]``: each hypothesis's best with its
     running score added, best first.
     """
     batch, k = run_scores.shape
-    row_values, row_token = row_top(log_probs, count)
-    row_scores = row_values.view(batch, k, count) + run_scores.unsqueeze(-1)
-    scores, picked = torch.topk(row_scores.view(batch, k * count), count)
-    beam = torch.div(picked, count, rounding_mode="floor")
-    token = row_token.view(batch, k * count).gather(1, picked)
-    return scores, beam, token, row_scores, row_token.view(batch, k, count)
+    per_row = min(count, log_probs.shape[-1])  # a vocabulary smaller than 2k: every word of every row
+    row_values, row_token = row_top(log_probs, per_row)
+    row_scores = row_values.view(batch, k, per_row) + run_scores.unsqueeze(-1)
+    scores, picked = torch.topk(row_scores.view(batch, k * per_row), count)
+    beam = torch.div(picked, per_row, rounding_mode="floor")
+    token = row_token.view(batch, k * per_row).gather(1, picked)
+    return scores, beam, token, row_scores, row_token.view(batch, k, per_row)
