@@ -13,14 +13,15 @@ with a dict costs a dictionary lookup per character, the scan does not.
 from __future__ import annotations
 
 import os
-import re
 from functools import lru_cache
 from typing import Callable
 
+from termlock.glossary.normalize import character_class, in_bmp
+
 
 @lru_cache(maxsize=1)
-def _fold_table() -> dict[int, str]:
-    """Traditional character -> its simplified form, one character to one.
+def traditional_characters() -> dict[int, str]:
+    """Code point of a traditional character -> its simplified form, one character to one.
 
     Read from the t2s character dictionary that opencc-python-reimplemented
     ships (the first candidate of each entry is what ``OpenCC('t2s')``
@@ -42,29 +43,23 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
-def traditional_characters() -> dict[int, str]:
-    """Code point of each traditional character folded -> its simplified form (one character)."""
-    return _fold_table()
-
-
 @lru_cache(maxsize=1)
-def _traditional_searches() -> tuple[Callable[[str], object], Callable[[str], object]]:
-    """Two scans: one for traditional BMP characters, one for any astral character.
+def _traditional_search() -> Callable[[str], object]:
+    """A scan for traditional BMP characters.
 
-    One character class with both would be compiled by ``re`` into a list
-    searched item by item (it only builds its fast block bitmap for BMP
-    classes), ten times slower than folding itself; astral characters are
-    rare, so any of them just sends the text down the folding path.
+    Astral characters are left out of the class: one with them would be
+    compiled by ``re`` into a list searched item by item (it only builds its
+    fast block bitmap for BMP classes), ten times slower than folding
+    itself; they are rare, so any of them just sends the text down the
+    folding path (:func:`~termlock.glossary.normalize.in_bmp`).
     """
-    bmp = "".join(sorted(chr(code) for code in _fold_table() if code < 0x10000))
-    return re.compile(f"[{re.escape(bmp)}]").search, re.compile("[\U00010000-\U0010ffff]").search
+    return character_class(chr(code) for code in traditional_characters() if code < 0x10000).search
 
 
 def fold_script(text: str) -> str:
     """``text`` with traditional characters replaced by simplified ones; same length."""
     if text.isascii():
         return text
-    traditional, astral = _traditional_searches()
-    if traditional(text) is None and astral(text) is None:
+    if in_bmp(text) and _traditional_search()(text) is None:
         return text
-    return text.translate(_fold_table())
+    return text.translate(traditional_characters())
