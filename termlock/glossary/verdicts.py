@@ -89,18 +89,6 @@ class SegmentJudge:
         if not matches:
             return []
 
-        if len(matches) == 1:
-            # a third of all segments: one occurrence of one term, nothing to pair or claim
-            match = matches[0]
-            term = match.term
-            good = self._accepted(term, target)
-            bad = self._forbidden(term, target) if term.forbidden else None
-            if bad:
-                bad = _outside(bad, [(hit.start, hit.end) for hit in good])
-            wrong = bad[0] if bad else None
-            hit = good[0] if good else None
-            return [Verdict(match, FORBIDDEN if wrong is not None else OK if hit is not None else MISSING, hit, wrong)]
-
         accepted_of = self._accepted
         accepted: dict[str, list[TargetMatch]] = {}
         for match in matches:
