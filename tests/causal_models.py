@@ -186,8 +186,12 @@ def build_causal_model(
         states = [model.model(**tokenizer(line, return_tensors="pt")).last_hidden_state[0] for line in zh[:8]]
         direction = torch.cat(states).mean(dim=0)
         direction /= direction.norm()
-        for eos in eos_ids:
-            head[eos] = eos_bias * direction
+        # each EOS a little weaker than the one before: two ids with one row
+        # would tie exactly, and which of two equal scores a top-k names is
+        # left open (torch.topk and generate's beam search differ between
+        # releases), so a tie would test the library, not termlock
+        for rank, eos in enumerate(eos_ids):
+            head[eos] = eos_bias * (1.0 - 0.05 * rank) * direction
     model.generation_config = GenerationConfig(
         eos_token_id=eos_ids if len(eos_ids) > 1 else eos_ids[0],
         pad_token_id=pad_id,
