@@ -107,7 +107,7 @@ class _Found:
 
 
 def _constraints(terms_per_sentence: list[list[Any]]):
-    from termlock.translate.constraints import constraints_for
+    from termlock.translate.lock.constraints import constraints_for
 
     positives, negatives = [], []
     for terms in terms_per_sentence:
@@ -237,7 +237,7 @@ def _tracking_cost(decoder, sentences, positives, negatives) -> dict[str, float]
     survivors, compiling each batch's automata) are wrapped with a timer;
     everything else is the model and the beam search itself.
     """
-    from termlock.translate import constraint_state
+    from termlock.translate.lock import tracker as constraint_state
 
     tracker_cls = constraint_state.ConstraintTracker
     spent = {"total": 0.0}
@@ -278,7 +278,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
     import torch
 
     from termlock.glossary import Glossary, SegmentJudge
-    from termlock.translate.decoding import BeamSearchDecoder
+    from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
     torch.manual_seed(SEED)
     from termlock.translate import load_model
@@ -534,7 +534,7 @@ def int8_vs_ctranslate2(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from termlock.translate import load_model
-    from termlock.translate.decoding import BeamSearchDecoder
+    from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
     workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-int8-"))
     origin, model_dir = _build_model(workdir)
@@ -704,8 +704,8 @@ def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from termlock.glossary import SourceMatcher
-    from termlock.translate.causal_model import CausalBeamSearchDecoder, prepare_tokenizer
-    from termlock.translate.prompts import PromptRenderer, builtin_templates, hints_for
+    from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder, prepare_tokenizer
+    from termlock.translate.models.prompts import PromptRenderer, builtin_templates, hints_for
 
     torch.manual_seed(SEED)
     workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-causal-"))

@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from termlock.translate.candidates import beam_top, row_top
+from termlock.translate.search.top_k import beam_top, row_top
 
 
 def _rows(seed: int, rows: int, width: int, *, ties: bool = False) -> torch.Tensor:

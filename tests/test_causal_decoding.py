@@ -7,9 +7,9 @@ import copy
 import pytest
 import torch
 
-from termlock.translate.causal_model import CausalBeamSearchDecoder
-from termlock.translate.model_loading import load_model
-from termlock.translate.prompts import PromptRenderer, builtin_templates
+from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder
+from termlock.translate.models.loading import load_model
+from termlock.translate.models.prompts import PromptRenderer, builtin_templates
 from tiny_model import _FALLBACK_PAIRS
 
 SOURCES = [zh for zh, _ in _FALLBACK_PAIRS]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from termlock.corpora import load_bundled_glossary
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary, SegmentJudge, SourceMatcher, Term
-from termlock.translate.model_loading import ModelNotAvailableError, load_model
+from termlock.translate.models.loading import ModelNotAvailableError, load_model
 from termlock.translate.translator import Translator
 
 GLOSSARY = load_bundled_glossary()
@@ -132,7 +132,7 @@ def test_seq2seq_refuses_llm_options(tiny_model_dir):
 
 
 def test_memory_is_checked_before_the_weights_load(causal_own_dir, monkeypatch):
-    import termlock.translate.memory as memory
+    import termlock.translate.models.memory as memory
 
     monkeypatch.setattr(memory, "available_memory", lambda device: 1024)
     loaded_weights = []

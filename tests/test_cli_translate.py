@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from termlock.cli import main
-from termlock.translate.journal import journal_path_for
+from termlock.translate.batch.journal import journal_path_for
 
 GLOSSARY = """\
 name: test terms

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from termlock.translate.constraint_state import PAD, ConstraintTracker, SentenceLock
-from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
-from termlock.translate.decoding import BeamSearchDecoder
+from termlock.translate.lock.tracker import PAD, ConstraintTracker, SentenceLock
+from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
+from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
 
 def _one_at_a_time(table, node: torch.Tensor, flags: torch.Tensor, seq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,15 +12,15 @@ from hypothesis import strategies as st
 from termlock.glossary import Glossary, Term, TargetMatcher
 from termlock.glossary.inflection import inflected_forms, inflections
 from termlock.glossary.target_match import normalise, surface_forms
-from termlock.translate.beam_allocation import allocate
-from termlock.translate.constraint_state import (
+from termlock.translate.search.beam_allocation import allocate
+from termlock.translate.lock.tracker import (
     SPACE,
     ConstraintTracker,
     SentenceLock,
     pattern_symbols,
     symbols,
 )
-from termlock.translate.constraints import NegativeConstraint, PositiveConstraint, constraints_for
+from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint, constraints_for
 
 
 class _Match:
@@ -126,7 +126,7 @@ def test_forbidden_inside_an_accepted_rendering_is_excused_not_blocked():
 
 @pytest.fixture(scope="module")
 def decoder(tiny_seq2seq):
-    from termlock.translate.decoding import BeamSearchDecoder
+    from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
     model, tokenizer = tiny_seq2seq
     return BeamSearchDecoder(model, tokenizer, num_beams=2, max_length=40)
@@ -203,7 +203,7 @@ class _FakeTokenizer:
 @pytest.mark.parametrize("history", [[], [1], [1, 6], [2], [12], [1, 10, 6]])
 def test_bans_are_exactly_the_tokens_that_complete_a_forbidden_rendering(history):
     """Over the whole vocabulary, mid-rendering and from scratch, against the walk of every token."""
-    from termlock.translate.constraint_state import VocabularyText
+    from termlock.translate.lock.tracker import VocabularyText
 
     tokenizer = _FakeTokenizer()
     vocab = VocabularyText(tokenizer, len(tokenizer), torch.device("cpu"), cased=False, eos_ids=[0])

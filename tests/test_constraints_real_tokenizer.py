@@ -11,9 +11,9 @@ import re
 import pytest
 import torch
 
-from termlock.translate.constraint_state import ConstraintTracker, SentenceLock
-from termlock.translate.constraints import PositiveConstraint
-from termlock.translate.decoding import BeamSearchDecoder
+from termlock.translate.lock.tracker import ConstraintTracker, SentenceLock
+from termlock.translate.lock.constraints import PositiveConstraint
+from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
 pytestmark = pytest.mark.real_tokenizer
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from termlock.glossary import Glossary, Term
-from termlock.translate.constraints import NegativeConstraint, PositiveConstraint, constraints_for
-from termlock.translate.decoding import BeamSearchDecoder
+from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint, constraints_for
+from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 from tiny_model import _FALLBACK_PAIRS
 
 SENTENCES = [zh for zh, _ in _FALLBACK_PAIRS]

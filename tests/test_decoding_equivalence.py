@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from termlock.errors import TermlockError
-from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
-from termlock.translate.decoding import BeamSearchDecoder
+from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
+from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 from tiny_model import _FALLBACK_PAIRS, random_model
 
 SENTENCES = [zh for zh, _ in _FALLBACK_PAIRS[:10]]
@@ -262,7 +262,7 @@ def test_max_new_tokens_from_the_generation_config_matches_generate(tiny_seq2seq
      {"num_return_sequences": 3}, {"encoder_repetition_penalty": 1.2}],
 )  # fmt: skip
 def test_settings_generate_would_honour_differently_are_refused(tiny_seq2seq, setting):
-    from termlock.translate.generation_rules import UnsupportedSetting
+    from termlock.translate.search.generation_rules import UnsupportedSetting
 
     model, tokenizer = tiny_seq2seq
     name = next(iter(setting))

@@ -15,8 +15,8 @@ import torch
 from termlock.errors import TermlockError
 from termlock.evaluate import check
 from termlock.glossary import Glossary, Term
-from termlock.translate.model_loading import load_model, resolve_dtype
-from termlock.translate.quantization import is_quantized, output_size, quantize_int8
+from termlock.translate.models.loading import load_model, resolve_dtype
+from termlock.translate.models.quantization import is_quantized, output_size, quantize_int8
 from termlock.translate.translator import Translator
 from tiny_model import _FALLBACK_PAIRS
 
@@ -115,7 +115,7 @@ def test_quantization_is_generic_over_architectures():
 
 @pytest.mark.parametrize("amx", [True, False])
 def test_packing_engine_follows_amx_and_the_process_engine_is_restored(monkeypatch, amx):
-    from termlock.translate import quantization
+    from termlock.translate.models import quantization
 
     monkeypatch.setattr(quantization, "_has_amx", lambda: amx)
     before = torch.backends.quantized.engine

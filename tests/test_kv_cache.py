@@ -6,7 +6,7 @@ import pytest
 import torch
 from transformers.cache_utils import DynamicCache, DynamicLayer, EncoderDecoderCache
 
-from termlock.translate.kv_cache import InPlaceLayer, in_place_cache
+from termlock.translate.search.kv_cache import InPlaceLayer, in_place_cache
 
 
 @pytest.mark.parametrize("capacity", [12, 3])  # 3: grows past its buffer
@@ -61,8 +61,8 @@ def test_model_steps_with_the_in_place_cache_give_the_same_logits(tiny_seq2seq):
 
 def test_decoding_past_the_first_buffer_still_equals_generate(tiny_seq2seq, monkeypatch):
     """The cache starts small and doubles: a decode longer than its first buffer is unchanged."""
-    from termlock.translate import decoding
-    from termlock.translate.decoding import BeamSearchDecoder
+    from termlock.translate.search import seq2seq_decoder as decoding
+    from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
     model, tokenizer = tiny_seq2seq
     sentences = ["粮食安全是国家安全的重要基础。", "要全面深化改革，扩大高水平对外开放。", "我们要坚持和平发展道路。"]

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from termlock.glossary import Glossary, SourceMatcher, Term
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
-from termlock.translate.constraints import constraints_for
-from termlock.translate.decoding import BeamSearchDecoder
+from termlock.translate.lock.constraints import constraints_for
+from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
 POOL = (
     Term("dev-pattern", ("发展格局",), "development pattern", forbidden=("development paradigm",)),

@@ -6,7 +6,7 @@ import pytest
 from transformers import Qwen2Config
 
 from termlock.errors import TermlockError
-from termlock.translate.memory import GIB, check_fits, count_parameters, estimate_memory
+from termlock.translate.models.memory import GIB, check_fits, count_parameters, estimate_memory
 
 QWEN25_05B = Qwen2Config(
     vocab_size=151936, hidden_size=896, intermediate_size=4864, num_hidden_layers=24,

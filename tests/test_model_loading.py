@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from termlock.errors import TermlockError
-from termlock.translate.model_loading import ModelNotAvailableError, load_model
+from termlock.translate.models.loading import ModelNotAvailableError, load_model
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,8 @@ import os
 
 from as_other_user import run_as_nobody, shared_tmp
 
-from termlock.translate.joblock import JobLock
-from termlock.translate.model_loading import _check_local_dir
+from termlock.translate.batch.output_lock import JobLock
+from termlock.translate.models.loading import _check_local_dir
 
 
 def test_unreadable_weights_file_is_named_not_reported_missing(tmp_path):

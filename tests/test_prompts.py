@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from termlock.errors import TermlockError
-from termlock.translate.prompts import (
+from termlock.translate.models.prompts import (
     PromptRenderer,
     TermHint,
     builtin_templates,

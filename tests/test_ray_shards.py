@@ -26,7 +26,7 @@ from termlock.engines.ray.translate import translate_sharded
 from termlock.engines.ray.segment_files import SegmentFile, read_segment_shards
 from termlock.engines.ray.shards import MANIFEST_NAME, STATE_DIR_NAME, STATE_SUFFIX
 from termlock.documents import read_store
-from termlock.translate.runner import BatchJob
+from termlock.translate.batch.runner import BatchJob
 
 
 @dataclass

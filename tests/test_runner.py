@@ -13,8 +13,8 @@ import pytest
 
 from termlock.errors import TermlockError
 from termlock.documents import read_store
-from termlock.translate.journal import journal_path_for
-from termlock.translate.runner import BatchJob, batch_plan, job_fingerprint
+from termlock.translate.batch.journal import journal_path_for
+from termlock.translate.batch.runner import BatchJob, batch_plan, job_fingerprint
 
 SOURCES = ["第一句话。", "", "第二句，比较长的一句话。", "三", "", "第四句话很长很长很长很长。", "五五", "六六六", "七"]
 
@@ -187,7 +187,7 @@ _KILLED_CHILD = textwrap.dedent(
     import io, os, sys
     from dataclasses import dataclass
     from termlock.documents import read_store
-    from termlock.translate.runner import BatchJob, job_fingerprint
+    from termlock.translate.batch.runner import BatchJob, job_fingerprint
 
     @dataclass
     class Fake:

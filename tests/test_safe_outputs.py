@@ -17,8 +17,8 @@ import pytest
 from termlock.errors import TermlockError
 from termlock.fileio import AtomicOutput, write_atomically
 from termlock.outputs import refuse_clobbering
-from termlock.translate.joblock import JobLock, lock_path_for
-from termlock.translate.journal import Journal
+from termlock.translate.batch.output_lock import JobLock, lock_path_for
+from termlock.translate.batch.journal import Journal
 
 
 # ------------------------------------------------------------- output = input
@@ -161,7 +161,7 @@ def test_a_second_lock_on_the_same_output_is_refused_naming_the_first(tmp_path):
 def test_a_lock_held_by_another_process_is_refused_and_dies_with_it(tmp_path):
     out = tmp_path / "o.txt"
     code = (
-        "import sys,time; from termlock.translate.joblock import JobLock; "
+        "import sys,time; from termlock.translate.batch.output_lock import JobLock; "
         f"lock = JobLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(30)"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}

@@ -9,7 +9,7 @@ import pytest
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary
 from termlock.glossary.term_lists import parse_term_lists
-from termlock.translate.model_loading import load_model
+from termlock.translate.models.loading import load_model
 from termlock.translate.translator import Translator
 
 FOOD = "粮食安全是国家安全的重要基础。"

@@ -10,8 +10,8 @@ import pytest
 
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary, Term
-from termlock.translate.constraints import constraints_for
-from termlock.translate.model_loading import load_model
+from termlock.translate.lock.constraints import constraints_for
+from termlock.translate.models.loading import load_model
 from termlock.translate.translator import SegmentTranslation, Translator, summarize
 from tiny_model import _FALLBACK_PAIRS
 
@@ -202,7 +202,7 @@ def test_multilingual_output_has_no_language_token(tiny_model_dir, tmp_path):
 
 def test_importing_the_package_does_not_import_torch():
     code = (
-        "import sys, termlock.translate, termlock.documents, termlock.translate.runner;"
+        "import sys, termlock.translate, termlock.documents, termlock.translate.batch.runner;"
         "from termlock.translate import Translator;"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'eager import';"
         "print(Translator.__name__)"

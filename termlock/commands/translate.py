@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from termlock.commands.argtypes import positive_int
 from termlock.commands.engine_flags import add_translate_arguments, engine_options
-from termlock.translate.model_loading import DEFAULT_MODEL  # cheap: no torch at import
+from termlock.translate.models.loading import DEFAULT_MODEL  # cheap: no torch at import
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -132,7 +132,7 @@ class _ListTemplates(argparse.Action):
     def __call__(
         self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option_string: str | None = None
     ) -> None:
-        from termlock.translate.prompts import describe_templates
+        from termlock.translate.models.prompts import describe_templates
 
         print("\n".join(describe_templates()))
         print("A template is chosen from the model's name and config; --prompt-template NAME|FILE overrides it.")

@@ -2,7 +2,7 @@
 
 Checking reads aligned text files (or a bilingual XLIFF/TMX) and checks
 them here; translating runs the resumable batch runner
-(:mod:`termlock.translate.runner`) over one document store, writing the
+(:mod:`termlock.translate.batch.runner`) over one document store, writing the
 output, ``--report`` and ``--tmx`` atomically when the last batch is done.
 """
 
@@ -65,7 +65,7 @@ class LocalEngine:
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.documents import detect_format, read_input, read_store, refuse_format_mismatch, write_atomically
-        from termlock.translate.runner import BatchJob, job_fingerprint
+        from termlock.translate.batch.runner import BatchJob, job_fingerprint
 
         job.validate()
         job.engine.refuse_distributed_settings()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from termlock.jobs.engine_options import EngineOptions
-from termlock.translate.model_loading import DEFAULT_MODEL  # cheap: no torch at import
+from termlock.translate.models.loading import DEFAULT_MODEL  # cheap: no torch at import
 
 #: formats whose units are lines, so messages name ``FILE:LINE``
 LINE_FORMATS = ("text", "jsonl", "tsv")

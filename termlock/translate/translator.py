@@ -32,9 +32,9 @@ from termlock.translate.segmentation import Piece, join_translations, segment_li
 
 if TYPE_CHECKING:  # pragma: no cover
     from termlock.glossary import Glossary
-    from termlock.translate.causal_translation import CausalPrompts
-    from termlock.translate.model_loading import LoadedModel
-    from termlock.translate.prompts import PromptTemplate
+    from termlock.translate.models.llm_prompts import CausalPrompts
+    from termlock.translate.models.loading import LoadedModel
+    from termlock.translate.models.prompts import PromptTemplate
 
 CONSTRAINT_MODES = ("auto", "always", "off")
 
@@ -254,7 +254,7 @@ class Translator:
         if batch_size < 1:
             raise TermlockError(f"batch size must be at least 1, got {batch_size}", fix="pass --batch-size 1 or more")
         from termlock.glossary import SourceMatcher
-        from termlock.translate.model_loading import LoadedModel, load_model
+        from termlock.translate.models.loading import LoadedModel, load_model
 
         self.glossary = load_glossary_arg(glossary)
         if isinstance(model, LoadedModel):
@@ -278,8 +278,8 @@ class Translator:
         #: (source matcher, judge) per distinct per-line glossary (``translate_segments(glossaries=)``)
         self._per_line_tools: dict[tuple, tuple[Any, Any]] = {}
 
-        from termlock.translate.decoding import BeamSearchDecoder
-        from termlock.translate.generation_rules import UnsupportedSetting
+        from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
+        from termlock.translate.search.generation_rules import UnsupportedSetting
 
         #: prompts of a decoder-only model (None for seq2seq models)
         self.prompts: "CausalPrompts | None" = None
@@ -291,7 +291,7 @@ class Translator:
             )
         try:
             if self.loaded.kind == "causal":
-                from termlock.translate.causal_translation import CausalPrompts
+                from termlock.translate.models.llm_prompts import CausalPrompts
 
                 self.prompts = CausalPrompts.create(
                     self.loaded, self.glossary, template=prompt_template, term_hints=term_hints
@@ -379,8 +379,8 @@ class Translator:
         return tools
 
     def _sentences(self, number: int, line: str, finder: Any = None, judge: Any = None) -> list[_Sentence]:
-        from termlock.translate.constraints import constraints_for
-        from termlock.translate.prompts import hints_for
+        from termlock.translate.lock.constraints import constraints_for
+        from termlock.translate.models.prompts import hints_for
 
         loaded = self.loaded
         pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)

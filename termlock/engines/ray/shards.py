@@ -4,7 +4,7 @@ A job's input is one file or a directory of shard files (text, JSONL, TSV,
 Parquet). Each input file is a *document*, identified by its path relative
 to the input and the SHA-256 of its bytes. A document's translatable units
 are planned exactly as the single-machine runner plans them
-(:func:`termlock.translate.runner.batch_plan`: longest first, ``batch_size``
+(:func:`termlock.translate.batch.runner.batch_plan`: longest first, ``batch_size``
 per batch), and consecutive batches are grouped into *work shards* of about
 ``shard_size`` segments. A work shard is what a worker receives, what is
 saved when it is done, and what a rerun skips; because the decoder sees
@@ -211,7 +211,7 @@ def plan_work(document: int, store: Any, batch_size: int, shard_size: int) -> li
     Whole batches only: a batch split between two workers would be decoded
     differently from the single-machine run.
     """
-    from termlock.translate.runner import batch_plan
+    from termlock.translate.batch.runner import batch_plan
 
     plan = batch_plan(store, batch_size)
     per_shard = max(1, -(-shard_size // batch_size))  # batches per shard, rounded up

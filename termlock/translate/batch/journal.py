@@ -13,7 +13,7 @@ A garbled line in the middle (two runs of an older termlock writing the
 same journal, then killed; a disk error) is skipped the same way: its
 segments are simply translated again, every intact line is kept, and the
 journal is rewritten clean before the next append. (Concurrent runs on one
-output are refused by :mod:`termlock.translate.joblock`.)
+output are refused by :mod:`termlock.translate.batch.output_lock`.)
 """
 
 from __future__ import annotations

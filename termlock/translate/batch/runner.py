@@ -7,7 +7,7 @@ to OUT. Three promises hold whatever happens on the way:
   first (similar lengths pad less, and a batch too big for memory fails in
   the first minute rather than the last);
 * finished batches are saved in a journal beside OUT (see
-  :mod:`termlock.translate.journal`), so after a crash or Ctrl-C the same
+  :mod:`termlock.translate.batch.journal`), so after a crash or Ctrl-C the same
   command continues where it stopped: no unit is translated twice or lost;
 * OUT is written once, atomically, when every unit is done.
 
@@ -28,8 +28,8 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
 from termlock import __version__
 from termlock.documents import STDIO, Store, write_store
-from termlock.translate.joblock import JobLock
-from termlock.translate.journal import Journal, journal_path_for
+from termlock.translate.batch.output_lock import JobLock
+from termlock.translate.batch.journal import Journal, journal_path_for
 
 
 class TranslatedSegment(Protocol):

@@ -63,7 +63,7 @@ import torch
 
 from termlock.glossary import target_match
 from termlock.glossary.normalize import fold_text
-from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
+from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
 
 #: classes of the character before a token
 WORD, OTHER, SPACE = 0, 1, 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from termlock.translate.prompts import PromptRenderer, PromptTemplate, TermHint, choose_template, resolve_template
+from termlock.translate.models.prompts import PromptRenderer, PromptTemplate, TermHint, choose_template, resolve_template
 
 
 @dataclass
@@ -61,7 +61,7 @@ class CausalPrompts:
         length_penalty: float | None,
         batch_size: int,
     ) -> Any:
-        from termlock.translate.causal_model import CausalBeamSearchDecoder
+        from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder
 
         return CausalBeamSearchDecoder(
             self.loaded.model,

@@ -203,7 +203,7 @@ def resolve_dtype(dtype: str | None, device: str) -> str:
     if value not in aliases:
         raise TermlockError(f"unknown dtype {dtype!r}", fix=f"use one of: {', '.join(DTYPES)}")
     value = aliases[value]
-    if value == "int8":  # dynamic quantization (termlock.translate.quantization): CPU kernels only
+    if value == "int8":  # dynamic quantization (termlock.translate.models.quantization): CPU kernels only
         if device != "cpu":
             raise TermlockError(
                 "--dtype int8 is dynamic int8 quantization for the CPU (PyTorch has no GPU kernels for it), "
@@ -304,7 +304,7 @@ def _load_parts(
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from termlock.translate.causal_model import is_causal_lm, prepare_tokenizer
+    from termlock.translate.search.causal_decoder import is_causal_lm, prepare_tokenizer
 
     # transformers draws a "Loading weights" bar even on a pipe; termlock's own
     # progress bar is the only one a batch job should show.
@@ -529,7 +529,7 @@ def load_model(
     missing and how to get it) when the files are not here, and
     :class:`TermlockError` for a bad device/dtype/language code.
     """
-    from termlock.translate.causal_model import memory_guard
+    from termlock.translate.search.causal_decoder import memory_guard
 
     name = os.fspath(name_or_path)
     resolved_device = resolve_device(device)
@@ -550,7 +550,7 @@ def load_model(
         src, tgt, forced_bos, prefix = src_lang, tgt_lang, None, ""
     model = model.to(resolved_device).eval()
     if resolved_dtype == "int8":  # any architecture: every nn.Linear, after loading (approximate, CPU)
-        from termlock.translate.quantization import quantize_int8
+        from termlock.translate.models.quantization import quantize_int8
 
         model = quantize_int8(model)
     return LoadedModel(

@@ -236,7 +236,7 @@ def builtin_templates() -> dict[str, PromptTemplate]:
     if _BUILTINS is None:
         import yaml
 
-        folder = resources.files("termlock.translate") / "templates"
+        folder = resources.files("termlock.translate.models") / "templates"
         found = {}
         for name in BUILTIN_ORDER:
             entry = folder / f"{name}.yaml"

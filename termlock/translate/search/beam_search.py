@@ -17,7 +17,7 @@ impossible term still yields the best hypothesis.
 The loop only knows the model through ``forward`` (one step: input ids and
 cache in, logits and cache out) and ``reorder`` (the cache follows the
 surviving beams), and the constraints through the
-:class:`~termlock.translate.constraint_state.ConstraintTracker` interface
+:class:`~termlock.translate.lock.tracker.ConstraintTracker` interface
 (``start``, ``apply_bans``, ``proposals``, ``expand``, ``keep``), which
 sees only the generated continuation: a causal LM's step plugs in the same
 way as an encoder-decoder's.
@@ -31,10 +31,10 @@ from typing import Any, Callable
 
 import torch
 
-from termlock.translate.beam_allocation import allocate
-from termlock.translate.candidates import beam_top
-from termlock.translate.constraint_state import ConstraintTracker
-from termlock.translate.generation_rules import GenerationRules, RuleApplier
+from termlock.translate.search.beam_allocation import allocate
+from termlock.translate.search.top_k import beam_top
+from termlock.translate.lock.tracker import ConstraintTracker
+from termlock.translate.search.generation_rules import GenerationRules, RuleApplier
 
 DEAD = -1.0e9  # transformers' score for "not a usable beam"
 

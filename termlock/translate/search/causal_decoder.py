@@ -4,7 +4,7 @@ An LLM translates by continuing a prompt (see :mod:`prompts`): the
 "source" a decoding batch receives is the rendered prompt, and the
 translation is the continuation up to the end token. Everything after the
 model call is shared with encoder-decoder models: :class:`CausalBeamSearchDecoder`
-is the :class:`~termlock.translate.decoding.BeamSearchDecoder` with another
+is the :class:`~termlock.translate.search.seq2seq_decoder.BeamSearchDecoder` with another
 model step, which
 
 * left-pads the prompts of a batch (every row's last prompt token sits in
@@ -30,7 +30,7 @@ import dataclasses
 from typing import Any, Callable, Sequence
 
 from termlock.errors import TermlockError
-from termlock.translate.decoding import BeamSearchDecoder
+from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
 #: translation length cap, in new tokens, when neither --max-length nor the model's generation config sets one
 DEFAULT_MAX_NEW_TOKENS = 256
@@ -68,7 +68,7 @@ def memory_guard(name: str, device: str, dtype: str, *, rows: int) -> Callable[[
     def check(config: Any) -> None:
         if getattr(config, "is_encoder_decoder", False):
             return
-        from termlock.translate.memory import check_fits, estimate_memory
+        from termlock.translate.models.memory import check_fits, estimate_memory
 
         try:
             estimate = estimate_memory(config, dtype, rows=rows, tokens=ESTIMATE_TOKENS)
@@ -175,7 +175,7 @@ class CausalBeamSearchDecoder(BeamSearchDecoder):
     def _search(self, input_ids: Any, attention_mask: Any, automaton: Any, rules: Any = None) -> Any:
         import torch
 
-        from termlock.translate.beam_search import search
+        from termlock.translate.search.beam_search import search
 
         k = self.num_beams
         batch, width = input_ids.shape

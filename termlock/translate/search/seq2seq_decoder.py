@@ -29,13 +29,13 @@ from typing import Any, Sequence
 import torch
 
 from termlock.errors import TermlockError
-from termlock.translate.beam_search import SearchResult, search
+from termlock.translate.search.beam_search import SearchResult, search
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
-from termlock.translate.constraint_state import ConstraintTracker, SentenceLock, VocabularyText, normalised
-from termlock.translate.constraints import NegativeConstraint, PositiveConstraint
-from termlock.translate.generation_rules import GenerationRules
+from termlock.translate.lock.tracker import ConstraintTracker, SentenceLock, VocabularyText, normalised
+from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
+from termlock.translate.search.generation_rules import GenerationRules
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ class BeamSearchDecoder:
     def vocabulary(self, cased: bool) -> VocabularyText:
         """The target vocabulary in the checker's normalised space (built once per channel)."""
         if cased not in self._vocabularies:
-            from termlock.translate.quantization import output_size
+            from termlock.translate.models.quantization import output_size
 
             # output_size: an int8 (--dtype int8) head has weight() as a method, not a tensor
             vocab = output_size(self.model.get_output_embeddings()) or int(self.model.config.vocab_size)
@@ -296,7 +296,7 @@ class BeamSearchDecoder:
     ) -> SearchResult:
         from transformers.modeling_outputs import BaseModelOutput
 
-        from termlock.translate.kv_cache import in_place_cache  # imports transformers
+        from termlock.translate.search.kv_cache import in_place_cache  # imports transformers
 
         k = self.num_beams
         encoder = self.model.get_encoder()
