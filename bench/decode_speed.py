@@ -237,9 +237,10 @@ def _tracking_cost(decoder, sentences, positives, negatives) -> dict[str, float]
     survivors, compiling each batch's automata) are wrapped with a timer;
     everything else is the model and the beam search itself.
     """
-    from termlock.translate.lock import tracker as constraint_state
+    from termlock.translate.lock.tracker import ConstraintTracker
+    from termlock.translate.lock.vocabulary import VocabularyText
 
-    tracker_cls = constraint_state.ConstraintTracker
+    tracker_cls = ConstraintTracker
     spent = {"total": 0.0}
     originals = {name: getattr(tracker_cls, name) for name in ("__init__", "start", "apply_bans", "proposals", "expand", "keep")}
 
@@ -253,7 +254,7 @@ def _tracking_cost(decoder, sentences, positives, negatives) -> dict[str, float]
 
         return wrapper
 
-    vocab_s, _ = _timed(lambda: constraint_state.VocabularyText(
+    vocab_s, _ = _timed(lambda: VocabularyText(
         decoder.tokenizer, len(decoder.vocabulary(False).texts), decoder.device, cased=False, eos_ids=decoder.rules.eos_ids
     ))  # fmt: skip
     for name, function in originals.items():

@@ -1,10 +1,12 @@
-"""The joint automaton walk (constraint_state._Walk) equals stepping each automaton on its own."""
+"""The joint automaton walk (lock.automata.JointWalk) equals stepping each automaton on its own."""
 
 from __future__ import annotations
 
 import torch
 
-from termlock.translate.lock.tracker import PAD, ConstraintTracker, SentenceLock
+from termlock.translate.lock.sentence_lock import SentenceLock
+from termlock.translate.lock.symbols import PAD
+from termlock.translate.lock.tracker import ConstraintTracker
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 

@@ -12,15 +12,11 @@ from hypothesis import strategies as st
 from termlock.glossary import Glossary, Term, TargetMatcher
 from termlock.glossary.inflection import inflected_forms, inflections
 from termlock.glossary.target_match import normalise, surface_forms
-from termlock.translate.search.beam_allocation import allocate
-from termlock.translate.lock.tracker import (
-    SPACE,
-    ConstraintTracker,
-    SentenceLock,
-    pattern_symbols,
-    symbols,
-)
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint, constraints_for
+from termlock.translate.lock.sentence_lock import SentenceLock
+from termlock.translate.lock.symbols import SPACE, pattern_symbols, symbols
+from termlock.translate.lock.tracker import ConstraintTracker
+from termlock.translate.search.beam_allocation import allocate
 
 
 class _Match:
@@ -203,7 +199,7 @@ class _FakeTokenizer:
 @pytest.mark.parametrize("history", [[], [1], [1, 6], [2], [12], [1, 10, 6]])
 def test_bans_are_exactly_the_tokens_that_complete_a_forbidden_rendering(history):
     """Over the whole vocabulary, mid-rendering and from scratch, against the walk of every token."""
-    from termlock.translate.lock.tracker import VocabularyText
+    from termlock.translate.lock.vocabulary import VocabularyText
 
     tokenizer = _FakeTokenizer()
     vocab = VocabularyText(tokenizer, len(tokenizer), torch.device("cpu"), cased=False, eos_ids=[0])

@@ -11,7 +11,8 @@ import re
 import pytest
 import torch
 
-from termlock.translate.lock.tracker import ConstraintTracker, SentenceLock
+from termlock.translate.lock.sentence_lock import SentenceLock
+from termlock.translate.lock.tracker import ConstraintTracker
 from termlock.translate.lock.constraints import PositiveConstraint
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 

@@ -33,7 +33,10 @@ from termlock.translate.search.beam_search import SearchResult, search
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
-from termlock.translate.lock.tracker import ConstraintTracker, SentenceLock, VocabularyText, normalised
+from termlock.translate.lock.sentence_lock import SentenceLock
+from termlock.translate.lock.symbols import normalised
+from termlock.translate.lock.tracker import ConstraintTracker
+from termlock.translate.lock.vocabulary import VocabularyText
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.search.generation_rules import GenerationRules
 
