@@ -705,7 +705,8 @@ def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from termlock.glossary import SourceMatcher
-    from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder, prepare_tokenizer
+    from termlock.translate.models.causal_lm import prepare_tokenizer
+    from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder
     from termlock.translate.models.prompts import PromptRenderer, builtin_templates, hints_for
 
     torch.manual_seed(SEED)

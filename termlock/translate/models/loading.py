@@ -304,7 +304,7 @@ def _load_parts(
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from termlock.translate.search.causal_decoder import is_causal_lm, prepare_tokenizer
+    from termlock.translate.models.causal_lm import is_causal_lm, prepare_tokenizer
 
     # transformers draws a "Loading weights" bar even on a pipe; termlock's own
     # progress bar is the only one a batch job should show.
@@ -529,7 +529,7 @@ def load_model(
     missing and how to get it) when the files are not here, and
     :class:`TermlockError` for a bad device/dtype/language code.
     """
-    from termlock.translate.search.causal_decoder import memory_guard
+    from termlock.translate.models.memory import memory_guard
 
     name = os.fspath(name_or_path)
     resolved_device = resolve_device(device)

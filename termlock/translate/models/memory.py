@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from termlock.errors import TermlockError
 
@@ -22,6 +22,8 @@ GIB = 1024**3
 BYTES_PER_VALUE = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 4}
 #: allocator slack, temporary copies, the framework itself
 OVERHEAD = 1.10
+#: prompt + answer tokens assumed per hypothesis by the estimate made before loading (memory_guard)
+ESTIMATE_TOKENS = 512
 
 
 @dataclass(frozen=True)
@@ -132,3 +134,18 @@ def check_fits(estimate: MemoryEstimate, device: str, name: str, dtype: str, ava
         path=name,
         fix="try " + ", or ".join(fixes),
     )
+
+
+def memory_guard(name: str, device: str, dtype: str, *, rows: int) -> Callable[[Any], None]:
+    """A check run on the config before the weights load: refuse an LLM that cannot fit."""
+
+    def check(config: Any) -> None:
+        if getattr(config, "is_encoder_decoder", False):
+            return
+        try:
+            estimate = estimate_memory(config, dtype, rows=rows, tokens=ESTIMATE_TOKENS)
+        except (TypeError, ValueError):
+            return  # a config without the usual sizes: nothing to estimate from
+        check_fits(estimate, device, name, dtype)
+
+    return check

@@ -27,56 +27,14 @@ torch and transformers are imported lazily.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from termlock.errors import TermlockError
+from termlock.translate.models.causal_lm import prepare_tokenizer
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
 #: translation length cap, in new tokens, when neither --max-length nor the model's generation config sets one
 DEFAULT_MAX_NEW_TOKENS = 256
-#: prompt + answer tokens assumed per hypothesis by the memory estimate
-ESTIMATE_TOKENS = 512
-
-
-def is_causal_lm(config: Any) -> bool:
-    """Whether this is a decoder-only LM that ``AutoModelForCausalLM`` loads natively (no custom code).
-
-    The model type must be in transformers' causal-LM mapping and the
-    checkpoint must declare a causal-LM architecture: encoders such as BERT
-    are in that mapping too (as decoders to be), but are no translators.
-    """
-    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
-
-    if getattr(config, "is_encoder_decoder", False):
-        return False
-    if getattr(config, "model_type", None) not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
-        return False
-    architectures = getattr(config, "architectures", None) or ()
-    return any(str(a).endswith(("ForCausalLM", "LMHeadModel")) for a in architectures)
-
-
-def prepare_tokenizer(tokenizer: Any) -> None:
-    """Left padding (prompts end in the same column), and a pad token if the model has none."""
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token if tokenizer.eos_token is not None else tokenizer.unk_token
-
-
-def memory_guard(name: str, device: str, dtype: str, *, rows: int) -> Callable[[Any], None]:
-    """A check run on the config before the weights load: refuse an LLM that cannot fit."""
-
-    def check(config: Any) -> None:
-        if getattr(config, "is_encoder_decoder", False):
-            return
-        from termlock.translate.models.memory import check_fits, estimate_memory
-
-        try:
-            estimate = estimate_memory(config, dtype, rows=rows, tokens=ESTIMATE_TOKENS)
-        except (TypeError, ValueError):
-            return  # a config without the usual sizes: nothing to estimate from
-        check_fits(estimate, device, name, dtype)
-
-    return check
 
 
 class CausalBeamSearchDecoder(BeamSearchDecoder):
