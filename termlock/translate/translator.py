@@ -278,8 +278,7 @@ class Translator:
         #: (source matcher, judge) per distinct per-line glossary (``translate_segments(glossaries=)``)
         self._per_line_tools: dict[tuple, tuple[Any, Any]] = {}
 
-        from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
-        from termlock.translate.search.generation_rules import UnsupportedSetting
+        from termlock.translate.search.factory import build_decoder
 
         #: prompts of a decoder-only model (None for seq2seq models)
         self.prompts: "CausalPrompts | None" = None
@@ -289,34 +288,19 @@ class Translator:
                 path=self.loaded.name,
                 fix="drop --prompt-template/--term-hints, or pass an LLM with --model",
             )
-        try:
-            if self.loaded.kind == "causal":
-                from termlock.translate.models.llm_prompts import CausalPrompts
+        if self.loaded.kind == "causal":
+            from termlock.translate.models.llm_prompts import CausalPrompts
 
-                self.prompts = CausalPrompts.create(
-                    self.loaded, self.glossary, template=prompt_template, term_hints=term_hints
-                )
-                self.decoder = self.prompts.decoder(
-                    num_beams=beam, max_new_tokens=max_length, length_penalty=length_penalty, batch_size=batch_size
-                )
-            else:
-                self.decoder = BeamSearchDecoder(
-                    self.loaded.model,
-                    self.loaded.tokenizer,
-                    num_beams=beam,
-                    max_length=max_length,
-                    length_penalty=length_penalty,
-                    batch_size=batch_size,
-                    forced_bos_token_id=self.loaded.forced_bos_token_id,
-                )
-        except UnsupportedSetting as exc:
-            raise TermlockError(str(exc), path=self.loaded.name) from None
-        except ValueError as exc:  # settings the model cannot decode with (e.g. max_length too small)
-            raise TermlockError(
-                f"cannot decode with these settings: {exc}",
-                path=self.loaded.name,
-                fix="raise --max-length, or leave it to the model's default",
-            ) from None
+            self.prompts = CausalPrompts.create(self.loaded, self.glossary, template=prompt_template, term_hints=term_hints)
+        # max_length: total output length for a seq2seq model, new tokens for an LLM (see build_decoder)
+        self.decoder = build_decoder(
+            self.loaded,
+            beam=beam,
+            batch_size=batch_size,
+            max_length=max_length,
+            length_penalty=length_penalty,
+            renderer=self.prompts.renderer if self.prompts is not None else None,
+        )
 
     # ------------------------------------------------------------------ API
 

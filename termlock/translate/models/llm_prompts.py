@@ -1,9 +1,10 @@
-"""What the Translator needs to drive a decoder-only LLM: its prompt and its decoder.
+"""The prompts of one loaded LLM: its template, renderer and whether term hints go in.
 
-Kept apart from :mod:`translator` so that the sentence/term bookkeeping
-there stays one code path for both kinds of model: for an LLM only the text
-handed to the decoder (the rendered prompt, term hints included) and the
-decoder itself differ.
+Kept apart from :mod:`termlock.translate.translator` so that the
+sentence/term bookkeeping there stays one code path for both kinds of
+model: for an LLM only the text handed to the decoder differs (the rendered
+prompt, term hints included); its decoder comes from the one factory,
+:func:`termlock.translate.search.factory.build_decoder`.
 """
 
 from __future__ import annotations
@@ -52,24 +53,3 @@ class CausalPrompts:
     def render(self, source: str, hints: Sequence[TermHint] = ()) -> str:
         """The exact prompt text for one sentence (hints dropped when term hints are off)."""
         return self.renderer.render(source, hints if self.term_hints else ())
-
-    def decoder(
-        self,
-        *,
-        num_beams: int,
-        max_new_tokens: int | None,
-        length_penalty: float | None,
-        batch_size: int,
-    ) -> Any:
-        from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder
-
-        return CausalBeamSearchDecoder(
-            self.loaded.model,
-            self.loaded.tokenizer,
-            num_beams=num_beams,
-            max_new_tokens=max_new_tokens,
-            length_penalty=length_penalty,
-            batch_size=batch_size,
-            add_special_tokens=self.renderer.add_special_tokens,
-            end_token_ids=self.renderer.end_token_ids(),
-        )
