@@ -6,7 +6,7 @@ import os
 
 from as_other_user import run_as_nobody, shared_tmp
 
-from termlock.translate.batch.output_lock import JobLock
+from termlock.translate.batch.output_lock import OutputLock
 from termlock.translate.models.loading import _check_local_dir
 
 
@@ -28,6 +28,6 @@ def test_an_unwritable_output_folder_is_refused_before_any_work(tmp_path):
     folder = shared_tmp(tmp_path) / "readonly"
     folder.mkdir()
     os.chmod(folder, 0o555)
-    outcome = run_as_nobody(lambda: JobLock(folder / "out.txt").acquire() and None)
+    outcome = run_as_nobody(lambda: OutputLock(folder / "out.txt").acquire() and None)
     assert outcome[0] == "error", outcome
     assert "cannot create files beside the output: Permission denied" in outcome[2]

@@ -26,7 +26,7 @@ from termlock.engines.ray.translate import translate_sharded
 from termlock.engines.ray.segment_files import SegmentFile, read_segment_shards
 from termlock.engines.ray.shards import MANIFEST_NAME, STATE_DIR_NAME, STATE_SUFFIX
 from termlock.documents import read_store
-from termlock.translate.batch.runner import BatchJob
+from termlock.translate.batch.runner import BatchRunner
 
 
 @dataclass
@@ -60,7 +60,7 @@ def local_output(path: Path, tmp_path: Path, batch_size: int) -> bytes:
     """What the single-machine runner writes for ``path``."""
     out = tmp_path / "local" / path.name
     store = read_store(str(path))
-    BatchJob(store, out, {"test": 1}, chunk_size=batch_size).run(BatchStamp())
+    BatchRunner(store, out, {"test": 1}, chunk_size=batch_size).run(BatchStamp())
     return out.read_bytes()
 
 

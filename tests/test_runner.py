@@ -14,7 +14,7 @@ import pytest
 from termlock.errors import TermlockError
 from termlock.documents import read_store
 from termlock.translate.batch.journal import journal_path_for
-from termlock.translate.batch.runner import BatchJob, batch_plan, job_fingerprint
+from termlock.translate.batch.runner import BatchRunner, batch_plan, job_fingerprint
 
 SOURCES = ["第一句话。", "", "第二句，比较长的一句话。", "三", "", "第四句话很长很长很长很长。", "五五", "六六六", "七"]
 
@@ -56,7 +56,7 @@ def make_input(tmp_path: Path) -> tuple[Path, bytes]:
 def run_job(in_path, out_path, data, translate, *, chunk_size=2, settings=None, restart=False):
     store = read_store(str(in_path))
     fingerprint = job_fingerprint(data, **(settings or {"beam": 5}))
-    job = BatchJob(store, out_path, fingerprint, chunk_size=chunk_size, restart=restart, stderr=io.StringIO())
+    job = BatchRunner(store, out_path, fingerprint, chunk_size=chunk_size, restart=restart, stderr=io.StringIO())
     return job, job.run(translate)
 
 
@@ -160,7 +160,7 @@ def test_nothing_to_translate_and_stdout(tmp_path, capsysbinary):
     path = tmp_path / "blank.txt"
     path.write_text("\n\n", encoding="utf-8")
     store = read_store(str(path))
-    job = BatchJob(store, "-", job_fingerprint(b""), stderr=io.StringIO())
+    job = BatchRunner(store, "-", job_fingerprint(b""), stderr=io.StringIO())
     assert job.pending == 0 and job.journal is None
     job.run(Counting())
     assert capsysbinary.readouterr().out == b"\n\n"
@@ -176,7 +176,7 @@ def test_finalize_runs_before_the_journal_is_removed(tmp_path):
         seen["records"] = records
 
     store = read_store(str(in_path))
-    BatchJob(store, out, job_fingerprint(data), chunk_size=3, stderr=io.StringIO()).run(Counting(), finalize=finalize)
+    BatchRunner(store, out, job_fingerprint(data), chunk_size=3, stderr=io.StringIO()).run(Counting(), finalize=finalize)
     assert seen["journal"] is True
     assert [r is None for r in seen["records"]] == [not s for s in SOURCES]
     assert seen["records"][0] == {"index": 0, "target": "<第一句话。>", "report": {"source_len": 7}}
@@ -187,7 +187,7 @@ _KILLED_CHILD = textwrap.dedent(
     import io, os, sys
     from dataclasses import dataclass
     from termlock.documents import read_store
-    from termlock.translate.batch.runner import BatchJob, job_fingerprint
+    from termlock.translate.batch.runner import BatchRunner, job_fingerprint
 
     @dataclass
     class Fake:
@@ -205,7 +205,7 @@ _KILLED_CHILD = textwrap.dedent(
 
     data = open(sys.argv[1], "rb").read()
     store = read_store(sys.argv[1])
-    BatchJob(store, sys.argv[2], job_fingerprint(data), chunk_size=2, stderr=io.StringIO()).run(translate)
+    BatchRunner(store, sys.argv[2], job_fingerprint(data), chunk_size=2, stderr=io.StringIO()).run(translate)
     print(calls)
     """
 )
@@ -235,7 +235,7 @@ class _Terminal(io.StringIO):
 def test_progress_bar_only_on_a_terminal(tmp_path, stream, shown):
     in_path, data = make_input(tmp_path)
     store = read_store(str(in_path))
-    BatchJob(store, tmp_path / "out.txt", job_fingerprint(data), chunk_size=2, stderr=stream).run(Counting())
+    BatchRunner(store, tmp_path / "out.txt", job_fingerprint(data), chunk_size=2, stderr=stream).run(Counting())
     text = stream.getvalue()
     assert ("seg/s" in text and "7/7" in text) == shown
     if not shown:

@@ -17,7 +17,7 @@ import pytest
 from termlock.errors import TermlockError
 from termlock.fileio import AtomicOutput, write_atomically
 from termlock.outputs import refuse_clobbering
-from termlock.translate.batch.output_lock import JobLock, lock_path_for
+from termlock.translate.batch.output_lock import OutputLock, lock_path_for
 from termlock.translate.batch.journal import Journal
 
 
@@ -147,33 +147,33 @@ def test_new_files_follow_the_umask_and_rewritten_files_keep_their_mode(tmp_path
 
 def test_a_second_lock_on_the_same_output_is_refused_naming_the_first(tmp_path):
     out = tmp_path / "o.txt"
-    with JobLock(out):
+    with OutputLock(out):
         assert lock_path_for(out).exists()
         with pytest.raises(TermlockError) as info:
-            JobLock(out).acquire()
+            OutputLock(out).acquire()
         message = str(info.value)
         assert "another termlock run is writing this output" in message and f"pid {os.getpid()}" in message
     assert not lock_path_for(out).exists()
-    with JobLock(out):  # released: free again
+    with OutputLock(out):  # released: free again
         pass
 
 
 def test_a_lock_held_by_another_process_is_refused_and_dies_with_it(tmp_path):
     out = tmp_path / "o.txt"
     code = (
-        "import sys,time; from termlock.translate.batch.output_lock import JobLock; "
-        f"lock = JobLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(30)"
+        "import sys,time; from termlock.translate.batch.output_lock import OutputLock; "
+        f"lock = OutputLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(30)"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, env=env)
     try:
         assert holder.stdout.readline().strip() == b"locked"
         with pytest.raises(TermlockError, match=f"pid {holder.pid}"):
-            JobLock(out).acquire()
+            OutputLock(out).acquire()
     finally:
         holder.kill()
         holder.wait()
-    with JobLock(out):  # the kernel dropped the dead run's lock
+    with OutputLock(out):  # the kernel dropped the dead run's lock
         pass
 
 
@@ -181,7 +181,7 @@ def test_an_output_folder_that_cannot_hold_files_is_reported_before_any_work(tmp
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     with pytest.raises(TermlockError, match="cannot create files beside the output"):
-        JobLock(blocker / "o.txt").acquire()
+        OutputLock(blocker / "o.txt").acquire()
 
 
 # ------------------------------------------------------------- journal damage
@@ -217,7 +217,7 @@ def test_a_second_translate_run_on_the_same_output_stops_at_once_naming_the_firs
     source = tmp_path / "s.zh"
     source.write_text("双核\n", encoding="utf-8")
     out = tmp_path / "o.en"
-    with JobLock(out):  # the "first run"
+    with OutputLock(out):  # the "first run"
         code = main(["translate", "-i", str(source), "-o", str(out), "--model", str(tmp_path / "never-loaded")])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1

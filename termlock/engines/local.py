@@ -65,7 +65,7 @@ class LocalEngine:
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.documents import detect_format, read_input, read_store, refuse_format_mismatch, write_atomically
-        from termlock.translate.batch.runner import BatchJob, job_fingerprint
+        from termlock.translate.batch.runner import BatchRunner, job_fingerprint
 
         job.validate()
         job.engine.refuse_distributed_settings()
@@ -88,16 +88,16 @@ class LocalEngine:
 
             glossary, glossary_of = glossaries_by_source(job.terms, store.units, exact=job.exact)
         fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
-        batch_job = BatchJob(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
+        runner = BatchRunner(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
 
         translator = None
-        if batch_job.pending:
+        if runner.pending:
             from termlock.translate.translator import Translator
 
             try:
                 translator = Translator(job.settings.model, glossary, **job.settings.translator_options())
             except BaseException:
-                batch_job.close()  # release OUT's lock now (a missing model), not whenever the collector frees it
+                runner.close()  # release OUT's lock now (a missing model), not whenever the collector frees it
                 raise
 
         def translate_batch(sources: list[str]) -> list[Any]:
@@ -114,7 +114,7 @@ class LocalEngine:
             if job.tmx:
                 write_translated_tmx(job.tmx, [(store, records)], glossary)
 
-        batch_job.run(translate_batch, finalize=finalize)
+        runner.run(translate_batch, finalize=finalize)
         shown = "<stdin>" if job.input == STDIO else job.input
         notes = [f"glossary conflict (the later --glossary wins): {c.describe()}" for c in choice.conflicts]
         return TranslateOutcome(report, unit_locations(store.units, store.name, shown), notes)

@@ -23,7 +23,8 @@ _EXPORTS = {
     "DEFAULT_MODEL": "termlock.translate.models.loading",
     "split_sentences": "termlock.translate.segmentation",
     "segment_line": "termlock.translate.segmentation",
-    "BatchJob": "termlock.translate.batch.runner",
+    "BatchRunner": "termlock.translate.batch.runner",
+    "BatchJob": "termlock.translate.batch.runner",  # BatchRunner's name before the rooms; kept for library callers
     "read_store": "termlock.documents",
     "write_store": "termlock.documents",
 }

@@ -230,7 +230,7 @@ def payload_of(shard: WorkShard, store: Any) -> list[tuple[list[int], list[str]]
 
 
 @dataclass
-class JobState:
+class SavedShards:
     """The state directory of a sharded job: manifest plus one file per finished work shard."""
 
     directory: Path
@@ -249,7 +249,7 @@ class JobState:
         fingerprint: Mapping[str, Any],
         *,
         restart: bool = False,
-    ) -> "JobState":
+    ) -> "SavedShards":
         """Load the state of this very job, or refuse one saved with other settings."""
         state = cls(Path(directory), Path(manifest_path), dict(fingerprint))
         if restart:

@@ -32,7 +32,7 @@ from termlock.jobs.translate_job import TranslatorSettings
 from termlock.engines.ray.shards import (
     AtomicStreamWriter,
     Document,
-    JobState,
+    SavedShards,
     OutputPlan,
     WorkShard,
     discover_inputs,
@@ -180,7 +180,7 @@ def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> No
         refuse_format_mismatch(str(output.target), formats[0], named)
 
 
-class ShardedJob:
+class ShardedRunner:
     """A sharded translation job: planned and checked against saved work when opened.
 
     Opening the job reads every input, plans it, and validates the output
@@ -226,7 +226,7 @@ class ShardedJob:
         )
         if restart and not self.output.merged:
             _remove_listed_outputs(self.output)
-        self.state = JobState.open(self.output.state_dir, self.output.manifest, fingerprint, restart=restart)
+        self.state = SavedShards.open(self.output.state_dir, self.output.manifest, fingerprint, restart=restart)
         self.shards = [shard for plan in self.plans for shard in plan]
         saved = self.state.read_manifest()
         self.finished_before = bool(saved and saved.get("complete") and not self.output.merged)
@@ -441,12 +441,12 @@ def translate_sharded(
     progress: bool | None = None,
     stderr: TextIO | None = None,
 ) -> ShardedResult:
-    """Translate a file or a directory of shards on ``pool``, resumably (see :class:`ShardedJob`).
+    """Translate a file or a directory of shards on ``pool``, resumably (see :class:`ShardedRunner`).
 
     ``settings`` are what shape the output (model, glossary hash, beam, ...)
     and go into the job's fingerprint, with the batch and shard sizes.
     """
-    job = ShardedJob(
+    job = ShardedRunner(
         input_path, output_path, settings=settings, fmt=fmt, batch_size=batch_size, shard_size=shard_size,
         merge=merge, restart=restart, stderr=stderr,
     )  # fmt: skip

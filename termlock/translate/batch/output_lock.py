@@ -1,4 +1,4 @@
-"""One running job per output file: an exclusive lock beside OUT.
+"""One translation run per output file: an exclusive file lock beside OUT (not the glossary lock of ``lock/``).
 
 Two ``termlock translate`` runs on the same OUT would both translate
 everything, interleave lines in one journal, and the one finishing second
@@ -8,7 +8,7 @@ before any model is loaded); a second run fails at once with a message
 naming the running one (its pid, command and start time, written into the
 lock file). The kernel drops the lock when the process dies, however it
 dies, so a killed run never blocks the next one; the file itself is
-removed when the job ends.
+removed when the run ends.
 
 Taking the lock also creates a file in OUT's folder, so an unwritable
 folder is reported here, before hours of decoding, instead of at the first
@@ -34,7 +34,7 @@ def lock_path_for(out_path: str | os.PathLike[str]) -> Path:
     return out.with_name(out.name + LOCK_SUFFIX)
 
 
-class JobLock:
+class OutputLock:
     """An exclusive lock on one output; use as a context manager or call :meth:`release`."""
 
     def __init__(self, out_path: str | os.PathLike[str], *, lock_path: str | os.PathLike[str] | None = None) -> None:
@@ -42,7 +42,7 @@ class JobLock:
         self.path = Path(lock_path) if lock_path is not None else lock_path_for(out_path)
         self._fd: int | None = None
 
-    def acquire(self) -> "JobLock":
+    def acquire(self) -> "OutputLock":
         """Take the lock or raise TermlockError naming the run that holds it."""
         while True:
             try:
@@ -91,7 +91,7 @@ class JobLock:
                 fix="free disk space in the output folder",
             ) from None
         self._fd = fd
-        # a job abandoned without release (an exception before it ran) unlocks when collected
+        # a run abandoned without release (an exception before it ran) unlocks when collected
         self._finalizer = weakref.finalize(self, _unlock, self.path, fd)
         return self
 
@@ -106,7 +106,7 @@ class JobLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def __enter__(self) -> "JobLock":
+    def __enter__(self) -> "OutputLock":
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:

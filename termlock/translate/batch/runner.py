@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
 from termlock import __version__
 from termlock.documents import STDIO, Store, write_store
-from termlock.translate.batch.output_lock import JobLock
+from termlock.translate.batch.output_lock import OutputLock
 from termlock.translate.batch.journal import Journal, journal_path_for
 
 
@@ -67,7 +67,7 @@ def batch_plan(store: Store, chunk_size: int) -> list[list[int]]:
 
 
 @dataclass
-class JobResult:
+class BatchResult:
     """What a finished job did; ``records[i]`` is unit i's saved record (None if not translated)."""
 
     units: int
@@ -77,14 +77,14 @@ class JobResult:
     records: list[dict[str, Any] | None] = field(default_factory=list)
 
 
-class BatchJob:
+class BatchRunner:
     """Translate ``store`` into ``out_path``, resumably.
 
     ``journal_path`` defaults to ``OUT.termlock-journal``; writing to stdout
     (``-``) keeps no journal unless one is named. ``restart`` discards saved
     work. Opening the job already validates a saved journal, so a mismatch
     is reported before any model is loaded, and takes the output's lock
-    (:class:`JobLock`): a second run on the same OUT is refused at once, and
+    (:class:`OutputLock`): a second run on the same OUT is refused at once, and
     an unwritable output folder is reported before any decoding. The lock
     is released when :meth:`run` ends, by :meth:`close` (or ``with job:``),
     or when a job abandoned before it ran is garbage-collected.
@@ -110,11 +110,11 @@ class BatchJob:
         self._memory: dict[int, dict[str, Any]] = {}
         if journal_path is None and self.out_path != STDIO:
             journal_path = journal_path_for(self.out_path)
-        self.lock: JobLock | None = None
+        self.lock: OutputLock | None = None
         self.journal: Journal | None = None
         if journal_path is not None:
             lock_target = self.out_path if self.out_path != STDIO else os.fspath(journal_path)
-            self.lock = JobLock(lock_target, lock_path=f"{os.fspath(journal_path)}.lock" if self.out_path == STDIO else None)
+            self.lock = OutputLock(lock_target, lock_path=f"{os.fspath(journal_path)}.lock" if self.out_path == STDIO else None)
             self.lock.acquire()
             try:
                 self._open_journal(journal_path, fingerprint, restart)
@@ -141,7 +141,7 @@ class BatchJob:
         if self.lock is not None:
             self.lock.release()
 
-    def __enter__(self) -> "BatchJob":
+    def __enter__(self) -> "BatchRunner":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -183,7 +183,7 @@ class BatchJob:
         translate: TranslateBatch,
         *,
         finalize: Callable[[list[dict[str, Any] | None]], None] | None = None,
-    ) -> JobResult:
+    ) -> BatchResult:
         """Translate what is pending, write OUT, call ``finalize(records)``, drop the journal.
 
         ``finalize`` (e.g. writing the report) runs before the journal is
@@ -199,7 +199,7 @@ class BatchJob:
         self,
         translate: TranslateBatch,
         finalize: Callable[[list[dict[str, Any] | None]], None] | None,
-    ) -> JobResult:
+    ) -> BatchResult:
         resumed = sum(1 for chunk in self.plan for i in chunk if i in self.done)
         if resumed and self.journal is not None:
             print(
@@ -245,7 +245,7 @@ class BatchJob:
             finalize(records)
         if self.journal is not None:
             self.journal.remove()
-        return JobResult(
+        return BatchResult(
             units=len(self.store.units),
             translatable=self.translatable,
             resumed=resumed,
@@ -262,3 +262,7 @@ class BatchJob:
             "run the same command again to continue",
             file=self.stderr,
         )
+
+
+#: the name this class had before translate/ got its rooms (exported by termlock.translate; library callers use it)
+BatchJob = BatchRunner
