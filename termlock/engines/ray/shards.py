@@ -21,7 +21,6 @@ refused, as the single-machine journal refuses it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -30,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
-from termlock import __version__
 from termlock.errors import TermlockError
 from termlock.fileio import write_atomically
+from termlock.translate.batch.resume import refuse_changed_settings, run_fingerprint, sha256_hex
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_KEY = "termlock_manifest"
@@ -43,10 +42,6 @@ STATE_DIR_NAME = ".termlock-shards"
 #: state directory beside a single-file output
 STATE_SUFFIX = ".termlock-shards"
 PARQUET_EXTENSIONS = (".parquet", ".pq")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def digest(value: Any) -> str:
@@ -287,16 +282,7 @@ class SavedShards:
         )
 
     def _check_fingerprint(self, saved: Mapping[str, Any]) -> None:
-        if dict(saved) == self.fingerprint:
-            return
-        keys = sorted(set(saved) | set(self.fingerprint))
-        changed = [k for k in keys if saved.get(k) != self.fingerprint.get(k)]
-        details = ", ".join(f"{k}: was {_short(saved.get(k))}, now {_short(self.fingerprint.get(k))}" for k in changed[:4])
-        raise TermlockError(
-            f"a sharded job with different settings is saved here ({details})",
-            path=str(self.manifest_path),
-            fix="run the same command as before to resume it, or pass --restart to start over with the new settings",
-        )
+        refuse_changed_settings(saved, self.fingerprint, what="a sharded job", path=self.manifest_path)
 
     def shard_path(self, key: str) -> Path:
         return self.directory / f"{key}.jsonl"
@@ -371,19 +357,9 @@ class SavedShards:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= 24 else text[:12] + "…" + text[-8:]
-
-
 def job_fingerprint(documents: Sequence[Document], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """What identifies a sharded job: its inputs (names, formats, hashes), settings, version."""
-    return {
-        "input_sha256": digest([d.identity() for d in documents]),
-        "inputs": len(documents),
-        **settings,
-        "termlock": __version__,
-    }
+    """What identifies a sharded run: its inputs (names, formats, hashes), settings, version (the resume core's)."""
+    return run_fingerprint(digest([d.identity() for d in documents]), settings, inputs=len(documents))
 
 
 # ----------------------------------------------------------------- outputs

@@ -44,8 +44,8 @@ from termlock.engines.ray.shards import (
     payload_of,
     plan_output,
     plan_work,
-    sha256_hex,
 )
+from termlock.translate.batch.resume import SavedWork, progress_bar, sha256_hex
 
 #: translates source texts; results have ``.target`` and ``.to_dict()`` (as in the local runner)
 TranslateBatch = Callable[[list[str]], Sequence[Any]]
@@ -145,16 +145,6 @@ class ShardedResult:
     def segments_per_worker_second(self) -> float | None:
         """Throughput of one worker: segments per second of worker wall time (None if nothing ran)."""
         return self.translated_segments / self.worker_seconds if self.worker_seconds > 0 else None
-
-
-def _progress_bar(enabled: bool | None, stderr: TextIO, total: int, initial: int) -> Any:
-    if enabled is None:
-        enabled = bool(getattr(stderr, "isatty", lambda: False)())
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, unit="seg", desc="translating", file=stderr, dynamic_ncols=True)
 
 
 def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> None:
@@ -278,11 +268,8 @@ class ShardedRunner:
         resumed = len(self.shards) - len(self.pending)
         resumed_units = sum(s.size for s in self.shards if s.key not in self.pending)
         if resumed:
-            print(
-                f"resuming: {resumed} of {len(self.shards)} work shards ({resumed_units} of {totals['translatable']} "
-                f"segments) already translated (saved in {self.state.directory})",
-                file=self.stderr,
-            )
+            saved = SavedWork(resumed, len(self.shards), self.state.directory, "work shards", (resumed_units, totals["translatable"]))
+            print(saved.resuming_line(), file=self.stderr)
         remaining = [0] * len(self.documents)
         for shard in self.pending.values():
             remaining[shard.document] += 1
@@ -291,7 +278,7 @@ class ShardedRunner:
                 self._write_document(doc)
 
         result = ShardedResult(resumed_shards=resumed, translated_shards=0, duplicates=0, **totals)
-        bar = _progress_bar(progress, self.stderr, totals["translatable"], resumed_units)
+        bar = progress_bar(progress, self.stderr, totals["translatable"], resumed_units)
         answers = pool(self._work_items(), ShardWorkerFactory(make_translate))
         try:
             for key, answer in answers:
@@ -338,11 +325,8 @@ class ShardedRunner:
     def _say_saved(self) -> None:
         if len(self.shards) == len(self.pending):
             return  # nothing saved, nothing to resume
-        print(
-            f"stopped: {len(self.shards) - len(self.pending)} of {len(self.shards)} work shards are saved in "
-            f"{self.state.directory}; run the same command again to continue",
-            file=self.stderr,
-        )
+        saved = SavedWork(len(self.shards) - len(self.pending), len(self.shards), self.state.directory, "work shards")
+        print(saved.stopped_line(), file=self.stderr)
 
     def _finish(self, result: ShardedResult, finalize: Callable[[list[DocumentResult]], None] | None) -> None:
         """Write every output, call ``finalize``, record completion, drop the saved shards."""

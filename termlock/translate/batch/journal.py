@@ -3,9 +3,10 @@
 A translation job over a long document can run for hours; a crash, a full
 disk or Ctrl-C must not cost the work already done. Each finished batch is
 appended to ``OUT.termlock-journal`` as one JSON line and fsync'd before the
-job moves on. The first line is the job's fingerprint (input hash, model,
+job moves on. The first line is the run's fingerprint (input hash, model,
 glossary hash, settings): resuming with anything different would mix two
-jobs' translations in one output, so it is refused.
+runs' translations in one output, so it is refused (the resume core,
+:mod:`termlock.translate.batch.resume`, says so as the Ray engine does).
 
 A crash can tear only the line being written; such a last line is ignored
 (and cut off before the next append), every complete line before it is kept.
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from termlock.errors import TermlockError
+from termlock.translate.batch.resume import refuse_changed_settings
 
 JOURNAL_SUFFIX = ".termlock-journal"
 JOURNAL_VERSION = 1
@@ -142,19 +144,7 @@ class Journal:
         )
 
     def _check_fingerprint(self, saved: Mapping[str, Any]) -> None:
-        if dict(saved) == self.fingerprint:
-            return
-        keys = sorted(set(saved) | set(self.fingerprint))
-        changed = [k for k in keys if saved.get(k) != self.fingerprint.get(k)]
-        details = ", ".join(
-            f"{k}: was {_short(saved.get(k))}, now {_short(self.fingerprint.get(k))}" for k in changed[:4]
-        )
-        raise TermlockError(
-            f"an unfinished job with different settings is saved here ({details})",
-            path=str(self.path),
-            fix="run the same command as before to resume it, or pass --restart "
-            f"(or delete {self.path}) to start over with the new settings",
-        )
+        refuse_changed_settings(saved, self.fingerprint, what="an unfinished job", path=self.path, delete=self.path)
 
     # ------------------------------------------------------------- writing
 
@@ -236,7 +226,3 @@ class Journal:
     def exists(self) -> bool:
         return self._exists
 
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-    return text if len(text) <= 24 else text[:12] + "…" + text[-8:]

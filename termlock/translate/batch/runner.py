@@ -20,16 +20,15 @@ module needs no model and is tested without one.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
-from termlock import __version__
 from termlock.documents import STDIO, Store, write_store
 from termlock.translate.batch.output_lock import OutputLock
 from termlock.translate.batch.journal import Journal, journal_path_for
+from termlock.translate.batch.resume import SavedWork, progress_bar, run_fingerprint, sha256_hex
 
 
 class TranslatedSegment(Protocol):
@@ -43,13 +42,9 @@ class TranslatedSegment(Protocol):
 TranslateBatch = Callable[[list[str]], Sequence[TranslatedSegment]]
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def job_fingerprint(input_bytes: bytes, **settings: Any) -> dict[str, Any]:
-    """What identifies a job: the input's hash, every setting that shapes output, the version."""
-    return {"input_sha256": sha256_hex(input_bytes), **settings, "termlock": __version__}
+    """What identifies a run over ``input_bytes``: see :func:`~termlock.translate.batch.resume.run_fingerprint`."""
+    return run_fingerprint(sha256_hex(input_bytes), settings)
 
 
 def batch_plan(store: Store, chunk_size: int) -> list[list[int]]:
@@ -161,23 +156,6 @@ class BatchRunner:
         """Units still to translate (0 when a saved journal covers everything)."""
         return sum(1 for chunk in self.plan for i in chunk if i not in self.done)
 
-    def _progress_bar(self, initial: int) -> Any:
-        enabled = self.progress
-        if enabled is None:
-            enabled = bool(getattr(self.stderr, "isatty", lambda: False)())
-        if not enabled:
-            return None
-        from tqdm import tqdm
-
-        return tqdm(
-            total=self.translatable,
-            initial=initial,
-            unit="seg",
-            desc="translating",
-            file=self.stderr,
-            dynamic_ncols=True,
-        )
-
     def run(
         self,
         translate: TranslateBatch,
@@ -202,12 +180,8 @@ class BatchRunner:
     ) -> BatchResult:
         resumed = sum(1 for chunk in self.plan for i in chunk if i in self.done)
         if resumed and self.journal is not None:
-            print(
-                f"resuming: {resumed} of {self.translatable} segments already translated "
-                f"(saved in {self.journal.path})",
-                file=self.stderr,
-            )
-        bar = self._progress_bar(resumed)
+            print(SavedWork(resumed, self.translatable, self.journal.path).resuming_line(), file=self.stderr)
+        bar = progress_bar(self.progress, self.stderr, self.translatable, resumed)
         translated = 0
         try:
             for chunk in self.plan:
@@ -257,11 +231,7 @@ class BatchRunner:
         if self.journal is None or not self.journal.exists:
             return
         saved = sum(1 for chunk in self.plan for i in chunk if i in self.done)
-        print(
-            f"stopped: {saved} of {self.translatable} segments are saved in {self.journal.path}; "
-            "run the same command again to continue",
-            file=self.stderr,
-        )
+        print(SavedWork(saved, self.translatable, self.journal.path).stopped_line(), file=self.stderr)
 
 
 #: the name this class had before translate/ got its rooms (exported by termlock.translate; library callers use it)
