@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,25 @@ def test_a_driver_crash_after_some_shards_resumes_with_only_the_rest(tmp_path):
     assert result.resumed_shards == 5 and not set(redone) & set(saved)
     assert sorted(redone + saved) == sorted(f"{d:06d}-{n:06d}" for d in range(4) for n in range(3))
     assert outputs(tmp_path / "out") == outputs(tmp_path / "expected")
+
+
+def test_a_merged_output_goes_through_a_symlink_and_keeps_modes(tmp_path):
+    """``--merge`` writes its one file as every output is written (fileio.AtomicOutput), not by a copy of it."""
+    never = str(tmp_path / "unused-marker")
+    real = tmp_path / "real.txt"
+    real.write_text("old", encoding="utf-8")
+    os.chmod(real, 0o640)
+    (tmp_path / "merged.txt").symlink_to(real)
+    fake_job(tmp_path, "merged.txt", make=DiesOnce(never, "x"), merge=True)
+    assert (tmp_path / "merged.txt").is_symlink()
+    assert real.read_text(encoding="utf-8").count("\n") == 100  # 4 shards of 25 lines
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    old = os.umask(0o027)
+    try:
+        fake_job(tmp_path, "new.txt", make=DiesOnce(never, "x"), merge=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640  # the umask's mode, not mkstemp's 0600
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
@@ -464,41 +463,3 @@ def plan_output(input_path: str, output_path: str, *, input_is_dir: bool, merge:
             fix="give a new or empty directory for OUT",
         )
     return OutputPlan(out, False)
-
-
-class AtomicStreamWriter:
-    """Write a large file piece by piece, renaming it into place only when complete."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        except OSError as exc:
-            raise self._error(exc) from None
-        self._handle = os.fdopen(fd, "wb")
-
-    def _error(self, exc: OSError) -> TermlockError:
-        return TermlockError(f"cannot write: {exc.strerror}", path=str(self.path), fix="check free disk space and permissions")
-
-    def write(self, data: bytes) -> None:
-        try:
-            self._handle.write(data)
-        except OSError as exc:
-            raise self._error(exc) from None
-
-    def commit(self) -> None:
-        try:
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-            os.replace(self._tmp, self.path)
-        except OSError as exc:
-            raise self._error(exc) from None
-
-    def abort(self) -> None:
-        self._handle.close()
-        try:
-            os.unlink(self._tmp)
-        except FileNotFoundError:
-            pass

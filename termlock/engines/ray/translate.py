@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from termlock.errors import TermlockError
-from termlock.fileio import write_atomically
+from termlock.fileio import AtomicOutput, write_atomically
 from termlock.jobs.translate_job import TranslatorSettings
 from termlock.engines.ray.shards import (
-    AtomicStreamWriter,
     Document,
     SavedShards,
     OutputPlan,
@@ -389,7 +388,7 @@ class ShardedRunner:
                     kept.append(translated)
             write_atomically(self.output.target, merge_bytes(parts) if len(parts) > 1 else parts[0][1])
             return kept
-        writer = AtomicStreamWriter(self.output.target)
+        writer = AtomicOutput(self.output.target)  # through a symlink, a rewritten file's mode kept
         try:
             last = b""
             for doc in self.documents:
