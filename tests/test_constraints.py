@@ -111,6 +111,15 @@ def test_nested_renderings_subtract_like_the_judge():
     assert weights["overall national security outlooks"] == [-1, 0]
 
 
+def test_a_case_sensitive_longer_rendering_claims_in_its_own_casing_only():
+    inner = PositiveConstraint("pc", ("party committee",))
+    outer = PositiveConstraint("ppc", ("Provincial Party Committee",), case_sensitive=True)
+    lock = SentenceLock.compile([inner, outer], [])
+    claims = {(p.text, p.cased): w for p, w in zip(lock.patterns, lock.weights) if not p.lead and w[0] < 0}
+    # the judge finds the outer term only as written, so only that casing takes the inner occurrence
+    assert claims == {("Provincial Party Committee", True): [-1, 1]}  # one pattern: placed for ppc, claiming pc
+
+
 def test_forbidden_inside_an_accepted_rendering_is_excused_not_blocked():
     term = PositiveConstraint("team", ("core team",))
     lock = SentenceLock.compile([term], [NegativeConstraint("team", ("core", "kernel"))])
@@ -180,6 +189,22 @@ def test_every_casing_and_split_of_a_forbidden_rendering_is_caught(decoder, tiny
     # and ending the text there counts as writing it
     final = tracker.expand(torch.zeros((1, 1), dtype=torch.long), eos.view(1, 1), final=True)
     assert bool(final.forbidden)
+
+
+@pytest.mark.parametrize("written", ["the provincial party committee", "the Provincial Party Committee"])
+def test_nested_terms_are_counted_as_the_judge_counts_them_whatever_the_casing(decoder, tiny_seq2seq, written):
+    """An inner term inside a case-sensitive outer one written in another casing still counts for itself."""
+    _, tokenizer = tiny_seq2seq
+    positives = [
+        PositiveConstraint("pc", ("party committee",)),
+        PositiveConstraint("ppc", ("Provincial Party Committee",), case_sensitive=True),
+    ]
+    ids = tokenizer(text_target=written, add_special_tokens=False)["input_ids"]
+    text = tokenizer.decode(ids, skip_special_tokens=True)
+    _, grown = _feed(decoder, SentenceLock.compile(positives, []), ids)
+    judged_missing = decoder.unmet(text, positives, [])
+    assert len(judged_missing) == 1  # lower case: the outer term; as written: the inner one, claimed by it
+    assert int(grown.missing) == len(judged_missing), (text, judged_missing)
 
 
 class _FakeTokenizer:
