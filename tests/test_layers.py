@@ -1,5 +1,8 @@
-"""The package's layers, enforced: no module imports a layer above its own, and no import cycles.
+"""The package's layers and translate's rooms, enforced: no module imports above its own, no import cycles.
 
+Inside ``termlock/translate`` the rooms (models/, search/, lock/, batch/,
+then translator.py and segmentation.py on top) import only the rooms
+TRANSLATE_ROOMS allows, and what runs without a model imports no torch.
 Imports inside functions count (they hide cycles but still couple the
 layers), and so do imports under ``TYPE_CHECKING``. Read from the source
 with ``ast``, so nothing is imported to check it.
@@ -36,6 +39,28 @@ LAYERS: dict[str, int] = {
 }
 #: same-layer pairs that must still not import each other
 FORBIDDEN_SIDEWAYS = {("evaluate", "translate"), ("translate", "evaluate"), ("corpora", "documents"), ("documents", "corpora")}
+
+
+#: rooms of termlock/translate -> the rooms each may import (its own included). models/, lock/ and
+#: batch/ stand alone; the search drives a model and reads the lock; translator.py uses them all.
+TRANSLATE_ROOMS: dict[str, set[str]] = {
+    "": set(),  # termlock/translate/__init__.py: names only, imported lazily by string
+    "models": {"models"},
+    "lock": {"lock"},
+    "batch": {"batch"},
+    "search": {"search", "lock", "models"},
+    "segmentation": {"segmentation"},
+    "translator": {"translator", "segmentation", "models", "search", "lock"},
+}
+#: what runs without torch or transformers: whole rooms (a batch run or segmentation needs no model)
+#: and the lock's compiler (its records and symbols are plain Python)
+NO_TORCH_ROOMS = {"batch", "segmentation"}
+NO_TORCH_MODULES = {
+    "termlock.translate.lock.constraints",
+    "termlock.translate.lock.symbols",
+    "termlock.translate.lock.sentence_lock",
+}
+MODEL_LIBRARIES = {"torch", "transformers"}
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -92,6 +117,53 @@ def layer_violations(root: Path) -> list[str]:
                 problems.append(f"{importer} -> {target}: part not in LAYERS")
             elif LAYERS[b] > LAYERS[a] or (a, b) in FORBIDDEN_SIDEWAYS:
                 problems.append(f"{importer} -> {target}")
+    return problems
+
+
+def room_of(module: str) -> str | None:
+    """The room of termlock/translate a module is in (``""`` for the package itself), None outside it."""
+    parts = module.split(".")
+    if parts[:2] != ["termlock", "translate"]:
+        return None
+    return parts[2] if len(parts) > 2 else ""
+
+
+def room_violations(root: Path) -> list[str]:
+    """Every import between rooms of termlock/translate that TRANSLATE_ROOMS does not allow."""
+    problems = []
+    for importer, imported in sorted(import_graph(root).items()):
+        room = room_of(importer)
+        if room is None:
+            continue
+        if room not in TRANSLATE_ROOMS:
+            problems.append(f"{importer}: room {room!r} not in TRANSLATE_ROOMS")
+            continue
+        for target in sorted(imported):
+            other = room_of(target)
+            if other is not None and other not in TRANSLATE_ROOMS[room]:
+                problems.append(f"{importer} -> {target}")
+    return problems
+
+
+def libraries_of(path: Path) -> set[str]:
+    """Top-level names of the packages ``path`` imports anywhere in its body (absolute imports)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def torch_violations(root: Path) -> list[str]:
+    """Modules that must run without a model but import torch or transformers."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        name = module_name(path, root)
+        if room_of(name) in NO_TORCH_ROOMS or name in NO_TORCH_MODULES:
+            for library in sorted(libraries_of(path) & MODEL_LIBRARIES):
+                problems.append(f"{name} imports {library}")
     return problems
 
 
@@ -154,6 +226,20 @@ def test_evaluate_never_imports_translate():
     ]
 
 
+def test_every_room_of_translate_is_listed():
+    rooms = {room_of(module_name(p, PACKAGE_ROOT)) for p in (PACKAGE_ROOT / "translate").rglob("*.py")}
+    assert rooms <= set(TRANSLATE_ROOMS), f"add {sorted(rooms - set(TRANSLATE_ROOMS))} to TRANSLATE_ROOMS"
+
+
+def test_the_rooms_of_translate_import_only_what_they_may():
+    assert room_violations(PACKAGE_ROOT) == []
+
+
+def test_batch_runs_and_the_lock_compiler_never_import_torch():
+    assert torch_violations(PACKAGE_ROOT) == []
+    assert NO_TORCH_MODULES <= set(import_graph(PACKAGE_ROOT))  # the names still exist
+
+
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "termlock"
@@ -179,3 +265,32 @@ def test_a_cycle_through_function_level_imports_is_caught(package_copy: Path):
     (package_copy / "jobs" / "ping.py").write_text("def f():\n    from termlock.jobs import pong\n")
     (package_copy / "jobs" / "pong.py").write_text("def g():\n    import termlock.jobs.ping\n")
     assert ["termlock.jobs.ping", "termlock.jobs.pong"] in import_cycles(package_copy)
+
+
+def test_the_lock_importing_the_search_is_caught(package_copy: Path):
+    (package_copy / "translate" / "lock" / "sneaky.py").write_text(
+        "def helper():\n    from termlock.translate.search.beam_search import search\n    return search\n"
+    )
+    assert room_violations(package_copy) == ["termlock.translate.lock.sneaky -> termlock.translate.search.beam_search"]
+
+
+def test_a_room_reaching_up_to_the_translator_is_caught(package_copy: Path):
+    (package_copy / "translate" / "models" / "sneaky.py").write_text("from ..translator import Translator\n")
+    assert room_violations(package_copy) == [
+        "termlock.translate.models.sneaky -> termlock.translate.translator",
+    ]
+
+
+def test_torch_in_the_batch_room_is_caught(package_copy: Path):
+    (package_copy / "translate" / "batch" / "sneaky.py").write_text("def helper():\n    import torch.nn\n")
+    (package_copy / "translate" / "lock" / "sentence_lock.py").write_text("from transformers import AutoTokenizer\n")
+    assert torch_violations(package_copy) == [
+        "termlock.translate.batch.sneaky imports torch",
+        "termlock.translate.lock.sentence_lock imports transformers",
+    ]
+
+
+def test_a_new_room_of_translate_must_be_listed(package_copy: Path):
+    (package_copy / "translate" / "extras").mkdir()
+    (package_copy / "translate" / "extras" / "thing.py").write_text("X = 1\n")
+    assert room_violations(package_copy) == ["termlock.translate.extras.thing: room 'extras' not in TRANSLATE_ROOMS"]
