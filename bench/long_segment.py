@@ -1,4 +1,4 @@
-"""How checking one very long segment scales with its length (issue 13).
+"""How checking one very long segment scales with its length: linearly, not quadratically.
 
 A 400 KB line full of glossary terms took 58 s when the verdict pass
 compared every accepted match with every other; it must grow about

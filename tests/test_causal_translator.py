@@ -103,7 +103,7 @@ def test_always_places_every_term_and_no_forbidden_rendering(locked, data):
     """
     terms = [t for t in GLOSSARY if len(t.target.split()) <= 3][:40]
     # terms whose renderings nest ("Party organization" in "primary-level Party
-    # organization") need nested counting in the tracker: issue 10's part, tested there
+    # organization") need nested counting in the tracker, tested in test_constraints.py
     chosen = data.draw(
         st.lists(st.sampled_from(terms), min_size=1, max_size=3, unique_by=lambda t: t.id).filter(_not_nested)
     )

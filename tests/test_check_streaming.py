@@ -1,4 +1,4 @@
-"""The streamed check (issue 14): same bytes as before, one pass, nothing left behind on failure.
+"""The streamed check: the same bytes as the whole-result writers, one pass, nothing left behind on failure.
 
 The JSON report is compared byte for byte with what the standard library
 writes for ``CheckResult.to_dict()`` (``ensure_ascii=False``, ``indent=2``,
@@ -49,7 +49,7 @@ def glossary():
 
 
 def stdlib_json(result) -> str:
-    """What the JSON report was before issue 14: the standard library's encoder."""
+    """What the JSON report was before orjson and streaming: the standard library's encoder."""
     return json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""Every command refuses an output that names an input or another output, and writes nothing (issue 13)."""
+"""Every command refuses an output that names an input or another output, and writes nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The --min-term-success gate decides on exact counts, never on a rounded rate (issue 13)."""
+"""The --min-term-success gate decides on exact counts, never on a rounded rate."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def test_tbx_basic_2008_import_maps_statuses():
     assert "Doppelkern" not in (dual.target, *dual.variants, *dual.forbidden)  # German ignored
     assert neck.sources == ("卡脖子", "卡脖子技术")  # ntig/termGrp, every source spelling
     assert (neck.target, neck.forbidden) == ("stuck neck", ("chokehold",))  # superseded -> forbidden
-    # data the schema has no field for is kept in the note (issue 13), after the definition
+    # data the schema has no field for is kept in the note (nothing dropped silently), after the definition
     assert neck.note.split("\n") == [
         "Technology bottlenecks imposed from outside",
         'context (stuck neck): Tackle the "stuck neck" problems in key technologies.',

@@ -1,4 +1,4 @@
-"""Hostile glossary files get one precise message each (issue 13)."""
+"""Hostile glossary files get one precise message each."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Spreadsheet and TBX glossaries: injection-safe export, lossless import, nothing dropped silently (issue 13)."""
+"""Spreadsheet and TBX glossaries: injection-safe export, lossless import, nothing dropped silently."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``--dtype int8``: dynamic int8 quantization on the CPU (issue 14).
+"""``--dtype int8``: dynamic int8 quantization on the CPU, the speed option of the decoder.
 
 Approximate by design (outputs may differ slightly from float32), so these
 tests assert what must hold anyway: it loads and runs through the user's

@@ -1,4 +1,4 @@
-"""Invisible and look-alike characters never hide a term (issue 13).
+"""Invisible and look-alike characters never hide a term.
 
 Both matchers search the folded view (NFKC, format characters removed, all
 spaces plain) and report offsets into the original text.

@@ -1,4 +1,4 @@
-"""Permission problems are found early and said precisely, as a non-root user (issue 13)."""
+"""Permission problems are found early and said precisely, as a non-root user."""
 
 from __future__ import annotations
 

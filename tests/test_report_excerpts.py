@@ -1,4 +1,4 @@
-"""A long segment full of problems is excerpted in per-problem rows, not copied per problem (issue 13)."""
+"""A long segment full of problems is excerpted in per-problem rows, not copied per problem."""
 
 from __future__ import annotations
 

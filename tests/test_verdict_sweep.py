@@ -1,4 +1,4 @@
-"""The verdict pass's containment rules, checked against the plain pairwise definition (issue 13)."""
+"""The verdict pass's containment rules, checked against the plain pairwise definition."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def streamable(job) -> bool:
 
 
 def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
-    """Aligned text files checked in one pass, the reports written as it goes (issue 14).
+    """Aligned text files checked in one pass, the reports written as it goes (memory flat in segments).
 
     Lines are read as the checker consumes them and each segment's report
     goes straight to the JSON/CSV/HTML writers and the running totals, so
