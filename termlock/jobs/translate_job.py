@@ -33,6 +33,7 @@ class TranslatorSettings:
     constraints: str = "auto"
     device: str = "auto"
     dtype: str | None = None
+    #: new tokens for a decoder-only LLM, total output length for a seq2seq model (None: the model's own)
     max_length: int | None = None
     src_lang: str | None = None
     tgt_lang: str | None = None

@@ -1,9 +1,12 @@
 """Glossary-locked translation of lines: the library entry point.
 
 ``Translator(model, glossary).translate(lines)`` returns one English line per
-input line. Each line is cut into sentences (see :mod:`segmentation`); the
-glossary terms found in a sentence become lexical constraints for the
-decoder (see :mod:`constraints`, :mod:`decoding`).
+input line, with a seq2seq model or a decoder-only LLM alike. Each line is
+cut into sentences (:mod:`termlock.translate.segmentation`); the glossary
+terms found in a sentence become lexical constraints
+(:mod:`termlock.translate.lock`) for the decoder the one factory builds
+(:func:`termlock.translate.search.factory.build_decoder`); an LLM gets each
+sentence inside its prompt (:mod:`termlock.translate.models.llm_prompts`).
 
 Constrained beam search costs more and can hurt fluency, so by default
 (``constraints="auto"``) every sentence is first decoded freely and checked
@@ -203,14 +206,15 @@ def load_glossary_arg(glossary: Any) -> "Glossary":
 
 
 class Translator:
-    """Translate lines with a Hugging Face seq2seq model under a glossary.
+    """Translate lines with a Hugging Face seq2seq model or decoder-only LLM under a glossary.
 
     ``model``: a hub id, a local directory, or a :class:`LoadedModel`.
     ``glossary``: a :class:`Glossary`, a path to one, or None for the
     bundled glossary. ``beam``/``batch_size``: beam width and sentences per
     decoder batch. ``constraints``: "auto", "always" or "off" (see module
     docs). ``max_length``/``length_penalty``: as for ``model.generate``
-    (None = the model's generation config). ``device``/``dtype``/
+    (None = the model's generation config): ``max_length`` is the total
+    output length for a seq2seq model, the new tokens for an LLM. ``device``/``dtype``/
     ``src_lang``/``tgt_lang`` are used only when ``model`` is loaded here.
     ``judge`` decides which terms a translation satisfies (default: the
     glossary's :class:`SegmentJudge`, the rules ``termlock check`` applies).
@@ -218,7 +222,7 @@ class Translator:
     of a term; by default it places the canonical one only, so that a
     document stays consistent.
 
-    Decoder-only LLMs (see :mod:`causal_model`) are driven the same way:
+    Decoder-only LLMs (see :mod:`termlock.translate.search.causal_decoder`) are driven the same way:
     each sentence goes into the model family's prompt (``prompt_template``:
     a built-in name, a YAML file or a :class:`PromptTemplate`; default chosen
     from the model's name and config), with the sentence's glossary terms

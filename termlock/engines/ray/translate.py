@@ -1,7 +1,8 @@
 """Sharded, resumable batch translation on a pool of workers (Ray Data actors).
 
-``translate_sharded`` plans the job on the driver (see :mod:`shards`): each
-input document gets the single-machine batch plan, cut into work shards.
+``translate_sharded`` plans the job on the driver (see
+:mod:`termlock.engines.ray.shards`): each input document gets the
+single-machine batch plan, cut into work shards.
 Pending work shards go to the pool; each worker loads the model and the
 glossary once and translates a shard batch by batch exactly as the local
 runner would. Results come back in any order, keyed by work shard and unit
@@ -14,6 +15,9 @@ shard's result is accepted once (a retried worker's second answer is
 dropped) and only when it covers exactly the shard's units, and the job
 fails rather than writes an output while a shard is missing. A rerun after a
 crash of a worker or of the driver redoes only shards without a saved file.
+What it says when it resumes or stops, and its refusal of changed settings,
+are the resume core's (:mod:`termlock.translate.batch.resume`), as for the
+local engine; every output is written by :mod:`termlock.fileio`.
 """
 
 from __future__ import annotations
@@ -170,9 +174,9 @@ def _check_merge_target(output: OutputPlan, documents: Sequence[Document]) -> No
 
 
 class ShardedRunner:
-    """A sharded translation job: planned and checked against saved work when opened.
+    """Runs a translation job over work shards on a pool: planned and checked against saved work when opened.
 
-    Opening the job reads every input, plans it, and validates the output
+    Opening the runner reads every input, plans it, and validates the output
     location and any saved state (a different job's state is refused), all
     before a model is loaded or Ray is started. :meth:`run` then translates
     what is pending on a pool, writes the outputs and removes the saved
@@ -429,11 +433,11 @@ def translate_sharded(
     ``settings`` are what shape the output (model, glossary hash, beam, ...)
     and go into the job's fingerprint, with the batch and shard sizes.
     """
-    job = ShardedRunner(
+    runner = ShardedRunner(
         input_path, output_path, settings=settings, fmt=fmt, batch_size=batch_size, shard_size=shard_size,
         merge=merge, restart=restart, stderr=stderr,
     )  # fmt: skip
-    return job.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress)
+    return runner.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress)
 
 
 def _remove_listed_outputs(output: OutputPlan) -> None:

@@ -1,7 +1,7 @@
-"""A resumable batch translation job over one segment store.
+"""A resumable batch translation run over one segment store: the local engine's runner.
 
-The job translates every translatable unit of a store and writes the store
-to OUT. Three promises hold whatever happens on the way:
+:class:`BatchRunner` translates every translatable unit of a store and
+writes the store to OUT. Three promises hold whatever happens on the way:
 
 * output order is the input order, although units are batched longest
   first (similar lengths pad less, and a batch too big for memory fails in
@@ -12,8 +12,9 @@ to OUT. Three promises hold whatever happens on the way:
 * OUT is written once, atomically, when every unit is done.
 
 The batch plan depends only on the input and ``chunk_size``, so a resumed
-job decodes exactly the batches the uninterrupted job would have, and its
-output is byte-identical. The translation itself is injected (any callable
+run decodes exactly the batches the uninterrupted run would have, and its
+output is byte-identical; what a resumed run says and refuses is the resume
+core's (:mod:`termlock.translate.batch.resume`), shared with the Ray engine. The translation itself is injected (any callable
 from source texts to results with ``.target`` and ``.to_dict()``), so this
 module needs no model and is tested without one.
 """
@@ -63,7 +64,7 @@ def batch_plan(store: Store, chunk_size: int) -> list[list[int]]:
 
 @dataclass
 class BatchResult:
-    """What a finished job did; ``records[i]`` is unit i's saved record (None if not translated)."""
+    """What a finished run did; ``records[i]`` is unit i's saved record (None if not translated)."""
 
     units: int
     translatable: int
@@ -77,12 +78,12 @@ class BatchRunner:
 
     ``journal_path`` defaults to ``OUT.termlock-journal``; writing to stdout
     (``-``) keeps no journal unless one is named. ``restart`` discards saved
-    work. Opening the job already validates a saved journal, so a mismatch
+    work. Opening the runner already validates a saved journal, so a mismatch
     is reported before any model is loaded, and takes the output's lock
     (:class:`OutputLock`): a second run on the same OUT is refused at once, and
     an unwritable output folder is reported before any decoding. The lock
-    is released when :meth:`run` ends, by :meth:`close` (or ``with job:``),
-    or when a job abandoned before it ran is garbage-collected.
+    is released when :meth:`run` ends, by :meth:`close` (or ``with runner:``),
+    or when a runner abandoned before it ran is garbage-collected.
     """
 
     def __init__(
@@ -132,7 +133,7 @@ class BatchRunner:
             )
 
     def close(self) -> None:
-        """Release the output's lock (the job is over, or will not run)."""
+        """Release the output's lock (the run is over, or will not run)."""
         if self.lock is not None:
             self.lock.release()
 

@@ -7,7 +7,8 @@ with ``variants=True``) and, when the term lists forbidden renderings, a
 *negative* one. The records hold glossary strings only: every rule about
 how a string may appear in the translation (case folding, spaces and
 hyphens alike, whole words, regular inflection) is the target matcher's,
-applied by :mod:`constraint_state` through the matcher's own functions, so
+applied by :mod:`termlock.translate.lock.sentence_lock` and the tracker
+through the matcher's own functions, so
 the decoder and ``termlock check`` cannot disagree about a term.
 
 Importing this module does not import torch or transformers.

@@ -66,7 +66,7 @@ class VocabularyText:
                 row_after.append(after if seq else cls)
             seqs.append(row_seq)
             afters.append(row_after)
-        # one flat copy to the padded table (a tensor per token would take seconds)
+        # one flat copy to the padded table (a tensor per token would cost more than the rest of the build)
         flat_lengths = [len(seq) for row in seqs for seq in row]
         width = max(1, max(flat_lengths))
         lengths = torch.tensor(flat_lengths, dtype=torch.long)

@@ -1,11 +1,12 @@
-"""Load a Hugging Face seq2seq translation model the way a translator's machine allows.
+"""Load a Hugging Face translation model (seq2seq or decoder-only LLM) the way a translator's machine allows.
 
 Translators often work offline or behind firewalls, so loading must never
 hang on an unreachable hub nor end in a stack trace: a model that is not on
 this machine is reported once, with the command that fetches it. Models are
-only ever loaded through ``AutoModelForSeq2SeqLM``/``AutoTokenizer`` with
-``trust_remote_code=False``: a glossary tool has no business running code
-shipped with a checkpoint.
+only ever loaded through ``AutoModelForSeq2SeqLM`` or
+``AutoModelForCausalLM`` (see :mod:`termlock.translate.models.causal_lm`)
+and ``AutoTokenizer`` with ``trust_remote_code=False``: a glossary tool has
+no business running code shipped with a checkpoint.
 
 Multilingual models (NLLB, M2M100, mBART-50) need a source language set on
 the tokenizer and a target-language token forced as the first generated
@@ -521,7 +522,7 @@ def load_model(
     """Load a translation model and its tokenizer from a local directory or the hub.
 
     Seq2seq models load through ``AutoModelForSeq2SeqLM``, decoder-only LLMs
-    through ``AutoModelForCausalLM`` (see :mod:`causal_model`); for an LLM the
+    through ``AutoModelForCausalLM`` (see :mod:`termlock.translate.models.causal_lm`); for an LLM the
     memory a decoding batch of ``batch_size`` x ``num_beams`` needs is
     estimated from its config and refused before any weight is read when it
     cannot fit, and ``src_lang``/``tgt_lang`` are the language codes its

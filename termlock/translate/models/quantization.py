@@ -5,9 +5,9 @@ decoder layers and, above all, the output projection over the whole target
 vocabulary (65,001 words for opus-mt-zh-en) at every step of every beam.
 PyTorch's dynamic quantization stores every ``nn.Linear`` weight as int8
 (one scale per tensor) and quantizes the activations on the fly per batch,
-so those products run in int8 (x86/oneDNN or fbgemm kernels): about twice
-as fast and a quarter of the weight memory, which is how CTranslate2 gets
-its CPU speed too. Embeddings, layer norms and attention's own products
+so those products run in int8 (x86/oneDNN or fbgemm kernels): faster
+(bench/README.md has the figures) and a quarter of the weight memory,
+which is how CTranslate2 gets its CPU speed too. Embeddings, layer norms and attention's own products
 stay float32. It works for any architecture whose projections are
 ``nn.Linear`` (Marian, NLLB/M2M100, mBART, T5, decoder-only LLMs alike),
 which is why it is applied once in model loading and nowhere else.
@@ -20,12 +20,11 @@ exist for the CPU only: on a GPU use ``--dtype fp16``/``bf16``.
 
 Which int8 kernels: PyTorch packs each weight for one backend when it
 quantizes, and the packed weight keeps its backend. On a CPU with AMX
-(Intel Sapphire Rapids and later) oneDNN's kernels use the AMX tiles and
-run the 65,001-word output projection of opus-mt-zh-en at 80 rows about
-2.3x faster than the default x86/fbgemm ones (11.5 vs 27 ms, one thread),
-the 512-wide layers about 2.5x, with the same results to float rounding;
-so weights are packed for oneDNN there, and for PyTorch's default engine
-elsewhere. The engine setting itself is restored afterwards: nothing else
+(Intel Sapphire Rapids and later) oneDNN's kernels use the AMX tiles, which
+the default x86/fbgemm ones do not (bench/README.md: how much faster the
+output projection and the other layers run), with the same results to
+float rounding; so weights are packed for oneDNN there, and for PyTorch's
+default engine elsewhere. The engine setting itself is restored afterwards: nothing else
 in the process changes.
 
 ``torch.ao.quantization`` is deprecated upstream in favour of torchao but

@@ -5,7 +5,7 @@ steps calling these (as transformers' ``_beam_search`` calls its
 ``_get_top_k_continuations``, ``_update_finished_beams``, ...):
 
 * :class:`NextTokenScores`: the model's logits as log-probabilities, with
-  the generation rules (:mod:`generation_rules`) and the lock's bans
+  the generation rules (:mod:`termlock.translate.search.generation_rules`) and the lock's bans
   applied in ``generate``'s order;
 * :func:`plain_step`: plain beam search, transformers' operations in its
   order, so the token ids equal ``generate``'s;
@@ -13,7 +13,7 @@ steps calling these (as transformers' ``_beam_search`` calls its
   every sentence: its top sums, each hypothesis's own best token, the
   tokens writing a missing rendering, EOS once every term is met;
 * :func:`constrained_step`: the survivors among them, by dynamic beam
-  allocation over constraint-progress banks (:mod:`beam_allocation`),
+  allocation over constraint-progress banks (:mod:`termlock.translate.search.beam_allocation`),
   never one holding a forbidden rendering;
 * :func:`early_stop`: transformers' stopping heuristic, per sentence;
 * :class:`FinishedHypotheses`: the ``k`` best finished hypotheses of each

@@ -1,6 +1,6 @@
 """Decoder-only (causal) LLMs as translation models, under termlock's beam search.
 
-An LLM translates by continuing a prompt (see :mod:`prompts`): the
+An LLM translates by continuing a prompt (see :mod:`termlock.translate.models.prompts`): the
 "source" a decoding batch receives is the rendered prompt, and the
 translation is the continuation up to the end token. Everything after the
 model call is shared with encoder-decoder models: :class:`CausalBeamSearchDecoder`

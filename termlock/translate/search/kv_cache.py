@@ -4,7 +4,8 @@ transformers' ``DynamicCache`` grows each layer's keys and values by
 ``torch.cat`` at every step (a fresh copy of the whole cache, per layer)
 and reorders them to the surviving beams with ``index_select`` (another
 fresh copy). At 80 rows (16 sentences x 5 beams) on a CPU with int8
-matrices, those copies and their allocations are a large share of a step.
+matrices, those copies and their allocations are a large share of a step
+(bench/README.md).
 Here each layer holds one buffer sized for the whole decode
 (``[rows, heads, capacity, head_dim]``): a step writes its one new
 position in place, and a reorder copies only the rows whose beam changed
@@ -16,7 +17,7 @@ concatenated tensors, so the outputs are unchanged.
 It plugs into a Hugging Face encoder-decoder model as the self-attention
 half of an ``EncoderDecoderCache`` (the cross-attention half stays a
 ``DynamicCache``: it is filled once and never reordered, see
-``decoding.BeamSearchDecoder._reorder``). Only what termlock's search uses
+``seq2seq_decoder.BeamSearchDecoder._reorder``). Only what termlock's search uses
 is offered: append, read, reorder by beam; a layer asked to grow past its
 capacity reallocates (twice the size) rather than fail, so the decoder
 starts small (64 positions) instead of reserving a model's whole

@@ -1,17 +1,22 @@
-"""termlock's beam search over a Hugging Face encoder-decoder model.
+"""The decoder: batches of sentences through termlock's beam search; the encoder-decoder model step.
 
 transformers 5.x no longer ships constrained beam search, so termlock runs
-its own: the encoder once per batch, then the decoder one step at a time
-with the model's KV cache, for ``batch_size`` sentences x ``num_beams``
-hypotheses at once.
+its own (:mod:`termlock.translate.search.beam_search`): for an
+encoder-decoder model the encoder once per batch, then the decoder one step
+at a time with the model's KV cache, for ``batch_size`` sentences x
+``num_beams`` hypotheses at once. :class:`BeamSearchDecoder` also holds what
+every model shares (batching, the lock's tracker, the judge's ``unmet``):
+the decoder-only subclass
+(:mod:`termlock.translate.search.causal_decoder`) replaces only the model
+step.
 
 Without constraints every operation mirrors ``model.generate(num_beams=k)``
 (same log-softmax, logits rules, top-k, finishing rule, length penalty and
 early-stopping heuristic), so the token ids are identical.  With
 constraints, hypotheses are followed in the checker's normalised character
-space (see :mod:`constraint_state`): each step offers every hypothesis the
+space (see :mod:`termlock.translate.lock`): each step offers every hypothesis the
 tokens that write a missing rendering, shares the beam among
-constraint-progress banks (see :mod:`beam_allocation`), bans EOS until all
+constraint-progress banks (see :mod:`termlock.translate.search.beam_allocation`), bans EOS until all
 terms are met and bans every token that would write a forbidden rendering.
 When a term cannot be placed within ``max_length`` the best hypothesis is
 returned anyway and ``DecodeResult.unmet`` lists what the checker's judge

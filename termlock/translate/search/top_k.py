@@ -3,16 +3,16 @@
 Every decoder step, beam search needs the top ``2k`` of ``k`` hypotheses x
 the whole target vocabulary (65,001 words for opus-mt-zh-en: 325,005 values
 per sentence). ``torch.topk`` on a CPU copies every value of a row into a
-(value, index) buffer before its partial sort, so at 80 rows it costs about
-as much as the decoder's int8 output projection. Only a handful of values
-can win, so :func:`row_top` narrows the search first: the maximum of each
-block of 64 columns (one vectorised reduction), the best ``count`` blocks
-per row, and ``torch.topk`` over just their columns. A value in a row's top
-``count`` lies in one of that row's ``count`` best blocks (a block holding
-it whose maximum is beaten by ``count`` others would mean ``count`` larger
-values), so the values come out exactly as ``torch.topk`` gives them; only
-which of several *equal* values is named may differ, as ``torch.topk``
-itself leaves open.
+(value, index) buffer before its partial sort, which at a 65,001-word
+vocabulary costs as much as a layer of the model (bench/README.md). Only
+a handful of values can win, so :func:`row_top` narrows the search first:
+the maximum of each block of 64 columns (one vectorised reduction), the
+best ``count`` blocks per row, and ``torch.topk`` over just their columns.
+A value in a row's top ``count`` lies in one of that row's ``count`` best
+blocks (a block holding it whose maximum is beaten by ``count`` others
+would mean ``count`` larger values), so the values come out exactly as
+``torch.topk`` gives them; only which of several *equal* values is named
+may differ, as ``torch.topk`` itself leaves open.
 
 :func:`beam_top` then adds each hypothesis's running score to its row's
 candidates only (the same float additions as over the whole row, so the
