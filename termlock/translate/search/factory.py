@@ -44,6 +44,8 @@ def build_decoder(
 
     if loaded.kind == "causal" and renderer is None:
         raise TypeError("a decoder-only model needs its prompt renderer (renderer=)")
+    # the same search either way: only the model step and what max_length counts differ
+    shared = {"num_beams": beam, "length_penalty": length_penalty, "batch_size": batch_size}
     try:
         if loaded.kind == "causal":
             from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder
@@ -51,23 +53,15 @@ def build_decoder(
             return CausalBeamSearchDecoder(
                 loaded.model,
                 loaded.tokenizer,
-                num_beams=beam,
                 max_new_tokens=max_length,
-                length_penalty=length_penalty,
-                batch_size=batch_size,
                 add_special_tokens=renderer.add_special_tokens,
                 end_token_ids=renderer.end_token_ids(),
+                **shared,
             )
         from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
         return BeamSearchDecoder(
-            loaded.model,
-            loaded.tokenizer,
-            num_beams=beam,
-            max_length=max_length,
-            length_penalty=length_penalty,
-            batch_size=batch_size,
-            forced_bos_token_id=loaded.forced_bos_token_id,
+            loaded.model, loaded.tokenizer, max_length=max_length, forced_bos_token_id=loaded.forced_bos_token_id, **shared
         )
     except UnsupportedSetting as exc:
         raise TermlockError(str(exc), path=loaded.name) from None
