@@ -513,7 +513,6 @@ class Translator:
             warnings=tuple(warnings),
         )
 
-
     def _reason(self, sentence: _Sentence) -> str:
         """Why constrained decoding left a sentence's terms unsatisfied, and what to try."""
         if sentence.truncated:

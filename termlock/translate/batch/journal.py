@@ -225,4 +225,3 @@ class Journal:
     @property
     def exists(self) -> bool:
         return self._exists
-

@@ -23,6 +23,7 @@ import torch
 from termlock.translate.lock.symbols import CHAR_BASE, PAD
 from termlock.translate.lock.vocabulary import VocabularyText
 
+
 @dataclass
 class Trie:
     """Aho-Corasick automaton of one sentence (local node ids, root 0)."""
@@ -45,6 +46,7 @@ class Trie:
 
 
 def build_trie(patterns: Sequence[tuple[int, ...]]) -> Trie:
+    """The Aho-Corasick automaton of ``patterns`` (symbol sequences; pattern ``i`` is bit ``i`` of ``out``)."""
     children: list[dict[int, int]] = [{}]
     last, passing, own = [-1], [[]], [[]]
     for index, seq in enumerate(patterns):

@@ -285,8 +285,11 @@ class ConstraintTracker:
         self.has_bans = any(c.has_bans for c in self.channels)
         self.num_banks = 4 * self.num_terms + 2  # 2 x (met + written) + writing one
         self._arange = torch.arange(64, device=device, dtype=torch.long)
-        self._walk = JointWalk([t for c in self.channels for t in (c.pos, c.neg)],
-                           [f for c in self.channels for f in (c.out_bits, c.completes.long())], device)
+        self._walk = JointWalk(
+            [t for c in self.channels for t in (c.pos, c.neg)],
+            [f for c in self.channels for f in (c.out_bits, c.completes.long())],
+            device,
+        )
 
     # ---------------------------------------------------------------- state
 

@@ -71,4 +71,3 @@ def build_decoder(
             path=loaded.name,
             fix="raise --max-length, or leave it to the model's default",
         ) from None
-
