@@ -26,6 +26,11 @@ COMMAND_MODULES = (
 EXIT_OK = 0
 EXIT_FAILED_GATE = 1
 EXIT_BAD_INPUT = 2
+#: termlock itself failed (a bug): never 1, which a pipeline reads as "the gate failed", nor 2 ("fix your
+#: input"); 70 is EX_SOFTWARE of sysexits.h, "an internal software error"
+EXIT_CRASH = 70
+#: set to see the traceback of a crash
+DEBUG_VARIABLE = "TERMLOCK_DEBUG"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,9 +71,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"termlock {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last net: a bug must not look like a failed gate
+        return _report_crash(args.command, exc)
     finally:
         sys.stdout = original
         notes.__exit__(None, None, None)
+
+
+def _report_crash(command: str, exc: BaseException) -> int:
+    """One line for an exception no layer anticipated (a bug), and :data:`EXIT_CRASH`.
+
+    Python would print a traceback and exit 1, the code of a failed gate, so
+    a CI pipeline would read a crash as "the translation is below the bar".
+    The traceback is shown with ``TERMLOCK_DEBUG=1``.
+    """
+    import os
+    import traceback
+
+    if os.environ.get(DEBUG_VARIABLE):
+        traceback.print_exception(exc, file=sys.stderr)
+    detail = " ".join(str(exc).split())[:300]
+    print(
+        f"termlock {command}: internal error: {type(exc).__name__}{': ' + detail if detail else ''} "
+        f"(fix: this is a bug in termlock, not in your input; rerun with {DEBUG_VARIABLE}=1 for the traceback "
+        "and report it)",
+        file=sys.stderr,
+    )
+    return EXIT_CRASH
 
 
 def _print_import_notices(command: str):

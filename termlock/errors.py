@@ -37,3 +37,53 @@ class TermlockError(Exception):
         if self.fix:
             text += f" (fix: {self.fix})"
         return text
+
+
+class Problem:
+    """One problem of an input file: where (``path``, 1-based ``line`` or None), what, and the fix."""
+
+    __slots__ = ("path", "line", "message", "fix")
+
+    def __init__(self, path: str, line: int | None, message: str, fix: str | None = None) -> None:
+        self.path, self.line, self.message, self.fix = path, line, message, fix
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        return (self.path, self.line, self.message, self.fix) == (other.path, other.line, other.message, other.fix)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.line, self.message, self.fix))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.path!r}, {self.line!r}, {self.message!r}, {self.fix!r})"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        text = f"{where}: {self.message}"
+        return f"{text} (fix: {self.fix})" if self.fix else text
+
+
+class ProblemsError(TermlockError):
+    """An input file with several problems, every one listed, so one run shows them all.
+
+    ``problems`` are :class:`Problem`-like (``path``, ``line``, ``message``,
+    ``fix``); ``what`` names the kind of file in the heading ("3 problems in
+    accepted findings a.yaml:"). With one problem the message is that
+    problem's line.
+    """
+
+    def __init__(self, problems, what: str = "file") -> None:  # noqa: ANN001 - any Problem-like records
+        self.problems = list(problems)
+        if not self.problems:
+            raise ValueError(f"{type(self).__name__} needs at least one problem")
+        self.what = what
+        first = self.problems[0]
+        super().__init__(first.message, path=first.path, line=first.line, fix=first.fix)
+
+    def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems in {self.what} {self.problems[0].path}:"]
+        lines += [f"  {problem}" for problem in self.problems]
+        return "\n".join(lines)

@@ -83,7 +83,7 @@ def test_an_entry_may_name_the_source_text_and_a_status():
         ("accepted:\n  - term: x\n    reason: r\n    by: me\n", "names no segment", 2),
         ("accepted:\n  - segment: 1\n    reason: r\n    by: me\n", "without a term id", 2),
         ("accepted:\n  - term: x\n    segment: 1\n    reason: r\n", "does not say who", 2),
-        ("accepted:\n  - term: x\n    segment: 1\n    reason: r\n    by: me\n    colour: red\n", "unknown key 'colour'", 2),
+        ("accepted:\n  - term: x\n    segment: 1\n    reason: r\n    by: me\n    colour: red\n", "unknown key 'colour'", 6),  # the key's own line
         ("accepted:\n  - term: x\n    segment: 1\n    status: ok\n    reason: r\n    by: me\n", "cannot be accepted", 2),
         ("accepted: [\n", "not valid YAML", 2),
         ("other: 1\n", "no 'accepted' list", 1),

@@ -160,7 +160,9 @@ def test_csv_has_one_row_per_problem_and_a_bom(result, tmp_path):
     assert [(r["line"], r["index"], r["segment_id"], r["term_id"], r["status"]) for r in rows] == [
         ("3", "2", "s3", "stuck-neck", "forbidden"),
         ("5", "4", "s5", "dual-cores", "missing"),
+        ("", "", "", "dual-cores", "inconsistent"),  # after the occurrences: one row per inconsistent term
     ]
+    assert rows[2]["found"] == "dual cores x1; dual-core hubs x1"
     forbidden = rows[0]
     assert forbidden["forbidden_found"] == "choke point" and forbidden["found"] == ""
     assert forbidden["target"] == TARGETS[2]  # quotes, commas and & survive

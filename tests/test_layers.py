@@ -26,6 +26,8 @@ LAYERS: dict[str, int] = {
     "outputs": 0,  # refuse outputs that would overwrite an input or each other
     "stdout_guard": 0,  # standard output that a closed pipe or a full disk cannot crash
     "xmlsafe": 0,
+    "yamlsafe": 0,  # user YAML without aliases, deep nesting, NUL or impossible dates
+    "jsonsafe": 0,  # user JSON without a RecursionError on deep nesting
     "glossary": 1,
     "corpora": 2,
     "documents": 2,

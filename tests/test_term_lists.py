@@ -115,10 +115,10 @@ def test_glossary_import_reads_a_plain_json_dictionary(tmp_path):
 
 def test_json_dictionary_problems_point_at_the_line(tmp_path):
     path = tmp_path / "terms.json"
-    path.write_text('{\n  "双核": ["dual cores"],\n  "雙核": ["twin engines"]\n}\n', encoding="utf-8")
+    path.write_text('{\n  "双核": ["dual cores"],\n  "卡脖子": ["\u200b"]\n}\n', encoding="utf-8")
     with pytest.raises(TermlockError) as err:
         import_glossary(path)
-    assert "terms.json:3" in str(err.value)
+    assert "terms.json:3" in str(err.value) and "key '卡脖子'" in str(err.value)
     bad = tmp_path / "bad.json"
     bad.write_text('["双核"]', encoding="utf-8")
     with pytest.raises(TermlockError, match="must be a JSON object"):

@@ -28,37 +28,58 @@ reviewer must fill in (an empty reason is refused on load).
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import yaml
 
-from termlock.errors import TermlockError
+from termlock import yamlsafe
+from termlock.errors import Problem, ProblemsError, TermlockError
 from termlock.evaluate.records import AcceptedFinding, CheckResult, SegmentReport
 
 KEYS = ("term", "segment", "source", "document", "status", "reason", "by", "date", "found")
+#: an inconsistent rendering is a finding about a term across the document, not about one segment
+INCONSISTENT = "inconsistent"
+ACCEPTABLE_STATUSES = ("missing", "forbidden", INCONSISTENT)
 _FIX = "each entry needs term, one of segment/source/document, a reason and who accepted it (by)"
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
+_YAML = "tag:yaml.org,2002:"
+#: the scalar tags a plain entry may carry (what YAML resolves by itself)
+_PLAIN_TAGS = frozenset(_YAML + name for name in ("str", "int", "float", "bool", "null", "timestamp"))
+#: fields whose value is an identifier or the text itself, kept exactly as written (an XLIFF unit id " 7 ")
+_EXACT = ("segment", "source", "document", "found")
+
+
+def _value(key: str, node: yaml.ScalarNode) -> str | None:
+    """A field's text as written: ``reason: no`` is the reason "no", ``segment: 012`` the id "012".
+
+    YAML would make the first ``False`` and the second the octal number 10;
+    an accepted-findings file is text a reviewer typed, so a value is its
+    characters. Only an empty value or an explicit null (``~``, ``null``)
+    is no value.
+    """
+    if node.tag == _YAML + "null":
         return None
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        return None
-    text = str(value).strip()
-    return text or None
+    text = node.value if key in _EXACT else node.value.strip()
+    return text if text.strip() else None
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"use only: {', '.join(choices)}"
 
 
 def parse_accepted(text: str, path: str = "<accepted>") -> tuple[AcceptedFinding, ...]:
-    """The entries of an accepted-findings YAML text; every problem names its line."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise TermlockError(f"not valid YAML: {exc.problem or exc.context}", path=path,
-                            line=mark.line + 1 if mark else None, fix="fix the YAML syntax at this line") from None
+    """The entries of an accepted-findings YAML text.
+
+    Every problem of the file is found and listed at once
+    (:class:`ProblemsError`), each with its line; the YAML is composed with
+    :mod:`termlock.yamlsafe`'s guards (no aliases, no deep nesting, no NUL).
+    """
+    root = yamlsafe.compose(text, path, what="accepted-findings file", needs="an accepted-findings file needs three")
     if root is None:
         return ()
     entries_node = root
@@ -67,45 +88,89 @@ def parse_accepted(text: str, path: str = "<accepted>") -> tuple[AcceptedFinding
         if not found:
             raise TermlockError("no 'accepted' list", path=path, line=1, fix="write 'accepted:' followed by a list of entries")
         entries_node = found[0]
-    if isinstance(entries_node, yaml.ScalarNode) and entries_node.value in ("", "null", "~"):
+    if isinstance(entries_node, yaml.ScalarNode) and entries_node.tag == _YAML + "null":
         return ()
     if not isinstance(entries_node, yaml.SequenceNode):
         raise TermlockError("'accepted' must be a list", path=path, line=entries_node.start_mark.line + 1, fix=_FIX)
-    constructor = yaml.constructor.SafeConstructor()
+    problems: list[Problem] = []
     findings = []
     for node in entries_node.value:
         line = node.start_mark.line + 1
-        try:
-            value = constructor.construct_object(node, deep=True)
-        except yaml.YAMLError:
-            raise TermlockError("unsupported YAML in this entry", path=path, line=line, fix="write plain values") from None
-        if not isinstance(value, dict):
-            raise TermlockError("an entry must be a mapping (term: ..., reason: ...)", path=path, line=line, fix=_FIX)
-        unknown = [key for key in value if key not in KEYS]
-        if unknown:
-            raise TermlockError(f"unknown key {unknown[0]!r}", path=path, line=line, fix=f"use only: {', '.join(KEYS)}")
-        fields = {key: _text(value.get(key)) for key in KEYS}
-        if fields["term"] is None:
-            raise TermlockError("entry without a term id", path=path, line=line, fix=_FIX)
-        if fields["segment"] is None and fields["source"] is None and fields["document"] is None:
-            raise TermlockError(f"entry for {fields['term']!r} names no segment, source or document", path=path, line=line, fix=_FIX)
-        if fields["reason"] is None:
-            raise TermlockError(f"entry for {fields['term']!r} has no reason", path=path, line=line,
-                                fix="write why this finding is accepted, or delete the entry")
-        if fields["by"] is None:
-            raise TermlockError(f"entry for {fields['term']!r} does not say who accepted it", path=path, line=line,
-                                fix="add 'by: NAME'")
-        if fields["status"] is not None and fields["status"] not in ("missing", "forbidden"):
-            raise TermlockError(f"status {fields['status']!r} cannot be accepted", path=path, line=line,
-                                fix="use missing or forbidden, or leave status out")
+
+        def problem(message: str, fix: str, at: int = line) -> None:
+            problems.append(Problem(path, at, message, fix))
+
+        if not isinstance(node, yaml.MappingNode):
+            problem("an entry must be a mapping (term: ..., reason: ...)", _FIX)
+            continue
+        fields: dict[str, str | None] = {}
+        for key_node, value_node in node.value:
+            at = key_node.start_mark.line + 1
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key not in KEYS:
+                shown = key if key is not None else "a key that is not text"
+                problem(f"unknown key {shown!r}", _did_you_mean(str(key), KEYS), at)
+                continue
+            if key in fields:
+                problem(f"key {key!r} appears twice in this entry", "keep one of them", at)
+                continue
+            if not isinstance(value_node, yaml.ScalarNode):
+                kind = "list" if isinstance(value_node, yaml.SequenceNode) else "mapping"
+                problem(f"{key!r} must be a single value, not a {kind}", f"write {key}: VALUE on one line", at)
+                fields[key] = None
+                continue
+            if value_node.tag not in _PLAIN_TAGS:
+                problem(f"unsupported YAML tag {value_node.tag} on {key!r}", "remove the tag and write plain text", at)
+                fields[key] = None
+                continue
+            if value_node.tag == yamlsafe.TIMESTAMP_TAG and not yamlsafe.valid_date(value_node):
+                bad = yamlsafe.date_problem(value_node, path)
+                problem(bad.message, bad.fix or "", at)
+            fields[key] = _value(key, value_node)
+        get = fields.get
+        if get("term") is None:
+            problem("entry without a term id", _FIX)
+            continue
+        term = get("term")
+        if get("segment") is None and get("source") is None and get("document") is None and get("status") != INCONSISTENT:
+            problem(f"entry for {term!r} names no segment, source or document", _FIX)
+        if get("reason") is None:
+            problem(f"entry for {term!r} has no reason", "write why this finding is accepted, or delete the entry")
+        if get("by") is None:
+            problem(f"entry for {term!r} does not say who accepted it", "add 'by: NAME'")
+        status = get("status")
+        if status is not None and status not in ACCEPTABLE_STATUSES:
+            problem(f"status {status!r} cannot be accepted", f"use {', '.join(ACCEPTABLE_STATUSES)}, or leave status out")
         findings.append(
             AcceptedFinding(
-                term=fields["term"], reason=fields["reason"], by=fields["by"], date=fields["date"],
-                segment=fields["segment"], source=fields["source"], document=fields["document"],
-                status=fields["status"], path=path, line=line,
+                term=term, reason=get("reason") or "", by=get("by") or "", date=get("date"),
+                segment=get("segment"), source=get("source"), document=get("document"),
+                status=status, path=path, line=line,
             )
         )
+    if problems:
+        raise ProblemsError(problems, "accepted findings")
     return tuple(findings)
+
+
+def refuse_unknown_terms(findings: Sequence[AcceptedFinding], term_ids: Iterable[str]) -> None:
+    """Every entry must name a term of the run's glossary: a typo is an error, not a "stale" entry.
+
+    A stale entry is one whose finding went away (the translation was
+    fixed); an entry for a term the glossary does not have can never match
+    and would hide the reviewer's mistake behind that word.
+    """
+    known = list(dict.fromkeys(term_ids))
+    known_set = set(known)
+    problems = [
+        Problem(finding.path or "<accepted>", finding.line, f"term {finding.term!r} is not in the glossary",
+                f"{_did_you_mean(finding.term, known)} (term ids are listed by termlock glossary show)"
+                if known else "check the term id")
+        for finding in findings
+        if finding.term not in known_set
+    ]
+    if problems:
+        raise ProblemsError(problems, "accepted findings")
 
 
 def load_accepted(path: str | Path) -> tuple[AcceptedFinding, ...]:
@@ -131,7 +196,7 @@ def mark_accepted(
     Only problems (``missing``/``forbidden``) can be accepted. One entry may
     cover several occurrences (the same term twice in one segment).
     """
-    segment_findings = [f for f in findings if f.document is None]
+    segment_findings = [f for f in findings if f.document is None and f.status != INCONSISTENT]
     used: set[int] = set()
     out = []
     for report in reports:
@@ -147,6 +212,49 @@ def mark_accepted(
         out.append(report)
     stale = tuple(f for n, f in enumerate(segment_findings) if n not in used)
     return out, stale
+
+
+class _TemplateDumper(yaml.SafeDumper):
+    """The safe dumper, writing text with a line-break character YAML would fold as a double-quoted escape.
+
+    PyYAML writes U+0085 (NEL), U+2028 and U+2029 raw inside a plain or
+    single-quoted scalar, where a YAML reader folds them into a space: the
+    entry would then match no segment. Double quotes escape them (``\\N``,
+    ``\\L``, ``\\P``), so every string reads back as written.
+    """
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_TemplateDumper.add_representer(str, _represent_text)
+
+
+def accept_inconsistencies(result: CheckResult, findings: Sequence[AcceptedFinding]) -> CheckResult:
+    """``result`` with its ``status: inconsistent`` entries applied.
+
+    Such an entry accepts a term rendered in several accepted ways across
+    the document (a quotation keeps an older rendering); it matches while
+    the term is inconsistent and is stale once the term is consistent.
+    """
+    wanted = [finding for finding in findings if finding.status == INCONSISTENT]
+    if not wanted:
+        return result
+    open_terms = {term.id for term in result.inconsistent}
+    taken: dict[str, AcceptedFinding] = {}
+    stale = []
+    for finding in wanted:
+        if finding.term in open_terms and finding.term not in taken:
+            taken[finding.term] = finding
+        else:
+            stale.append(finding)
+    return replace(result, accepted_inconsistent=tuple(taken.values()), stale_accepted=result.stale_accepted + tuple(stale))
+
+
+def _renderings(term) -> str:  # noqa: ANN001 - a TermSummary
+    return "; ".join(f"{rendering} x{count}" for rendering, count in term.renderings.items())
 
 
 def accepted_template(result: CheckResult, *, by: str, date: str | None = None) -> str:
@@ -172,6 +280,10 @@ def accepted_template(result: CheckResult, *, by: str, date: str | None = None) 
                 "date": day,
             }
         )
+    for term in result.open_inconsistent():
+        entries.append(
+            {"term": term.id, "status": INCONSISTENT, "found": _renderings(term), "reason": "", "by": by, "date": day}
+        )
     for document in getattr(result, "documents", None) or ():
         for term in document.terms:
             if term.problem_status is not None and term.accepted is None:
@@ -182,6 +294,7 @@ def accepted_template(result: CheckResult, *, by: str, date: str | None = None) 
     if not entries:
         lines[-1] = "accepted: []"
         return "\n".join(lines) + "\n"
-    body = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=4096, default_flow_style=False)
+    body = yaml.dump(entries, Dumper=_TemplateDumper, allow_unicode=True, sort_keys=False, width=4096,
+                     default_flow_style=False)
     lines.extend("  " + line for line in body.rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"

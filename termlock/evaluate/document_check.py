@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-from termlock.evaluate.accepted import AcceptedFinding
+from termlock.evaluate.accepted import INCONSISTENT, AcceptedFinding, accept_inconsistencies
 from termlock.evaluate.numbers import NumbersReport, document_numbers
 from termlock.evaluate.records import (
     FORBIDDEN,
@@ -272,7 +272,7 @@ def mark_document_accepted(
     documents: Sequence[DocumentReport], findings: Sequence[AcceptedFinding]
 ) -> tuple[list[DocumentReport], tuple[AcceptedFinding, ...]]:
     """Documents with accepted term findings marked, and the document entries that matched nothing."""
-    wanted = [f for f in findings if f.document is not None]
+    wanted = [f for f in findings if f.document is not None and f.status != INCONSISTENT]
     used: set[int] = set()
     out = []
     for document in documents:
@@ -308,7 +308,7 @@ def document_result(
     stale: tuple[AcceptedFinding, ...] = ()
     if accepted is not None:
         documents, stale = mark_document_accepted(documents, accepted)
-        stale = stale + tuple(f for f in accepted if f.document is None)
+        stale = stale + tuple(f for f in accepted if f.document is None and f.status != INCONSISTENT)
     tally: dict[str, list[int]] = {}
     used: dict[str, dict[str, int]] = {}
     for document in documents:
@@ -341,7 +341,7 @@ def document_result(
     merged_numbers = (
         NumbersReport(sum(n.checked for n in numbers), tuple(f for n in numbers for f in n.missing)) if numbers else None
     )
-    return CheckResult(
+    result = CheckResult(
         glossary_name=glossary.name,
         glossary_terms=len(glossary),
         summary=summary,
@@ -351,3 +351,4 @@ def document_result(
         numbers=merged_numbers,
         documents=tuple(documents),
     )
+    return accept_inconsistencies(result, accepted) if accepted is not None else result

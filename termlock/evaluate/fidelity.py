@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Iterable, Sequence
 
 from termlock.errors import TermlockError
-from termlock.evaluate.accepted import AcceptedFinding, mark_accepted
+from termlock.evaluate.accepted import AcceptedFinding, accept_inconsistencies, mark_accepted
 from termlock.evaluate.numbers import NumberFinding, NumbersReport, missing_figures
 from termlock.evaluate.records import (
     FORBIDDEN,
@@ -253,7 +253,7 @@ def check(
     if accepted is None:
         return aggregate(glossary, reports, metrics, numbers=numbers)
     reports, stale = mark_accepted(reports, accepted)
-    return replace(aggregate(glossary, reports, metrics, numbers=numbers), stale_accepted=stale)
+    return accept_inconsistencies(replace(aggregate(glossary, reports, metrics, numbers=numbers), stale_accepted=stale), accepted)
 
 
 def _same_length(name_a: str, a: list, name_b: str, b: list) -> None:

@@ -283,6 +283,8 @@ class CheckResult:
     stale_accepted: tuple[AcceptedFinding, ...] = ()
     #: the accepted-findings file, when one was given
     accepted_file: str | None = None
+    #: ``status: inconsistent`` entries that accepted a term's inconsistent renderings (one per term)
+    accepted_inconsistent: tuple[AcceptedFinding, ...] = ()
     #: the numbers category (figures missing from the target); None when not checked
     numbers: NumbersReport | None = None
     #: ``--granularity document``: one :class:`~termlock.evaluate.document_check.DocumentReport`
@@ -298,6 +300,14 @@ class CheckResult:
     @property
     def inconsistent(self) -> tuple[TermSummary, ...]:
         return tuple(term for term in self.terms if not term.consistent)
+
+    def inconsistency_accepted(self, term_id: str) -> AcceptedFinding | None:
+        """The entry that accepted ``term_id``'s inconsistent renderings, if any."""
+        return next((finding for finding in self.accepted_inconsistent if finding.term == term_id), None)
+
+    def open_inconsistent(self) -> tuple[TermSummary, ...]:
+        """Inconsistent terms the reviewer has not accepted: findings still to look at."""
+        return tuple(term for term in self.inconsistent if self.inconsistency_accepted(term.id) is None)
 
     @property
     def used_terms(self) -> tuple[TermSummary, ...]:
@@ -315,8 +325,8 @@ class CheckResult:
         return [(seg, occ) for seg in self.segments for occ in seg.terms if occ.status != OK and occ.accepted is None]
 
     def accepted_count(self) -> int:
-        """Findings the reviewer accepted: one per segment occurrence, one per document term."""
-        return len(self.accepted_findings()) + sum(
+        """Findings the reviewer accepted: one per segment occurrence, one per document term, one per inconsistent term."""
+        return len(self.accepted_findings()) + len(self.accepted_inconsistent) + sum(
             1 for document in self.documents for term in document.terms if term.accepted is not None
         )
 
@@ -350,6 +360,10 @@ class CheckResult:
                     for doc in self.documents
                     for term in doc.terms
                     if term.accepted is not None
+                ]
+                + [
+                    {"term": finding.term, "status": "inconsistent", **_acceptance(finding)}
+                    for finding in self.accepted_inconsistent
                 ],
                 "stale": [finding.to_dict() for finding in self.stale_accepted],
             },
@@ -366,6 +380,7 @@ class CheckResult:
                 "source": term.source,
                 "renderings": dict(term.renderings),
                 "segments": {r: list(ix) for r, ix in term.segments_by_rendering.items()},
+                "accepted": _acceptance(self.inconsistency_accepted(term.id)),
             }
             for term in self.inconsistent
         ]

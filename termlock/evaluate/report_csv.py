@@ -1,6 +1,7 @@
 """The CSV report: one row per term occurrence that is not ``ok``.
 
-Problems come first; findings the reviewer accepted (``--accept``) follow,
+Problems come first (then one row per term rendered inconsistently, status
+``inconsistent``, its renderings with counts and lines); findings the reviewer accepted (``--accept``) follow,
 with the reason, who and when in the last three columns. At document
 granularity a row is a term of a document with a problem (no line number).
 
@@ -102,6 +103,30 @@ def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
     return ("", "", *map(spreadsheet_text, text))
 
 
+def _lines(indexes) -> str:  # noqa: ANN001 - 0-based segment indexes
+    shown = [str(index + 1) for index in list(indexes)[:20]]
+    return ", ".join(shown) + (", …" if len(indexes) > 20 else "")
+
+
+def _inconsistent_row(term, acceptance, notes: Mapping[str, str]) -> tuple:  # noqa: ANN001 - a TermSummary
+    """A term rendered in several accepted ways: one row, the renderings with counts and lines."""
+    decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
+    text = (
+        "",
+        term.id,
+        term.source,
+        "inconsistent",
+        term.target,
+        "; ".join(f"{r} x{n}" for r, n in term.renderings.items()),
+        "",
+        notes.get(term.id, ""),
+        "",
+        "; ".join(f"{r}: lines {_lines(ix)}" for r, ix in term.segments_by_rendering.items()),
+        *decision,
+    )
+    return ("", "", *map(spreadsheet_text, text))
+
+
 class CsvReportWriter:
     """Writes the CSV report while a check runs: problem rows go out as segments are checked.
 
@@ -144,8 +169,12 @@ class CsvReportWriter:
             self._out.write(text.encode("utf-8"))
 
     def _tail(self, result: CheckResult) -> None:
+        for term in result.open_inconsistent():
+            self._writer.writerow(_inconsistent_row(term, None, self._notes))
         for segment, occ in result.accepted_findings():
             self._writer.writerow(_segment_row(segment, occ, self._notes))
+        for finding in result.accepted_inconsistent:
+            self._writer.writerow(_inconsistent_row(result.term(finding.term), finding, self._notes))
         for document, term in _document_rows(result):
             self._writer.writerow(_document_row(document, term, self._notes))
         self._flush()

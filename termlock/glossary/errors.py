@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from termlock.errors import TermlockError
+from termlock.errors import ProblemsError
 
 
 @dataclass(frozen=True)
@@ -26,19 +26,8 @@ class GlossaryProblem:
         return f"{text} (fix: {self.fix})" if self.fix else text
 
 
-class GlossaryError(TermlockError):
+class GlossaryError(ProblemsError):
     """A glossary that cannot be used; ``problems`` lists every problem found."""
 
     def __init__(self, problems: Iterable[GlossaryProblem]) -> None:
-        self.problems = list(problems)
-        if not self.problems:
-            raise ValueError("GlossaryError needs at least one problem")
-        first = self.problems[0]
-        super().__init__(first.message, path=first.path, line=first.line, fix=first.fix)
-
-    def __str__(self) -> str:
-        if len(self.problems) == 1:
-            return str(self.problems[0])
-        lines = [f"{len(self.problems)} problems in glossary {self.problems[0].path}:"]
-        lines += [f"  {problem}" for problem in self.problems]
-        return "\n".join(lines)
+        super().__init__(problems, "glossary")

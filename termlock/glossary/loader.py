@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from termlock import yamlsafe
 from termlock.glossary.chinese import fold_script
 from termlock.glossary.errors import GlossaryError, GlossaryProblem
 from termlock.glossary.model import Glossary, Term
@@ -65,6 +66,10 @@ def _scalar(node: yaml.ScalarNode, out: _Collector) -> Any:
         return out.constructor.construct_object(node, deep=True)
     except yaml.YAMLError:
         out.add(node, f"unsupported YAML tag {node.tag}", "remove the tag ('!...') and write a plain value")
+        return _Unreadable()
+    except (ValueError, OverflowError):  # 2024-13-45: YAML's date pattern, no date
+        problem = yamlsafe.date_problem(node, out.path)
+        out.add(node, problem.message, problem.fix)
         return _Unreadable()
 
 
@@ -115,73 +120,33 @@ def _foreign_tag(node: yaml.Node, out: _Collector) -> bool:
     return True
 
 
-class _AliasFound(Exception):
-    def __init__(self, mark: yaml.Mark, name: str) -> None:
-        self.mark, self.name = mark, name
+#: the guarded loader every user YAML goes through (aliases, depth, libyaml): :mod:`termlock.yamlsafe`
+_GUARDED_LOADER = yamlsafe.GUARDED_LOADER
+MAX_DEPTH = yamlsafe.MAX_DEPTH
 
 
-class _TooDeep(Exception):
-    def __init__(self, mark: yaml.Mark) -> None:
-        self.mark = mark
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-#: A glossary nests three levels (file, terms list, term); far more is hostile.
-MAX_DEPTH = 50
+def text_problem(value: str, what: str) -> tuple[str, str] | None:
+    """``(message, fix)`` when a glossary string cannot be used, else None.
 
-
-class _NoAliasComposing:
-    """Composes without aliases: ``*name`` is refused where it stands, so a file
-    built to expand exponentially ("billion laughs") is never expanded; and
-    nesting deeper than :data:`MAX_DEPTH` is refused before Python's
-    recursion limit turns it into a crash."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _AliasFound(event.start_mark, event.anchor)
-        if self._depth >= MAX_DEPTH:
-            raise _TooDeep(self.peek_event().start_mark)
-        self._depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-class _NoAliasLoader(_NoAliasComposing, yaml.SafeLoader):
-    """The pure-Python safe loader with those guards (PyYAML built without libyaml)."""
-
-
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _FastNoAliasLoader(_NoAliasComposing, yaml.composer.Composer, yaml.cyaml.CParser,
-                             yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        """The same guards and nodes, with libyaml scanning and parsing.
-
-        Scanning and parsing are most of the time of PyYAML's pure-Python
-        loader (a 10,000-term glossary took 10 s); libyaml does them in C
-        and hands over the same events, with the same line marks. The nodes
-        are still composed by PyYAML's Python composer, whose
-        :meth:`compose_node` carries the alias and depth guards (libyaml's
-        own composer would expand aliases and recurse without a limit).
-        """
-
-        def __init__(self, stream: Any) -> None:
-            yaml.cyaml.CParser.__init__(self, stream)
-            yaml.composer.Composer.__init__(self)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-        # the Python composer over libyaml's events (CParser has its own, unguarded)
-        check_node = yaml.composer.Composer.check_node
-        get_node = yaml.composer.Composer.get_node
-        get_single_node = yaml.composer.Composer.get_single_node
-
-    _GUARDED_LOADER: type = _FastNoAliasLoader
-else:  # pragma: no cover - PyYAML wheels ship libyaml
-    _GUARDED_LOADER = _NoAliasLoader
+    The one set of rules for every string that becomes a source spelling or
+    a rendering, whatever file it came from (YAML glossary, term lists, an
+    import): such a string would never match, or match everywhere.
+    """
+    if not value.strip():
+        return f"{what} is empty", f"give {what} a value or remove the key"
+    if "\x00" in value:
+        return f"{what} contains a NUL character", f"remove the \\0 from {what}"
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        return (f"{what} contains a lone surrogate U+{ord(surrogate.group()):04X}, which is not a character "
+                "(half of a UTF-16 pair)", f"write the character {what} was meant to hold, not its \\u escape")
+    if not fold_text(value).strip():
+        return (f"{what} is empty once invisible characters are removed (zero-width spaces, soft hyphens, odd spaces)",
+                f"give {what} visible text")
+    return None
 
 
 def _text(node: yaml.Node, what: str, out: _Collector) -> str | None:
@@ -194,15 +159,9 @@ def _text(node: yaml.Node, what: str, out: _Collector) -> str | None:
         kind = type(value).__name__ if isinstance(node, yaml.ScalarNode) else ("list" if isinstance(node, yaml.SequenceNode) else "mapping")
         out.add(node, f"{what} must be text, not {kind}", f"write {what} as a quoted string")
         return None
-    if not value.strip():
-        out.add(node, f"{what} is empty", f"give {what} a value or remove the key")
-        return None
-    if "\x00" in value:
-        out.add(node, f"{what} contains a NUL character", f"remove the \\0 from {what}")
-        return None
-    if not fold_text(value).strip():
-        out.add(node, f"{what} is empty once invisible characters are removed (zero-width spaces, soft hyphens, odd spaces)",
-                f"give {what} visible text")
+    problem = text_problem(value, what)
+    if problem is not None:
+        out.add(node, *problem)
         return None
     return value.strip()
 
@@ -375,40 +334,10 @@ def parse_glossary(text: str, path: str = "<string>") -> tuple[Glossary | None, 
 
 def _parse_glossary(text: str, path: str) -> tuple[Glossary | None, list[GlossaryProblem]]:
     out = _Collector(path)
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        out.problems.append(GlossaryProblem(path, line, "contains a NUL byte: not a text file", "remove the NUL byte (or re-save the file as UTF-8 text)"))
-        return None, out.problems
     try:
-        root = yaml.compose(text, Loader=_GUARDED_LOADER)
-    except _TooDeep as deep:
-        out.problems.append(GlossaryProblem(
-            path, deep.mark.line + 1, f"the YAML nests more than {MAX_DEPTH} levels deep (a glossary needs three)",
-            "remove the deeply nested brackets or indentation",
-        ))
-        return None, out.problems
-    except _AliasFound as alias:
-        out.problems.append(GlossaryProblem(
-            path, alias.mark.line + 1,
-            f"YAML alias *{alias.name} is not allowed in a glossary (aliases can make a small file expand without bound)",
-            "write the value out in full instead of '*name'",
-        ))
-        return None, out.problems
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        if "maximum nesting depth" in str(exc.problem or ""):
-            # libyaml's scanner reads flow brackets ahead and stops deep nesting
-            # itself (at 1,000 levels), before the composer's own guard sees it
-            out.problems.append(GlossaryProblem(
-                path, line, f"the YAML nests more than {MAX_DEPTH} levels deep (a glossary needs three)",
-                "remove the deeply nested brackets or indentation",
-            ))
-            return None, out.problems
-        out.problems.append(GlossaryProblem(path, line, f"not valid YAML: {exc.problem or exc.context}", "fix the YAML syntax at this line (indentation, quotes, colons)"))
-        return None, out.problems
-    except yaml.YAMLError as exc:
-        out.problems.append(GlossaryProblem(path, None, f"not valid YAML: {' '.join(str(exc).split())}", "fix the YAML syntax"))
+        root = yamlsafe.compose(text, path, what="glossary", needs="a glossary needs three")
+    except yamlsafe.YamlRefused as exc:
+        out.problems.append(GlossaryProblem(path, exc.line, exc.message, exc.fix))
         return None, out.problems
     if root is None:
         out.problems.append(GlossaryProblem(path, 1, "the glossary file is empty", "add name, source_lang, target_lang and terms"))

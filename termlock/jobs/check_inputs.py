@@ -56,12 +56,15 @@ def read_term_lists_for(path: str, count: int, what: str, *, exact: bool = False
     return lists
 
 
-def load_accepted_findings(path: str | None) -> tuple[AcceptedFinding, ...] | None:
+def load_accepted_findings(path: str | None, glossary) -> tuple[AcceptedFinding, ...] | None:  # noqa: ANN001
+    """The ``--accept`` entries; every entry must name a term of ``glossary`` (the run's, or the term lists' union)."""
     if path is None:
         return None
-    from termlock.evaluate.accepted import load_accepted
+    from termlock.evaluate.accepted import load_accepted, refuse_unknown_terms
 
-    return load_accepted(path)
+    findings = load_accepted(path)
+    refuse_unknown_terms(findings, (term.id for term in glossary.terms))
+    return findings
 
 
 def check_documents(
@@ -96,7 +99,7 @@ def check_documents(
 
         # the whole document is one segment: paragraphs need not line up
         metrics = corpus_metrics([" ".join(targets)], [" ".join(read_paragraphs(reference))], target_lang=glossary.target_lang)
-    accepted = load_accepted_findings(accepted_path)
+    accepted = load_accepted_findings(accepted_path, glossary)
     result = document_result(glossary, [report], accepted=accepted, metrics=metrics)
     return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
 
@@ -122,7 +125,7 @@ def check_segments(
         lists = read_term_lists_for(terms, len(sources), "segments", exact=exact)
         glossary = lists.glossary
         segment_glossaries = [lists.segment_glossary(i) for i in range(len(lists))]
-    accepted = load_accepted_findings(accepted_path)
+    accepted = load_accepted_findings(accepted_path, glossary)
     result = check(glossary, sources, targets, references, segment_ids=segment_ids,
                    accepted=accepted, segment_glossaries=segment_glossaries, numbers=numbers)
     return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
@@ -185,7 +188,8 @@ def write_accepted_template(result: CheckResult, path: str, *, by: str | None = 
 
     text = accepted_template(result, by=by or os.environ.get("TERMLOCK_REVIEWER") or _login_name())
     write_text_atomically(path, text)
-    return len(result.problems()) + sum(len(document.problems()) for document in result.documents)
+    return (len(result.problems()) + len(result.open_inconsistent())
+            + sum(len(document.problems()) for document in result.documents))
 
 
 def _login_name() -> str:

@@ -201,8 +201,8 @@ def parse_template(data: Any, path: str) -> PromptTemplate:
 
 
 def load_template_file(path: str) -> PromptTemplate:
-    """Read a ``--prompt-template FILE`` (YAML, safe-loaded)."""
-    import yaml
+    """Read a ``--prompt-template FILE`` (YAML, safe-loaded, with :mod:`termlock.yamlsafe`'s guards)."""
+    from termlock import yamlsafe
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -215,14 +215,14 @@ def load_template_file(path: str) -> PromptTemplate:
     except (OSError, UnicodeDecodeError) as exc:
         raise TermlockError(f"cannot read the prompt template: {exc}", path=path, fix="save it as UTF-8 YAML") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        data = yamlsafe.load(text, path, what="prompt template")
+    except yamlsafe.YamlRefused as exc:
         raise TermlockError(
-            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            f"bad prompt template: {exc.message}",
             path=path,
-            line=mark.line + 1 if mark is not None else None,
-            fix="quote prompts that contain ':' or '{', and write newlines as \\n inside double quotes",
+            line=exc.line,
+            fix=exc.fix if not exc.message.startswith("not valid YAML")
+            else "quote prompts that contain ':' or '{', and write newlines as \\n inside double quotes",
         ) from None
     return parse_template(data, path)
 
