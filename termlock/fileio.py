@@ -16,6 +16,18 @@ What "the output" is follows the user, not the directory entry:
   socket cannot be renamed over without destroying it, and renaming gives
   no atomicity there anyway: such a target is opened and written directly;
 * a block device or a directory is refused;
+* ``-``, ``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N`` and
+  ``/proc/self/fd/N`` name a descriptor this process already holds (a
+  shell pipe, ``>(wc -c)``, a redirection ``> out.txt``): the bytes go to
+  that descriptor as they are, never to a file opened anew by name (which
+  does not exist for a pipe: "No such file or directory") nor renamed over
+  the file behind it (``--json /dev/stdout > out.txt`` would replace
+  out.txt, and the shell's redirection would write into the unlinked old
+  one); standard output goes through ``sys.stdout`` so that a closed pipe
+  ends quietly, as every other write to it does;
+* nothing is ever seeked: a FIFO or a pipe cannot seek ("Illegal seek"),
+  so bytes are appended, and a file's bytes are copied in with
+  :meth:`AtomicOutput.copy_from`;
 * file modes: a new file gets the mode ``open()`` would give it (0666
   minus the umask), a rewritten file keeps its own mode (``mkstemp``
   alone would make every output 0600).
@@ -24,11 +36,81 @@ What "the output" is follows the user, not the directory entry:
 from __future__ import annotations
 
 import os
+import re
 import stat
+import sys
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from termlock.errors import TermlockError
+
+#: the path meaning standard output (as an output; as an input it is standard input)
+STDOUT = "-"
+_DESCRIPTOR_PATH = re.compile(r"/(?:dev/fd|proc/self/fd|proc/(\d+)/fd)/(\d+)")
+_NAMED_STREAMS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def descriptor_of(path: str | os.PathLike[str]) -> int | None:
+    """The descriptor an output path names, or None for a path to open.
+
+    ``-`` and ``/dev/stdout`` are 1, ``/dev/stderr`` 2, ``/dev/fd/N`` and
+    ``/proc/self/fd/N`` (or this process's ``/proc/PID/fd/N``) are N; so is
+    a path naming the very file standard output is redirected to, so that
+    ``termlock check --json out.txt > out.txt`` writes where the shell points
+    instead of renaming a new file over the one the shell holds open.
+    """
+    name = os.fspath(path)
+    if name == STDOUT:
+        return 1
+    if name in _NAMED_STREAMS:
+        return _NAMED_STREAMS[name]
+    match = _DESCRIPTOR_PATH.fullmatch(name)
+    if match is not None and (match.group(1) is None or int(match.group(1)) == os.getpid()):
+        return int(match.group(2))
+    try:
+        info, out = os.stat(name), os.fstat(1)
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(info.st_mode) and os.path.samestat(info, out):
+        return 1
+    return None
+
+
+def goes_to_stdout(path: str | os.PathLike[str] | None) -> bool:
+    """Whether an output lands on standard output (then a command keeps its own messages off it)."""
+    return path is not None and descriptor_of(path) == 1
+
+
+class _DescriptorWriter:
+    """Writes to an inherited descriptor: standard output through ``sys.stdout`` (its guard), others directly."""
+
+    def __init__(self, fd: int, shown: str) -> None:
+        self.fd, self.shown = fd, shown
+        if fd == 1:
+            sys.stdout.flush()  # what was printed before comes first
+            self._raw = None
+        else:
+            try:
+                self._raw = os.fdopen(os.dup(fd), "wb", buffering=1 << 20)
+            except OSError as exc:
+                raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check the output path") from None
+
+    def write(self, data: bytes) -> None:
+        if self._raw is None:
+            target = getattr(sys.stdout, "buffer", None)
+            if target is None:  # a text-only stdout (a test harness): decode what we would have written
+                sys.stdout.write(bytes(data).decode("utf-8", "replace"))
+            else:
+                target.write(data)
+            return
+        self._raw.write(data)
+
+    def close(self) -> None:
+        if self._raw is None:
+            sys.stdout.flush()
+        else:
+            self._raw.close()
 
 
 def resolve_output(path: str | os.PathLike[str]) -> Path:
@@ -111,8 +193,21 @@ def _is_special(info: os.stat_result | None) -> bool:
     return info is not None and not stat.S_ISREG(info.st_mode)
 
 
+def _write_descriptor(fd: int, data: bytes, shown: str) -> None:
+    writer = _DescriptorWriter(fd, shown)
+    try:
+        writer.write(data)
+        writer.close()
+    except OSError as exc:
+        raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check where the output goes (free space, a closed reader)") from None
+
+
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically; a TermlockError names the path on failure."""
+    fd = descriptor_of(path)
+    if fd is not None:
+        _write_descriptor(fd, data, os.fspath(path))
+        return
     shown, target, info = _destination(path)
     if _is_special(info):
         _write_special(target, data, shown)
@@ -147,12 +242,22 @@ class AtomicOutput:
     ``path``, :meth:`abort` (or an exception inside ``with``) removes it, so
     readers see the old file or the whole new one. The same destination
     rules as :func:`write_atomically`: through a symlink to its target, a
-    rewritten file's mode kept, a FIFO or character device written in place.
+    rewritten file's mode kept, a FIFO or character device written in place,
+    an inherited descriptor (``-``, ``/dev/stdout``, ``/dev/fd/N``) written
+    as it is; nothing is seeked, so every one of them works.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self._shown, self.path, info = _destination(path)
         self._tmp_name: str | None = None
+        self._stream: _DescriptorWriter | None = None
+        fd = descriptor_of(path)
+        if fd is not None:
+            self._shown = os.fspath(path)
+            self.path = Path(self._shown)
+            self._stream = _DescriptorWriter(fd, self._shown)
+            self.handle: BinaryIO | _DescriptorWriter = self._stream
+            return
+        self._shown, self.path, info = _destination(path)
         if _is_special(info):
             try:
                 fd = os.open(self.path, os.O_WRONLY)
@@ -164,7 +269,7 @@ class AtomicOutput:
 
     @property
     def in_place(self) -> bool:
-        """Written straight into a FIFO or device (no temporary file beside it)."""
+        """Written straight into a FIFO, device or inherited descriptor (no temporary file beside it)."""
         return self._tmp_name is None
 
     def _failed(self, exc: OSError) -> TermlockError:
@@ -177,8 +282,38 @@ class AtomicOutput:
         except OSError as exc:
             raise self._failed(exc) from None
 
+    def copy_from(self, source: BinaryIO) -> None:
+        """Append every byte of the open binary file ``source`` (from its start), in the kernel where it can.
+
+        A regular temporary file takes ``copy_file_range`` (no bytes through
+        Python); a FIFO, a device or an inherited pipe is written in chunks,
+        since neither side may be seeked there.
+        """
+        source.flush()
+        size = os.fstat(source.fileno()).st_size
+        offset = 0
+        if self._tmp_name is not None and hasattr(os, "copy_file_range"):
+            try:
+                self.handle.flush()
+                dst = self.handle.fileno()
+                start = os.lseek(dst, 0, os.SEEK_END)
+                while offset < size:
+                    done = os.copy_file_range(source.fileno(), dst, size - offset, offset, start + offset)
+                    if done == 0:
+                        break
+                    offset += done
+                os.lseek(dst, 0, os.SEEK_END)
+            except OSError:
+                pass  # e.g. across file systems on old kernels: the chunks below
+        source.seek(offset)
+        while chunk := source.read(1 << 20):
+            self.write(chunk)
+
     def commit(self) -> None:
         try:
+            if self._stream is not None:
+                self._stream.close()
+                return
             self.handle.flush()
             if self._tmp_name is not None:
                 os.fsync(self.handle.fileno())
@@ -189,6 +324,8 @@ class AtomicOutput:
             raise self._failed(exc) from None
 
     def abort(self) -> None:
+        if self._stream is not None:
+            return  # bytes already handed to a stream cannot be taken back; nothing to remove
         try:
             self.handle.close()
         except OSError:

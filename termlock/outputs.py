@@ -9,8 +9,9 @@ written, so nothing is lost.
 
 Paths are compared as the files they reach: symlinks resolved, and an
 existing file also by device and inode (a hard link, or a path spelt through
-another mount). ``-`` (stdin/stdout) and character devices such as
-``/dev/null`` are never a conflict.
+another mount). ``-`` as an input (stdin) and character devices such as ``/dev/null`` are
+never a conflict; two outputs to standard output (``-``, ``/dev/stdout``)
+are.
 """
 
 from __future__ import annotations
@@ -33,8 +34,19 @@ class NamedPath:
     path: str
 
 
-def _identity(path: str) -> tuple[object, ...] | None:
-    """What makes two paths the same file; None for stdio and character devices."""
+def _identity(path: str, *, output: bool = False) -> tuple[object, ...] | None:
+    """What makes two paths the same file; None for stdin and character devices.
+
+    As an output, ``-`` and ``/dev/stdout`` (``/dev/fd/N``) are the
+    descriptor they name: two reports to standard output would run into
+    each other, so they are the same file.
+    """
+    if output:
+        from termlock.fileio import descriptor_of
+
+        fd = descriptor_of(path)
+        if fd is not None:
+            return ("descriptor", fd)
     if path == STDIO:
         return None
     try:
@@ -67,7 +79,7 @@ def refuse_clobbering(
             seen.setdefault(key, item)
     readers = dict(seen)
     for item in outs:
-        key = _identity(item.path)
+        key = _identity(item.path, output=True)
         if key is None:
             continue
         earlier = seen.get(key)

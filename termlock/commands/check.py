@@ -128,6 +128,7 @@ def job_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     from termlock.engines import get_engine
+    from termlock.fileio import goes_to_stdout
     from termlock.jobs.check_job import finish_check
 
     job = job_from_args(args)
@@ -136,5 +137,7 @@ def run(args: argparse.Namespace) -> int:
     outcome = finish_check(job, result)
     for warning in outcome.warnings:
         print(f"termlock check: warning: {warning}", file=sys.stderr)
-    sys.stdout.write("".join(line + "\n" for line in outcome.lines))
+    # a report written to standard output (--json -) is what a pipe reads: the summary goes to stderr
+    summary = sys.stderr if any(goes_to_stdout(path) for path in job.outputs.paths()) else sys.stdout
+    summary.write("".join(line + "\n" for line in outcome.lines))
     return outcome.exit_code

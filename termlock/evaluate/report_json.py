@@ -16,8 +16,9 @@ a third smaller than ``\\uXXXX`` escapes.
 Streaming: the summary comes first in the file but is only known at the
 end, so :class:`JsonReportWriter` writes each segment's JSON to a spill file
 beside the output as it is checked (memory stays flat in the number of
-segments) and, at the end, writes the header, copies the spill in with the
-kernel's file-to-file copy, and adds the term tables. Nothing is checked or
+segments) and, at the end, writes the header, copies the spill in
+(:meth:`AtomicOutput.copy_from`: the kernel's file-to-file copy where it
+can, chunks into a pipe), and adds the term tables. Nothing is checked or
 encoded twice.
 """
 
@@ -139,7 +140,7 @@ class JsonReportWriter:
             out.write(head)
             if self._count:
                 out.write(b"[")
-                _copy_into(self._spill, out)
+                out.copy_from(self._spill)
                 out.write(b"\n  ]")
             else:
                 out.write(b"[]")
@@ -153,31 +154,6 @@ class JsonReportWriter:
     def abort(self) -> None:
         self._spill.close()
         self._out.abort()
-
-
-def _copy_into(spill, out: AtomicOutput) -> None:
-    """Append the spill file's bytes to ``out`` (in-kernel where the OS allows)."""
-    spill.flush()
-    out.handle.flush()
-    size = spill.tell()
-    src, dst = spill.fileno(), out.handle.fileno()
-    offset = 0
-    copy = getattr(os, "copy_file_range", None)
-    try:
-        while offset < size and copy is not None:
-            done = copy(src, dst, size - offset, offset)
-            if done == 0:
-                break
-            offset += done
-    except OSError:
-        pass  # e.g. across file systems on old kernels: fall back to reading
-    if offset < size:
-        os.lseek(dst, 0, os.SEEK_END)
-        spill.seek(offset)
-        while chunk := spill.read(1 << 20):
-            out.write(chunk)
-    else:
-        os.lseek(dst, 0, os.SEEK_END)
 
 
 def json_bytes(result: CheckResult, segments: Iterable[SegmentReport] | None = None) -> bytes:

@@ -33,6 +33,10 @@ class CheckOutputs:
     #: an accepted-findings file listing every open finding, for the reviewer to edit
     write_accepted: str | None = None
 
+    def paths(self) -> tuple[str, ...]:
+        """Every report path asked for (``-`` = standard output)."""
+        return tuple(p for p in (self.json, self.csv, self.html, self.xliff_notes, self.write_accepted) if p)
+
 
 @dataclass(frozen=True)
 class CheckJob:
@@ -146,6 +150,10 @@ class CheckOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+def _shown(path: str) -> str:
+    return "standard output" if path == STDIN else path
+
+
 def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
     """Write every report the job asks for; one "wrote ..." line per file, in that order."""
     outputs = job.outputs
@@ -162,18 +170,18 @@ def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
         from termlock.evaluate.report_html import write_html
 
         write_html(result, outputs.html, inputs=job.input_names(), min_term_success=job.min_term_success)
-    lines = [f"wrote {label} report: {path}" for label, path in (("JSON", outputs.json), ("CSV", outputs.csv), ("HTML", outputs.html)) if path]
+    lines = [f"wrote {label} report: {_shown(path)}" for label, path in (("JSON", outputs.json), ("CSV", outputs.csv), ("HTML", outputs.html)) if path]
     if outputs.write_accepted:
         from termlock.jobs.check_inputs import write_accepted_template
 
         entries = write_accepted_template(result, outputs.write_accepted)
-        lines.append(f"wrote {entries} finding(s) to accept or delete, each needing a reason: {outputs.write_accepted}")
+        lines.append(f"wrote {entries} finding(s) to accept or delete, each needing a reason: {_shown(outputs.write_accepted)}")
     if outputs.xliff_notes:
         from termlock.documents.xliff import annotate_xliff
         from termlock.evaluate.unit_findings import findings_by_unit
 
         notes = annotate_xliff(job.bilingual, findings_by_unit(result), outputs.xliff_notes)
-        lines.append(f"wrote XLIFF with {notes} termlock note(s): {outputs.xliff_notes}")
+        lines.append(f"wrote XLIFF with {notes} termlock note(s): {_shown(outputs.xliff_notes)}")
     return lines
 
 

@@ -26,7 +26,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
-from termlock.documents import STDIO, Store, write_store
+from termlock.documents import Store, write_store
+from termlock.fileio import descriptor_of
 from termlock.translate.batch.output_lock import OutputLock
 from termlock.translate.batch.journal import Journal, journal_path_for
 from termlock.translate.batch.resume import SavedWork, progress_bar, run_fingerprint, sha256_hex
@@ -104,13 +105,14 @@ class BatchRunner:
         self.stderr = stderr if stderr is not None else sys.stderr
         self.progress = progress
         self._memory: dict[int, dict[str, Any]] = {}
-        if journal_path is None and self.out_path != STDIO:
+        if journal_path is None and descriptor_of(self.out_path) is None:  # a pipe or stdout keeps no journal
             journal_path = journal_path_for(self.out_path)
         self.lock: OutputLock | None = None
         self.journal: Journal | None = None
         if journal_path is not None:
-            lock_target = self.out_path if self.out_path != STDIO else os.fspath(journal_path)
-            self.lock = OutputLock(lock_target, lock_path=f"{os.fspath(journal_path)}.lock" if self.out_path == STDIO else None)
+            stream = descriptor_of(self.out_path) is not None
+            lock_target = os.fspath(journal_path) if stream else self.out_path
+            self.lock = OutputLock(lock_target, lock_path=f"{os.fspath(journal_path)}.lock" if stream else None)
             self.lock.acquire()
             try:
                 self._open_journal(journal_path, fingerprint, restart)
