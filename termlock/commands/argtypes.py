@@ -18,3 +18,18 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def input_path(text: str) -> str:
+    """A file (or folder) the command reads: never overwritten by one of its outputs.
+
+    The value is the text as typed; the function's identity marks the
+    option's role, so a test can find every input and every output of every
+    command in the parser itself and point each input at each output.
+    """
+    return text
+
+
+def output_path(text: str) -> str:
+    """A file the command writes (``-`` = standard output); see :func:`input_path`."""
+    return text

@@ -12,6 +12,7 @@ import argparse
 import sys
 from fractions import Fraction
 
+from termlock.commands.argtypes import input_path, output_path
 from termlock.commands.engine_flags import add_check_arguments, engine_options
 
 
@@ -29,18 +30,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--glossary",
         metavar="G.yaml",
         action="append",
+        type=input_path,
         help="glossary (YAML, or TBX/CSV/TSV/XLSX/JSON); repeat to merge several, the later one winning "
         "where two define the same source (each conflict is listed); default: the bundled glossary",
     )
     # not argparse-required: --bilingual FILE replaces both (CheckJob.validate)
-    parser.add_argument("--source", metavar="SRC", help="source text, one segment per line")
+    parser.add_argument("--source", type=input_path, metavar="SRC", help="source text, one segment per line")
     parser.add_argument(
-        "--target", metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin"
+        "--target", type=input_path, metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin"
     )
-    parser.add_argument("--reference", metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
-    parser.add_argument("--json", metavar="OUT.json", help="write the full report as JSON")
-    parser.add_argument("--csv", metavar="OUT.csv", help="write one row per problem as CSV (UTF-8 with BOM)")
-    parser.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report")
+    parser.add_argument("--reference", type=input_path, metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
+    parser.add_argument("--json", type=output_path, metavar="OUT.json", help="write the full report as JSON")
+    parser.add_argument("--csv", type=output_path, metavar="OUT.csv", help="write one row per problem as CSV (UTF-8 with BOM)")
+    parser.add_argument("--html", type=output_path, metavar="OUT.html", help="write a self-contained HTML report")
     parser.add_argument(
         "--min-term-success",
         metavar="RATE",
@@ -50,12 +52,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--bilingual",
+        type=input_path,
         metavar="FILE",
         help="check a bilingual XLIFF (.xlf, .xliff, .sdlxliff, .mqxliff) or TMX file instead of "
         "--source/--target; reports name unit ids; untranslated units are skipped",
     )
     parser.add_argument(
         "--xliff-notes",
+        type=output_path,
         metavar="OUT.xlf",
         help="with an XLIFF --bilingual: write a copy with each unit's findings as <note>s for the CAT tool",
     )
@@ -69,18 +73,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     review.add_argument(
         "--terms",
+        type=input_path,
         metavar="TERMS.jsonl",
         help="per-segment term lists instead of a glossary: one JSON line per segment (per document with "
         '--granularity document), WMT23 [{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}',
     )
     review.add_argument(
         "--accept",
+        type=input_path,
         metavar="ACCEPTED.yaml",
         help="findings the reviewer accepted (term id + segment or source text, reason, by, date): "
         "shown apart, not counted as problems nor in the exit code; entries matching nothing are listed as stale",
     )
     review.add_argument(
         "--write-accepted",
+        type=output_path,
         metavar="OUT.yaml",
         help="write every open finding as an accepted-findings entry with an empty reason, for the reviewer to edit",
     )

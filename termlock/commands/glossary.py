@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from typing import Sequence, TextIO
 
+from termlock.commands.argtypes import input_path, output_path
 from termlock.errors import TermlockError
 
 EXIT_OK = 0
@@ -37,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read a glossary from TBX (2008 <martif> or 2019 <tbx>), CSV/TSV or XLSX, "
         "validate it, and write it as termlock YAML (or any format named by -o's extension).",
     )
-    p_import.add_argument("file", metavar="FILE", help="glossary to import")
-    p_import.add_argument("-o", "--output", required=True, metavar="G.yaml", help="where to write the glossary")
+    p_import.add_argument("file", type=input_path, metavar="FILE", help="glossary to import")
+    p_import.add_argument("-o", "--output", required=True, type=output_path, metavar="G.yaml", help="where to write the glossary")
     p_import.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats}); default: from the extension")
     p_import.add_argument("--source-lang", metavar="LANG", help="source language to take from a multilingual TBX (default zh)")
     p_import.add_argument("--target-lang", metavar="LANG", help="target language to take from a multilingual TBX (default en)")
@@ -51,8 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a termlock glossary as TBX-Basic (2008 by default, --format tbx2019 for ISO 30042:2019), "
         "CSV, TSV or XLSX, chosen by -o's extension or --format.",
     )
-    p_export.add_argument("glossary", metavar="G.yaml", help="glossary to export")
-    p_export.add_argument("-o", "--output", required=True, metavar="FILE", help="output file (.tbx, .csv, .tsv, .xlsx)")
+    p_export.add_argument("glossary", type=input_path, metavar="G.yaml", help="glossary to export")
+    p_export.add_argument("-o", "--output", required=True, type=output_path, metavar="FILE", help="output file (.tbx, .csv, .tsv, .xlsx)")
     p_export.add_argument("--format", dest="out_format", metavar="FMT", help=f"output format ({formats}); default: from the extension")
     p_export.set_defaults(func=run_export)
 
@@ -62,12 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check a glossary against the schema and consistency rules. Prints each problem as "
         "FILE:LINE: message (fix: ...). Exit 0 when clean, 1 when there are problems.",
     )
-    p_validate.add_argument("glossary", metavar="G.yaml", help="glossary to check (any supported format)")
+    p_validate.add_argument("glossary", type=input_path, metavar="G.yaml", help="glossary to check (any supported format)")
     p_validate.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats})")
     p_validate.set_defaults(func=run_validate)
 
     p_show = actions.add_parser("show", help="print a glossary as a table", description="Print a glossary as a table.")
-    p_show.add_argument("glossary", metavar="G.yaml", help="glossary to show (any supported format)")
+    p_show.add_argument("glossary", type=input_path, metavar="G.yaml", help="glossary to show (any supported format)")
     p_show.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats})")
     p_show.set_defaults(func=run_show)
 

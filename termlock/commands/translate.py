@@ -21,7 +21,7 @@ import argparse
 import sys
 from typing import Any, Sequence
 
-from termlock.commands.argtypes import positive_int
+from termlock.commands.argtypes import input_path, output_path, positive_int
 from termlock.commands.engine_flags import add_translate_arguments, engine_options
 from termlock.translate.models.loading import DEFAULT_MODEL  # cheap: no torch at import
 
@@ -41,16 +41,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Every flag of ``termlock translate``, by group."""
     io = parser.add_argument_group("input and output")
-    io.add_argument("-i", "--input", required=True, metavar="IN", help="file to translate (- for stdin)")
-    io.add_argument("-o", "--output", required=True, metavar="OUT", help="where to write the translation (- for stdout)")
+    io.add_argument("-i", "--input", required=True, type=input_path, metavar="IN", help="file to translate (- for stdin)")
+    io.add_argument("-o", "--output", required=True, type=output_path, metavar="OUT", help="where to write the translation (- for stdout)")
     io.add_argument(
         "--format",
         metavar="FMT",
         help="format of IN and OUT: text, jsonl, tsv, xliff, tmx (default: from IN's extension; text if unknown)",
     )
-    io.add_argument("--report", metavar="OUT.json", help="write a per-segment term report as JSON")
+    io.add_argument("--report", type=output_path, metavar="OUT.json", help="write a per-segment term report as JSON")
     io.add_argument(
         "--tmx",
+        type=output_path,
         metavar="OUT.tmx",
         help="also write a TMX of the segments this run translated (source/target pairs, ids as tuid)",
     )
@@ -65,11 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--glossary",
         metavar="G.yaml",
         action="append",
+        type=input_path,
         help="glossary to lock (default: the bundled glossary); repeat to merge several, the later one "
         "winning where two define the same source",
     )
     terms.add_argument(
         "--terms",
+        type=input_path,
         metavar="TERMS.jsonl",
         help="per-segment term lists instead of a glossary, one JSON line per input line/unit (WMT23 "
         '[{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}): each segment is locked to its own terms only',
@@ -90,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     model = parser.add_argument_group("model")
-    model.add_argument("--model", default=DEFAULT_MODEL, metavar="M", help=f"hub id or local directory (default {DEFAULT_MODEL})")
+    model.add_argument("--model", default=DEFAULT_MODEL, type=input_path, metavar="M", help=f"hub id or local directory (default {DEFAULT_MODEL})")
     model.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="where to run (default auto)")
     model.add_argument(
         "--dtype",
@@ -144,6 +147,7 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     llm = parser.add_argument_group("LLMs (decoder-only models)")
     llm.add_argument(
         "--prompt-template",
+        type=input_path,
         metavar="NAME|FILE",
         help="prompt template: a built-in name (see --list-templates) or a YAML file "
         "(default: chosen from the model's name and config)",

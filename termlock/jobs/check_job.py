@@ -75,7 +75,9 @@ class CheckJob:
     keep_segments: bool = True
 
     def validate(self) -> None:
-        """Either ``bilingual`` or both ``source`` and ``target``; only ``target`` may be stdin."""
+        """No output over an input (first: nothing else matters then); either ``bilingual`` or both
+        ``source`` and ``target``; only ``target`` may be stdin."""
+        self.refuse_unsafe_outputs()
         if self.bilingual:
             mixed = [opt for opt, value in (("--source", self.source), ("--target", self.target), ("--reference", self.reference)) if value]
             if mixed:
@@ -105,22 +107,12 @@ class CheckJob:
                 raise TermlockError("--granularity document cannot read the target from stdin", fix="give the target document's path")
         if self.terms is not None and self.glossaries:
             raise TermlockError("--terms replaces --glossary", fix="give either per-segment --terms or --glossary files, not both")
-        self.refuse_unsafe_outputs()
 
     def refuse_unsafe_outputs(self) -> None:
         """No report may overwrite an input or another report; --xliff-notes must be named as XLIFF."""
         from termlock.documents import known_format_of
         from termlock.outputs import refuse_clobbering
 
-        notes = self.outputs.xliff_notes
-        if notes and notes != STDIN:
-            named = known_format_of(notes)
-            if named is not None and named != "xliff":
-                raise TermlockError(
-                    f"--xliff-notes writes XLIFF, but the name says {named}",
-                    path=notes,
-                    fix="give --xliff-notes an XLIFF name (.xlf, .xliff, .sdlxliff, .mqxliff)",
-                )
         inputs = [("--source", self.source), ("--target", self.target), ("--reference", self.reference), ("--bilingual", self.bilingual)]
         inputs += [("--glossary", path) for path in self.glossaries]
         inputs += [("--terms", self.terms), ("--accept", self.accept)]
@@ -130,6 +122,15 @@ class CheckJob:
             [("--json", outputs.json), ("--csv", outputs.csv), ("--html", outputs.html),
              ("--xliff-notes", outputs.xliff_notes), ("--write-accepted", outputs.write_accepted)],
         )
+        notes = self.outputs.xliff_notes
+        if notes and notes != STDIN:
+            named = known_format_of(notes)
+            if named is not None and named != "xliff":
+                raise TermlockError(
+                    f"--xliff-notes writes XLIFF, but the name says {named}",
+                    path=notes,
+                    fix="give --xliff-notes an XLIFF name (.xlf, .xliff, .sdlxliff, .mqxliff)",
+                )
 
     def input_names(self) -> dict[str, str | None]:
         """The inputs as a report shows them."""

@@ -74,11 +74,17 @@ class TranslateJob:
     exact: bool = False
 
     def validate(self) -> None:
-        """Refuse outputs that would overwrite the input, a glossary or each other (before any work)."""
+        """Refuse outputs that would overwrite a file the run reads, or each other (before any work).
+
+        What the run reads: the input, the glossaries, the term lists, a
+        prompt template file, and every file of a local model folder
+        (``-o model/config.json`` would leave a model that no longer loads).
+        """
         from termlock.outputs import refuse_clobbering
 
         refuse_clobbering(
-            [("-i", self.input), *(("--glossary", path) for path in self.glossaries)],
+            [("-i", self.input), *(("--glossary", path) for path in self.glossaries), ("--terms", self.terms),
+             *_template_file(self.settings.prompt_template), *_model_files(self.settings.model)],
             [("-o", self.output), ("--report", self.report), ("--tmx", self.tmx)],
         )
 
@@ -103,6 +109,32 @@ class TranslateJob:
             **({"lock_variants": True} if settings.lock_variants else {}),
             **_prompt_fingerprint(settings),
         }
+
+
+#: a model folder holds a dozen files; a folder with far more is no model folder, and is not walked
+_MODEL_FILES_LIMIT = 10_000
+
+
+def _model_files(model: str) -> list[tuple[str, str]]:
+    """``("--model", file)`` for every file of a local model folder (none for a hub id)."""
+    import os
+
+    if not os.path.isdir(model):
+        return []
+    found: list[tuple[str, str]] = []
+    for folder, subfolders, files in os.walk(model):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found.extend(("--model", os.path.join(folder, name)) for name in files)
+        if len(found) > _MODEL_FILES_LIMIT:
+            break
+    return found
+
+
+def _template_file(template: str | None) -> list[tuple[str, str]]:
+    """``("--prompt-template", file)`` when the template is a file (not a built-in name)."""
+    import os
+
+    return [("--prompt-template", template)] if template and os.path.isfile(template) else []
 
 
 def _file_digest(path: str) -> str | None:
