@@ -123,7 +123,7 @@ def test_stdin_to_stdout_with_bundled_glossary(tiny_model_dir, monkeypatch, caps
     assert b"seg/s" not in captured.err  # no progress bar on a pipe
 
 
-class Crash(Exception):
+class Crash(BaseException):  # a kill, not an error: passes the CLI's last net (exit 70) like SIGKILL would
     pass
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from termlock.errors import TermlockError
 from termlock.documents.base import Unit
+from termlock.documents.segment_fields import SOURCE, TARGET, FieldReader, field_format
 from termlock.documents.tmx import TmxStore
 from termlock.documents.xliff import XliffStore, annotate_xliff
 
@@ -20,7 +21,10 @@ _XLIFF_EXTENSIONS = frozenset(XliffStore.extensions)
 
 
 def bilingual_format(path: str, data: bytes | None = None) -> str:
-    """'xliff' or 'tmx', from the extension or else from the root element."""
+    """'xliff', 'tmx', or 'jsonl'/'tsv' (a translated line file), from the extension or else from the root element."""
+    line_format = field_format(path)
+    if line_format is not None:
+        return line_format
     suffix = Path(path).suffix.lower()
     if suffix in _XLIFF_EXTENSIONS:
         return "xliff"
@@ -34,7 +38,7 @@ def bilingual_format(path: str, data: bytes | None = None) -> str:
     raise TermlockError(
         "not a bilingual file termlock knows",
         path=path,
-        fix="pass an XLIFF (.xlf, .xliff, .sdlxliff, .mqxliff) or TMX (.tmx) file",
+        fix="pass an XLIFF (.xlf, .xliff, .sdlxliff, .mqxliff), TMX (.tmx), or translated JSONL/TSV file",
     )
 
 
@@ -55,7 +59,10 @@ def read_bilingual(
         data = Path(path).read_bytes()
     except OSError as exc:
         raise TermlockError(f"cannot read file: {exc.strerror}", path=path, fix="check the path") from None
-    if bilingual_format(path, data) == "xliff":
+    kind = bilingual_format(path, data)
+    if kind in ("jsonl", "tsv"):
+        units = _line_units(data, path, kind)
+    elif kind == "xliff":
         units = XliffStore.parse(data, path).units
     else:
         units = TmxStore.parse(data, path, source_lang=source_lang, target_lang=target_lang).units
@@ -67,3 +74,24 @@ def read_bilingual(
             unit.target = ""
         result.append(unit)
     return result
+
+
+def _line_units(data: bytes, path: str, fmt: str) -> list[Unit]:
+    """A translated JSONL (``source``/``target`` fields, ``id``) or TSV (columns 1 and 2) as units.
+
+    What ``termlock translate`` writes for JSONL and TSV input; a line with no
+    translation yet is an untranslated unit (target None), as in XLIFF.
+    """
+    from termlock.documents.text import decode_utf8, split_lines
+
+    lines, _ = split_lines(decode_utf8(data, path))
+    read_source = FieldReader(fmt, SOURCE, path, "--bilingual")
+    read_target = FieldReader(fmt, TARGET, path, "--bilingual", missing_ok=True)
+    units = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        source, unit_id = read_source(number, line)
+        target, _ = read_target(number, line)
+        units.append(Unit(id=unit_id if unit_id is not None else str(number), source=source or "", target=target or None))
+    return units

@@ -58,7 +58,10 @@ class JsonlStore(Store):
                 continue
             obj = _object_at(line, path, number)
             source = obj[SOURCE_KEY]
-            units.append(Unit(id=str(number), source=source, translatable=bool(source.strip()), meta={"object": obj}))
+            meta = {"object": obj}
+            if isinstance(obj.get("id"), (str, int)) and not isinstance(obj.get("id"), bool):
+                meta["id"] = str(obj["id"])  # the object's own id: what --report names the segment by
+            units.append(Unit(id=str(number), source=source, translatable=bool(source.strip()), meta=meta))
         return cls(units, path, layout)
 
     def serialize(self) -> bytes:

@@ -36,8 +36,9 @@ class LocalEngine:
     name = "local"
 
     def check(self, job: CheckJob) -> CheckResult:
-        from termlock.documents.lines import read_lines, require_aligned
-        from termlock.jobs.check_inputs import DOCUMENT, check_documents, check_segments, check_streamed, choose_granularity, streamable
+        from termlock.jobs.check_inputs import (
+            DOCUMENT, aligned_segments, check_documents, check_segments, check_streamed, choose_granularity, streamable,
+        )
         from termlock.jobs.glossaries import load_job_glossaries
 
         job.validate()
@@ -54,12 +55,8 @@ class LocalEngine:
         if job.bilingual:
             sources, targets, segment_ids = _read_bilingual_pairs(job)
         else:
-            sources = read_lines(job.source, "--source")
-            targets = read_lines(job.target, "--target")
-            require_aligned(("--source", job.source, sources), ("--target", job.target, targets))
-        if job.reference is not None:
-            references = read_lines(job.reference, "--reference")
-            require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
+            sources, targets, ids, references = aligned_segments(job)
+            segment_ids = ids if any(i is not None for i in ids) else None
         return check_segments(choice, sources, targets, references, segment_ids, terms=job.terms,
                               accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
 
@@ -128,7 +125,7 @@ def _read_bilingual_pairs(job: CheckJob) -> tuple[list[str], list[str], list[str
         raise TermlockError(
             "--xliff-notes needs an XLIFF --bilingual file",
             path=job.bilingual,
-            fix="drop --xliff-notes for TMX input",
+            fix="drop --xliff-notes for TMX, JSONL or TSV input",
         )
     units = read_bilingual(job.bilingual)
     return [u.source for u in units], [u.target or "" for u in units], [u.id for u in units]

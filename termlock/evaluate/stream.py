@@ -25,6 +25,7 @@ from typing import Iterable, Mapping, Protocol, Sequence
 from termlock.evaluate.fidelity import Aggregator, SegmentChecker
 from termlock.evaluate.records import CheckResult, Metrics, SegmentReport
 from termlock.glossary import Glossary
+from termlock.glossary.merge import MergeConflict
 
 
 class ReportWriter(Protocol):
@@ -86,6 +87,7 @@ def check_stream(
     metrics: Metrics | None = None,
     keep_segments: bool = False,
     numbers: bool = False,
+    glossary_conflicts: Sequence[MergeConflict] = (),
 ) -> CheckResult:
     """Check ``(source, target)`` or ``(source, target, segment id)`` pairs in one pass.
 
@@ -110,6 +112,8 @@ def check_stream(
             if kept is not None:
                 kept.append(report)
         result = totals.result(metrics, tuple(kept) if kept is not None else ())
+        if glossary_conflicts:
+            result = replace(result, glossary_conflicts=tuple(glossary_conflicts))
         for writer in writers:
             writer.finish(result)
         written = tuple((writer.kind, str(writer.path)) for writer in writers if getattr(writer, "kind", None))

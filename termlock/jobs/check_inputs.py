@@ -153,7 +153,8 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
     reference, BLEU/chrF need every line, so the three files are read whole
     first, as before (the reports still stream).
     """
-    from termlock.documents.lines import SegmentLines, aligned, read_lines, require_aligned
+    from termlock.documents.lines import SegmentLines, aligned
+    from termlock.documents.segment_fields import role_pairs
     from termlock.evaluate.stream import ReportFiles, check_stream, glossary_notes
 
     glossary = choice.glossary
@@ -161,21 +162,48 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
     if job.reference is not None:
         from termlock.evaluate import corpus_metrics
 
-        sources = read_lines(job.source, "--source")
-        targets = read_lines(job.target, "--target")
-        require_aligned(("--source", job.source, sources), ("--target", job.target, targets))
-        references = read_lines(job.reference, "--reference")
-        require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
+        sources, targets, ids, references = aligned_segments(job)
         metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang)
-        pairs = zip(sources, targets)
+        pairs = zip(sources, targets, ids)
     else:  # opened now (missing file, permissions), read as checked
-        pairs = aligned(SegmentLines(job.source, "--source"), SegmentLines(job.target, "--target"))
+        pairs = role_pairs(aligned(SegmentLines(job.source, "--source"), SegmentLines(job.target, "--target")),
+                           ("--source", job.source), ("--target", job.target))
     outputs = job.outputs
     reports = ReportFiles(json=outputs.json, csv=outputs.csv, html=outputs.html,
                           html_inputs=job.input_names(), min_term_success=job.min_term_success)
     result = check_stream(glossary, pairs, reports.open(glossary_notes(glossary)), metrics=metrics, numbers=job.numbers,
-                          keep_segments=job.keep_segments)
-    return replace(result, glossary_conflicts=choice.conflicts)
+                          keep_segments=job.keep_segments, glossary_conflicts=choice.conflicts)
+    return result
+
+
+def aligned_segments(job) -> tuple[list[str], list[str], list[str | None] | None, list[str] | None]:  # noqa: ANN001
+    """``(sources, targets, segment ids, references)`` of a segment job's aligned files, read whole.
+
+    A ``.jsonl``/``.tsv`` side is read by its role
+    (:mod:`termlock.documents.segment_fields`: the target field or column 2
+    of a translated file), its JSONL ``id`` fields becoming the segment ids
+    (None: line numbers).
+    """
+    from termlock.documents.lines import read_lines, require_aligned
+    from termlock.documents.segment_fields import REFERENCE, field_format, role_pairs, role_values
+
+    sources = read_lines(job.source, "--source")
+    targets = read_lines(job.target, "--target")
+    require_aligned(("--source", job.source, sources), ("--target", job.target, targets))
+    ids = None
+    if field_format(job.source) or field_format(job.target):
+        triples = list(role_pairs(zip(sources, targets), ("--source", job.source), ("--target", job.target)))
+        sources, targets = [t[0] for t in triples], [t[1] for t in triples]
+        found = [t[2] for t in triples]
+        ids = found if any(i is not None for i in found) else None
+    references = None
+    if job.reference is not None:
+        references = read_lines(job.reference, "--reference")
+        require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
+        fmt = field_format(job.reference)
+        if fmt is not None:
+            references = [text for text, _ in role_values(references, fmt, REFERENCE, job.reference, "--reference")]
+    return sources, targets, ids if ids is not None else [None] * len(sources), references
 
 
 def write_accepted_template(result: CheckResult, path: str, *, by: str | None = None) -> int:

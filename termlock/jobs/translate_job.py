@@ -195,8 +195,15 @@ def unit_locations(units: Iterable[Any], fmt: str, shown: str) -> list[str]:
 
 def build_report(job: TranslateJob, glossary: Any, store: Any, records: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
     """The ``--report`` JSON of one document: settings, summary, one entry per translated segment."""
-    rows = ((unit.id, record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
+    rows = ((report_id(unit), record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
     return report_from_rows(job, glossary, rows)
+
+
+def report_id(unit: Any) -> str:
+    """A unit's id as reports give it: the file's own id where it has one (a JSONL object's ``id``), else the unit's."""
+    meta = getattr(unit, "meta", None)
+    own = meta.get("id") if isinstance(meta, dict) else None
+    return own if own is not None else unit.id
 
 
 def report_from_rows(

@@ -17,7 +17,7 @@ from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
 from termlock.fileio import write_atomically
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome, load_job_glossary
-from termlock.jobs.translate_job import build_report, report_from_rows, report_json_bytes, unit_locations
+from termlock.jobs.translate_job import build_report, report_from_rows, report_id, report_json_bytes, unit_locations
 from termlock.jobs.translated_tmx import write_translated_tmx
 
 
@@ -122,7 +122,7 @@ class RayEngine:
 def _sharded_report(job: TranslateJob, glossary: Any, documents: Sequence[Any]) -> dict[str, Any]:
     """The ``--report`` of a directory job: the single-file report, with each segment's shard."""
     rows = (
-        (unit.id, record["report"] if record is not None else None, {"shard": result.document.name})
+        (report_id(unit), record["report"] if record is not None else None, {"shard": result.document.name})
         for result in documents
         for unit, record in zip(result.store.units, result.records)
     )

@@ -1,4 +1,4 @@
-"""Aligned segment files for a sharded check: text lines, a JSONL field, a Parquet column.
+"""Aligned segment files for a sharded check: text lines, a JSONL field or TSV column, a Parquet column.
 
 ``termlock check --engine ray`` takes --source, --target and --reference
 as files or as directories of shards with the same names. Each shard is
@@ -11,11 +11,9 @@ side) can be checked as it is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from termlock.errors import TermlockError
 from termlock.engines.ray.shards import PARQUET_EXTENSIONS, list_shard_files
 
 
@@ -28,31 +26,14 @@ class SegmentFile:
     segments: list[str]
 
 
-def _jsonl_segments(path: str, role: str) -> list[str]:
+def _field_segments(path: str, fmt: str, role: str, option: str) -> list[str]:
+    """A JSONL field or TSV column by role, read as the single-machine check reads it."""
+    from termlock.documents.segment_fields import role_values
     from termlock.documents.text import decode_utf8, split_lines
 
     with open(path, "rb") as handle:
         lines, _ = split_lines(decode_utf8(handle.read(), path))
-    keys = ("reference", "target") if role == "reference" else (role,)
-    out = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            out.append("")
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TermlockError(f"not valid JSON: {exc.msg}", path=path, line=number, fix="one JSON object per line") from None
-        key = next((k for k in keys if isinstance(obj, dict) and k in obj), None)
-        if key is None or not isinstance(obj[key], (str, type(None))):
-            raise TermlockError(
-                f"the object has no {keys[0]!r} string",
-                path=path,
-                line=number,
-                fix=f"give every line a {keys[0]!r} field" + (" (or 'target')" if role == "reference" else ""),
-            )
-        out.append(obj[key] or "")
-    return out
+    return [text for text, _ in role_values(lines, fmt, role, path, option)]
 
 
 def _parquet_segments(path: str, role: str) -> list[str]:
@@ -72,11 +53,14 @@ def read_segment_file(path: str, role: str, option: str) -> list[str]:
     Text is split exactly as the single-machine ``termlock check`` splits it,
     so a sharded check and a check of the concatenated files agree.
     """
+    from termlock.documents.segment_fields import field_format
+
     suffix = Path(path).suffix.lower()
     if suffix in PARQUET_EXTENSIONS:
         return _parquet_segments(path, role)
-    if suffix in (".jsonl", ".ndjson", ".jsonlines"):
-        return _jsonl_segments(path, role)
+    fmt = field_format(path)
+    if fmt is not None:
+        return _field_segments(path, fmt, role, option)
     from termlock.documents.lines import read_lines
 
     return read_lines(path, option)
