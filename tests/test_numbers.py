@@ -133,3 +133,70 @@ def test_the_shortcuts_never_change_which_figures_are_found(text):
     with mock.patch.object(numbers, "_MAY_HOLD_FIGURE", _Always), mock.patch.object(numbers, "_NEEDS_WIDTH", _Always):
         full = numbers.source_figures(text)
     assert fast == full
+
+
+# ------------------------------------------------------------------ issue 24: false alarms and misses, each one
+
+
+@pytest.mark.parametrize(
+    "source, target",
+    [
+        ("千万不能松懈", "we must never slacken"),  # 千万: "by all means", not 10 million
+        ("千千万万的群众", "countless people"),
+        ("这件事十万火急", "this is extremely urgent"),
+        ("成千上万的企业", "thousands of companies"),
+        ("新增就业一万二千人", "12,000 new jobs"),  # was read as 10,000
+        ("覆盖10多万人", "covering more than 100,000 people"),  # was the figure 10
+        ("覆盖10余万人", "covering over 100,000 people"),
+        ("投资3至5万元", "an investment of 30,000 to 50,000 yuan"),  # was 3 and 50,000
+        ("占比3%至5%", "a share of 3% to 5%"),
+        ("近7成企业", "nearly 70% of companies"),  # 成 = tenths
+        ("增长3倍", "a threefold increase"),
+        ("增长2倍", "doubled"),
+        ("新增12万户", "120k new households"),
+        ("上世纪90年代", "in the 1990s"),
+        ("上世纪90年代", "in the nineties"),
+        ("20世纪80年代", "in the 1980s"),  # was 20 and the year 80
+        ("第二产业", "secondary industry"),
+        ("第十四个五年规划", "the 14th Five-Year Plan"),
+        ("第二十次全国代表大会", "the twentieth National Congress"),
+        ("两千多万人", "over 20 million people"),
+        ("三亿五千万元", "350 million yuan"),
+        ("二〇二三年", "in 2023"),
+    ],
+)
+def test_idioms_approximations_and_other_renderings_are_not_false_alarms(source, target):
+    figures, missing = missing_figures(source, target)
+    assert missing == [], [(f.text, f.english) for f in missing]
+
+
+@pytest.mark.parametrize(
+    "source, target, lost",
+    [
+        ("二〇二三年", "in 2022", "二〇二三年"),  # a year in Chinese digits was not a figure at all
+        ("第十四个五年规划", "the 15th Five-Year Plan", "第十四"),
+        ("14亿人口", "1 billion people", "14亿"),  # a one-digit rounding drops 29%
+        ("新增就业一万二千人", "10,000 new jobs", "一万二千"),
+        ("投资3至5万元", "an investment of 3 to 50,000 yuan", "3"),
+        ("近7成企业", "nearly 7 percent of companies", "7成"),
+        ("上世纪90年代", "in the 1980s", "上世纪90年代"),
+    ],
+)
+def test_misses_are_found(source, target, lost):
+    assert [f.text for f in missing_figures(source, target)[1]] == [lost]
+
+
+def test_true_figures_are_kept():
+    assert values("2023年增长5.3%，投资681亿元，新增12.3万户，3.5万人，一千二百亿") == [
+        ("2023年", "2023", "year"),
+        ("5.3%", "5.3", "percent"),
+        ("681亿", "68100000000", "number"),
+        ("12.3万", "123000", "number"),
+        ("3.5万", "35000", "number"),
+        ("一千二百亿", "120000000000", "number"),
+    ]
+    assert values("十万人") == [("十万", "100000", "number")]  # a plain 十万 is still a figure
+    # a rounding that keeps two significant digits is still accepted
+    assert missing_figures("投资681亿元", "68 billion yuan")[1] == []
+    assert missing_figures("14亿人口", "1.4 billion people")[1] == []
+    assert missing_figures("10亿元", "1 billion yuan")[1] == []  # exact
