@@ -125,4 +125,4 @@ def test_cli_prints_import_notes_as_one_line_each(tmp_path, capsys):
     assert main(["glossary", "import", str(path), "-o", str(tmp_path / "g.yaml")]) == 0
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"termlock glossary: note: {path}: read as semicolon-separated (';' in the header line)"
-    assert err[1].startswith("imported 1 terms")
+    assert err[1].startswith("imported 1 term ")

@@ -251,3 +251,26 @@ def test_translate_to_dev_stdout_through_a_pipe(tmp_path, tiny_model_dir):
     assert (tmp_path / "got.en").read_text(encoding="utf-8").count("\n") == 1
     assert not [p for p in Path("/dev").iterdir() if "termlock" in p.name]  # no journal or lock beside /dev/stdout
     assert shutil.which("bash")
+
+
+# ------------------------------------------------------------------ plurals: "1 term", never "1 terms"
+
+
+def test_counts_of_one_are_singular(work, capsys, tiny_model_dir):
+    (work / "one.yaml").write_text("name: one\nterms:\n  - source: 双核\n    target: dual cores\n", encoding="utf-8")
+    (work / "one.zh").write_text("双核\n", encoding="utf-8")
+    (work / "one.en").write_text("dual cores\n", encoding="utf-8")
+    code, out, err = run(capsys, ["glossary", "import", str(work / "one.yaml"), "-o", str(work / "one.tbx")])
+    assert code == 0 and err.startswith("imported 1 term (zh -> en)")
+    code, out, err = run(capsys, ["glossary", "validate", str(work / "one.yaml")])
+    assert err.strip().endswith("OK, 1 term")
+    code, out, _ = run(capsys, ["check", "--glossary", str(work / "one.yaml"), "--source", str(work / "one.zh"),
+                                "--target", str(work / "one.en")])  # fmt: skip
+    assert "glossary 'one' (1 term)" in out
+    code, _, err = run(capsys, ["translate", "-i", str(work / "one.zh"), "-o", str(work / "o.en"), "--glossary",
+                                str(work / "one.yaml"), "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "8"])
+    assert code == 0 and "translated 1 segment (1 sentence) with" in err and "; 1 segment impossible" not in err
+    (work / "two.zh").write_text("双核\n卡脖子\n", encoding="utf-8")
+    code, _, err = run(capsys, ["check", "--glossary", str(work / "one.yaml"), "--source", str(work / "two.zh"),
+                                "--target", str(work / "one.en")])  # fmt: skip
+    assert code == 2 and "has 2 lines, --target" in err and " has 1 (fix:" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,11 +113,19 @@ PIECES = SPELLINGS + ["，", "的", "新", "局", "核", "發展", "雙核", "�
 
 
 def oracle(text: str) -> list[tuple[int, int, str]]:
-    """Brute force: fold, then at each position take the longest spelling."""
+    """Brute force: fold, then at each position take the longest spelling that stands alone (A股 not inside aA股)."""
+    from termlock.glossary.source_match import spaced_word_char
+
     folded = fold_script(text)
+
+    def alone(s: str, i: int) -> bool:
+        before = not (spaced_word_char(s[0]) and i > 0 and spaced_word_char(folded[i - 1]))
+        end = i + len(s)
+        return before and not (spaced_word_char(s[-1]) and end < len(folded) and spaced_word_char(folded[end]))
+
     out, i = [], 0
     while i < len(folded):
-        best = max((s for s in SPELLINGS if folded.startswith(s, i)), key=len, default=None)
+        best = max((s for s in SPELLINGS if folded.startswith(s, i) and alone(s, i)), key=len, default=None)
         if best:
             out.append((i, i + len(best), best))
             i += len(best)
@@ -186,3 +195,68 @@ def test_a_matcher_and_a_checker_survive_pickling():
     assert copy.find("新发展格局的双核") == MATCHER.find("新发展格局的双核")
     checker = pickle.loads(pickle.dumps(SegmentChecker(TERMS)))
     assert [occ.term_id for occ in checker.check(0, "双核", "dual cores").terms] == [TERMS.terms[0].id]
+
+
+# ------------------------------------------------------------------ Latin-script source terms stand on word boundaries (issue 24)
+
+from termlock.glossary.source_match import spaced_word_char  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("我们升级了EMAIL系统。", []),  # was reported as AI, missing
+        ("我们升级了AI系统。", ["AI"]),
+        ("send a notification", []),
+        ("the Context menu", []),
+        ("a cat food bowl", ["cat"]),
+        ("推进5G网络和15G试验", ["5G"]),
+        ("ＡＩ系统", ["ＡＩ"]),  # full-width: the folded view is AI, Chinese around it
+        ("EMAIL AI", ["AI"]),
+    ],
+)
+def test_latin_source_terms_match_whole_words_only(text, found):
+    glossary = Glossary("g", (Term("ai", ("AI",), "AI"), Term("cat", ("cat",), "cat"), Term("text", ("text",), "text"),
+                              Term("5g", ("5G",), "5G")))  # fmt: skip
+    assert [m.text for m in SourceMatcher(glossary).find(text)] == found
+
+
+def test_a_rejected_longer_spelling_leaves_a_shorter_one_that_stands_alone():
+    glossary = Glossary("g", (Term("cat", ("cat",), "cat"), Term("cat-food", ("cat food",), "cat food")))
+    assert [(m.term.id, m.text) for m in SourceMatcher(glossary).find("cat foods 猫粮")] == [("cat", "cat")]
+    assert [(m.term.id, m.text) for m in SourceMatcher(glossary).find("cat food 猫粮")] == [("cat-food", "cat food")]
+
+
+def _reference(spellings: list[str], text: str) -> list[tuple[int, int, int]]:
+    """Every occurrence that stands on boundaries at its Latin edges, then leftmost-longest: by hand."""
+
+    def stands(spelling: str, start: int, end: int) -> bool:
+        if spaced_word_char(spelling[0]) and start > 0 and spaced_word_char(text[start - 1]):
+            return False
+        return not (spaced_word_char(spelling[-1]) and end < len(text) and spaced_word_char(text[end]))
+
+    occurrences = []
+    for index, spelling in enumerate(spellings):
+        start = text.find(spelling)
+        while start >= 0:
+            if stands(spelling, start, start + len(spelling)):
+                occurrences.append((start, -(start + len(spelling)), index))
+            start = text.find(spelling, start + 1)
+    chosen, reached = [], 0
+    for start, negative_end, index in sorted(occurrences):
+        if start >= reached:
+            chosen.append((index, start, -negative_end))
+            reached = -negative_end
+    return chosen
+
+
+_letters = st.sampled_from(list("abAB5 双核卡脖"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_letters, min_size=1, max_size=4).map(str.strip).filter(bool), min_size=1, max_size=5, unique=True),
+       st.text(_letters, max_size=30))
+def test_matches_are_leftmost_longest_over_occurrences_on_word_boundaries(spellings, text):
+    glossary = Glossary("g", tuple(Term(f"t{i}", (s,), f"x{i}") for i, s in enumerate(spellings)))
+    found = [(int(m.term.id[1:]), m.start, m.end) for m in SourceMatcher(glossary).find(text)]
+    assert found == _reference(spellings, text)

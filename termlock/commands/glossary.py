@@ -16,6 +16,7 @@ from typing import Sequence, TextIO
 
 from termlock.commands.argtypes import input_path, output_path
 from termlock.errors import TermlockError
+from termlock.wording import counted
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -87,7 +88,7 @@ def run_import(args: argparse.Namespace) -> int:
     )
     export_glossary(glossary, args.output)
     print(
-        f"imported {len(glossary)} terms ({glossary.source_lang} -> {glossary.target_lang}) "
+        f"imported {counted(len(glossary), 'term')} ({glossary.source_lang} -> {glossary.target_lang}) "
         f"from {args.file} to {args.output}",
         file=sys.stderr,
     )
@@ -101,7 +102,7 @@ def run_export(args: argparse.Namespace) -> int:
     refuse_clobbering([("G.yaml", args.glossary)], [("-o", args.output)])
     glossary = import_glossary(args.glossary)
     export_glossary(glossary, args.output, args.out_format)
-    print(f"exported {len(glossary)} terms from {args.glossary} to {args.output}", file=sys.stderr)
+    print(f"exported {counted(len(glossary), 'term')} from {args.glossary} to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -118,13 +119,13 @@ def run_validate(args: argparse.Namespace, out: TextIO | None = None) -> int:
         for problem in exc.problems:
             print(format_problem(problem.path, problem.line, problem.message, problem.fix), file=out)
         count = len(exc.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} in {args.glossary}", file=sys.stderr)
+        print(f"{counted(count, 'problem')} in {args.glossary}", file=sys.stderr)
         return EXIT_PROBLEMS
     except TermlockError as exc:
         print(format_problem(exc.path or args.glossary, exc.line, exc.message, exc.fix), file=out)
         print(f"1 problem in {args.glossary}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{args.glossary}: OK, {len(glossary)} terms", file=sys.stderr)
+    print(f"{args.glossary}: OK, {counted(len(glossary), 'term')}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -141,7 +142,7 @@ def run_show(args: argparse.Namespace, out: TextIO | None = None) -> int:
     glossary = import_glossary(args.glossary, args.in_format)
     # fit a terminal; piped into a file or grep, show every cell whole
     width = shutil.get_terminal_size((120, 24)).columns if out.isatty() else 10**6
-    print(f"{glossary.name} ({glossary.source_lang} -> {glossary.target_lang}), {len(glossary)} terms", file=out)
+    print(f"{glossary.name} ({glossary.source_lang} -> {glossary.target_lang}), {counted(len(glossary), 'term')}", file=out)
     rows = [
         [
             term.id,

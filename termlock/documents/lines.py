@@ -22,6 +22,7 @@ import sys
 from typing import BinaryIO, Iterator
 
 from termlock.errors import TermlockError
+from termlock.wording import counted
 
 STDIN = "-"
 _BOM = b"\xef\xbb\xbf"
@@ -75,7 +76,7 @@ def require_aligned(first: tuple[str, str, list[str]], second: tuple[str, str, l
     if len(lines_a) != len(lines_b):
         name_b = "<stdin>" if path_b == STDIN else path_b
         raise TermlockError(
-            f"line counts differ: {opt_a} {path_a} has {len(lines_a)} lines, {opt_b} {name_b} has {len(lines_b)}",
+            f"line counts differ: {opt_a} {path_a} has {counted(len(lines_a), 'line')}, {opt_b} {name_b} has {len(lines_b)}",
             fix="the files must be aligned, one segment per line; or check whole documents with --granularity document",
         )
 
@@ -189,7 +190,7 @@ def aligned(first: SegmentLines, second: SegmentLines) -> Iterator[tuple[str, st
         pass
     if first.count != second.count:
         raise TermlockError(
-            f"line counts differ: {first.option} {first.path} has {first.count} lines, "
+            f"line counts differ: {first.option} {first.path} has {counted(first.count, 'line')}, "
             f"{second.option} {second.name} has {second.count}",
             fix="the files must be aligned, one segment per line; or check whole documents with --granularity document",
         )

@@ -29,6 +29,7 @@ from termlock.evaluate.records import (
     summarize_terms,
 )
 from termlock.glossary import Glossary, SegmentJudge
+from termlock.wording import counted
 
 
 #: found / rendering / span of a rendering that is not there
@@ -259,6 +260,6 @@ def check(
 def _same_length(name_a: str, a: list, name_b: str, b: list) -> None:
     if len(a) != len(b):
         raise TermlockError(
-            f"{len(a)} {name_a} segments but {len(b)} {name_b} segments",
+            f"{counted(len(a), name_a + ' segment')} but {counted(len(b), name_b + ' segment')}",
             fix=f"give exactly one {name_b} per {name_a} segment, aligned",
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 
 from termlock.evaluate.records import CheckResult
+from termlock.wording import counted
 
 
 def display_width(text: str) -> int:
@@ -63,7 +64,7 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         figures.append(("chrF++", f"{s.chrf_pp:.2f}"))
     if s.accepted or result.stale_accepted or result.accepted_file:
         figures.append(
-            ("accepted findings", f"{result.accepted_count()} ({s.accepted} occurrences; {len(result.stale_accepted)} stale entries)")
+            ("accepted findings", f"{result.accepted_count()} ({counted(s.accepted, 'occurrence')}; {counted(len(result.stale_accepted), 'stale entry', 'stale entries')})")
         )
     if result.numbers is not None:
         figures.append(("figures missing", f"{len(result.numbers.missing)} of {result.numbers.checked} (numbers)"))
@@ -72,7 +73,7 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
     if s.chrf_pp_signature:
         figures.append(("chrF++ signature", s.chrf_pp_signature))
     label = max(len(name) for name, _ in figures)
-    lines = [f"termlock check: glossary {result.glossary_name!r} ({result.glossary_terms} terms)"]
+    lines = [f"termlock check: glossary {result.glossary_name!r} ({counted(result.glossary_terms, 'term')})"]
     lines.extend(f"  {name.ljust(label)}  {value}" for name, value in figures)
 
     if result.glossary_conflicts:

@@ -10,6 +10,14 @@ resolves leftmost-longest itself, reports character offsets, and scans a
 line of Chinese several times faster than a Python-driven automaton, which
 matters because this scan runs on every segment of a check.
 
+A spelling with a Latin-script edge (``AI``, ``5G``, ``cat``) needs a word
+boundary on that side, as target renderings do: ``AI`` is found in
+我们升级了AI系统 (Chinese characters around it) but not inside ``EMAIL``,
+nor "cat" inside "notification". Chinese edges need none (Chinese has no
+spaces). A glossary without such spellings pays nothing for it; a hit the
+boundary rejects sends that line through an overlapping scan, so a shorter
+or later spelling that does stand on word boundaries is still found.
+
 Matching runs on the folded view of :mod:`termlock.glossary.normalize`
 (NFKC, invisible format characters such as a zero-width space removed,
 every space a plain space), glossary spellings and text alike, so 双\u200b核
@@ -20,6 +28,7 @@ text's, invisible characters inside included.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -28,6 +37,24 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 from termlock.glossary.chinese import fold_script, traditional_characters
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.normalize import changing_bmp_characters, character_class, fold_character, fold_text, fold_view, in_bmp
+from termlock.glossary.target_match import is_word_char
+
+_WIDE = frozenset("WF")
+
+
+def spaced_word_char(ch: str) -> bool:
+    """A word character of a script written with spaces (Latin letters, digits): it continues a Latin word.
+
+    Chinese, Japanese and Korean characters (East Asian wide) are word
+    characters too, but the script has no spaces, so they never glue onto a
+    Latin term: 升级了AI系统 holds the word AI.
+    """
+    return is_word_char(ch) and unicodedata.east_asian_width(ch) not in _WIDE
+
+
+def _edges(spelling: str) -> int:
+    """Bit 1: the spelling starts with a Latin-script word character; bit 2: it ends with one."""
+    return (1 if spaced_word_char(spelling[0]) else 0) | (2 if spaced_word_char(spelling[-1]) else 0)
 
 
 class SourceMatch(NamedTuple):
@@ -88,6 +115,10 @@ class SourceMatcher:
         self._search = (
             AhoCorasick(spellings, matchkind=MatchKind.LeftmostLongest).find_matches_as_indexes if spellings else None
         )
+        self._spellings = spellings
+        self._edges = [_edges(spelling) for spelling in spellings]
+        self._bounded = any(self._edges)
+        self._overlapping = None  # built on the first line that needs it
 
     def __reduce__(self) -> tuple:
         # the Rust automaton does not pickle: a copy (multiprocessing, a
@@ -132,11 +163,38 @@ class SourceMatcher:
         """
         return self._scan(fold_script(text), text if shown is None else shown)
 
+    def _stands_alone(self, scanned: str, index: int, start: int, end: int) -> bool:
+        """No Latin word character glued to a Latin edge of the hit."""
+        edges = self._edges[index]
+        if edges & 1 and start > 0 and spaced_word_char(scanned[start - 1]):
+            return False
+        return not (edges & 2 and end < len(scanned) and spaced_word_char(scanned[end]))
+
+    def _on_boundaries(self, scanned: str, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """The hits, or, when a hit sits inside a Latin word, leftmost-longest over the occurrences that stand alone."""
+        stands = self._stands_alone
+        if all(stands(scanned, *hit) for hit in hits):
+            return hits
+        if self._overlapping is None:
+            self._overlapping = AhoCorasick(self._spellings, matchkind=MatchKind.Standard).find_matches_as_indexes
+        found = sorted((start, -end, index) for index, start, end in self._overlapping(scanned, overlapping=True)
+                       if stands(scanned, index, start, end))
+        chosen: list[tuple[int, int, int]] = []
+        reached = 0
+        for start, negative_end, index in found:
+            if start >= reached:
+                chosen.append((index, start, -negative_end))
+                reached = -negative_end
+        return chosen
+
     def _scan(self, scanned: str, shown: str) -> list[SourceMatch]:
         """The matches in ``scanned`` (fully folded), quoted from ``shown`` (same offsets)."""
         try:
             hits = self._search(scanned)
         except UnicodeEncodeError:
-            hits = self._search(_SURROGATE.sub("\ufffd", scanned))
+            scanned = _SURROGATE.sub("\ufffd", scanned)
+            hits = self._search(scanned)
+        if self._bounded and hits:
+            hits = self._on_boundaries(scanned, hits)
         terms = self._terms
         return [SourceMatch(terms[index], start, end, shown[start:end]) for index, start, end in hits]

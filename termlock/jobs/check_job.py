@@ -16,6 +16,7 @@ from termlock.errors import TermlockError
 from termlock.evaluate.gate import decide
 from termlock.evaluate.records import CheckResult
 from termlock.jobs.engine_options import EngineOptions
+from termlock.wording import counted
 
 EXIT_PASS = 0
 EXIT_BELOW_MINIMUM = 1
@@ -176,13 +177,13 @@ def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
         from termlock.jobs.check_inputs import write_accepted_template
 
         entries = write_accepted_template(result, outputs.write_accepted)
-        lines.append(f"wrote {entries} finding(s) to accept or delete, each needing a reason: {_shown(outputs.write_accepted)}")
+        lines.append(f"wrote {counted(entries, 'finding')} to accept or delete, each needing a reason: {_shown(outputs.write_accepted)}")
     if outputs.xliff_notes:
         from termlock.documents.xliff import annotate_xliff
         from termlock.evaluate.unit_findings import findings_by_unit
 
         notes = annotate_xliff(job.bilingual, findings_by_unit(result), outputs.xliff_notes)
-        lines.append(f"wrote XLIFF with {notes} termlock note(s): {_shown(outputs.xliff_notes)}")
+        lines.append(f"wrote XLIFF with {counted(notes, 'termlock note')}: {_shown(outputs.xliff_notes)}")
     return lines
 
 

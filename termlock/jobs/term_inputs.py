@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary
+from termlock.wording import counted
 
 
 def glossaries_by_source(path: str, units: Sequence[Any], *, exact: bool = False) -> tuple[Glossary, dict[str, Glossary]]:
@@ -23,7 +24,7 @@ def glossaries_by_source(path: str, units: Sequence[Any], *, exact: bool = False
     lists = read_term_lists(path)
     if len(lists) != len(units):
         raise TermlockError(
-            f"--terms has {len(lists)} lines but the input has {len(units)} segments",
+            f"--terms has {counted(len(lists), 'line')} but the input has {counted(len(units), 'segment')}",
             path=path,
             fix="give one JSON line per input line or unit (an empty list [] for one without terms)",
         )

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Sequence
 
 from termlock.jobs.engine_options import EngineOptions
 from termlock.translate.models.loading import DEFAULT_MODEL  # cheap: no torch at import
+from termlock.wording import counted
 
 #: formats whose units are lines, so messages name ``FILE:LINE``
 LINE_FORMATS = ("text", "jsonl", "tsv")
@@ -258,13 +259,13 @@ def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
         )
     constraints = job.settings.constraints
     line = (
-        f"translated {summary['translated']} segments ({summary['sentences']} sentences) with {job.settings.model}; "
+        f"translated {counted(summary['translated'], 'segment')} ({counted(summary['sentences'], 'sentence')}) with {job.settings.model}; "
         f"terms: {summary['required_terms']} required, {summary['satisfied_first_pass']} by the first pass, "
         f"{summary['redecoded']} by constrained decoding, {summary['unsatisfied']} unsatisfied"
     )
     if constraints == "auto":
-        line += f"; {summary['redecoded_sentences']} sentences re-decoded"
+        line += f"; {counted(summary['redecoded_sentences'], 'sentence')} re-decoded"
     if constraints != "off":
-        line += f"; {len(summary['impossible'])} segments impossible"
+        line += f"; {counted(len(summary['impossible']), 'segment')} impossible"
     lines.append(line)
     return lines + list(outcome.notes)
