@@ -274,3 +274,11 @@ def test_counts_of_one_are_singular(work, capsys, tiny_model_dir):
     code, _, err = run(capsys, ["check", "--glossary", str(work / "one.yaml"), "--source", str(work / "two.zh"),
                                 "--target", str(work / "one.en")])  # fmt: skip
     assert code == 2 and "has 2 lines, --target" in err and " has 1 (fix:" in err
+
+
+def test_a_jsonl_input_nested_thousands_deep_is_refused(work, capsys):
+    (work / "in.jsonl").write_text('{"source": "双核"}\n' + DEEP_JSON + "\n", encoding="utf-8")
+    code, _, err = run(capsys, ["translate", "-i", str(work / "in.jsonl"), "-o", str(work / "o.jsonl"),
+                                "--glossary", str(GLOSSARY), "--model", str(work / "no-model")])  # fmt: skip
+    assert code == 2 and "in.jsonl:2: not valid JSON: nested too deeply to read" in one_error(err)
+    assert not (work / "o.jsonl").exists()

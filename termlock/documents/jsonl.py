@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from termlock import jsonsafe
 from termlock.errors import TermlockError
 from termlock.documents.base import Store, Unit, register
 from termlock.documents.text import LineLayout, decode_utf8, split_lines
@@ -23,9 +24,10 @@ _FIX = 'make each line one JSON object with a "source" string, e.g. {"id": 1, "s
 
 def _object_at(line: str, path: str, number: int) -> dict[str, Any]:
     try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise TermlockError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=number, fix=_FIX) from None
+        value = jsonsafe.loads(line)  # also a line nested thousands deep: refused, not a RecursionError
+    except jsonsafe.JsonRefused as exc:
+        column = f" (column {exc.column})" if exc.column else ""
+        raise TermlockError(f"not valid JSON: {exc.message}{column}", path=path, line=number, fix=_FIX) from None
     if not isinstance(value, dict):
         raise TermlockError(f"expected a JSON object, found {type(value).__name__}", path=path, line=number, fix=_FIX)
     if SOURCE_KEY not in value:
