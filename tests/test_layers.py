@@ -28,7 +28,7 @@ LAYERS: dict[str, int] = {
     "xmlsafe": 0,
     "yamlsafe": 0,  # user YAML without aliases, deep nesting, NUL or impossible dates
     "jsonsafe": 0,  # user JSON without a RecursionError on deep nesting
-    "wording": 0,  # counts in messages: "1 term", "2 terms"
+    "wording": 0,  # counted nouns in messages ("1 document", "2 documents")
     "glossary": 1,
     "corpora": 2,
     "documents": 2,

@@ -19,7 +19,7 @@ from termlock.errors import TermlockError
 from termlock.evaluate.records import AcceptedFinding, CheckResult
 from termlock.glossary.term_lists import TermLists
 from termlock.jobs.glossaries import GlossaryChoice
-from termlock.wording import counted, plural
+from termlock.wording import counted, noun
 
 SEGMENT, DOCUMENT = "segment", "document"
 GRANULARITIES = (SEGMENT, DOCUMENT)
@@ -50,7 +50,7 @@ def read_term_lists_for(path: str, count: int, what: str, *, exact: bool = False
         lists = TermLists(exact_glossary(lists.glossary), lists.per_segment, lists.path)
     if len(lists) != count:
         raise TermlockError(
-            f"--terms has {counted(len(lists), 'line')} but there {plural(count, 'is')} {counted(count, what.rstrip('s'))}",
+            f"--terms has {counted(len(lists), 'line')} but there {noun(count, 'is', 'are')} {counted(count, what.rstrip('s'))}",
             path=path,
             fix=f"give one JSON line per {what.rstrip('s')} (an empty list [] for one without terms)",
         )
