@@ -154,6 +154,9 @@ def test_inconsistent_renderings_are_in_the_csv_the_template_and_can_be_accepted
          "date": report["accepted"]["findings"][0]["date"], "line": 5}
     ]
     assert report["inconsistent"][0]["accepted"]["reason"] == "no" and report["accepted"]["stale"] == []
+    code, out, _ = run(capsys, [*args, "--accept", tmp_path / "acc.yaml", "--html", tmp_path / "r.html"])
+    assert "dual-cores (双核): 'dual cores' x1, 'dual-core hubs' x1 (accepted: no)" in out
+    assert "accepted by" in (tmp_path / "r.html").read_text(encoding="utf-8")
     # once the renderings agree, the entry is stale
     (tmp_path / "t.en").write_text("dual cores\ndual cores\n", encoding="utf-8")
     code, _, _ = run(capsys, [*args, "--accept", tmp_path / "acc.yaml", "--json", tmp_path / "r.json"])

@@ -374,6 +374,9 @@ def _inconsistent(result: CheckResult) -> str:
             for r, n in t.renderings.items()
         )
         note = _note(t.note)
+        accepted = result.inconsistency_accepted(t.id)
+        if accepted is not None:  # the reviewer let it stand (--accept, status: inconsistent)
+            note += f' <span class="muted">accepted by {_e(accepted.by)}: {_e(accepted.reason)}</span>'
         rows.append(
             f'<tr><td><code>{_e(t.id)}</code>{note}</td><td lang="zh">{_e(t.source)}</td>'
             f'<td>{_e(t.target)}</td><td><ul class="expected">{renderings}</ul></td></tr>'

@@ -117,7 +117,8 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         lines.append(f"inconsistent terms ({len(mixed)})")
         for t in mixed[:worst]:
             counts = ", ".join(f"{r!r} x{n}" for r, n in t.renderings.items())
-            lines.append(f"  {t.id} ({t.source}): {counts}")
+            accepted = result.inconsistency_accepted(t.id)
+            lines.append(f"  {t.id} ({t.source}): {counts}" + (f" (accepted: {accepted.reason})" if accepted else ""))
         if len(mixed) > worst:
             lines.append(f"  ... and {len(mixed) - worst} more (see the JSON/HTML report)")
     if result.stale_accepted:
