@@ -227,3 +227,19 @@ def test_translate_never_overwrites_what_it_reads(files, capsys, tiny_model_dir,
     err = capsys.readouterr().err
     assert code == 2 and "would overwrite the input" in err, err
     assert digest(files) == before and digest(model) == model_before
+
+
+def test_an_output_into_the_hub_cache_of_a_hub_model_is_refused(files, capsys, monkeypatch):
+    """A hub id's cached files (snapshots are symlinks to blobs) are what the run loads."""
+    cache = files / "hf-cache"
+    blobs, snapshot = cache / "models--org--tiny" / "blobs", cache / "models--org--tiny" / "snapshots" / "abc123"
+    blobs.mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    (blobs / "f00d").write_text('{"model_type": "marian"}\n', encoding="utf-8")
+    (snapshot / "config.json").symlink_to(blobs / "f00d")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.chdir(files)
+    before = (blobs / "f00d").read_bytes()
+    code = main(["translate", "-i", str(files / "s.zh"), "-o", str(snapshot / "config.json"), "--model", "org/tiny"])
+    assert code == 2 and "-o would overwrite the input --model" in capsys.readouterr().err
+    assert (blobs / "f00d").read_bytes() == before

@@ -116,12 +116,27 @@ class TranslateJob:
 _MODEL_FILES_LIMIT = 10_000
 
 
+def _hub_cache_folder(model: str) -> str | None:
+    """Where the Hugging Face cache keeps the snapshots of a hub id (``org/name``), without importing the hub library."""
+    import os
+
+    if model.count("/") != 1 or model.startswith((".", "/")) or os.path.exists(model):
+        return None
+    cache = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface"), "hub"
+    )
+    folder = os.path.join(cache, "models--" + model.replace("/", "--"), "snapshots")
+    return folder if os.path.isdir(folder) else None
+
+
 def _model_files(model: str) -> list[tuple[str, str]]:
-    """``("--model", file)`` for every file of a local model folder (none for a hub id)."""
+    """``("--model", file)`` for every file of a local model folder, or of a hub id's cached snapshots."""
     import os
 
     if not os.path.isdir(model):
-        return []
+        model = _hub_cache_folder(model) or ""
+        if not model:
+            return []
     found: list[tuple[str, str]] = []
     for folder, subfolders, files in os.walk(model):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
