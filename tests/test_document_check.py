@@ -144,11 +144,15 @@ def test_csv_has_a_row_per_document_term_with_a_problem():
 
     doc = check_document(GLOSSARY, SOURCE_2, TARGET_2, name="notice.docx")
     rows = list(csv.DictReader(io.StringIO(csv_text(document_result(GLOSSARY, [doc])))))
-    assert [(r["segment_id"], r["term_id"], r["status"], r["forbidden_found"]) for r in rows] == [
+    assert [(r["segment_id"], r["term_id"], r["status"], r["forbidden_found"]) for r in rows[:2]] == [
         ("notice.docx", "dual-cores", "forbidden", "double nuclei x1"),
         ("notice.docx", "stuck-neck", "missing", ""),
     ]
-    assert rows[0]["line"] == ""
+    assert rows[0]["line"] == "" and rows[0]["occurrences"] == ""
+    # then the per-document table: the document, then the whole batch
+    table = [(r["segment_id"], r["status"], r["occurrences"], r["ok"], r["missing"], r["forbidden"], r["success"]) for r in rows[2:]]
+    expected = (str(doc.occurrences), str(doc.ok), str(doc.missing), str(doc.forbidden), f"{doc.term_success_rate:.4f}")
+    assert table == [("notice.docx", "document", *expected), ("1 document", "total", *expected)]
 
 
 @settings(max_examples=80, deadline=None)

@@ -35,8 +35,9 @@ def test_detection_by_extension_with_override():
     assert detect_format("corpus.zh") == "text"
     assert detect_format("-") == "text"
     assert detect_format("a.txt", "jsonl") == "jsonl"
+    assert detect_format("a.docx") == "docx" and detect_format("a.md") == "markdown" and detect_format("a.htm") == "html"
     with pytest.raises(TermlockError, match="unknown format"):
-        detect_format("a.txt", "docx")
+        detect_format("a.txt", "pdf")
 
 
 # ---------------------------------------------------------------- text

@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check every glossary term in the source against the translation: ok, missing or "
         "forbidden per occurrence, inconsistent renderings per term, BLEU/chrF/chrF++ with a reference, "
         "figures missing from the target. Files are UTF-8, one segment per line, aligned; "
-        "--granularity document checks whole documents (.docx, .md, .txt). "
+        "--granularity document checks whole documents (.docx, .md, .html, .txt), one pair, two directories "
+        "paired by relative path, or the pairs of a --pairs manifest, in one report. "
         "Exit 0 when the term success rate is at least --min-term-success, 1 when below, 2 for bad input.",
     )
     parser.add_argument(
@@ -35,9 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "where two define the same source (each conflict is listed); default: the bundled glossary",
     )
     # not argparse-required: --bilingual FILE replaces both (CheckJob.validate)
-    parser.add_argument("--source", type=input_path, metavar="SRC", help="source text, one segment per line")
+    parser.add_argument("--source", type=input_path, metavar="SRC", help="source text, one segment per line (a "
+                        "document or a directory of documents with --granularity document)")
     parser.add_argument(
-        "--target", type=input_path, metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin"
+        "--target", type=input_path, metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin "
+        "(a document or a directory of documents, paired with SRC's by relative path, with --granularity document)"
     )
     parser.add_argument("--reference", type=input_path, metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
     parser.add_argument("--json", type=output_path, metavar="OUT.json", help="write the full report as JSON")
@@ -68,15 +71,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--granularity",
         choices=("segment", "document"),
         help="segment: aligned files, one segment per line (default); document: whole documents "
-        "(.docx, .md, .txt) whose paragraphs need not line up, per-term counts over the whole document "
-        "(the only choice when the counts differ)",
+        "(.docx, .md, .html, .txt) whose paragraphs need not line up, per-term counts over the whole document "
+        "(the only choice when the counts differ); --source/--target may then be directories",
+    )
+    review.add_argument(
+        "--pairs",
+        type=input_path,
+        metavar="PAIRS.tsv",
+        help="with --granularity document: check the document pairs this file lists, one per line "
+        "(SOURCE<TAB>TARGET[<TAB>terms as one JSON value], paths relative to the file), in one report",
     )
     review.add_argument(
         "--terms",
         type=input_path,
         metavar="TERMS.jsonl",
-        help="per-segment term lists instead of a glossary: one JSON line per segment (per document with "
-        '--granularity document), WMT23 [{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}',
+        help="per-segment term lists instead of a glossary: one JSON line per segment (per document, in pair "
+        'order, with --granularity document), WMT23 [{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}',
     )
     review.add_argument(
         "--accept",
@@ -130,6 +140,7 @@ def job_from_args(args: argparse.Namespace):
         exact=args.exact,
         numbers=args.numbers,
         keep_segments=False,  # the reports stream; nothing here reads the segments afterwards
+        pairs=args.pairs,
     )
 
 

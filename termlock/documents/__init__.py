@@ -5,7 +5,9 @@ file's extension, or by ``--format`` when the extension says nothing (or is
 wrong). Plain text is the fallback, so ``corpus.zh`` or stdin just work.
 
 Built-in formats register themselves when their module is imported; XML
-formats (XLIFF, TMX) need lxml and are imported only when asked for.
+formats (XLIFF, TMX) need lxml and the whole-document formats (Word .docx,
+Markdown, HTML; :mod:`termlock.documents.document_base`) their parsers, so
+they are imported only when asked for.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ _BUILTIN = {
     "tsv": "termlock.documents.tsv",
     "xliff": "termlock.documents.xliff",
     "tmx": "termlock.documents.tmx",
+    "docx": "termlock.documents.docx",
+    "markdown": "termlock.documents.markdown",
+    "html": "termlock.documents.html_document",
 }
 
 #: extensions of the lazily imported formats, so detection needs no import
@@ -52,10 +57,16 @@ _LAZY_EXTENSIONS = {
     ".mqxliff": "xliff",
     ".mxliff": "xliff",
     ".tmx": "tmx",
+    ".docx": "docx",
+    ".docm": "docx",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
 }
 
 #: format names accepted by --format besides the registry's own
-_ALIASES = {"txt": "text", "plain": "text", "ndjson": "jsonl", "xlf": "xliff"}
+_ALIASES = {"txt": "text", "plain": "text", "ndjson": "jsonl", "xlf": "xliff", "md": "markdown", "htm": "html", "word": "docx"}
 
 
 def _load(name: str) -> type[Store]:

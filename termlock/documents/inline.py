@@ -24,6 +24,16 @@ the other codes is native markup and is neither translated nor counted. A
 target as it is, never sent to the model, and a glossary term inside it is
 not required in the translation.
 
+The same tokens serve the whole-document formats (Word runs, Markdown and
+HTML markup, :mod:`termlock.documents.docx` and friends): they build
+:class:`Code` tokens of their own (``element`` is whatever the format needs
+to write the code back, ``boundary`` says whether it separates words) and
+call :func:`prepare`, then :func:`place_codes` for the translation.
+
+A translation that is the source text itself (a model that copied a name or
+a figure) gets every code exactly where it was, separators included, so
+writing it back changes nothing.
+
 A placeholder between two words (``to<x id="1"/>dual``, a ``<ph>`` for a
 line break) separates them: the plain text gets a space there, or "to" and
 "dual" would run together into "todual" and a term next to a code would be
@@ -37,7 +47,7 @@ from __future__ import annotations
 import copy
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from lxml import etree
 
@@ -66,15 +76,19 @@ class Text:
 class Code:
     """One inline element; ``kind`` is 'open', 'close' or 'standalone'.
 
-    ``element`` is a detached copy: for 'open' the element without children,
-    for 'standalone' the whole element (its content is native code).
+    ``element`` (bilingual XML) is a detached copy: for 'open' the element
+    without children, for 'standalone' the whole element (its content is
+    native code); a document format stores what it writes back instead.
     ``offset`` is the character offset of the code in the plain text.
+    ``boundary``: whether a standalone code separates the words around it
+    (None: decided by its XML tag, see :data:`BOUNDARY_TAGS`).
     """
 
     kind: str
-    element: etree._Element | None
+    element: Any
     offset: int = 0
     partner: int | None = None  # index (in codes) of the matching open/close
+    boundary: bool | None = None
 
 
 Token = Text | Code
@@ -116,12 +130,19 @@ def tokenize(container: etree._Element, paired: Iterable[str] = PAIRED_TEXT_TAGS
                 tokens.append(Text(child.tail))
 
     walk(container)
+    return prepare(tokens)
+
+
+def prepare(tokens: list[Token]) -> list[Token]:
+    """Finish a token list a format built: separator spaces at word boundaries, offsets, pairs."""
     tokens = _separate_words(tokens)
     _link_pairs(tokens)
     return tokens
 
 
 def _is_boundary(code: Code) -> bool:
+    if code.boundary is not None:
+        return code.kind == "standalone" and code.boundary
     element = code.element
     if code.kind != "standalone" or element is None or local_name(element) not in BOUNDARY_TAGS:
         return False
@@ -213,6 +234,8 @@ def place_codes(source_tokens: Sequence[Token], translation: str) -> list[Token]
     trail = len(source) - len(source.rstrip())
     core_len = len(source) - lead - trail
     body = translation.strip()
+    if codes and body == source[lead : len(source) - trail]:
+        return _copy_tokens(source_tokens)  # the text itself: every code where it was
     text = source[:lead] + body + (source[len(source) - trail:] if trail else "")
     if not codes:
         return [Text(text)] if text else []
@@ -246,6 +269,13 @@ def place_codes(source_tokens: Sequence[Token], translation: str) -> list[Token]
     if cursor < len(text):
         out.append(Text(text[cursor:]))
     return out
+
+
+def _copy_tokens(tokens: Sequence[Token]) -> list[Token]:
+    return [
+        Text(t.text, t.separator) if isinstance(t, Text) else Code(t.kind, t.element, t.offset, t.partner, t.boundary)
+        for t in tokens
+    ]
 
 
 def _keep_order(positions: list[int]) -> None:
@@ -297,7 +327,7 @@ def fill(container: etree._Element, tokens: Sequence[Token]) -> None:
 
     for token in tokens:
         if isinstance(token, Text):
-            if token.text:
+            if token.text and not token.separator:
                 append_text(token.text)
         elif token.kind == "open":
             element = copy.copy(token.element)

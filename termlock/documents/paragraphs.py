@@ -1,12 +1,14 @@
 """A whole document as paragraphs, for document-level checking.
 
 Document-level checking (``termlock check --granularity document``) does
-not need source and target to be aligned, only their text: this module
-reads a document into its paragraphs whatever the format (``.docx`` through
-python-docx, ``.md`` through markdown-it-py, anything else as UTF-8 text).
-In a text file, paragraphs are separated by blank lines when there are
-any (lines inside one are joined, with a space unless both sides are
-Chinese), else each line is one.
+not need source and target to be aligned, only their text. The paragraphs
+of a Word, Markdown or HTML document are exactly the units ``termlock
+translate`` translates (one reader per kind: :mod:`termlock.documents.docx`,
+:mod:`termlock.documents.markdown`, :mod:`termlock.documents.html_document`),
+with what that reader could not read named (:class:`DocumentText`).
+Anything else is UTF-8 text: paragraphs are separated by blank lines when
+there are any (lines inside one are joined, with a space unless both sides
+are Chinese), else each line is one.
 """
 
 from __future__ import annotations
@@ -15,10 +17,16 @@ import os
 import unicodedata
 from pathlib import Path
 
+from termlock.documents.document_base import DocumentText
 from termlock.errors import TermlockError
 
 DOCX = (".docx", ".docm")
 MARKDOWN = (".md", ".markdown")
+HTML = (".html", ".htm")
+#: extensions that are whole documents, never one segment per line
+DOCUMENT_EXTENSIONS = DOCX + MARKDOWN + HTML
+#: what an old binary Word file is called
+OLD_WORD = (".doc", ".dot")
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -60,25 +68,48 @@ def text_paragraphs(text: str) -> list[str]:
     return paragraphs
 
 
-def read_paragraphs(path: str | os.PathLike[str]) -> list[str]:
-    """The paragraphs of a document file, by its extension."""
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A document file's bytes, with one clear line when it cannot be read."""
     name = os.fspath(path)
     if not os.path.exists(name):
         raise TermlockError("no such file", path=name, fix="check the path")
     if os.path.isdir(name):
         raise TermlockError("is a directory, not a file", path=name, fix="give a document file")
-    suffix = Path(name).suffix.lower()
-    if suffix in DOCX:
-        from termlock.documents.docx import docx_paragraphs
-
-        return docx_paragraphs(name)
     try:
-        data = Path(name).read_bytes()
+        return Path(name).read_bytes()
     except OSError as exc:
         raise TermlockError(f"cannot read: {exc.strerror}", path=name, fix="check the permissions") from None
-    text = _decode(data, name)
-    if suffix in MARKDOWN:
-        from termlock.documents.markdown import markdown_paragraphs
 
-        return markdown_paragraphs(text)
-    return text_paragraphs(text)
+
+def document_text(data: bytes, path: str) -> DocumentText:
+    """The paragraphs of a document's bytes (``path``'s extension says which kind, and names it in messages)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in OLD_WORD:
+        raise TermlockError(
+            "an old binary Word .doc, not a .docx", path=path,
+            fix="open it in Word or LibreOffice and save it as .docx (soffice --headless --convert-to docx FILE)",
+        )
+    if suffix in DOCX:
+        from termlock.documents.docx import docx_document
+
+        return docx_document(data, path)
+    if suffix in MARKDOWN:
+        from termlock.documents.markdown import markdown_document
+
+        return markdown_document(data, path)
+    if suffix in HTML:
+        from termlock.documents.html_document import HtmlStore
+
+        return HtmlStore.parse(data, path).text()
+    return DocumentText(text_paragraphs(_decode(data, path)))
+
+
+def read_document(path: str | os.PathLike[str]) -> DocumentText:
+    """The paragraphs of a document file and what was not read, by its extension."""
+    name = os.fspath(path)
+    return document_text(read_bytes(name), name)
+
+
+def read_paragraphs(path: str | os.PathLike[str]) -> list[str]:
+    """The paragraphs of a document file, by its extension."""
+    return read_document(path).paragraphs

@@ -1,9 +1,13 @@
-"""The local engine: a job runs in this process on one file.
+"""The local engine: a job runs in this process.
 
 Checking reads aligned text files (or a bilingual XLIFF/TMX) and checks
-them here; translating runs the resumable batch runner
-(:mod:`termlock.translate.batch.runner`) over one document store, writing the
-output, ``--report`` and ``--tmx`` atomically when the last batch is done.
+them here, or whole documents: one pair, two directories or a manifest of
+pairs, one after the other. Translating a file runs the resumable batch
+runner (:mod:`termlock.translate.batch.runner`) over its document store, writing
+the output, ``--report`` and ``--tmx`` atomically when the last batch is
+done; a directory is translated document by document as a sharded job in
+this process (:mod:`termlock.engines.sharded`), the tree mirrored, exactly
+as the Ray engine would on a cluster.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
-from termlock.jobs.translate_job import build_report, report_json_bytes, unit_locations
+from termlock.jobs.translate_job import build_report, not_read_lines, report_json_bytes, unit_locations
 from termlock.jobs.translated_tmx import write_translated_tmx
 
 STDIO = "-"
@@ -43,12 +47,11 @@ class LocalEngine:
 
         job.validate()
         job.engine.refuse_distributed_settings()
+        granularity = "segment" if job.bilingual else choose_granularity(job.granularity, job.source, job.target)
+        if granularity == DOCUMENT:  # one pair, two directories or a manifest of pairs
+            return check_documents(load_job_glossaries(job.glossaries, exact=job.exact), job)
         _refuse_directories(job.source, job.target, job.reference)
         choice = load_job_glossaries(job.glossaries, exact=job.exact)
-        granularity = "segment" if job.bilingual else choose_granularity(job.granularity, job.source, job.target)
-        if granularity == DOCUMENT:
-            return check_documents(choice, job.source, job.target, reference=job.reference, terms=job.terms,
-                                   accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
         if streamable(job):  # one pass, reports written as it goes, memory flat in segments
             return check_streamed(choice, job)
         references = segment_ids = None
@@ -66,9 +69,10 @@ class LocalEngine:
 
         job.validate()
         job.engine.refuse_distributed_settings()
-        _refuse_directories(job.input)
         if job.terms is not None and job.glossaries:
             raise TermlockError("--terms replaces --glossary", fix="give either per-segment --terms or --glossary files, not both")
+        if job.input != STDIO and os.path.isdir(job.input):
+            return _translate_directory(job)
         from termlock.jobs.glossaries import load_job_glossaries
 
         choice = load_job_glossaries(job.glossaries, exact=job.exact)
@@ -77,13 +81,18 @@ class LocalEngine:
         refuse_format_mismatch(job.output, fmt)
         data = read_input(job.input)
         store = read_store(job.input, fmt, data=data)
+        if hasattr(store, "target_lang"):
+            store.target_lang = glossary.target_lang
         if job.overwrite:
             allow_overwrite(store, job.input)
         glossary_of = None
         if job.terms is not None:
             from termlock.jobs.term_inputs import glossaries_by_source
 
-            glossary, glossary_of = glossaries_by_source(job.terms, store.units, exact=job.exact)
+            glossary, glossary_of = glossaries_by_source(job.terms, store.units, exact=job.exact,
+                                                         whole_document=getattr(store, "whole_document", False))
+            if hasattr(store, "target_lang"):
+                store.target_lang = glossary.target_lang
         fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
         runner = BatchRunner(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
 
@@ -114,7 +123,31 @@ class LocalEngine:
         runner.run(translate_batch, finalize=finalize)
         shown = "<stdin>" if job.input == STDIO else job.input
         notes = [f"glossary conflict (the later --glossary wins): {c.describe()}" for c in choice.conflicts]
+        notes += not_read_lines(shown, store)
         return TranslateOutcome(report, unit_locations(store.units, store.name, shown), notes)
+
+
+def _translate_directory(job: TranslateJob) -> TranslateOutcome:
+    """``-i DIR -o OUTDIR``: every file translated in this process, the tree mirrored (:mod:`termlock.engines.sharded`).
+
+    OUTDIR is locked for the run (a second run on it fails at once), and
+    ``--overwrite`` applies to the bilingual files of the directory.
+    """
+    from termlock.engines.sharded import in_process_pool, translate_sharded_job
+    from termlock.translate.batch.output_lock import OutputLock
+
+    if job.overwrite:
+        raise TermlockError("--overwrite is not supported for a directory", path=job.input,
+                            fix="translate the bilingual files one at a time with --overwrite")
+    if job.output == STDIO:
+        raise TermlockError("a directory is translated into a directory", path=job.input, fix="give -o OUTDIR")
+    lock = OutputLock(job.output.rstrip("/\\") or job.output)
+    lock.acquire()
+    try:
+        outcome, _ = translate_sharded_job(job, in_process_pool)
+    finally:
+        lock.release()
+    return outcome
 
 
 def _read_bilingual_pairs(job: CheckJob) -> tuple[list[str], list[str], list[str]]:

@@ -23,6 +23,18 @@ per term:
 
 The document's ``term_success_rate`` is ok / source occurrences over all its
 terms (terms weighted by how often they occur), as in segment mode.
+
+The counts follow termlock's matching rules, not plain substring counts:
+whole words only, regular inflection of the last word, a source term found
+only inside a longer listed term is not counted on its own (新发展格局, not
+also 发展格局), and a target rendering inside a longer term's rendering
+belongs to that term. So the figures differ slightly from the WMT25
+script's substring counts, always in the direction a reviewer would count.
+
+A report also says what the document readers did not read on either side
+(``not_read``: equations, code blocks, ...), and whether the pair had a
+translation at all (``paired``: a source document with no translation is
+checked against nothing, every occurrence missing).
 """
 
 from __future__ import annotations
@@ -156,6 +168,11 @@ class DocumentReport:
     terms: tuple[DocumentTerm, ...]
     numbers: NumbersReport | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
+    #: what the readers did not read, per side (records with ``describe()`` and ``to_dict()``)
+    source_not_read: tuple[Any, ...] = ()
+    target_not_read: tuple[Any, ...] = ()
+    #: False when no translation was found for the source document (every occurrence missing)
+    paired: bool = True
 
     @property
     def occurrences(self) -> int:
@@ -168,6 +185,23 @@ class DocumentReport:
     def term_success_rate(self) -> float:
         done = sum(t.ok if t.accepted is None else t.source_count for t in self.terms)
         return success_rate(done, self.occurrences)
+
+    @property
+    def ok(self) -> int:
+        return self._open("ok")
+
+    @property
+    def missing(self) -> int:
+        return self._open("missing")
+
+    @property
+    def forbidden(self) -> int:
+        return self._open("forbidden")
+
+    def not_read(self) -> list[str]:
+        """What was not read, as lines: ``"source: 2 equations"``."""
+        return [f"{side}: {item.describe()}" for side, items in (("source", self.source_not_read), ("target", self.target_not_read))
+                for item in items]
 
     def problems(self) -> list[DocumentTerm]:
         return [t for t in self.terms if t.problem_status is not None and t.accepted is None]
@@ -187,6 +221,9 @@ class DocumentReport:
             "inconsistent_terms": sum(1 for t in self.terms if not t.consistent),
             "terms": [t.to_dict() for t in self.terms],
             "numbers": self.numbers.to_dict() if self.numbers is not None else None,
+            "paired": self.paired,
+            "not_read": {"source": [item.to_dict() for item in self.source_not_read],
+                         "target": [item.to_dict() for item in self.target_not_read]},
         }
 
 
@@ -199,6 +236,9 @@ def check_document(
     source_path: str | None = None,
     target_path: str | None = None,
     numbers: bool = True,
+    source_not_read: Sequence[Any] = (),
+    target_not_read: Sequence[Any] = (),
+    paired: bool = True,
 ) -> DocumentReport:
     """Per-term document-level figures for one source/target document pair."""
     finder = SourceMatcher(glossary)
@@ -265,6 +305,9 @@ def check_document(
         target_paragraphs=len(target_paragraphs),
         terms=tuple(terms),
         numbers=figures,
+        source_not_read=tuple(source_not_read),
+        target_not_read=tuple(target_not_read),
+        paired=paired,
     )
 
 
@@ -296,6 +339,7 @@ def document_result(
     *,
     accepted: Sequence[AcceptedFinding] | None = None,
     metrics: Metrics | None = None,
+    unpaired: Sequence[Any] = (),
 ) -> CheckResult:
     """A :class:`CheckResult` for ``--granularity document``: no segments, a ``documents`` section.
 
@@ -303,7 +347,8 @@ def document_result(
     counted apart, so the exit code gates on the same figures as in segment
     mode; ``summary.segments`` is the number of source paragraphs. A term
     rendered one way in one document and another way in the next is
-    inconsistent across the set.
+    inconsistent across the set. ``unpaired``: the translations that had no
+    source document (a source without a translation is one of ``documents``).
     """
     stale: tuple[AcceptedFinding, ...] = ()
     if accepted is not None:
@@ -350,5 +395,6 @@ def document_result(
         stale_accepted=stale,
         numbers=merged_numbers,
         documents=tuple(documents),
+        unpaired=tuple(unpaired),
     )
     return accept_inconsistencies(result, accepted) if accepted is not None else result

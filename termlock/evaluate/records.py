@@ -292,6 +292,10 @@ class CheckResult:
     documents: tuple[Any, ...] = ()
     #: sources two ``--glossary`` files defined differently (the later one won)
     glossary_conflicts: tuple[MergeConflict, ...] = ()
+    #: a batch of documents: files found on one side only (:class:`UnpairedDocument`)
+    unpaired: tuple["UnpairedDocument", ...] = ()
+    #: a batch of documents: files in the directories that are not documents termlock reads
+    skipped: tuple[str, ...] = ()
     #: report files already written while the check ran (a streamed check:
     #: :mod:`termlock.evaluate.stream`), as ``("json", path)`` pairs; such a
     #: result carries no segments, and the reports must not be written again
@@ -370,6 +374,8 @@ class CheckResult:
             "numbers": self.numbers.to_dict() if self.numbers is not None else None,
             "documents": [document.to_dict() for document in self.documents],
             "glossary_conflicts": [conflict.to_dict() for conflict in self.glossary_conflicts],
+            "unpaired": [item.to_dict() for item in self.unpaired],
+            "skipped": list(self.skipped),
         }
 
     def inconsistent_to_dict(self) -> list[dict[str, Any]]:
@@ -384,6 +390,27 @@ class CheckResult:
             }
             for term in self.inconsistent
         ]
+
+
+@dataclass(frozen=True)
+class UnpairedDocument:
+    """A file of a batch of documents with no counterpart on the other side.
+
+    ``side`` is where it was found: ``source`` (no translation: it is also
+    checked, against nothing) or ``target`` (a translation of no source).
+    """
+
+    side: str
+    name: str
+    path: str
+
+    def describe(self) -> str:
+        if self.side == "source":
+            return f"{self.name}: no translation (every term occurrence counted as missing)"
+        return f"{self.name}: a translation with no source document (not checked)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"side": self.side, "name": self.name, "path": self.path}
 
 
 def _acceptance(finding: AcceptedFinding | None) -> dict[str, Any] | None:

@@ -3,7 +3,11 @@
 Problems come first (then one row per term rendered inconsistently, status
 ``inconsistent``, its renderings with counts and lines); findings the reviewer accepted (``--accept``) follow,
 with the reason, who and when in the last three columns. At document
-granularity a row is a term of a document with a problem (no line number).
+granularity a row is a term of a document with a problem (no line number),
+and the per-document table follows: a row per document (``status``
+``document``) and one for the whole batch (``status`` ``total``) with the
+``occurrences``, ``ok``, ``missing``, ``forbidden`` and ``success`` columns,
+which other rows leave empty.
 
 Written as UTF-8 *with* a byte-order mark (``utf-8-sig``): Excel opens a
 BOM-less CSV in the system's legacy code page, which turns every Chinese
@@ -34,6 +38,7 @@ from typing import Mapping
 from termlock.evaluate.excerpt import excerpt
 from termlock.evaluate.records import OK, CheckResult, SegmentReport, TermOccurrence
 from termlock.fileio import AtomicOutput
+from termlock.wording import counted
 
 COLUMNS = (
     "line",  # 1-based, what a reviewer sees in an editor
@@ -52,7 +57,15 @@ COLUMNS = (
     "accepted_reason",
     "accepted_by",
     "accepted_date",
+    # added for --granularity document: the per-document table (rows with status "document" and "total")
+    "occurrences",
+    "ok",
+    "missing",
+    "forbidden",
+    "success",
 )
+#: cells of the per-document columns on other rows
+_NO_COUNTS = ("", "", "", "", "")
 
 #: joins the accepted renderings in the ``expected`` cell
 EXPECTED_SEPARATOR = " | "
@@ -81,7 +94,7 @@ def _segment_row(segment: SegmentReport, occ: TermOccurrence, notes: Mapping[str
         excerpt(segment.target, [occ.forbidden_span, occ.found_span])[0],
         *decision,
     )
-    return (segment.index + 1, segment.index, *map(spreadsheet_text, text))
+    return (segment.index + 1, segment.index, *map(spreadsheet_text, text), *_NO_COUNTS)
 
 
 def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
@@ -100,7 +113,28 @@ def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
         f"{term.found} accepted rendering(s) in the target document",
         *decision,
     )
-    return ("", "", *map(spreadsheet_text, text))
+    return ("", "", *map(spreadsheet_text, text), *_NO_COUNTS)
+
+
+def _counts_row(name: str, status: str, source: str, target: str, occurrences: int, ok: int, missing: int,
+                forbidden: int, success: float) -> tuple:
+    """A row of the per-document table: the document (or the batch) and its figures."""
+    text = (name, "", "", status, "", "", "", "", source, target, "", "", "")
+    return ("", "", *map(spreadsheet_text, text), occurrences, ok, missing, forbidden, f"{success:.4f}")
+
+
+def _document_table(result: CheckResult) -> list[tuple]:
+    """``--granularity document``: one row per document, then the whole batch."""
+    if not result.documents:
+        return []
+    rows = [
+        _counts_row(d.name, "document", d.source_path or "", d.target_path or "(no translation)", d.occurrences,
+                    d.ok, d.missing, d.forbidden, d.term_success_rate)
+        for d in result.documents
+    ]
+    s = result.summary
+    rows.append(_counts_row(counted(len(result.documents), "document"), "total", "", "", s.term_occurrences, s.ok, s.missing, s.forbidden, s.term_success_rate))
+    return rows
 
 
 def _lines(indexes) -> str:  # noqa: ANN001 - 0-based segment indexes
@@ -177,6 +211,8 @@ class CsvReportWriter:
             self._writer.writerow(_inconsistent_row(result.term(finding.term), finding, self._notes))
         for document, term in _document_rows(result):
             self._writer.writerow(_document_row(document, term, self._notes))
+        for row in _document_table(result):
+            self._writer.writerow(row)
         self._flush()
 
     def finish(self, result: CheckResult) -> None:

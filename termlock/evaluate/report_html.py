@@ -97,6 +97,7 @@ h3 { font-size: 15px; margin: 18px 0 8px; }
 .snippet { font-size: 12.5px; margin: 0 0 3px; }
 .snippet.source { font-size: 13.5px; }
 .documents td.snippets { width: 46%; }
+.document-table tr.total td { border-top: 2px solid var(--line); }
 .accepted .note { font-style: normal; }
 """
 
@@ -446,13 +447,64 @@ def _accepted(result: CheckResult) -> str:
     return head + table + stale_html + "</section>"
 
 
+def _document_table(result: CheckResult) -> str:
+    """The per-document table of a batch: figures per document and for the whole batch."""
+    rows = []
+    for doc in result.documents:
+        target = "" if doc.paired else ' <span class="status missing">no translation</span>'
+        rows.append(
+            f'<tr><td><a href="#doc-{_e(_anchor(doc.name))}"><code>{_e(doc.name)}</code></a>{target}</td>'
+            f'<td class="num">{_fmt(doc.source_paragraphs)}</td><td class="num">{_fmt(doc.target_paragraphs)}</td>'
+            f'<td class="num">{_fmt(doc.occurrences)}</td><td class="num v-ok">{_fmt(doc.ok)}</td>'
+            f'<td class="num v-missing">{_fmt(doc.missing)}</td><td class="num v-forbidden">{_fmt(doc.forbidden)}</td>'
+            f'<td class="num">{_e(f"{doc.term_success_rate * 100:.1f}%")}</td></tr>'
+        )
+    s = result.summary
+    rows.append(
+        f'<tr class="total"><td><b>all {_fmt(len(result.documents))} documents</b></td>'
+        f'<td class="num">{_fmt(sum(d.source_paragraphs for d in result.documents))}</td>'
+        f'<td class="num">{_fmt(sum(d.target_paragraphs for d in result.documents))}</td>'
+        f'<td class="num">{_fmt(s.term_occurrences)}</td><td class="num v-ok">{_fmt(s.ok)}</td>'
+        f'<td class="num v-missing">{_fmt(s.missing)}</td><td class="num v-forbidden">{_fmt(s.forbidden)}</td>'
+        f'<td class="num">{_e(f"{s.term_success_rate * 100:.1f}%")}</td></tr>'
+    )
+    return (
+        '<table class="document-table"><thead><tr><th>document</th><th class="num">source ¶</th>'
+        '<th class="num">target ¶</th><th class="num">occurrences</th><th class="num">ok</th>'
+        '<th class="num">missing</th><th class="num">forbidden</th><th class="num">success</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table>'
+    )
+
+
+def _anchor(name: str) -> str:
+    return hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+
+
+def _batch_notes(result: CheckResult) -> str:
+    """Unpaired files, files that are not documents, and what the readers did not read."""
+    parts = []
+    if result.unpaired:
+        items = "".join(f"<li>{_e(item.describe())}</li>" for item in result.unpaired)
+        parts.append(f'<h3 id="unpaired">Unpaired files ({_fmt(len(result.unpaired))})</h3><ul>{items}</ul>')
+    if result.skipped:
+        items = "".join(f"<li><code>{_e(name)}</code></li>" for name in result.skipped)
+        parts.append(f'<h3 id="skipped">Not documents termlock reads, skipped ({_fmt(len(result.skipped))})</h3><ul>{items}</ul>')
+    unread = [(doc.name, line) for doc in result.documents for line in doc.not_read()]
+    if unread:
+        items = "".join(f"<li><code>{_e(name)}</code> {_e(line)}</li>" for name, line in unread)
+        parts.append('<h3 id="not-read">Not read (neither checked nor translated)</h3>'
+                     f'<p class="muted">The document readers could not read these; check them by hand.</p><ul>{items}</ul>')
+    return "".join(parts)
+
+
 def _documents(result: CheckResult) -> str:
-    """``--granularity document``: per document, per term counts and context snippets."""
+    """``--granularity document``: the per-document table, then per document, per term counts and context snippets."""
     if not result.documents:
         return ""
     parts = [f'<section id="documents"><h2>Documents ({_fmt(len(result.documents))})</h2>'
              '<p class="muted">Whole documents, paragraphs not aligned: per term, the occurrences in the source '
-             "against the renderings found anywhere in the translation (success capped at 1). Problems first.</p>"]
+             "against the renderings found anywhere in the translation (success capped at 1). Problems first.</p>",
+             _document_table(result), _batch_notes(result)]
     rank = {FORBIDDEN: 0, MISSING: 1, None: 3}
     for doc in result.documents:
         rows = []
@@ -477,7 +529,7 @@ def _documents(result: CheckResult) -> str:
                 f'<td class="num">{_e(f"{t.success * 100:.0f}%")}</td><td class="snippets">{snips}</td></tr>'
             )
         parts.append(
-            f'<h3><code>{_e(doc.name)}</code> <span class="muted">{_e(doc.source_paragraphs)} source / '
+            f'<h3 id="doc-{_e(_anchor(doc.name))}"><code>{_e(doc.name)}</code> <span class="muted">{_e(doc.source_paragraphs)} source / '
             f'{_e(doc.target_paragraphs)} target paragraphs · {_e(doc.occurrences)} term occurrences · '
             f'success {_e(f"{doc.term_success_rate * 100:.1f}%")}</span></h3>'
             '<table class="documents"><thead><tr><th>term</th><th>status</th><th class="num">in source</th>'

@@ -50,6 +50,7 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
     """The summary figures, the worst terms and the inconsistent terms."""
     s = result.summary
     figures = [
+        *([("documents", str(len(result.documents)))] if result.documents else []),
         ("segments", str(s.segments)),
         ("term occurrences", str(s.term_occurrences)),
         ("ok", str(s.ok)),
@@ -85,11 +86,27 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         lines.append("")
         lines.append(f"documents ({len(result.documents)})")
         rows = [
-            [_clip(d.name, 40), str(d.source_paragraphs), str(d.target_paragraphs), str(d.occurrences),
-             str(len(d.problems())), f"{d.term_success_rate:.4f}"]
+            [_clip(d.name, 40), str(d.source_paragraphs), str(d.target_paragraphs) if d.paired else "-", str(d.occurrences),
+             str(d.ok), str(d.missing), str(d.forbidden), f"{d.term_success_rate:.4f}"]
             for d in result.documents
         ]
-        lines.extend(render_table(["document", "src ¶", "tgt ¶", "occ", "problems", "rate"], rows, {1, 2, 3, 4, 5}))
+        lines.extend(render_table(["document", "src ¶", "tgt ¶", "occ", "ok", "missing", "forbidden", "success"], rows,
+                                  {1, 2, 3, 4, 5, 6, 7}))
+        unread = [(d.name, line) for d in result.documents for line in d.not_read()]
+        if unread:
+            lines.append("")
+            lines.append("not read (neither checked nor translated)")
+            lines.extend(f"  {name}: {line}" for name, line in unread)
+    if result.unpaired:
+        lines.append("")
+        lines.append(f"unpaired ({counted(len(result.unpaired), 'file')})")
+        lines.extend(f"  {item.describe()}" for item in result.unpaired)
+    if result.skipped:
+        lines.append("")
+        lines.append(f"not documents termlock reads, skipped ({counted(len(result.skipped), 'file')})")
+        lines.extend(f"  {name}" for name in result.skipped[:worst])
+        if len(result.skipped) > worst:
+            lines.append(f"  ... and {len(result.skipped) - worst} more (see the JSON report)")
 
     bad = result.worst_terms(worst)
     if bad:

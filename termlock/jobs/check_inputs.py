@@ -15,6 +15,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from termlock.documents.paragraphs import DOCUMENT_EXTENSIONS
 from termlock.errors import TermlockError
 from termlock.evaluate.records import AcceptedFinding, CheckResult
 from termlock.glossary.term_lists import TermLists
@@ -24,11 +25,11 @@ from termlock.wording import counted, noun
 SEGMENT, DOCUMENT = "segment", "document"
 GRANULARITIES = (SEGMENT, DOCUMENT)
 #: extensions that are documents, never one-segment-per-line files
-DOCUMENT_ONLY = (".docx", ".docm", ".md", ".markdown")
+DOCUMENT_ONLY = DOCUMENT_EXTENSIONS
 
 
-def choose_granularity(requested: str | None, source: str, target: str) -> str:
-    """``segment`` or ``document``; documents (.docx, .md) cannot be checked segment by segment."""
+def choose_granularity(requested: str | None, source: str | None, target: str | None) -> str:
+    """``segment`` or ``document``; documents (.docx, .md, .html) cannot be checked segment by segment."""
     if requested is not None and requested not in GRANULARITIES:
         raise TermlockError(f"unknown granularity {requested!r}", fix="use --granularity segment or --granularity document")
     documents = [p for p in (source, target) if p and Path(p).suffix.lower() in DOCUMENT_ONLY]
@@ -49,10 +50,11 @@ def read_term_lists_for(path: str, count: int, what: str, *, exact: bool = False
     if exact:
         lists = TermLists(exact_glossary(lists.glossary), lists.per_segment, lists.path)
     if len(lists) != count:
+        singular = what.rstrip("s")
         raise TermlockError(
-            f"--terms has {counted(len(lists), 'line')} but there {noun(count, 'is', 'are')} {counted(count, what.rstrip('s'))}",
+            f"--terms has {counted(len(lists), 'line')} but there {noun(count, 'is', 'are')} {counted(count, singular)}",
             path=path,
-            fix=f"give one JSON line per {what.rstrip('s')} (an empty list [] for one without terms)",
+            fix=f"give one JSON line per {singular} (an empty list [] for one without terms)",
         )
     return lists
 
@@ -68,41 +70,94 @@ def load_accepted_findings(path: str | None, glossary) -> tuple[AcceptedFinding,
     return findings
 
 
-def check_documents(
-    choice: GlossaryChoice,
-    source: str,
-    target: str,
-    *,
-    reference: str | None = None,
-    terms: str | None = None,
-    accepted_path: str | None = None,
-    numbers: bool = True,
-    exact: bool = False,
-) -> CheckResult:
-    """``--granularity document``: one source/target document pair, paragraphs not aligned."""
-    from termlock.documents.paragraphs import read_paragraphs
-    from termlock.evaluate.document_check import check_document, document_result
+def document_pairs_of(job) -> "DocumentPairs":
+    """The document pairs a check job names: one pair, two directories, or a ``--pairs`` manifest."""
+    from termlock.jobs.document_batch import DocumentPair, DocumentPairs, pairs_from_directories, read_pairs_manifest
 
+    if job.pairs is not None:
+        return read_pairs_manifest(job.pairs)
+    directories = [os.path.isdir(p) for p in (job.source, job.target)]
+    if any(directories):
+        if not all(directories):
+            file_side = "--source" if not directories[0] else "--target"
+            raise TermlockError(
+                f"{file_side} is a file but the other side is a directory",
+                fix="give two directories (documents paired by relative path), two files, or --pairs pairs.tsv",
+            )
+        return pairs_from_directories(job.source, job.target)
+    return DocumentPairs([DocumentPair(os.path.basename(job.target), job.source, job.target)], [], [])
+
+
+def check_documents(choice: GlossaryChoice, job, run=None) -> CheckResult:
+    """``--granularity document``: every pair of the job checked (``run`` runs the tasks; default: here, in order).
+
+    The result is the same whoever runs the tasks: reports are put together
+    in pair order. ``--terms`` has one line per pair, in pair order.
+    """
+    from termlock.evaluate.document_check import document_result
+    from termlock.jobs.document_batch import document_tasks, manifest_terms, run_locally
+
+    batch = document_pairs_of(job)
+    pairs = batch.pairs
     glossary = choice.glossary
-    document_glossary = glossary
-    if terms is not None:
-        lists = read_term_lists_for(terms, 1, "documents", exact=exact)
-        glossary, document_glossary = lists.glossary, lists.segment_glossary(0)
-    sources = read_paragraphs(source)
-    targets = read_paragraphs(target)
-    report = check_document(
-        document_glossary, sources, targets, name=os.path.basename(target),
-        source_path=source, target_path=target, numbers=numbers,
-    )
+    glossary_of = lambda index: glossary  # noqa: E731
+    lists = None
+    if job.terms is not None:
+        if job.pairs is not None and pairs[0].terms is not None:
+            raise TermlockError("the --pairs manifest gives each pair's terms, and so does --terms",
+                                path=job.terms, fix="drop --terms, or the manifest's third column")
+        lists = read_term_lists_for(job.terms, len(pairs), "documents", exact=job.exact)
+    elif job.pairs is not None:
+        lists = manifest_terms(job.pairs, pairs)
+        if lists is not None and job.exact:
+            from termlock.glossary.merge import exact_glossary
+
+            lists = TermLists(exact_glossary(lists.glossary), lists.per_segment, lists.path)
+    if lists is not None:
+        glossary = lists.glossary
+        glossary_of = lists.segment_glossary
+    references = _reference_texts(job, pairs)
+    tasks = document_tasks(pairs, glossary_of, numbers=job.numbers, keep_text=references is not None)
+    outcomes = {}
+    for outcome in (run or run_locally)(tasks):
+        outcomes.setdefault(outcome.index, outcome)  # a retried worker's second answer is dropped
+    missing = [pair.name for index, pair in enumerate(pairs) if index not in outcomes]
+    if missing:
+        raise TermlockError(f"{counted(len(missing), 'document')} did not come back from the workers (first: {missing[0]})",
+                            fix="run the check again")
+    ordered = [outcomes[index] for index in range(len(pairs))]
     metrics = None
-    if reference is not None:
+    if references is not None:
         from termlock.evaluate import corpus_metrics
 
-        # the whole document is one segment: paragraphs need not line up
-        metrics = corpus_metrics([" ".join(targets)], [" ".join(read_paragraphs(reference))], target_lang=glossary.target_lang)
-    accepted = load_accepted_findings(accepted_path, glossary)
-    result = document_result(glossary, [report], accepted=accepted, metrics=metrics)
-    return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
+        # each document is one segment: paragraphs need not line up
+        metrics = corpus_metrics([o.target_text or "" for o in ordered], references, target_lang=glossary.target_lang)
+    accepted = load_accepted_findings(job.accept, glossary)
+    result = document_result(glossary, [o.report for o in ordered], accepted=accepted, metrics=metrics, unpaired=batch.unpaired)
+    return replace(result, accepted_file=job.accept, glossary_conflicts=choice.conflicts, skipped=tuple(batch.skipped))
+
+
+def _reference_texts(job, pairs) -> list[str] | None:
+    """Each pair's reference translation as one text (``--reference``: a file, or a directory like --target)."""
+    if job.reference is None:
+        return None
+    from termlock.documents.paragraphs import read_paragraphs
+
+    if not os.path.isdir(job.reference):
+        if len(pairs) != 1:
+            raise TermlockError("--reference must be a directory when --source and --target are",
+                                path=job.reference, fix="give the reference translations' directory (same relative paths)")
+        return [" ".join(read_paragraphs(job.reference))]
+    if job.pairs is not None:
+        raise TermlockError("--reference cannot be paired with a --pairs manifest", fix="check with --reference one pair at a time")
+    texts = []
+    for pair in pairs:
+        path = Path(job.reference) / pair.name
+        if not path.is_file():
+            raise TermlockError(f"no reference translation {pair.name}", path=str(path),
+                                fix="give a reference for every source document, at the same relative path")
+        texts.append(" ".join(read_paragraphs(path)))
+    return texts
 
 
 def check_segments(

@@ -48,7 +48,9 @@ class CheckJob:
     ``min_term_success``: the gate, a rate from 0 to 1 (0: always pass); give
     a ``Fraction`` (the CLI does) to have "0.95" mean exactly 19/20.
     ``granularity``: ``segment`` (aligned lines; the default) or ``document``
-    (whole documents, .docx/.md/.txt, paragraphs need not line up).
+    (whole documents, .docx/.md/.html/.txt, paragraphs need not line up;
+    ``source`` and ``target`` may then be directories, paired by relative
+    path, or ``pairs`` a manifest of pairs).
     ``terms``: per-segment term lists (WMT23/WMT25 JSONL, one line per
     segment, or per document) instead of a glossary.
     ``accept``: the reviewer's accepted findings (YAML).
@@ -74,12 +76,21 @@ class CheckJob:
     exact: bool = False
     numbers: bool = True
     keep_segments: bool = True
+    #: a manifest of document pairs (``--pairs``: source, target, optional terms per line)
+    pairs: str | None = None
 
     def validate(self) -> None:
-        """No output over an input (first: nothing else matters then); either ``bilingual`` or both
-        ``source`` and ``target``; only ``target`` may be stdin."""
+        """No output over an input (first: nothing else matters then); either ``bilingual``, ``pairs`` or
+        both ``source`` and ``target``; only ``target`` may be stdin."""
         self.refuse_unsafe_outputs()
-        if self.bilingual:
+        if self.pairs is not None:
+            mixed = [opt for opt, value in (("--source", self.source), ("--target", self.target), ("--bilingual", self.bilingual)) if value]
+            if mixed:
+                raise TermlockError(f"--pairs cannot be combined with {mixed[0]}",
+                                    fix="the manifest names every source and target: drop " + ", ".join(mixed))
+            if self.granularity != "document":
+                raise TermlockError("--pairs lists whole documents", fix="add --granularity document")
+        elif self.bilingual:
             mixed = [opt for opt, value in (("--source", self.source), ("--target", self.target), ("--reference", self.reference)) if value]
             if mixed:
                 raise TermlockError(
@@ -116,7 +127,7 @@ class CheckJob:
 
         inputs = [("--source", self.source), ("--target", self.target), ("--reference", self.reference), ("--bilingual", self.bilingual)]
         inputs += [("--glossary", path) for path in self.glossaries]
-        inputs += [("--terms", self.terms), ("--accept", self.accept)]
+        inputs += [("--terms", self.terms), ("--accept", self.accept), ("--pairs", self.pairs)]
         outputs = self.outputs
         refuse_clobbering(
             inputs,
@@ -139,6 +150,7 @@ class CheckJob:
             "source": self.bilingual or self.source,
             "target": self.bilingual or ("<stdin>" if self.target == STDIN else self.target),
             "reference": self.reference,
+            "pairs": self.pairs,
         }
 
 

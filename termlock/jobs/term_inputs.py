@@ -5,6 +5,10 @@ first, resumed across runs), not unit numbers, so each unit's term list is
 looked up by its source text. Two units with the same source text and
 different term lists cannot be told apart that way: that is refused with
 both line numbers rather than guessed.
+
+A whole document (Word, Markdown, HTML) and a directory of files take one
+term list per document instead (:func:`document_term_lists`): the terms
+that apply to the document, in every one of its paragraphs.
 """
 
 from __future__ import annotations
@@ -16,11 +20,36 @@ from termlock.glossary import Glossary
 from termlock.wording import counted
 
 
-def glossaries_by_source(path: str, units: Sequence[Any], *, exact: bool = False) -> tuple[Glossary, dict[str, Glossary]]:
-    """(union glossary, source text -> that unit's glossary) for the translatable units."""
+def document_term_lists(path: str, count: int, *, exact: bool = False):
+    """``--terms`` with one line per document (``count`` of them, in input order)."""
+    from termlock.glossary.merge import exact_glossary
+    from termlock.glossary.term_lists import TermLists, read_term_lists
+
+    lists = read_term_lists(path)
+    if len(lists) != count:
+        raise TermlockError(
+            f"--terms has {counted(len(lists), 'line')} but the input has {counted(count, 'document')}",
+            path=path,
+            fix="give one JSON line per document, in the order of their paths ([] for one without terms)",
+        )
+    return TermLists(exact_glossary(lists.glossary), lists.per_segment, lists.path) if exact else lists
+
+
+def glossaries_by_source(
+    path: str, units: Sequence[Any], *, exact: bool = False, whole_document: bool = False
+) -> tuple[Glossary, dict[str, Glossary]]:
+    """(union glossary, source text -> that unit's glossary) for the translatable units.
+
+    ``whole_document``: the units are one document's paragraphs, and
+    ``--terms`` has one line, the document's.
+    """
     from termlock.glossary.merge import exact_glossary
     from termlock.glossary.term_lists import read_term_lists
 
+    if whole_document:
+        lists = document_term_lists(path, 1, exact=exact)
+        own = lists.segment_glossary(0)
+        return lists.glossary, {unit.source: own for unit in units if unit.translatable}
     lists = read_term_lists(path)
     if len(lists) != len(units):
         raise TermlockError(

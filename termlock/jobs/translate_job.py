@@ -22,6 +22,8 @@ from termlock.wording import counted
 
 #: formats whose units are lines, so messages name ``FILE:LINE``
 LINE_FORMATS = ("text", "jsonl", "tsv")
+#: formats whose unit ids are ``LINE:COLUMN``, so messages name ``FILE:LINE:COLUMN``
+LINE_COLUMN_FORMATS = ("markdown", "html")
 
 
 @dataclass(frozen=True)
@@ -203,16 +205,61 @@ class TranslateOutcome:
 
 
 def unit_locations(units: Iterable[Any], fmt: str, shown: str) -> list[str]:
-    """How messages name each unit: ``IN:LINE`` for line formats, else the unit id."""
-    if fmt in LINE_FORMATS:
+    """How messages name each unit: ``IN:LINE`` for line formats (``IN:LINE:COLUMN`` in Markdown, HTML), else the unit id."""
+    if fmt in LINE_FORMATS or fmt in LINE_COLUMN_FORMATS:
         return [f"{shown}:{unit.id}" for unit in units]
     return [f"{shown} (unit {unit.id})" for unit in units]
 
 
 def build_report(job: TranslateJob, glossary: Any, store: Any, records: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
-    """The ``--report`` JSON of one document: settings, summary, one entry per translated segment."""
+    """The ``--report`` JSON of one document: settings, summary, one entry per translated segment.
+
+    A whole document (Word, Markdown, HTML) also lists what its reader did
+    not read, so did not translate (``not_read``).
+    """
     rows = ((report_id(unit), record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
-    return report_from_rows(job, glossary, rows)
+    report = report_from_rows(job, glossary, rows)
+    if hasattr(store, "not_read"):
+        report["not_read"] = [item.to_dict() for item in store.not_read]
+    return report
+
+
+def batch_report(job: TranslateJob, glossary: Any, documents: Sequence[tuple[str, Any, Sequence[dict[str, Any] | None]]]) -> dict[str, Any]:
+    """The ``--report`` of a directory job: every segment with its document (``shard``), and a table per document.
+
+    ``documents``: ``(name, store, records)`` in input order. ``documents``
+    in the report: per document its name, format, segments, translated
+    segments, required and unsatisfied terms, impossible segments and what
+    was not read.
+    """
+    from termlock.translate.translator import summarize
+
+    rows = (
+        (report_id(unit), record["report"] if record is not None else None, {"shard": name})
+        for name, store, records in documents
+        for unit, record in zip(store.units, records)
+    )
+    report = report_from_rows(job, glossary, rows)
+    table = []
+    for name, store, records in documents:
+        summary = summarize([record["report"] if record is not None else None for record in records], job.settings.constraints)
+        table.append({
+            "name": name,
+            "format": store.name,
+            "segments": summary["segments"],
+            "translated": summary["translated"],
+            "required_terms": summary["required_terms"],
+            "unsatisfied": summary["unsatisfied"],
+            "impossible": len(summary["impossible"]),
+            "not_read": [item.to_dict() for item in getattr(store, "not_read", ())],
+        })
+    report["documents"] = table
+    return report
+
+
+def not_read_lines(name: str, store: Any) -> list[str]:
+    """One line per kind of content a document's reader did not read (so did not translate)."""
+    return [f"{name}: not translated (not read): {item.describe()}" for item in getattr(store, "not_read", ())]
 
 
 def report_id(unit: Any) -> str:
@@ -273,8 +320,11 @@ def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
             f"even with constrained decoding{': ' + item['reason'] if item.get('reason') else ''}"
         )
     constraints = job.settings.constraints
+    documents = report.get("documents")
     line = (
-        f"translated {counted(summary['translated'], 'segment')} ({counted(summary['sentences'], 'sentence')}) with {job.settings.model}; "
+        f"translated {counted(summary['translated'], 'segment')} ({counted(summary['sentences'], 'sentence')})"
+        + (f" of {counted(len(documents), 'document')}" if documents else "")
+        + f" with {job.settings.model}; "
         f"terms: {summary['required_terms']} required, {summary['satisfied_first_pass']} by the first pass, "
         f"{summary['redecoded']} by constrained decoding, {summary['unsatisfied']} unsatisfied"
     )

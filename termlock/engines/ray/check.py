@@ -9,6 +9,12 @@ worker) on chunks of the concatenated shards, keyed by global segment index,
 and the driver aggregates: the summary, term table and JSON are exactly
 those of a single-machine ``termlock check`` over the concatenated files.
 BLEU/chrF are corpus-level statistics and are computed on the driver.
+
+Whole documents (``--granularity document``) are checked one pair per task
+(:class:`DocumentCheckerFactory`): the driver reads both files and sends
+their bytes, the worker reads them with the document readers and checks
+them, and the driver puts the reports together in pair order, as the local
+engine does.
 """
 
 from __future__ import annotations
@@ -46,6 +52,16 @@ class ChunkChecker:
         start, sources, targets = payload
         check = self.checker.check
         return [check(start + offset, s, t) for offset, (s, t) in enumerate(zip(sources, targets))]
+
+
+@dataclass(frozen=True)
+class DocumentCheckerFactory:
+    """A worker's job at document granularity: check one document pair (its bytes travel with the task)."""
+
+    def __call__(self) -> Callable[[Any], Any]:
+        from termlock.jobs.document_batch import check_task
+
+        return check_task
 
 
 def iter_chunks(total: int, size: int) -> Iterator[tuple[int, int]]:

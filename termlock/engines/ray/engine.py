@@ -15,10 +15,8 @@ from typing import Any, Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
-from termlock.fileio import write_atomically
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome, load_job_glossary
-from termlock.jobs.translate_job import build_report, report_from_rows, report_id, report_json_bytes, unit_locations
-from termlock.jobs.translated_tmx import write_translated_tmx
+from termlock.wording import counted
 
 
 class RayEngine:
@@ -35,8 +33,9 @@ class RayEngine:
         import_ray()
         if job.bilingual:
             raise TermlockError("--bilingual is not supported with --engine ray", fix="use --engine local for XLIFF/TMX files")
-        for option, value in (("--granularity document", job.granularity == "document"), ("--terms", job.terms),
-                              ("--accept", job.accept), ("--write-accepted", job.outputs.write_accepted)):
+        if job.granularity == "document":
+            return self._check_documents(job)
+        for option, value in (("--terms", job.terms), ("--accept", job.accept), ("--write-accepted", job.outputs.write_accepted)):
             if value:
                 raise TermlockError(f"{option} is not supported with --engine ray", fix="use --engine local (the default)")
         kinds = {Path(p).is_dir() for p in (job.source, job.target, job.reference) if p not in (None, "-")}
@@ -58,72 +57,55 @@ class RayEngine:
         return check_sharded(glossary, sources, targets, references, pool=pool,
                              chunk_size=job.engine.shard_size or DEFAULT_CHUNK_SIZE, numbers=job.numbers)
 
+    def _check_documents(self, job: CheckJob) -> CheckResult:
+        """Whole documents: one document pair per task on the cluster, the result put together as the local engine does."""
+        from termlock.engines.ray.check import DocumentCheckerFactory
+        from termlock.engines.ray.support import ClusterPool
+        from termlock.jobs.check_inputs import check_documents
+        from termlock.jobs.glossaries import load_job_glossaries
+
+        pool = ClusterPool(job.engine.address, job.engine.num_workers)
+
+        def run(tasks):
+            for _, outcome in pool(((f"{task.index:09d}", task) for task in tasks), DocumentCheckerFactory()):
+                yield outcome
+
+        return check_documents(load_job_glossaries(job.glossaries, exact=job.exact), job, run=run)
+
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.engines.ray.support import ClusterPool, import_ray
-        from termlock.engines.ray.translate import DEFAULT_SHARD_SIZE, DocumentResult, TranslatorFactory, translate_sharded
+        from termlock.engines.sharded import translate_sharded_job
 
         job.validate()
         import_ray()  # say how to install it before doing anything else
         if job.overwrite:
             raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
-        if job.terms is not None:
-            raise TermlockError("--terms is not supported with --engine ray", fix="use --engine local (the default)")
-        glossary = load_job_glossary(job.glossaries, exact=job.exact)
-        factory = TranslatorFactory(job.settings, glossary)
-        single = not Path(job.input).is_dir()
-        report: dict[str, Any] = {}
-        where: list[str] = []
-
-        def finalize(documents: list[DocumentResult]) -> None:
-            if single:
-                report.update(build_report(job, glossary, documents[0].store, documents[0].records))
-            else:
-                report.update(_sharded_report(job, glossary, documents))
-            for result in documents:
-                shown = job.input if single else str(Path(job.input) / result.document.name)
-                where.extend(unit_locations(result.store.units, result.document.fmt, shown))
-            if job.report:
-                write_atomically(job.report, report_json_bytes(report))
-            if job.tmx:
-                write_translated_tmx(job.tmx, [(result.store, result.records) for result in documents], glossary)
-
+        if job.terms is not None and job.glossaries:
+            raise TermlockError("--terms replaces --glossary", fix="give either per-document --terms or --glossary files, not both")
+        if job.terms is not None and not Path(job.input).is_dir() and not _whole_document(job):
+            raise TermlockError("--terms for a file of segments is not supported with --engine ray",
+                                fix="use --engine local (the default), or a directory of documents (one term list per document)")
         pool = ClusterPool(job.engine.address, job.engine.num_workers, job.engine.gpus_per_worker or 0.0)
-        result = translate_sharded(
-            job.input,
-            job.output,
-            factory,
-            pool=pool,
-            settings=job.fingerprint_settings(job.format or "auto", glossary),
-            fmt=job.format,
-            batch_size=job.settings.batch_size,
-            shard_size=job.engine.shard_size or DEFAULT_SHARD_SIZE,
-            merge=job.engine.merge,
-            restart=job.restart,
-            finalize=finalize,
-        )
+        outcome, result = translate_sharded_job(job, pool)
         if result.already_complete:
-            notes = []
-            if job.report:
-                notes.append("note: --report was not rewritten (the job had finished before); pass --restart to redo it")
-            return TranslateOutcome(None, notes=notes)
+            return outcome
         line = (
-            f"ray: {result.documents} input shards, {result.shards} work shards "
-            f"({result.translated_shards} translated now, {result.resumed_shards} resumed) on {pool.workers} workers"
+            f"ray: {counted(result.documents, 'input shard')}, {counted(result.shards, 'work shard')} "
+            f"({result.translated_shards} translated now, {result.resumed_shards} resumed) on {counted(pool.workers, 'worker')}"
         )
         rate = result.segments_per_worker_second()
         if rate is not None:
             line += (
-                f"; {result.translated_segments} segments in {result.worker_seconds:.1f} worker-seconds "
+                f"; {counted(result.translated_segments, 'segment')} in {result.worker_seconds:.1f} worker-seconds "
                 f"({result.worker_cpu_seconds:.1f} CPU): {rate:.1f} segments/s per worker"
             )
-        return TranslateOutcome(report, where, notes=[line])
+        outcome.notes.append(line)
+        return outcome
 
 
-def _sharded_report(job: TranslateJob, glossary: Any, documents: Sequence[Any]) -> dict[str, Any]:
-    """The ``--report`` of a directory job: the single-file report, with each segment's shard."""
-    rows = (
-        (report_id(unit), record["report"] if record is not None else None, {"shard": result.document.name})
-        for result in documents
-        for unit, record in zip(result.store.units, result.records)
-    )
-    return report_from_rows(job, glossary, rows)
+def _whole_document(job: TranslateJob) -> bool:
+    """Whether the input file is a whole document (Word, Markdown, HTML): one term list for it all."""
+    from termlock.documents import FORMATS, detect_format
+
+    name = detect_format(job.input, job.format)
+    return getattr(FORMATS.get(name), "whole_document", False)

@@ -1,12 +1,14 @@
 """Shards: what a distributed job reads, how it is cut up, and what it has finished.
 
 A job's input is one file or a directory of shard files (text, JSONL, TSV,
-Parquet). Each input file is a *document*, identified by its path relative
+Parquet, XLIFF, TMX, and whole documents: Word, Markdown, HTML). Each input
+file is a *document*, identified by its path relative
 to the input and the SHA-256 of its bytes. A document's translatable units
 are planned exactly as the single-machine runner plans them
 (:func:`termlock.translate.batch.runner.batch_plan`: longest first, ``batch_size``
 per batch), and consecutive batches are grouped into *work shards* of about
-``shard_size`` segments. A work shard is what a worker receives, what is
+``shard_size`` segments (a whole document -- Word, Markdown, HTML -- is one
+work shard: one task). A work shard is what a worker receives, what is
 saved when it is done, and what a rerun skips; because the decoder sees
 exactly the batches a single-machine run would give it, the output is the
 same byte for byte.
@@ -41,6 +43,13 @@ STATE_DIR_NAME = ".termlock-shards"
 #: state directory beside a single-file output
 STATE_SUFFIX = ".termlock-shards"
 PARQUET_EXTENSIONS = (".parquet", ".pq")
+#: files of other programs in an input directory: skipped, and named (never read as text lines)
+NOT_TRANSLATED_EXTENSIONS = frozenset(
+    ".pdf .rtf .odt .ods .odp .xlsx .xls .xlsm .pptx .ppt .epub .png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico "
+    ".svg .zip .gz .tgz .bz2 .xz .7z .rar .tar .mp3 .mp4 .wav .mov .avi .exe .dll .so .bin .pyc .db .sqlite".split()
+)
+#: an old binary Word file in an input directory: refused (it is plainly meant to be translated)
+OLD_WORD_EXTENSIONS = (".doc", ".dot")
 
 
 def digest(value: Any) -> str:
@@ -121,14 +130,40 @@ def list_shard_files(root: str | os.PathLike[str], option: str = "-i") -> list[t
 
 def discover_inputs(path: str, fmt: str | None = None) -> list[InputFile]:
     """The documents of an input: the file itself, or every shard of a directory."""
+    return discover_documents(path, fmt)[0]
+
+
+def discover_documents(path: str, fmt: str | None = None) -> tuple[list[InputFile], list[str]]:
+    """The documents of an input, and (a directory's) files of other programs, skipped by name.
+
+    A directory's files are read by their extension (text when it names no
+    format), except files of other programs (PDF, images, spreadsheets,
+    archives: :data:`NOT_TRANSLATED_EXTENSIONS`), which are skipped and
+    listed, and old binary Word files, which are refused.
+    """
     if path == "-":
         raise TermlockError("the Ray engine cannot read stdin", fix="save the input to a file (or a directory of shards)")
     source = Path(path)
     if source.is_dir():
-        return [InputFile(name, str(p), format_of(str(p), fmt)) for name, p in list_shard_files(source)]
+        inputs, skipped = [], []
+        for name, p in list_shard_files(source):
+            suffix = p.suffix.lower()
+            if fmt is None and suffix in OLD_WORD_EXTENSIONS:
+                raise TermlockError(
+                    "an old binary Word .doc, not a .docx", path=str(p),
+                    fix="save it as .docx (soffice --headless --convert-to docx FILE), or move it out of the directory",
+                )
+            if fmt is None and suffix in NOT_TRANSLATED_EXTENSIONS:
+                skipped.append(name)
+                continue
+            inputs.append(InputFile(name, str(p), format_of(str(p), fmt)))
+        if not inputs:
+            raise TermlockError("-i: the directory holds no files termlock translates", path=path,
+                                fix="point at a directory of documents or shards (text, JSONL, TSV, XLIFF, TMX, .docx, .md, .html)")
+        return inputs, skipped
     if not source.exists():
         raise TermlockError("no such file or directory", path=path, fix="check the input path")
-    return [InputFile(source.name, path, format_of(path, fmt))]
+    return [InputFile(source.name, path, format_of(path, fmt))], []
 
 
 @dataclass
@@ -152,9 +187,14 @@ class Document:
     def identity(self) -> dict[str, Any]:
         return {"name": self.name, "format": self.fmt, "sha256": self.sha256}
 
-    def load(self) -> Any:
-        """The document's store, checking that the file did not change since it was planned."""
+    def load(self, target_lang: str | None = None) -> Any:
+        """The document's store, checking that the file did not change since it was planned.
+
+        ``target_lang``: the language a whole document (HTML) says it is in once translated.
+        """
         store, sha = load_store(self.source)
+        if target_lang is not None and hasattr(store, "target_lang"):
+            store.target_lang = target_lang
         if sha != self.sha256:
             raise TermlockError(
                 "the file changed while the job was running",
@@ -203,21 +243,30 @@ def plan_work(document: int, store: Any, batch_size: int, shard_size: int) -> li
     """The single-machine batch plan of ``store``, grouped into work shards of ~``shard_size`` units.
 
     Whole batches only: a batch split between two workers would be decoded
-    differently from the single-machine run.
+    differently from the single-machine run. A whole document (Word,
+    Markdown, HTML: ``store.whole_document``) is one shard, one task.
     """
     from termlock.translate.batch.runner import batch_plan
 
     plan = batch_plan(store, batch_size)
     per_shard = max(1, -(-shard_size // batch_size))  # batches per shard, rounded up
+    if getattr(store, "whole_document", False):
+        per_shard = max(1, len(plan))
     return [
         WorkShard(document, number, tuple(tuple(batch) for batch in plan[start : start + per_shard]))
         for number, start in enumerate(range(0, len(plan), per_shard))
     ]
 
 
-def payload_of(shard: WorkShard, store: Any) -> list[tuple[list[int], list[str]]]:
-    """What a worker needs for ``shard``: per batch, the unit indices and their sources."""
-    return [(list(batch), [store.units[i].source for i in batch]) for batch in shard.batches]
+def payload_of(shard: WorkShard, store: Any, glossary: Any = None) -> list[tuple]:
+    """What a worker needs for ``shard``: per batch, the unit indices and their sources.
+
+    ``glossary``: the document's own glossary (``--terms``, one list per
+    document), sent with each batch; None: the worker's glossary.
+    """
+    if glossary is None:
+        return [(list(batch), [store.units[i].source for i in batch]) for batch in shard.batches]
+    return [(list(batch), [store.units[i].source for i in batch], glossary) for batch in shard.batches]
 
 
 # ------------------------------------------------------------------- state

@@ -38,7 +38,7 @@ from termlock.engines.ray.shards import (
     SavedShards,
     OutputPlan,
     WorkShard,
-    discover_inputs,
+    discover_documents,
     fill_targets,
     job_fingerprint,
     load_store,
@@ -89,11 +89,14 @@ class ShardWorker:
 
     translate: TranslateBatch
 
-    def __call__(self, payload: list[tuple[list[int], list[str]]]) -> dict[str, Any]:
+    def __call__(self, payload: list[tuple]) -> dict[str, Any]:
         wall, cpu = time.perf_counter(), time.process_time()
         records: list[dict[str, Any]] = []
-        for indices, sources in payload:
-            results = list(self.translate(list(sources)))
+        for indices, sources, *own in payload:
+            if own:  # the document's own glossary (--terms, one term list per document)
+                results = list(self.translate(list(sources), [own[0]] * len(sources)))
+            else:
+                results = list(self.translate(list(sources)))
             if len(results) != len(sources):
                 raise RuntimeError(f"translate returned {len(results)} results for {len(sources)} segments")
             records += [
@@ -139,6 +142,8 @@ class ShardedResult:
     segments: int
     translatable: int
     already_complete: bool = False
+    #: files of other programs in the input directory, not translated
+    skipped: list[str] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
     #: segments translated by this run, and the workers' time on them (summed over shards)
     translated_segments: int = 0
@@ -195,6 +200,8 @@ class ShardedRunner:
         merge: bool = False,
         restart: bool = False,
         stderr: TextIO | None = None,
+        glossaries: Callable[[list[Document]], Sequence[Any]] | None = None,
+        target_lang: str | None = None,
     ) -> None:
         if batch_size < 1 or shard_size < 1:
             raise TermlockError("batch size and shard size must be at least 1", fix="pass --batch-size/--shard-size 1 or more")
@@ -203,11 +210,15 @@ class ShardedRunner:
         self.output = plan_output(input_path, output_path, input_is_dir=input_is_dir, merge=merge)
         self.documents: list[Document] = []
         self.plans: list[list[WorkShard]] = []
-        for index, source in enumerate(discover_inputs(input_path, fmt)):
+        self.target_lang = target_lang
+        inputs, self.skipped = discover_documents(input_path, fmt)
+        for index, source in enumerate(inputs):
             store, sha = load_store(source)
             translatable = sum(1 for unit in store.units if unit.translatable)
             self.documents.append(Document(index, source, sha, len(store.units), translatable))
             self.plans.append(plan_work(index, store, batch_size, shard_size))
+        #: each document's own glossary (None: the workers' glossary)
+        self.glossaries: Sequence[Any] | None = glossaries(self.documents) if glossaries is not None else None
         if self.output.merged:
             _check_merge_target(self.output, self.documents)
         elif self.output.manifest in {output_path_for(self.output.target, d.name) for d in self.documents}:
@@ -235,6 +246,7 @@ class ShardedRunner:
             shards=len(self.shards),
             segments=sum(d.units for d in self.documents),
             translatable=sum(d.translatable for d in self.documents),
+            skipped=list(self.skipped),
         )
 
     def run(
@@ -354,12 +366,13 @@ class ShardedRunner:
             todo = [shard for shard in self.plans[doc.index] if shard.key in self.pending]
             if todo:
                 store = doc.load()
+                glossary = self.glossaries[doc.index] if self.glossaries is not None else None
                 for shard in todo:
-                    yield shard.key, payload_of(shard, store)
+                    yield shard.key, payload_of(shard, store, glossary)
 
     def _translated(self, doc: Document) -> DocumentResult:
         """``doc``'s store with every saved translation filled in."""
-        store = doc.load()
+        store = doc.load(self.target_lang)
         records: list[dict[str, Any]] = []
         for shard in self.plans[doc.index]:
             saved = self.state.load(shard)
@@ -427,6 +440,8 @@ def translate_sharded(
     on_shard: Callable[[str], None] | None = None,
     progress: bool | None = None,
     stderr: TextIO | None = None,
+    glossaries: Callable[[list[Document]], Sequence[Any]] | None = None,
+    target_lang: str | None = None,
 ) -> ShardedResult:
     """Translate a file or a directory of shards on ``pool``, resumably (see :class:`ShardedRunner`).
 
@@ -435,7 +450,7 @@ def translate_sharded(
     """
     runner = ShardedRunner(
         input_path, output_path, settings=settings, fmt=fmt, batch_size=batch_size, shard_size=shard_size,
-        merge=merge, restart=restart, stderr=stderr,
+        merge=merge, restart=restart, stderr=stderr, glossaries=glossaries, target_lang=target_lang,
     )  # fmt: skip
     return runner.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress)
 
