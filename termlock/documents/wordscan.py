@@ -86,6 +86,7 @@ class _Scanner:
         self.start_at = 0
         self.worth = False
         self.namespaces: tuple[tuple[str | None, str], ...] = ()
+        self.in_force: tuple[tuple[str | None, str], ...] | None = ()  # None: declarations changed since
         self.safe = 0  # nothing still needed begins before this offset
         self.found: list[ParagraphBytes] = []
 
@@ -93,11 +94,13 @@ class _Scanner:
 
     def declare(self, prefix: str | None, uri: str) -> None:
         self.scopes.setdefault(prefix, []).append(uri)
+        self.in_force = None
 
     def undeclare(self, prefix: str | None) -> None:
         stack = self.scopes.get(prefix)
         if stack:
             stack.pop()
+        self.in_force = None
 
     def doctype(self, *args: object) -> None:
         raise _Refused(TermlockError(
@@ -113,7 +116,9 @@ class _Scanner:
             if not self.depth:
                 self.start_at = self.parser.CurrentByteIndex
                 self.worth = False
-                self.namespaces = tuple((prefix, uris[-1]) for prefix, uris in self.scopes.items() if uris)
+                if self.in_force is None:
+                    self.in_force = tuple((prefix, uris[-1]) for prefix, uris in self.scopes.items() if uris)
+                self.namespaces = self.in_force
             self.depth += 1
         elif self.depth:
             if name in _WORTH_READING:
