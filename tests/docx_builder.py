@@ -62,6 +62,92 @@ def base_package() -> bytes:
     return out.getvalue()
 
 
+def add_parts(path: Path | str, parts: dict[str, tuple[str, str]]) -> Path:
+    """Add ``{name: (kind, xml)}`` parts (relationship id: the name's stem) to the package at ``path``."""
+    with zipfile.ZipFile(path) as source:
+        files = {info.filename: source.read(info.filename) for info in source.infolist()}
+    rels = files["word/_rels/document.xml.rels"].decode("utf-8")
+    types = files["[Content_Types].xml"].decode("utf-8")
+    for name, (kind, xml) in parts.items():
+        content_type, rel_type, _ = PART_TYPES[kind]
+        files[f"word/{name}"] = xml.encode("utf-8")
+        rels = rels.replace("</Relationships>", f'<Relationship Id="{Path(name).stem}" Type="{rel_type}" Target="{name}"/></Relationships>')
+        types = types.replace("</Types>", f'<Override PartName="/word/{name}" ContentType="{content_type}"/></Types>')
+    files["word/_rels/document.xml.rels"] = rels.encode("utf-8")
+    files["[Content_Types].xml"] = types.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    return Path(path)
+
+
+def real_looking_docx(path: Path | str, footnote: str, header: str, footer: str,
+                      paragraphs: list[list[tuple[str, dict]]], table: list[list[str]], link: tuple[str, str]) -> Path:
+    """A report as Word writes one: runs of mixed formatting, a table, header and footer, a footnote, a hyperlink.
+
+    ``paragraphs``: per paragraph, its runs as ``(text, formatting)`` with
+    python-docx run attributes (bold, italic, underline, superscript, font);
+    ``link``: ``(text, url)``, appended to the first paragraph, which also
+    gets the footnote reference.
+    """
+    import docx
+    from docx.enum.text import WD_UNDERLINE  # noqa: F401  (underline=True is enough)
+    from docx.opc.constants import RELATIONSHIP_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    document = docx.Document()
+    document.add_heading("报告", level=1)
+    for number, runs in enumerate(paragraphs):
+        paragraph = document.add_paragraph()
+        for text, formatting in runs:
+            run = paragraph.add_run(text)
+            for key, value in formatting.items():
+                if key == "superscript":
+                    run.font.superscript = value
+                elif key == "font":
+                    run.font.name = value
+                    run.font.size = Pt(12)
+                else:
+                    setattr(run, key, value)
+        if number == 0:
+            rel_id = document.part.relate_to(link[1], RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+            hyperlink = OxmlElement("w:hyperlink")
+            hyperlink.set(qn("r:id"), rel_id)
+            run = OxmlElement("w:r")
+            rpr = OxmlElement("w:rPr")
+            style = OxmlElement("w:rStyle")
+            style.set(qn("w:val"), "Hyperlink")
+            rpr.append(style)
+            run.append(rpr)
+            text = OxmlElement("w:t")
+            text.text = link[0]
+            run.append(text)
+            hyperlink.append(run)
+            paragraph._p.append(hyperlink)
+            reference = OxmlElement("w:r")
+            ref_rpr = OxmlElement("w:rPr")
+            valign = OxmlElement("w:vertAlign")
+            valign.set(qn("w:val"), "superscript")
+            ref_rpr.append(valign)
+            reference.append(ref_rpr)
+            mark = OxmlElement("w:footnoteReference")
+            mark.set(qn("w:id"), "1")
+            reference.append(mark)
+            paragraph._p.append(reference)
+    grid = document.add_table(rows=len(table), cols=len(table[0]))
+    for r, row in enumerate(table):
+        for c, value in enumerate(row):
+            grid.cell(r, c).text = value
+    section = document.sections[0]
+    section.header.paragraphs[0].text = header
+    section.footer.paragraphs[0].text = footer
+    document.save(path)
+    separator = '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+    return add_parts(path, {"footnotes.xml": ("footnotes", part_xml("footnotes", separator + note("footnotes", 1, footnote)))})
+
+
 def build_docx(path: Path | str, body: str, parts: dict[str, tuple[str, str]] | None = None,
                section: str = "", styles_extra: str = "") -> Path:
     """A .docx whose body is ``body`` (WordprocessingML) and with ``parts``: ``{name: (kind, xml)}``.

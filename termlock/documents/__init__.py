@@ -65,6 +65,9 @@ _LAZY_EXTENSIONS = {
     ".htm": "html",
 }
 
+#: old binary Word files: refused by name (save them as .docx)
+OLD_WORD = (".doc", ".dot")
+
 #: format names accepted by --format besides the registry's own
 _ALIASES = {"txt": "text", "plain": "text", "ndjson": "jsonl", "xlf": "xliff", "md": "markdown", "htm": "html", "word": "docx"}
 
@@ -105,13 +108,18 @@ def _by_extension(path: str) -> str | None:
 
 
 def detect_format(path: str, fmt: str | None = None) -> str:
-    """The format for ``path``: ``fmt`` when given, else by extension, else text."""
+    """The format for ``path``: ``fmt`` when given, else by extension, else text (an old .doc is refused)."""
     if fmt:
         name = _ALIASES.get(fmt.lower(), fmt.lower())
         _load(name)
         return name
     if path == STDIO:
         return "text"
+    if Path(path).suffix.lower() in OLD_WORD:
+        raise TermlockError(
+            "an old binary Word .doc, not a .docx", path=path,
+            fix="open it in Word or LibreOffice and save it as .docx (soffice --headless --convert-to docx FILE)",
+        )
     return _by_extension(path) or "text"
 
 
