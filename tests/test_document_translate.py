@@ -377,3 +377,26 @@ def test_bad_documents_are_one_line_exit_2_and_nothing_written(copy_model, gloss
     assert check(source, source, glossary) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.ray
+def test_the_ray_engine_translates_one_document_per_task_as_the_local_engine_does(tiny_model_dir, glossary, tmp_path, local_ray):
+    source = tmp_path / "in"
+    (source / "sub").mkdir(parents=True)
+    report_docx(source / "a.docx")
+    (source / "sub" / "b.md").write_text(MARKDOWN, encoding="utf-8")
+    (source / "c.html").write_text(HTML, encoding="utf-8")
+    outputs = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / engine
+        extra = ["--engine", "ray", "--num-workers", "2"] if engine == "ray" else []
+        assert translate(tiny_model_dir, source, out, glossary, "--max-length", "16", "--report",
+                         str(tmp_path / f"{engine}.json"), *extra) == 0
+        outputs[engine] = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert outputs["ray"] == outputs["local"]
+    reports = {engine: json.loads((tmp_path / f"{engine}.json").read_text(encoding="utf-8")) for engine in ("local", "ray")}
+    assert reports["ray"].pop("output").endswith("ray") and reports["local"].pop("output").endswith("local")
+    assert reports["ray"] == reports["local"]
+    manifest = json.loads(outputs["ray"]["manifest.json"])
+    assert [entry["output"] for entry in manifest["shards"]] == ["a.docx", "c.html", "sub/b.md"]
+    assert manifest["totals"]["shards"] == 3  # one work shard (task) per document
