@@ -330,6 +330,38 @@ def test_an_interrupted_directory_job_resumes_without_redoing_documents(monkeypa
     assert (tmp_path / "out" / "c.md").read_text(encoding="utf-8") == (source / "c.md").read_text(encoding="utf-8")
 
 
+def test_an_interrupted_document_resumes_from_its_journal(monkeypatch, glossary, tmp_path, capsys):
+    import termlock.translate.translator as translator
+
+    source = tmp_path / "report.md"
+    source.write_text(MARKDOWN, encoding="utf-8")
+    done: list[str] = []
+
+    class Interrupted(CopyModel):
+        def translate_segments(self, lines, glossaries=None):
+            if len(done) >= 3:
+                raise KeyboardInterrupt
+            done.extend(lines)
+            return [_Copied(line.upper()) for line in lines]
+
+    monkeypatch.setattr(translator, "Translator", Interrupted)
+    argv = ["translate", "-i", str(source), "-o", str(tmp_path / "out.md"), "--model", "stub", "--glossary", str(glossary),
+            "--batch-size", "1"]
+    assert main(argv) == 130 and not (tmp_path / "out.md").exists()
+    assert "run the same command again to continue" in capsys.readouterr().err
+
+    class Rest(CopyModel):
+        def translate_segments(self, lines, glossaries=None):
+            assert not set(lines) & set(done)  # nothing translated twice
+            return [_Copied(line.upper()) for line in lines]
+
+    monkeypatch.setattr(translator, "Translator", Rest)
+    assert main(argv) == 0
+    assert "resuming: 3 of" in capsys.readouterr().err
+    assert not (tmp_path / "out.md.termlock-journal").exists()
+    assert (tmp_path / "out.md").read_text(encoding="utf-8").startswith("---\ntitle: 粮食安全报告\n---\n")
+
+
 def test_terms_hold_one_list_per_document_of_a_directory(monkeypatch, tmp_path):
     import termlock.translate.translator as translator
 

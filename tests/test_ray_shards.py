@@ -352,7 +352,7 @@ def test_ray_only_flags_and_directories_need_the_ray_engine(tmp_path, capsys):
     from termlock.cli import main
 
     shards = make_shards(tmp_path)
-    assert main(["translate", "-i", str(shards), "-o", str(tmp_path / "o")]) == 2
+    assert main(["check", "--source", str(shards), "--target", str(shards)]) == 2  # segments: shards need Ray
     assert "--engine ray to process a directory of shards" in capsys.readouterr().err
     doc = shards / "a.txt"
     assert main(["translate", "-i", str(doc), "-o", str(tmp_path / "o.txt"), "--num-workers", "2", "--merge"]) == 2

@@ -3,10 +3,13 @@
     termlock translate -i IN -o OUT [--glossary G.yaml] [--model M] [--beam 5]
                        [--batch-size N] [--constraints auto] [--report OUT.json]
 
-IN/OUT are text (one segment per line, ``-`` for stdin/stdout), JSONL or
-TSV (by extension, or ``--format``). The job is resumable: finished batches
-are saved in ``OUT.termlock-journal`` and the same command continues after a
-crash or Ctrl-C; OUT appears, complete, only at the end.
+IN/OUT are text (one segment per line, ``-`` for stdin/stdout), JSONL,
+TSV, XLIFF, TMX, or whole documents -- Word .docx, Markdown, HTML --
+written back with their formatting (by extension, or ``--format``). IN may
+be a directory: every file is translated into OUT, the tree mirrored. The
+job is resumable: finished batches are saved in ``OUT.termlock-journal``
+(a directory: ``OUT/.termlock-shards``) and the same command continues
+after a crash or Ctrl-C; OUT appears, complete, only at the end.
 
 Arguments are declared in :func:`add_arguments`, grouped, so later features
 add their flags in one place; :func:`job_from_args` turns them into a
@@ -31,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "translate",
         help="translate a file with a Hugging Face model, locking glossary terms",
         description="Translate IN to OUT sentence by sentence with a seq2seq model or a decoder-only LLM, so that every glossary "
-        "term found in the source is rendered as the glossary says. Resumable: rerun the same command "
+        "term found in the source is rendered as the glossary says. Segment files or whole documents (Word .docx, Markdown, "
+        "HTML: the same document out, formatting kept), a file or a directory. Resumable: rerun the same command "
         "after a crash or Ctrl-C to continue.",
     )
     add_arguments(parser)
@@ -41,14 +45,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Every flag of ``termlock translate``, by group."""
     io = parser.add_argument_group("input and output")
-    io.add_argument("-i", "--input", required=True, type=input_path, metavar="IN", help="file to translate (- for stdin)")
-    io.add_argument("-o", "--output", required=True, type=output_path, metavar="OUT", help="where to write the translation (- for stdout)")
+    io.add_argument("-i", "--input", required=True, type=input_path, metavar="IN",
+                    help="file to translate (- for stdin), or a directory: every file in it (documents, segment files)")
+    io.add_argument("-o", "--output", required=True, type=output_path, metavar="OUT",
+                    help="where to write the translation (- for stdout); a directory for a directory IN (the tree mirrored)")
     io.add_argument(
         "--format",
         metavar="FMT",
-        help="format of IN and OUT: text, jsonl, tsv, xliff, tmx (default: from IN's extension; text if unknown)",
+        help="format of IN and OUT: text, jsonl, tsv, xliff, tmx, docx, markdown, html "
+        "(default: from IN's extension; text if unknown)",
     )
-    io.add_argument("--report", type=output_path, metavar="OUT.json", help="write a per-segment term report as JSON")
+    io.add_argument("--report", type=output_path, metavar="OUT.json",
+                    help="write a per-segment term report as JSON (for a directory: one report, a table per document)")
     io.add_argument(
         "--tmx",
         type=output_path,
@@ -74,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--terms",
         type=input_path,
         metavar="TERMS.jsonl",
-        help="per-segment term lists instead of a glossary, one JSON line per input line/unit (WMT23 "
+        help="per-segment term lists instead of a glossary, one JSON line per input line/unit (per document for a "
+        ".docx/.md/.html or a directory, in the order of their paths; WMT23 "
         '[{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}): each segment is locked to its own terms only',
     )
     terms.add_argument("--exact", action="store_true", help="no inflection tolerance (plural, possessive) for any term")

@@ -355,12 +355,12 @@ class _LinkEnd:
     used: bool = False
 
 
-def render_unit(unit: MarkdownUnit, translation: str) -> str:
+def render_unit(unit: MarkdownUnit, translation: str, target_lang: str = "en") -> str:
     """The unit's new source text: the translation escaped, its markup put back."""
     if unit.kind == "html":
         from termlock.documents.html_document import render_unit as render_html
 
-        return render_html(unit.html, translation, target_lang="en", source_lang="")
+        return render_html(unit.html, translation, target_lang=target_lang, source_lang="")
     parts = []
     at_start = unit.kind == "paragraph"
     for token in inline.place_codes(unit.tokens, translation):
@@ -430,7 +430,7 @@ class MarkdownStore(DocumentStore):
 
     def serialize(self) -> bytes:
         edits = [
-            (slot.start, slot.end, render_unit(slot, unit.target))
+            (slot.start, slot.end, render_unit(slot, unit.target, self.target_lang))
             for unit, slot in zip(self.units, self._slots)
             if slot.start >= 0 and self.changed(unit)
         ]

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from termlock.errors import TermlockError
+from termlock.wording import noun
 
 
 def parse_minimum(text: str) -> Fraction:
@@ -63,7 +64,7 @@ class GateDecision:
         rate = self.ok / self.occurrences if self.occurrences else 1.0
         shown = f"term success rate {rate:.4f} is"
         minimum = f"--min-term-success {float(self.minimum):.4f}"
-        counts = f"{self.ok} of {self.occurrences} occurrences ok" + (" or accepted" if self.accepted else "")
+        counts = f"{self.ok} of {self.occurrences} {noun(self.occurrences, 'occurrence')} ok" + (" or accepted" if self.accepted else "")
         if self.passed:
             return f"PASS: {shown} at least {minimum} ({counts})"
         needed = -(-self.minimum * self.occurrences // 1)  # ceil, exactly

@@ -26,6 +26,7 @@ from termlock import __version__
 from termlock.evaluate.excerpt import excerpt, shift
 from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import FORBIDDEN, MISSING, OK, CheckResult, SegmentReport, TermOccurrence
+from termlock.wording import noun
 
 #: the problems table stops here; the CSV and JSON reports have every row
 MAX_ROWS = 5000
@@ -223,6 +224,8 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
         _card("chrF", _fmt(s.chrf)),
         _card("chrF++", _fmt(s.chrf_pp)),
     ]
+    if result.documents:
+        cards.insert(1, _card("documents", _fmt(len(result.documents))))
     if s.accepted or result.stale_accepted:
         cards.insert(6, _card("accepted findings", _fmt(result.accepted_count()), extra=(
             f'<div class="label">{_fmt(s.accepted)} occurrences · {_fmt(len(result.stale_accepted))} stale</div>')))
@@ -461,7 +464,8 @@ def _document_table(result: CheckResult) -> str:
         )
     s = result.summary
     rows.append(
-        f'<tr class="total"><td><b>all {_fmt(len(result.documents))} documents</b></td>'
+        f'<tr class="total"><td><b>{"all " if len(result.documents) > 1 else ""}{_fmt(len(result.documents))} '
+        f'{noun(len(result.documents), "document")}</b></td>'
         f'<td class="num">{_fmt(sum(d.source_paragraphs for d in result.documents))}</td>'
         f'<td class="num">{_fmt(sum(d.target_paragraphs for d in result.documents))}</td>'
         f'<td class="num">{_fmt(s.term_occurrences)}</td><td class="num v-ok">{_fmt(s.ok)}</td>'
@@ -627,7 +631,7 @@ def render_html(
     files = ""
     if inputs:
         files = " · ".join(f"{_e(k)} <code>{_e(v)}</code>" for k, v in inputs.items() if v)
-    meta = f"Glossary <b>{_e(result.glossary_name)}</b> ({_fmt(result.glossary_terms)} terms)"
+    meta = f"Glossary <b>{_e(result.glossary_name)}</b> ({_fmt(result.glossary_terms)} {noun(result.glossary_terms, 'term')})"
     if files:
         meta += " · " + files
     title = f"termlock check – {result.glossary_name}"

@@ -122,12 +122,15 @@ def read_pairs_manifest(path: str) -> DocumentPairs:
     pairs: list[DocumentPair] = []
     with_terms: int | None = None
     without_terms: int | None = None
+    first = True
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         cells = line.split("\t", 2)
-        if number == 1 and cells[0].strip().lower() == "source":
+        if first and cells[0].strip().lower() == "source":
+            first = False
             continue
+        first = False
         if len(cells) < 2 or not cells[0].strip() or not cells[1].strip():
             raise TermlockError("a pair needs a source and a target separated by a tab", path=path, line=number, fix=_FIX_PAIRS)
         terms = cells[2].strip() if len(cells) > 2 and cells[2].strip() else None

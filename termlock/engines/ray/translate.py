@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 from termlock.errors import TermlockError
 from termlock.fileio import AtomicOutput, write_atomically
 from termlock.jobs.translate_job import TranslatorSettings
+from termlock.wording import counted
 from termlock.engines.ray.shards import (
     Document,
     SavedShards,
@@ -271,7 +272,8 @@ class ShardedRunner:
             outputs = _verify_complete(self.output, self._saved_manifest or {})
             self.state.clear()
             print(
-                f"nothing to do: all {len(self.documents)} shards are already translated ({self.output.manifest}); "
+                f"nothing to do: {'all ' if len(self.documents) > 1 else ''}{counted(len(self.documents), 'shard')} "
+                f"{'are' if len(self.documents) > 1 else 'is'} already translated ({self.output.manifest}); "
                 "pass --restart to translate them again",
                 file=self.stderr,
             )
