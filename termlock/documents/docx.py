@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterator
 from xml.sax.saxutils import quoteattr
@@ -33,7 +34,7 @@ from termlock.documents.base import Unit, register
 from termlock.documents.document_base import DocumentStore, DocumentText, NotRead, not_read_from
 from termlock.documents.wordpackage import WordPackage
 from termlock.documents.wordruns import ParagraphReader, WordParagraph, fill_paragraph
-from termlock.documents.wordscan import W_TRANSITIONAL, ParagraphBytes, PartCounts, scan_paragraphs, splice
+from termlock.documents.wordscan import W_TRANSITIONAL, ParagraphBytes, PartCounts, scan_paragraph_batches, splice
 from termlock.documents.wordstyles import HiddenText
 from termlock.errors import TermlockError
 from termlock.xmlsafe import xml_parser
@@ -59,18 +60,41 @@ class _Span:
     units: list[int | None] = field(default_factory=list)  # per paragraph read from it (text boxes after)
 
 
+@lru_cache(maxsize=64)
+def _declarations(namespaces: tuple[tuple[str | None, str], ...]) -> bytes:
+    return b"".join(
+        (b" xmlns=" if prefix is None else b" xmlns:" + prefix.encode("utf-8") + b"=") + quoteattr(uri).encode("utf-8")
+        for prefix, uri in namespaces
+    )
+
+
 def _wrap(paragraph: ParagraphBytes, path: str, part: str) -> etree._Element:
     """The paragraph's bytes as a small tree, under a wrapper declaring the part's namespaces."""
-    declarations = b"".join(
-        (b" xmlns=" if prefix is None else b" xmlns:" + prefix.encode("utf-8") + b"=") + quoteattr(uri).encode("utf-8")
-        for prefix, uri in paragraph.namespaces
-    )
-    data = b"<" + _WRAPPER + declarations + b">" + paragraph.data + b"</" + _WRAPPER + b">"
+    return _wrap_many([paragraph], path, part)[0].getparent()
+
+
+def _wrap_many(paragraphs: list[ParagraphBytes], path: str, part: str) -> list[etree._Element]:
+    """Paragraphs that share their namespaces, parsed at once: their ``w:p`` elements, in order."""
+    data = (b"<" + _WRAPPER + _declarations(paragraphs[0].namespaces) + b">" + b"".join(p.data for p in paragraphs)
+            + b"</" + _WRAPPER + b">")
     try:
-        return etree.fromstring(data, xml_parser())
+        wrapper = etree.fromstring(data, xml_parser())
     except etree.XMLSyntaxError as exc:
         raise TermlockError(f"not well-formed XML in {part}: {exc.msg}", path=path,
                             fix="open the document in Word and save it again") from None
+    elements = [child for child in wrapper if isinstance(child.tag, str)]
+    if len(elements) != len(paragraphs):  # pragma: no cover - the scanner cut each one out whole
+        raise TermlockError(f"damaged paragraph markup in {part}", path=path, fix="open the document in Word and save it again")
+    return elements
+
+
+def _grouped(paragraphs: list[ParagraphBytes]) -> Iterator[list[ParagraphBytes]]:
+    """Runs of paragraphs that share their namespace declarations (almost always: all of them)."""
+    start = 0
+    for index in range(1, len(paragraphs) + 1):
+        if index == len(paragraphs) or paragraphs[index].namespaces != paragraphs[start].namespaces:
+            yield paragraphs[start:index]
+            start = index
 
 
 def _unwrap(wrapper: etree._Element) -> bytes:
@@ -87,6 +111,8 @@ class WordReading:
     spans: list[_Span]
     not_read: tuple[NotRead, ...]
     hidden: dict[str, HiddenText]
+    #: the units' text (read without ``keep``: only this, no units)
+    texts: list[str]
 
 
 def _parts(package: WordPackage, main: str) -> Iterator[tuple[str, str]]:
@@ -109,6 +135,13 @@ def _hidden_text(package: WordPackage, main: str) -> dict[str, HiddenText]:
     return {ns: HiddenText(data, ns, f"{package.path}:{styles}") for ns in (W_TRANSITIONAL, "http://purl.oclc.org/ooxml/wordprocessingml/main")}
 
 
+def _elements(package: WordPackage, part: str, path: str, counts: PartCounts) -> Iterator[tuple[ParagraphBytes, etree._Element]]:
+    """Each paragraph worth reading and its element, parsed a chunk's worth at a time."""
+    for batch in scan_paragraph_batches(package.chunks(part), part, path, counts):
+        for group in _grouped(batch):
+            yield from zip(group, _wrap_many(group, path, part))
+
+
 def read_word(data: bytes, path: str, *, keep: bool = True) -> WordReading:
     """Read a .docx: units in reading order; ``keep`` keeps what writing a translation needs."""
     package = WordPackage(data, path)
@@ -118,13 +151,12 @@ def read_word(data: bytes, path: str, *, keep: bool = True) -> WordReading:
     notes: Counter = Counter()
     counts = PartCounts()
     units: list[Unit] = []
+    texts: list[str] = []
     spans: list[_Span] = []
     for label, part in _parts(package, main):
         reader: ParagraphReader | None = None
         number = 0
-        for paragraph in scan_paragraphs(package.chunks(part), part, path, counts):
-            wrapper = _wrap(paragraph, path, part)
-            element = wrapper[0]
+        for paragraph, element in _elements(package, part, path, counts):
             namespace = element.tag[1:].partition("}")[0]
             if reader is None:
                 reader = ParagraphReader(hidden.get(namespace) or HiddenText(None, namespace), notes)
@@ -135,8 +167,10 @@ def read_word(data: bytes, path: str, *, keep: bool = True) -> WordReading:
                     span.units.append(None)
                     continue
                 number += 1
-                span.units.append(len(units))
-                units.append(Unit(id=f"{label}:{number}", source=item.text, meta={"part": part}))
+                texts.append(item.text)
+                if keep:
+                    span.units.append(len(units))
+                    units.append(Unit(id=f"{label}:{number}", source=item.text, meta={"part": part}))
             if keep and any(index is not None for index in span.units):
                 spans.append(span)
         for rel in package.relationships(part):
@@ -144,13 +178,13 @@ def read_word(data: bytes, path: str, *, keep: bool = True) -> WordReading:
             if label_pair is not None:
                 notes[label_pair] += 1
     notes[ALT_CHUNKS] += counts.alt_chunks
-    return WordReading(package, units, spans, not_read_from(sorted(notes.items(), key=lambda kv: kv[0][1])), hidden)
+    return WordReading(package, units, spans, not_read_from(sorted(notes.items(), key=lambda kv: kv[0][1])), hidden, texts)
 
 
 def docx_document(data: bytes, path: str) -> DocumentText:
     """The paragraphs a checker reads from a .docx, and what it did not read."""
     reading = read_word(data, path, keep=False)
-    return DocumentText([unit.source for unit in reading.units], reading.not_read)
+    return DocumentText(reading.texts, reading.not_read)
 
 
 @register

@@ -31,6 +31,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -61,6 +62,7 @@ FALLBACK = ("text box copy for old Word versions (mc:Fallback), not like its ori
             "text box copies for old Word versions (mc:Fallback), not like their originals")
 
 
+@lru_cache(maxsize=4096)
 def _split(tag: str) -> tuple[str, str]:
     if tag.startswith("{"):
         ns, _, name = tag[1:].partition("}")
@@ -211,13 +213,12 @@ class ParagraphReader:
             self.fields.pop()
 
     def _run(self, run: etree._Element, tokens: list[inline.Token], ctx: _Context, w: str) -> None:
-        field_chars = run.findall(f"{{{w}}}fldChar")
         in_instruction = bool(self.fields) and self.fields[-1] == "instruction"
         hidden = self.hidden.run_hidden(run, ctx.hidden_default)
         if in_instruction or hidden:
             if hidden and not in_instruction and "".join(t.text or "" for t in run.iter(f"{{{w}}}t")).strip():
                 self._note(HIDDEN)
-            for element in field_chars:
+            for element in run.iterchildren(f"{{{w}}}fldChar"):
                 self._field_char(element, w)
             tokens.append(inline.Code("standalone", run, boundary=False))
             return

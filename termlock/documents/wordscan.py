@@ -170,16 +170,28 @@ class _Scanner:
         return found
 
 
-def scan_paragraphs(chunks: Iterable[bytes], part: str, path: str, counts: PartCounts | None = None) -> Iterator[ParagraphBytes]:
-    """Every outermost ``<w:p>`` of the part worth reading, in document order, as it is reached."""
+def scan_paragraph_batches(
+    chunks: Iterable[bytes], part: str, path: str, counts: PartCounts | None = None
+) -> Iterator[list[ParagraphBytes]]:
+    """The outermost ``<w:p>`` of the part worth reading, in document order, a chunk's worth at a time."""
     scanner = _Scanner(part, path, counts if counts is not None else PartCounts())
     fed = False
     for chunk in chunks:
         fed = True
-        yield from scanner.feed(chunk)
+        found = scanner.feed(chunk)
+        if found:
+            yield found
     if not fed:
         raise TermlockError(f"{part} is empty", path=path, fix=_FIX)
-    yield from scanner.feed(b"", final=True)
+    found = scanner.feed(b"", final=True)
+    if found:
+        yield found
+
+
+def scan_paragraphs(chunks: Iterable[bytes], part: str, path: str, counts: PartCounts | None = None) -> Iterator[ParagraphBytes]:
+    """Every outermost ``<w:p>`` of the part worth reading, in document order, as it is reached."""
+    for batch in scan_paragraph_batches(chunks, part, path, counts):
+        yield from batch
 
 
 def splice(chunks: Iterable[bytes], edits: Sequence[tuple[int, int, bytes]]) -> Iterator[bytes]:

@@ -43,6 +43,7 @@ class HiddenText:
         self._default_paragraph: str | None = None
         self._document_default: bool = False
         self._cache: dict[str, bool | None] = {}
+        self._any_character_style = False  # whether any style says anything about vanish
         if styles:
             self._read(parse_xml(styles, path, kind="Word styles XML", fix="save the document again from Word").getroot())
 
@@ -55,6 +56,8 @@ class HiddenText:
             if not style_id:
                 continue
             self._own[style_id] = _vanish(style.find(f"{{{w}}}rPr"), w)
+            if self._own[style_id] is not None:
+                self._any_character_style = True
             based = style.find(f"{{{w}}}basedOn")
             if based is not None and based.get(f"{{{w}}}val"):
                 self._based_on[style_id] = based.get(f"{{{w}}}val")
@@ -92,10 +95,12 @@ class HiddenText:
         """Whether ``run`` is hidden text."""
         w = self.w
         rpr = run.find(f"{{{w}}}rPr")
+        if rpr is None:
+            return paragraph_default
         direct = _vanish(rpr, w)
         if direct is not None:
             return direct
-        if rpr is not None:
+        if self._any_character_style:
             style = rpr.find(f"{{{w}}}rStyle")
             if style is not None:
                 value = self._style(style.get(f"{{{w}}}val"))
