@@ -245,3 +245,13 @@ def test_an_untouched_store_writes_the_original_bytes_and_a_translated_one_keeps
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_odd_table_markup_is_read_not_a_traceback(tmp_path):
+    """A vertical merge continuing in the first row and a nonsense span: every cell's text, once."""
+    body = (
+        '<w:tbl><w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid>'
+        f'<w:tr><w:tc><w:tcPr><w:vMerge/></w:tcPr>{p("first")}</w:tc><w:tc><w:tcPr><w:gridSpan w:val="abc"/></w:tcPr>{p(BAD)}</w:tc></w:tr>'
+        f'<w:tr><w:tc><w:tcPr><w:gridSpan w:val="0"/></w:tcPr>{p("second")}</w:tc></w:tr></w:tbl>'
+    )
+    assert read(build_docx(tmp_path / "t.docx", body)) == ["first", BAD, "second"]
