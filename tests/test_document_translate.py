@@ -8,7 +8,6 @@ model stub that copies its input, the output is the input.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from dataclasses import dataclass

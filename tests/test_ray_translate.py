@@ -71,7 +71,7 @@ def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_di
     code = translate(tmp_path / "ray", monkeypatch, *common, "--engine", "ray", "--num-workers", "2", "--shard-size", "3")
     assert code == 0
     err = capsys.readouterr().err
-    assert "ray: 1 input shards, 3 work shards (3 translated now, 0 resumed) on 2 workers" in err
+    assert "ray: 1 input shard, 3 work shards (3 translated now, 0 resumed) on 2 workers" in err
 
     local, remote = tmp_path / "local", tmp_path / "ray"
     assert (remote / "out.en").read_bytes() == (local / "out.en").read_bytes()

@@ -22,7 +22,7 @@ that is translated is checked, and the reverse.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterable, Sequence
+from typing import Any, ClassVar, Iterable, Sequence
 
 from termlock.documents.base import Store, Unit
 from termlock.wording import counted
@@ -79,16 +79,6 @@ class DocumentStore(Store):
     def translated(self) -> bool:
         """Whether any unit went through translation (its target was set)."""
         return any(unit.target is not None for unit in self.units)
-
-
-@dataclass
-class TextEdit:
-    """A span ``[start, end)`` of a decoded text document, rewritten from one unit's translation."""
-
-    start: int
-    end: int
-    unit: int | None
-    render: Callable[[str], str]
 
 
 def apply_edits(text: str, edits: Sequence[tuple[int, int, str]]) -> str:

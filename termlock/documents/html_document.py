@@ -22,15 +22,22 @@ own language.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable
 
 from termlock.documents import inline
 from termlock.documents.base import Unit, register
-from termlock.documents.document_base import DocumentStore, apply_edits, decode_document, encode_document, not_read_from
+from termlock.documents.document_base import (
+    DocumentStore,
+    apply_edits,
+    decode_document,
+    encode_document,
+    line_starts,
+    not_read_from,
+)
 from termlock.documents.html_tree import Element, Markup, Node, TextNode, iter_elements, parse_html
 from termlock.documents.prose import collapse
 
@@ -303,7 +310,7 @@ class HtmlStore(DocumentStore):
         text, bom = decode_document(data, path, "the HTML page")
         notes: Counter = Counter()
         slots, root, source_lang = read_html_units(text, path, notes)
-        starts = _line_starts(text)
+        starts = line_starts(text)
         units = [Unit(id=_where(starts, slot.start), source=slot.text, meta={"format": "html"}) for slot in slots]
         return cls(units, path, data=data, text=text, bom=bom, slots=slots, root=root, source_lang=source_lang,
                    not_read=not_read_from(sorted(notes.items(), key=lambda kv: kv[0][1])))
@@ -331,18 +338,8 @@ class HtmlStore(DocumentStore):
         return encode_document(apply_edits(self._text, edits), self._bom)
 
 
-def _line_starts(text: str) -> list[int]:
-    from termlock.documents.document_base import line_starts
-
-    return line_starts(text)
-
-
 def _where(starts: list[int], offset: int) -> str:
     """``LINE:COLUMN`` (1-based) of an offset: a unit's id, as editors name places."""
-    import bisect
-
     line = bisect.bisect_right(starts, offset)
     return f"{line}:{offset - starts[line - 1] + 1}"
 
-
-RenderUnit = Callable[[str], str]

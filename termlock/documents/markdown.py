@@ -26,6 +26,7 @@ line it led to. Every other byte stays as it was.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -412,8 +413,6 @@ class MarkdownStore(DocumentStore):
     def parse(cls, data: bytes, path: str) -> "MarkdownStore":
         text, bom, slots, reader = read_markdown(data, path)
         starts = reader.lines.starts
-        import bisect
-
         units = []
         for slot in slots:
             where = max(slot.start, 0)

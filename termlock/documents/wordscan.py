@@ -137,12 +137,9 @@ class _Scanner:
         if self.depth:
             return
         at = self.parser.CurrentByteIndex
-        if self.worth:
+        if self.worth:  # at: the '<' of "</w:p>" (an end tag has no attributes: its first '>' ends it)
             local = at - self.base
-            if self.buffer[local : local + 2] == b"</":
-                stop = self.buffer.index(b">", local) + 1
-            else:  # <w:p .../>: nothing inside it
-                stop = self.buffer.index(b">", local) + 1
+            stop = self.buffer.index(b">", local) + 1
             start = self.start_at - self.base
             self.found.append(ParagraphBytes(self.start_at, stop + self.base, bytes(self.buffer[start:stop]), self.namespaces))
         self.safe = at

@@ -11,7 +11,6 @@ worker. Everything that can be refused is refused before Ray starts.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
 
 from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
