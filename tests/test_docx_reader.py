@@ -255,3 +255,10 @@ def test_odd_table_markup_is_read_not_a_traceback(tmp_path):
         f'<w:tr><w:tc><w:tcPr><w:gridSpan w:val="0"/></w:tcPr>{p("second")}</w:tc></w:tr></w:tbl>'
     )
     assert read(build_docx(tmp_path / "t.docx", body)) == ["first", BAD, "second"]
+
+
+def test_characters_xml_cannot_hold_are_dropped_from_a_translation(tmp_path):
+    path = build_docx(tmp_path / "t.docx", p("双核"))
+    store = DocxStore.parse(path.read_bytes(), str(path))
+    store.units[0].target = "dual\x0b cores \x00& <b>"
+    assert [para.text for para in docx.Document(io.BytesIO(store.serialize())).paragraphs] == ["dual cores & <b>"]

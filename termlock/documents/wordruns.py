@@ -29,6 +29,7 @@ text the model sees, never written back).
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -271,9 +272,13 @@ class ParagraphReader:
 # --------------------------------------------------------------------- writing
 
 
+#: characters XML 1.0 cannot hold (a model's output may contain one): dropped, as Word would not open the part
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def fill_paragraph(paragraph: WordParagraph, translation: str) -> None:
     """Put ``translation`` into the paragraph's runs (and its text box copies), codes placed by :mod:`inline`."""
-    _fill(paragraph.element, inline.place_codes(paragraph.tokens, translation))
+    _fill(paragraph.element, inline.place_codes(paragraph.tokens, _NOT_XML.sub("", translation)))
     for mirror in paragraph.mirrors:
         fill_paragraph(mirror, translation)
 
