@@ -192,3 +192,12 @@ def test_the_ray_engine_checks_one_document_per_task_with_the_same_report(tmp_pa
     assert check(*common, "--json", str(tmp_path / "local.json")) == 0
     assert check(*common, "--json", str(tmp_path / "ray.json"), "--engine", "ray", "--num-workers", "2") == 0
     assert (tmp_path / "ray.json").read_bytes() == (tmp_path / "local.json").read_bytes()
+
+
+def test_a_report_never_overwrites_a_document_of_the_batch(tmp_path, capsys):
+    twenty_pairs(tmp_path)
+    before = (tmp_path / "en" / "doc01.md").read_bytes()
+    assert check("--source", str(tmp_path / "zh"), "--target", str(tmp_path / "en"), "--glossary",
+                 str(tmp_path / "g.yaml"), "--json", str(tmp_path / "en" / "doc01.md")) == 2
+    assert "--json would overwrite the input --target" in capsys.readouterr().err
+    assert (tmp_path / "en" / "doc01.md").read_bytes() == before

@@ -431,3 +431,13 @@ def test_the_ray_engine_translates_one_document_per_task_as_the_local_engine_doe
     manifest = json.loads(outputs["ray"]["manifest.json"])
     assert [entry["output"] for entry in manifest["shards"]] == ["a.docx", "c.html", "sub/b.md"]
     assert manifest["totals"]["shards"] == 3  # one work shard (task) per document
+
+
+def test_a_directory_report_never_overwrites_one_of_its_files(copy_model, glossary, tmp_path, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "a.md").write_text("粮食安全\n", encoding="utf-8")
+    assert main(["translate", "-i", str(source), "-o", str(tmp_path / "out"), "--model", "stub", "--glossary",
+                 str(glossary), "--report", str(source / "a.md")]) == 2
+    assert "--report would overwrite the input -i" in capsys.readouterr().err
+    assert (source / "a.md").read_text(encoding="utf-8") == "粮食安全\n" and not (tmp_path / "out").exists()

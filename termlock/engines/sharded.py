@@ -39,6 +39,12 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
     from termlock.engines.ray.translate import DEFAULT_SHARD_SIZE, DocumentResult, TranslatorFactory, translate_sharded
     from termlock.jobs.glossaries import load_job_glossaries
 
+    if Path(job.input).is_dir():  # no report over a file of the directory
+        from termlock.engines.ray.shards import discover_documents
+        from termlock.outputs import refuse_clobbering
+
+        files, _ = discover_documents(job.input, job.format)
+        refuse_clobbering([("-i", item.path) for item in files], [("--report", job.report), ("--tmx", job.tmx)])
     choice = load_job_glossaries(job.glossaries, exact=job.exact)
     glossary = choice.glossary
     glossaries = None

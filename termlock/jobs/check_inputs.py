@@ -99,6 +99,7 @@ def check_documents(choice: GlossaryChoice, job, run=None) -> CheckResult:
 
     batch = document_pairs_of(job)
     pairs = batch.pairs
+    _refuse_reports_over_documents(job, pairs)
     glossary = choice.glossary
     glossary_of = lambda index: glossary  # noqa: E731
     lists = None
@@ -135,6 +136,18 @@ def check_documents(choice: GlossaryChoice, job, run=None) -> CheckResult:
     accepted = load_accepted_findings(job.accept, glossary)
     result = document_result(glossary, [o.report for o in ordered], accepted=accepted, metrics=metrics, unpaired=batch.unpaired)
     return replace(result, accepted_file=job.accept, glossary_conflicts=choice.conflicts, skipped=tuple(batch.skipped))
+
+
+def _refuse_reports_over_documents(job, pairs) -> None:
+    """No report may overwrite a document of the batch (one in a directory, or listed in --pairs)."""
+    if job.pairs is None and len(pairs) == 1:
+        return  # one pair: CheckJob.validate() compared the files themselves
+    from termlock.outputs import refuse_clobbering
+
+    inputs = [("--source", pair.source) for pair in pairs] + [("--target", pair.target) for pair in pairs]
+    outputs = job.outputs
+    refuse_clobbering(inputs, [("--json", outputs.json), ("--csv", outputs.csv), ("--html", outputs.html),
+                               ("--write-accepted", outputs.write_accepted)])
 
 
 def _reference_texts(job, pairs) -> list[str] | None:
