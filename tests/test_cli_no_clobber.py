@@ -123,6 +123,7 @@ def files(tmp_path, work):
     (work / "t.jsonl").write_text('[{"src": "双核", "tgt": "dual cores"}]\n', encoding="utf-8")
     (work / "a.yaml").write_text("accepted: []\n", encoding="utf-8")
     (work / "p.yaml").write_text('prompt: "Translate: {source}"\n', encoding="utf-8")
+    (work / "p.tsv").write_text("s.zh\tt.en\n", encoding="utf-8")
     model = work / "model"
     model.mkdir()
     (model / "config.json").write_text('{"model_type": "marian"}\n', encoding="utf-8")
@@ -142,6 +143,7 @@ INPUTS = {
     "--bilingual": ("{r.xlf}", "{r.xlf}"), "--glossary": ("{g.yaml}", "{g.yaml}"), "--terms": ("{t.jsonl}", "{t.jsonl}"),
     "--accept": ("{a.yaml}", "{a.yaml}"), "--input": ("{s.zh}", "{s.zh}"), "--prompt-template": ("{p.yaml}", "{p.yaml}"),
     "--model": ("{model}", "{model/config.json}"), "FILE": ("{tb.tbx}", "{tb.tbx}"), "G.yaml": ("{g.yaml}", "{g.yaml}"),
+    "--pairs": ("{p.tsv}", "{p.tsv}"),
 }
 
 
