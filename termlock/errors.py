@@ -87,3 +87,14 @@ class ProblemsError(TermlockError):
         lines = [f"{len(self.problems)} problems in {self.what} {self.problems[0].path}:"]
         lines += [f"  {problem}" for problem in self.problems]
         return "\n".join(lines)
+
+
+def is_a_directory(path: str, *, option: str | None = None, fix: str = "give a file, not a folder") -> TermlockError:
+    """The one error for a folder named where a file belongs (an input or an output).
+
+    ``option`` names the flag that gave the path (``--source``); ``fix`` says
+    what to give instead where the context knows better (a shard folder
+    needs ``--engine ray``).
+    """
+    message = "is a directory, not a file"
+    return TermlockError(f"{option}: {message}" if option else message, path=path, fix=fix)

@@ -43,7 +43,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from termlock.errors import TermlockError
+from termlock.errors import TermlockError, is_a_directory
 
 #: the path meaning standard output (as an output; as an input it is standard input)
 STDOUT = "-"
@@ -161,7 +161,7 @@ def _destination(path: str | os.PathLike[str]) -> tuple[str, Path, os.stat_resul
         raise TermlockError(f"cannot write: {exc.strerror}", path=shown, fix="check the output path and its permissions") from None
     if info is not None:
         if stat.S_ISDIR(info.st_mode):
-            raise TermlockError("cannot write: is a directory", path=shown, fix="give a file name, not a folder")
+            raise is_a_directory(shown, fix="give a file name for the output, not a folder")
         if stat.S_ISBLK(info.st_mode):
             raise TermlockError("refusing to write to a block device", path=shown, fix="give a regular file as output")
     return shown, target, info

@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from termlock.cli import main
-from termlock.documents.lines import read_lines as read_segments
 from termlock.corpora import bundled_corpus, load_bundled_glossary
-from termlock.documents.lines import SegmentLines, aligned
+from termlock.documents.lines import aligned
 from termlock.errors import TermlockError
+from termlock.inputs import SegmentReader, read_segments
 from termlock.evaluate import check
 from termlock.evaluate.fidelity import Aggregator, SegmentChecker
 from termlock.evaluate.records import Metrics
@@ -202,16 +202,16 @@ def test_streamed_lines_equal_the_whole_file_reader(tmp_path, data, bom, block):
     # smaller than a character or a byte-order mark, gives the same lines
     path = tmp_path / "x.txt"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
-    with mock.patch("termlock.documents.lines._BLOCK", block):
-        assert list(SegmentLines(str(path), "--source")) == read_segments(str(path), "--source")
+    with mock.patch("termlock.inputs.BLOCK_SIZE", block):
+        assert list(SegmentReader(str(path), "--source")) == read_segments(str(path), "--source")
 
 
 @pytest.mark.parametrize("block", [1, 4, 1 << 20])
 def test_streamed_lines_report_bad_utf8_with_its_line(tmp_path, block):
     path = tmp_path / "gbk.txt"
     path.write_bytes("一\n二\n".encode("utf-8") + "三".encode("gb18030") + "\n四\n".encode("utf-8"))
-    with mock.patch("termlock.documents.lines._BLOCK", block), pytest.raises(TermlockError) as info:
-        list(SegmentLines(str(path), "--target"))
+    with mock.patch("termlock.inputs.BLOCK_SIZE", block), pytest.raises(TermlockError) as info:
+        list(SegmentReader(str(path), "--target"))
     assert info.value.line == 3 and "not UTF-8" in str(info.value)
 
 
@@ -219,7 +219,7 @@ def test_streamed_lines_report_bad_utf8_with_its_line(tmp_path, block):
 def test_aligned_names_both_counts(tmp_path, source_lines, target_lines):
     (tmp_path / "s").write_text("".join(f"s{i}\n" for i in range(source_lines)), encoding="utf-8")
     (tmp_path / "t").write_text("".join(f"t{i}\n" for i in range(target_lines)), encoding="utf-8")
-    pairs = aligned(SegmentLines(str(tmp_path / "s"), "--source"), SegmentLines(str(tmp_path / "t"), "--target"))
+    pairs = aligned(SegmentReader(str(tmp_path / "s"), "--source"), SegmentReader(str(tmp_path / "t"), "--target"))
     with pytest.raises(TermlockError, match=f"has {source_lines} lines, --target .* has {target_lines}"):
         list(pairs)
 

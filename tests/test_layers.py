@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "": 0,  # termlock/__init__.py
     "errors": 0,
     "fileio": 0,
+    "inputs": 0,  # the one reader of input files: bytes, UTF-8, segments
     "outputs": 0,  # refuse outputs that would overwrite an input or each other
     "stdout_guard": 0,  # standard output that a closed pipe or a full disk cannot crash
     "xmlsafe": 0,

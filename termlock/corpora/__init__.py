@@ -21,6 +21,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from termlock.errors import TermlockError
+from termlock.inputs import read_segments
 
 if TYPE_CHECKING:
     from termlock.glossary import Glossary
@@ -110,13 +111,9 @@ def read_plan(path: str | pathlib.Path) -> FlawPlan:
     ``{"term", "inconsistent": true, "renderings"}``; blank lines are skipped.
     """
     path = pathlib.Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise TermlockError(f"not UTF-8 ({err.reason})", path=str(path), fix="save the file as UTF-8") from None
     problems: list[PlannedProblem] = []
     inconsistencies: list[PlannedInconsistency] = []
-    for number, line in enumerate(_split_lines(text), start=1):
+    for number, line in enumerate(read_segments(path), start=1):
         if not line.strip():
             continue
         try:
@@ -156,28 +153,6 @@ def read_plan(path: str | pathlib.Path) -> FlawPlan:
     return FlawPlan(tuple(problems), tuple(inconsistencies))
 
 
-def _split_lines(text: str) -> list[str]:
-    """Lines separated by ``\\n`` only, as ``termlock check`` reads segments.
-
-    ``str.splitlines`` also breaks on U+2028, form feeds and the like, which
-    may sit inside a segment (or inside a JSON string) and would shift the
-    alignment. A trailing ``\\r`` is dropped; a final newline does not start
-    an extra line.
-    """
-    lines = text.removeprefix("\ufeff").split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
-def _read_lines(path: pathlib.Path) -> list[str]:
-    """One segment per line, line ends stripped (no trailing empty segment)."""
-    try:
-        return _split_lines(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise TermlockError(f"not UTF-8 ({err.reason})", path=str(path), fix="save the file as UTF-8") from None
-
-
 @dataclass(frozen=True)
 class BundledCorpus:
     """Paths of the aligned corpus files, with readers for each.
@@ -193,13 +168,13 @@ class BundledCorpus:
     plan_path: pathlib.Path
 
     def sources(self) -> list[str]:
-        return _read_lines(self.source_path)
+        return read_segments(self.source_path)
 
     def references(self) -> list[str]:
-        return _read_lines(self.reference_path)
+        return read_segments(self.reference_path)
 
     def flawed(self) -> list[str]:
-        return _read_lines(self.flawed_path)
+        return read_segments(self.flawed_path)
 
     def plan(self) -> FlawPlan:
         return read_plan(self.plan_path)

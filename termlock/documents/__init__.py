@@ -17,8 +17,9 @@ import os
 import sys
 from pathlib import Path
 
-from termlock.errors import TermlockError
 from termlock.documents.base import FORMATS, Store, Unit, register, write_atomically
+from termlock.errors import TermlockError
+from termlock.inputs import read_input, shown_name
 
 __all__ = [
     "FORMATS",
@@ -27,6 +28,7 @@ __all__ = [
     "STDIO",
     "detect_format",
     "format_names",
+    "read_input",
     "read_store",
     "refuse_format_mismatch",
     "register",
@@ -145,20 +147,6 @@ def refuse_format_mismatch(output: str, fmt: str, named: str | None = None) -> N
         )
 
 
-def _read_bytes(path: str) -> bytes:
-    if path == STDIO:
-        return sys.stdin.buffer.read()
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise TermlockError("no such file", path=path, fix="check the input path") from None
-    except IsADirectoryError:
-        raise TermlockError("is a directory, not a file", path=path, fix="pass a file") from None
-    except OSError as exc:
-        raise TermlockError(f"cannot read: {exc.strerror}", path=path, fix="check the file's permissions") from None
-
-
 def read_store(path: str | os.PathLike[str], fmt: str | None = None, *, data: bytes | None = None) -> Store:
     """Parse ``path`` (``-`` = stdin) as ``fmt`` or the format its extension names.
 
@@ -167,13 +155,8 @@ def read_store(path: str | os.PathLike[str], fmt: str | None = None, *, data: by
     """
     name = os.fspath(path)
     store_cls = _load(detect_format(name, fmt))
-    raw = _read_bytes(name) if data is None else data
-    return store_cls.parse(raw, "<stdin>" if name == STDIO else name)
-
-
-def read_input(path: str | os.PathLike[str]) -> bytes:
-    """The bytes of an input file (``-`` = stdin), with a clear error if unreadable."""
-    return _read_bytes(os.fspath(path))
+    raw = read_input(name) if data is None else data
+    return store_cls.parse(raw, shown_name(name))
 
 
 def write_store(store: Store, path: str | os.PathLike[str]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from termlock.errors import TermlockError
 from termlock.documents.base import Unit
 from termlock.documents.segment_fields import SOURCE, TARGET, FieldReader, field_format
+from termlock.inputs import read_input
 from termlock.documents.tmx import TmxStore
 from termlock.documents.xliff import XliffStore, annotate_xliff
 
@@ -55,10 +56,7 @@ def read_bilingual(
     ``include_untranslated`` (then their target is ``""``): a checker would
     otherwise count every term of an unfinished file as missing.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise TermlockError(f"cannot read file: {exc.strerror}", path=path, fix="check the path") from None
+    data = read_input(path, stdin=False)
     kind = bilingual_format(path, data)
     if kind in ("jsonl", "tsv"):
         units = _line_units(data, path, kind)

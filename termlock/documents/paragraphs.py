@@ -19,6 +19,7 @@ from pathlib import Path
 
 from termlock.documents.document_base import DocumentText
 from termlock.errors import TermlockError
+from termlock.inputs import decode_utf8, read_input
 
 DOCX = (".docx", ".docm")
 MARKDOWN = (".md", ".markdown")
@@ -30,14 +31,12 @@ OLD_WORD = (".doc", ".dot")
 
 
 def _decode(data: bytes, path: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TermlockError(
-            f"not UTF-8 (byte 0x{data[exc.start]:02x})", path=path, line=data.count(b"\n", 0, exc.start) + 1,
-            fix="save the file as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)",
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """The document's text (the one UTF-8 and byte-order-mark rule), every line end a ``\\n``.
+
+    Unlike aligned segment files, prose has no alignment to keep, so an old
+    Mac line end (a lone CR) ends a line here too.
+    """
+    return decode_utf8(data, path).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _wide(ch: str) -> bool:
@@ -71,14 +70,7 @@ def text_paragraphs(text: str) -> list[str]:
 def read_bytes(path: str | os.PathLike[str]) -> bytes:
     """A document file's bytes, with one clear line when it cannot be read."""
     name = os.fspath(path)
-    if not os.path.exists(name):
-        raise TermlockError("no such file", path=name, fix="check the path")
-    if os.path.isdir(name):
-        raise TermlockError("is a directory, not a file", path=name, fix="give a document file")
-    try:
-        return Path(name).read_bytes()
-    except OSError as exc:
-        raise TermlockError(f"cannot read: {exc.strerror}", path=name, fix="check the permissions") from None
+    return read_input(name, stdin=False)  # a missing, folder or unreadable path: the one error for each
 
 
 def document_text(data: bytes, path: str) -> DocumentText:

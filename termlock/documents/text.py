@@ -2,9 +2,12 @@
 
 Translators hand over plain text exported from Word or a CMS, one paragraph
 per line; alignment is the whole contract, so N lines come back as N lines,
-blank lines stay blank, and line endings (LF or CRLF) and the presence of a
-final newline are kept. A translation never contains a line break (it would
-shift every line after it), so any is replaced by a space.
+blank lines stay blank, and the line ending (LF or CRLF, as the first line
+ends) and the presence of a final newline are kept. Lines are split by
+:mod:`termlock.inputs`' one rule (LF ends a line, a CR before it is part of
+the line end), as ``check`` splits them. A translation never contains a
+line break (it would shift every line after it), so any is replaced by a
+space.
 """
 
 from __future__ import annotations
@@ -12,32 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from termlock.errors import TermlockError
 from termlock.documents.base import Store, Unit, register
+from termlock.inputs import decode_utf8, split_segments
+
+__all__ = ["LineLayout", "TextStore", "decode_utf8", "one_line", "split_lines"]
 
 #: characters str.splitlines() breaks on (plus tab for TSV, handled there)
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
-
-_UTF8_FIX = "convert the file to UTF-8, e.g. `iconv -f GB18030 -t UTF-8 IN > IN.utf8`"
-
-
-def decode_utf8(data: bytes, path: str) -> str:
-    """``data`` as text; a byte that is not UTF-8 is reported by line.
-
-    A leading byte-order mark is dropped: it is not part of the first segment.
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - data.rfind(b"\n", 0, exc.start)
-        raise TermlockError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at byte column {column})",
-            path=path,
-            line=line,
-            fix=_UTF8_FIX,
-        ) from None
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 @dataclass(frozen=True)
@@ -54,18 +38,16 @@ class LineLayout:
 
 
 def split_lines(text: str) -> tuple[list[str], LineLayout]:
-    """Lines split on LF only (a U+2028 inside a line is content, not a break)."""
+    """The segments of ``text`` (:func:`termlock.inputs.split_segments`) and how to write lines back.
+
+    The output uses the line end of the first line (CRLF or LF) and ends
+    with a newline when the input did.
+    """
     if not text:
         return [], LineLayout()
     first = text.find("\n")
     newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-    lines = text.split("\n")
-    final_newline = lines[-1] == ""
-    if final_newline:
-        lines.pop()
-    if newline == "\r\n":
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    return lines, LineLayout(newline, final_newline)
+    return split_segments(text), LineLayout(newline, text.endswith("\n"))
 
 
 def one_line(text: str | None) -> str:

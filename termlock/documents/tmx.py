@@ -23,6 +23,7 @@ from lxml import etree
 
 from termlock import __version__
 from termlock.errors import TermlockError
+from termlock.inputs import read_input
 from termlock.documents import inline
 from termlock.documents.base import Store, Unit, register, write_atomically
 from termlock.xmlsafe import XML_LANG, insert_after, local_name, parse_xml, serialize_like
@@ -357,9 +358,4 @@ def write_tmx(
 
 
 def read_tmx(path: str, *, source_lang: str | None = None, target_lang: str | None = None) -> TmxStore:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise TermlockError(f"cannot read TMX: {exc.strerror}", path=path, fix="check the path") from None
-    return TmxStore.parse(data, path, source_lang=source_lang, target_lang=target_lang)
+    return TmxStore.parse(read_input(path, stdin=False), path, source_lang=source_lang, target_lang=target_lang)

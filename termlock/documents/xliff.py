@@ -37,6 +37,7 @@ from typing import Mapping, Sequence
 from lxml import etree
 
 from termlock.errors import TermlockError
+from termlock.inputs import read_input
 from termlock.documents import inline
 from termlock.documents.base import Store, Unit, register, write_atomically
 from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, parse_xml, serialize_like
@@ -623,12 +624,7 @@ def _write_20(slot: _Slot, text: str) -> None:
 
 def read_xliff(path: str, *, overwrite: bool = False) -> XliffStore:
     """Parse an XLIFF file from disk (errors name the file)."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        raise TermlockError(f"cannot read XLIFF: {exc.strerror}", path=path, fix="check the path") from None
-    return XliffStore.parse(data, path, overwrite=overwrite)
+    return XliffStore.parse(read_input(path, stdin=False), path, overwrite=overwrite)
 
 
 def annotate_xliff(

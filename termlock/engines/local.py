@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from termlock.errors import TermlockError
+from termlock.errors import TermlockError, is_a_directory
 from termlock.evaluate.records import CheckResult
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
 from termlock.jobs.translate_job import build_report, not_read_lines, report_json_bytes, unit_locations
@@ -27,11 +27,7 @@ STDIO = "-"
 def _refuse_directories(*paths: str | None) -> None:
     for path in paths:
         if path not in (None, STDIO) and os.path.isdir(path):
-            raise TermlockError(
-                "is a directory; the local engine reads one file",
-                path=path,
-                fix="pass a file, or --engine ray to process a directory of shards",
-            )
+            raise is_a_directory(path, fix="pass a file (the local engine reads one), or --engine ray for a directory of shards")
 
 
 class LocalEngine:

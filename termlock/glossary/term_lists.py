@@ -37,6 +37,7 @@ from termlock.glossary.formats.notices import notice
 from termlock.glossary.loader import slugify, text_problem
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.normalize import fold_text
+from termlock.inputs import decode_utf8, read_input
 
 _FIX_LINE = (
     'write one JSON value per line: a list of {"src": ..., "tgt": ...} pairs (WMT23) '
@@ -341,18 +342,4 @@ def _key_lines(text: str) -> dict[str, int]:
 
 def _read_text(path: str | Path) -> str:
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise TermlockError("no such file", path=name, fix="check the path") from None
-    except IsADirectoryError:
-        raise TermlockError("is a directory, not a file", path=name, fix="give a JSON or JSONL file") from None
-    except OSError as exc:
-        raise TermlockError(f"cannot read: {exc.strerror}", path=name, fix="check the path and its permissions") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TermlockError(
-            f"not UTF-8 (byte 0x{data[exc.start]:02x})", path=name, line=data.count(b"\n", 0, exc.start) + 1,
-            fix="save the file as UTF-8",
-        ) from None
+    return decode_utf8(read_input(name, stdin=False), name)

@@ -19,6 +19,7 @@ from termlock.documents.paragraphs import DOCUMENT_EXTENSIONS
 from termlock.errors import TermlockError
 from termlock.evaluate.records import AcceptedFinding, CheckResult
 from termlock.glossary.term_lists import TermLists
+from termlock.inputs import SegmentReader, read_segments
 from termlock.jobs.glossaries import GlossaryChoice
 from termlock.wording import counted, noun
 
@@ -222,7 +223,7 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
     reference, BLEU/chrF need every line, so the three files are read whole
     first, as before (the reports still stream).
     """
-    from termlock.documents.lines import SegmentLines, aligned
+    from termlock.documents.lines import aligned
     from termlock.documents.segment_fields import role_pairs
     from termlock.evaluate.stream import ReportFiles, check_stream, glossary_notes
 
@@ -235,7 +236,7 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
         metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang)
         pairs = zip(sources, targets, ids)
     else:  # opened now (missing file, permissions), read as checked
-        pairs = role_pairs(aligned(SegmentLines(job.source, "--source"), SegmentLines(job.target, "--target")),
+        pairs = role_pairs(aligned(SegmentReader(job.source, "--source"), SegmentReader(job.target, "--target")),
                            ("--source", job.source), ("--target", job.target))
     outputs = job.outputs
     reports = ReportFiles(json=outputs.json, csv=outputs.csv, html=outputs.html,
@@ -253,11 +254,11 @@ def aligned_segments(job) -> tuple[list[str], list[str], list[str | None] | None
     of a translated file), its JSONL ``id`` fields becoming the segment ids
     (None: line numbers).
     """
-    from termlock.documents.lines import read_lines, require_aligned
+    from termlock.documents.lines import require_aligned
     from termlock.documents.segment_fields import REFERENCE, field_format, role_pairs, role_values
 
-    sources = read_lines(job.source, "--source")
-    targets = read_lines(job.target, "--target")
+    sources = read_segments(job.source, "--source")
+    targets = read_segments(job.target, "--target")
     require_aligned(("--source", job.source, sources), ("--target", job.target, targets))
     ids = None
     if field_format(job.source) or field_format(job.target):
@@ -267,7 +268,7 @@ def aligned_segments(job) -> tuple[list[str], list[str], list[str | None] | None
         ids = found if any(i is not None for i in found) else None
     references = None
     if job.reference is not None:
-        references = read_lines(job.reference, "--reference")
+        references = read_segments(job.reference, "--reference")
         require_aligned(("--source", job.source, sources), ("--reference", job.reference, references))
         fmt = field_format(job.reference)
         if fmt is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from termlock.documents.lines import STDIN
+from termlock.inputs import STDIN
 from termlock.errors import TermlockError
 from termlock.evaluate.gate import decide
 from termlock.evaluate.records import CheckResult
