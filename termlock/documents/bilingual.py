@@ -15,6 +15,7 @@ from termlock.documents.segment_fields import SOURCE, TARGET, FieldReader, field
 from termlock.inputs import read_input
 from termlock.documents.tmx import TmxStore
 from termlock.documents.xliff import XliffStore, annotate_xliff
+from termlock.inputs import read_input
 
 __all__ = ["annotate_xliff", "bilingual_format", "read_bilingual"]
 

@@ -23,10 +23,11 @@ from lxml import etree
 
 from termlock import __version__
 from termlock.errors import TermlockError
-from termlock.inputs import read_input
 from termlock.documents import inline
-from termlock.documents.base import Store, Unit, register, write_atomically
-from termlock.xmlsafe import XML_LANG, insert_after, local_name, parse_xml, serialize_like
+from termlock.documents.base import Unit, register, write_atomically
+from termlock.documents.xmlstore import XmlSlot, XmlStore
+from termlock.inputs import read_input
+from termlock.xmlsafe import XML_LANG, insert_after, local_name, parse_xml
 
 _FIX = "export the memory again as TMX 1.4, or repair the named element"
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -44,41 +45,22 @@ def _tuv_lang(tuv: etree._Element) -> str | None:
     return tuv.get(XML_LANG) or tuv.get("lang")  # TMX 1.1 used a plain lang attribute
 
 
-@dataclass
-class _TmxSlot:
+@dataclass(kw_only=True)
+class _TmxSlot(XmlSlot):
+    """A ``<tu>``: its source ``<tuv>`` and ``<seg>``, and its target ``<tuv>`` once there is one."""
+
     tu: etree._Element
     source_tuv: etree._Element
     source_seg: etree._Element
-    tokens: list[inline.Token]
     target_tuv: etree._Element | None
-    original_target: str | None
-    written: bool = False
 
 
 @register
-class TmxStore(Store):
+class TmxStore(XmlStore):
     """A TMX document as bilingual units."""
 
     name = "tmx"
     extensions = (".tmx",)
-
-    def __init__(
-        self,
-        units: list[Unit] | None = None,
-        path: str | None = None,
-        *,
-        tree: etree._ElementTree | None = None,
-        original: bytes = b"",
-        source_lang: str = "zh",
-        target_lang: str = "en",
-        slots: dict[str, _TmxSlot] | None = None,
-    ) -> None:
-        super().__init__(units, path)
-        self.tree = tree
-        self.original = original
-        self.source_lang = source_lang
-        self.target_lang = target_lang
-        self._slots: dict[str, _TmxSlot] = slots or {}
 
     @classmethod
     def parse(
@@ -151,53 +133,27 @@ class TmxStore(Store):
                 "props": {p.get("type", ""): p.text or "" for p in tu.findall("prop")},
             }
             units.append(Unit(id=uid, source=source_text, target=target_text, translatable=translatable, meta=meta))
-            slots[uid] = _TmxSlot(tu, source_tuv, seg, tokens, target_tuv, target_text)
+            slots[uid] = _TmxSlot(
+                tokens=tokens, original_target=target_text, tu=tu, source_tuv=source_tuv, source_seg=seg, target_tuv=target_tuv
+            )
         return cls(units, path, tree=tree, original=data, source_lang=src, target_lang=tgt, slots=slots)
 
-    def allow_overwrite(self) -> None:
-        for unit in self.units:
-            if unit.source:
-                unit.translatable = True
-
-    def serialize(self) -> bytes:
-        changed = False
-        for unit in self.units:
-            slot = self._slots.get(unit.id)
-            text = unit.target
-            if slot is None or not unit.translatable or text is None or not text.strip():
-                continue
-            if text == slot.original_target:
-                continue
-            if slot.target_tuv is None:
-                tuv = etree.Element("tuv")
-                tuv.set(XML_LANG, self.target_lang)
-                seg = etree.SubElement(tuv, "seg")
-                insert_after(slot.tu.findall("tuv")[-1], tuv)
-                indent = slot.source_tuv.text
-                if indent is not None and not indent.strip():  # keep the file's layout
-                    tuv.text = indent
-                    seg.tail = slot.source_seg.tail
-                slot.target_tuv = tuv
-            tuv = slot.target_tuv
-            tuv.set("creationtool", "termlock")
-            tuv.set("creationtoolversion", __version__)
-            inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text)))
-            slot.original_target = text
-            slot.written = True
-            changed = True
-        if changed:
-            self.original = serialize_like(self.tree, self.original)
-        return self.original
-
-    def write(self, path: str) -> None:
-        write_atomically(path, self.serialize())
-
-    def inline_tokens(self, unit: Unit) -> "tuple[list[inline.Token], list[inline.Token]] | None":
-        """A unit's source tokens and its target's, codes placed as the target is written (for --tmx)."""
-        slot = self._slots.get(unit.id)
-        if slot is None or unit.target is None:
-            return None
-        return slot.tokens, inline.place_codes(slot.tokens, unit.target)
+    def write_target(self, slot: _TmxSlot, text: str) -> None:
+        """Fill the target ``<tuv>`` (added after the last one, in the file's layout, when missing)."""
+        if slot.target_tuv is None:
+            tuv = etree.Element("tuv")
+            tuv.set(XML_LANG, self.target_lang)
+            seg = etree.SubElement(tuv, "seg")
+            insert_after(slot.tu.findall("tuv")[-1], tuv)
+            indent = slot.source_tuv.text
+            if indent is not None and not indent.strip():  # keep the file's layout
+                tuv.text = indent
+                seg.tail = slot.source_seg.tail
+            slot.target_tuv = tuv
+        tuv = slot.target_tuv
+        tuv.set("creationtool", "termlock")
+        tuv.set("creationtoolversion", __version__)
+        inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text)))
 
 
 def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:

@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
 from termlock.errors import TermlockError
-from termlock.inputs import read_input
 from termlock.documents import inline
-from termlock.documents.base import Store, Unit, register, write_atomically
+from termlock.documents.base import Unit, register, write_atomically
+from termlock.documents.xmlstore import XmlSlot, XmlStore
+from termlock.inputs import read_input
 from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, parse_xml, serialize_like
 
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -64,49 +65,29 @@ _MQ_UNTRANSLATED = frozenset({"NotStarted", ""})
 _MQ_FILLED_STATE = "needs-review-translation"
 
 
-@dataclass
-class _Slot:
+@dataclass(kw_only=True)
+class _Slot(XmlSlot):
     """Where one unit lives in the tree and what may be done with it."""
 
     unit_element: etree._Element  # 1.2 trans-unit / 2.0 segment
     note_owner: etree._Element  # 1.2 trans-unit / 2.0 unit: where notes go
     source: etree._Element  # element whose content is the source text
-    tokens: list[inline.Token]
     mid: str | None = None  # 1.2 seg-source mrk mid
     segment_label: str | None = None  # shown in notes of multi-segment units
-    locked: bool = False
-    original_target: str | None = None
-    written: bool = False
 
 
 @register
-class XliffStore(Store):
+class XliffStore(XmlStore):
     """An XLIFF 1.2 (plain, Trados SDLXLIFF, memoQ) or 2.0 document."""
 
     name = "xliff"
     extensions = (".xlf", ".xliff", ".sdlxliff", ".mqxliff", ".mxliff")
 
-    def __init__(
-        self,
-        units: list[Unit] | None = None,
-        path: str | None = None,
-        *,
-        tree: etree._ElementTree | None = None,
-        original: bytes = b"",
-        version: str = "1.2",
-        flavour: str = "xliff",
-        source_lang: str | None = None,
-        target_lang: str | None = None,
-        slots: dict[str, _Slot] | None = None,
-    ) -> None:
-        super().__init__(units, path)
-        self.tree = tree
-        self.original = original
+    def __init__(self, units: list[Unit] | None = None, path: str | None = None, *, version: str = "1.2",
+                 flavour: str = "xliff", **xml: Any) -> None:
+        super().__init__(units, path, **xml)
         self.version = version
         self.flavour = flavour
-        self.source_lang = source_lang
-        self.target_lang = target_lang
-        self._slots: dict[str, _Slot] = slots or {}
 
     # ------------------------------------------------------------------ parse
 
@@ -138,48 +119,13 @@ class XliffStore(Store):
             store.allow_overwrite()
         return store
 
-    def allow_overwrite(self) -> None:
-        """Make translated (but not locked) units translatable again."""
-        for unit in self.units:
-            slot = self._slots[unit.id]
-            if not slot.locked and unit.source.strip():
-                unit.translatable = True
-
     # -------------------------------------------------------------- serialize
 
-    def serialize(self) -> bytes:
-        changed = False
-        for unit in self.units:
-            slot = self._slots.get(unit.id)
-            if slot is None or slot.locked or not unit.translatable:
-                continue
-            text = unit.target
-            if text is None or not text.strip() or text == slot.original_target:
-                continue
-            if self.version.startswith("2"):
-                _write_20(slot, text)
-            else:
-                _write_12(slot, text, self.flavour)
-            slot.original_target = text
-            slot.written = True
-            changed = True
-        if changed:
-            self.original = serialize_like(self.tree, self.original)
-        return self.original
-
-    def write(self, path: str) -> None:
-        write_atomically(path, self.serialize())
-
-    def inline_tokens(self, unit: Unit) -> "tuple[list[inline.Token], list[inline.Token]] | None":
-        """A unit's source tokens and its target's, codes placed as the target is written (for --tmx)."""
-        slot = self._slots.get(unit.id)
-        if slot is None or unit.target is None:
-            return None
-        return slot.tokens, inline.place_codes(slot.tokens, unit.target)
-
-    def written_units(self) -> list[Unit]:
-        """Units whose target termlock wrote (for a TMX of what was translated)."""
-        return [unit for unit in self.units if self._slots[unit.id].written]
+    def write_target(self, slot: _Slot, text: str) -> None:
+        if self.version.startswith("2"):
+            _write_20(slot, text)
+        else:
+            _write_12(slot, text, self.flavour)
 
     # --------------------------------------------------------------- annotate
 
@@ -319,7 +265,7 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                     state = _MQ_FILLED_STATE
             mrks = _seg_mrks(tu.find(_q(ns, "seg-source")), ns)
             if not mrks:
-                slot = _Slot(tu, tu, source, inline.tokenize(source), locked=locked)
+                slot = _Slot(unit_element=tu, note_owner=tu, source=source, tokens=inline.tokenize(source), locked=locked)
                 target_text = _plain(target) if target is not None else None
                 unit = _make_unit(tu_id, slot, target_text, state, meta_base)
                 pending.append((file_key, tu_id, unit, slot))
@@ -347,10 +293,10 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                     meta["sdl_conf"] = sdl_seg.get("conf")
                     meta["sdl_origin"] = sdl_seg.get("origin")
                 slot = _Slot(
-                    tu,
-                    tu,
-                    mrk,
-                    inline.tokenize(mrk),
+                    unit_element=tu,
+                    note_owner=tu,
+                    source=mrk,
+                    tokens=inline.tokenize(mrk),
                     mid=mid,
                     segment_label=f"segment {mid}" if len(mrks) > 1 else None,
                     locked=seg_locked,
@@ -578,10 +524,10 @@ def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 state = segment.get("state")
                 segment_id = segment.get("id") or str(number)
                 slot = _Slot(
-                    segment,
-                    unit_el,
-                    source,
-                    inline.tokenize(source),
+                    unit_element=segment,
+                    note_owner=unit_el,
+                    source=source,
+                    tokens=inline.tokenize(source),
                     segment_label=f"segment {segment_id}" if len(segments) > 1 else None,
                     locked=locked or state == "final",
                 )

@@ -1,0 +1,97 @@
+"""What the bilingual XML stores (XLIFF, TMX) share: filling targets in the parsed tree.
+
+A CAT tool's file goes back to the CAT tool, so both formats keep the
+parsed tree and the original bytes, write a target only where a unit may
+take one, and return the original bytes when nothing changed (a reviewer's
+diff shows only what termlock wrote). The rules of which unit may be
+written, when the file is re-serialised and how a unit's inline codes are
+placed live here once, as translate-toolkit's ``lisa.py`` holds them for its
+XML formats; each format supplies where its units live in the tree
+(:class:`XmlSlot` subclasses) and how one target is written
+(:meth:`XmlStore.write_target`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from termlock.documents import inline
+from termlock.documents.base import Store, Unit
+from termlock.xmlsafe import serialize_like
+
+
+@dataclass(kw_only=True)
+class XmlSlot:
+    """Where one unit lives in the tree: its source's inline tokens and what was there when parsed.
+
+    ``locked``: never written (a CAT tool's lock, ``translate="no"``,
+    approved or final); ``original_target``: the target as parsed, or as
+    last written, so an unchanged target is not written again.
+    """
+
+    tokens: list[inline.Token]
+    locked: bool = False
+    original_target: str | None = None
+
+
+class XmlStore(Store):
+    """A bilingual XML file parsed into units, its tree kept to write targets back in place."""
+
+    def __init__(
+        self,
+        units: list[Unit] | None = None,
+        path: str | None = None,
+        *,
+        tree: etree._ElementTree | None = None,
+        original: bytes = b"",
+        source_lang: str | None = None,
+        target_lang: str | None = None,
+        slots: dict[str, XmlSlot] | None = None,
+    ) -> None:
+        super().__init__(units, path)
+        self.tree = tree
+        self.original = original
+        self.source_lang = source_lang
+        self.target_lang = target_lang
+        self._slots: dict[str, XmlSlot] = slots or {}
+
+    def allow_overwrite(self) -> None:
+        """Make translated (but not locked) units translatable again."""
+        for unit in self.units:
+            slot = self._slots.get(unit.id)
+            if slot is not None and not slot.locked and unit.source.strip():
+                unit.translatable = True
+
+    def write_target(self, slot: XmlSlot, text: str) -> None:
+        """Put ``text`` into the tree as the target of ``slot``'s unit, marked as the format marks MT."""
+        raise NotImplementedError
+
+    def serialize(self) -> bytes:
+        """The file with every new or changed target of a translatable, unlocked unit written.
+
+        A blank target is no translation; with nothing written the original
+        bytes come back unchanged.
+        """
+        changed = False
+        for unit in self.units:
+            slot = self._slots.get(unit.id)
+            text = unit.target
+            if slot is None or slot.locked or not unit.translatable:
+                continue
+            if text is None or not text.strip() or text == slot.original_target:
+                continue
+            self.write_target(slot, text)
+            slot.original_target = text
+            changed = True
+        if changed:
+            self.original = serialize_like(self.tree, self.original)
+        return self.original
+
+    def inline_tokens(self, unit: Unit) -> tuple[list[inline.Token], list[inline.Token]] | None:
+        """A unit's source tokens and its target's, codes placed as the target is written (for --tmx)."""
+        slot = self._slots.get(unit.id)
+        if slot is None or unit.target is None:
+            return None
+        return slot.tokens, inline.place_codes(slot.tokens, unit.target)
