@@ -34,6 +34,7 @@ def test_detection_by_extension_with_override():
     assert detect_format("a.txt") == "text"
     assert detect_format("corpus.zh") == "text"
     assert detect_format("-") == "text"
+    assert detect_format("shard.parquet") == "parquet"  # not read as text: the local engine translates Parquet too
     assert detect_format("a.txt", "jsonl") == "jsonl"
     assert detect_format("a.docx") == "docx" and detect_format("a.md") == "markdown" and detect_format("a.htm") == "html"
     with pytest.raises(TermlockError, match="unknown format"):

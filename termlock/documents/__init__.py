@@ -5,9 +5,9 @@ file's extension, or by ``--format`` when the extension says nothing (or is
 wrong). Plain text is the fallback, so ``corpus.zh`` or stdin just work.
 
 Built-in formats register themselves when their module is imported; XML
-formats (XLIFF, TMX) need lxml and the whole-document formats (Word .docx,
-Markdown, HTML; :mod:`termlock.documents.document_base`) their parsers, so
-they are imported only when asked for.
+formats (XLIFF, TMX) need lxml, Parquet needs pyarrow and the whole-document
+formats (Word .docx, Markdown, HTML; :mod:`termlock.documents.document_base`)
+their parsers, so they are imported only when asked for.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ _BUILTIN = {
     "docx": "termlock.documents.docx",
     "markdown": "termlock.documents.markdown",
     "html": "termlock.documents.html_document",
+    "parquet": "termlock.documents.parquet",
 }
 
 #: extensions of the lazily imported formats, so detection needs no import
@@ -65,6 +66,8 @@ _LAZY_EXTENSIONS = {
     ".markdown": "markdown",
     ".html": "html",
     ".htm": "html",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 
 #: old binary Word files: refused by name (save them as .docx)

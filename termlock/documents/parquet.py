@@ -5,7 +5,8 @@ segment with ids and metadata in other columns. Like JSON Lines, every other
 column is kept as it is and ``target`` is added after the last column (or
 replaced in place when the table already has one). A null or blank source
 is a segment that passes through with an empty target, as a blank line does
-in text. pyarrow comes with Ray Data, which is the only user of this store.
+in text. pyarrow comes with Ray Data (the ``ray`` extra); without it a
+Parquet input is one error saying what to install.
 """
 
 from __future__ import annotations
