@@ -125,12 +125,6 @@ def test_xliff20_segments_and_locks():
     assert by_id["u5"].source == "破解“卡脖子”难题，推进供给侧结构性改革。"
 
 
-def test_unchanged_store_serializes_to_the_same_bytes():
-    for name in ("trados.sdlxliff", "memoq.mqxliff", "okapi12.xlf", "sample20.xlf"):
-        data, store = load(name)
-        assert store.serialize() == data, name
-
-
 # --------------------------------------------------------------------- fill
 
 
@@ -260,30 +254,6 @@ def test_xliff20_fill_marks_segment_state():
     for unit_id in ("u2", "u3", "u4"):
         xpath = f".//x:unit[@id='{unit_id}']"
         assert c14n(before.find(xpath, N20)) == c14n(after.find(xpath, N20)), unit_id
-
-
-def test_overwrite_retranslates_translated_but_never_locked_units():
-    _, store = load("okapi12.xlf", overwrite=True)
-    by_id = {u.id: u for u in store.units}
-    assert by_id["t5"].translatable
-    assert not by_id["t3"].translatable and not by_id["t4"].translatable
-    translate_all(store)
-    reread = XliffStore.parse(store.serialize(), "x.xlf")
-    assert {u.id: u.target for u in reread.units}["t5"] == FAKE_MT["卡脖子技术攻关取得突破"]
-    _, store20 = load("sample20.xlf")
-    store20.allow_overwrite()
-    assert {u.id: u.translatable for u in store20.units} == {
-        "u1:s1": True, "u1:s2": True, "u2": True, "u3": False, "u4": False, "u5": True,
-    }
-
-
-def test_store_ignores_targets_of_units_it_must_not_touch():
-    original, store = load("sample20.xlf")
-    for unit in store.units:
-        unit.target = "overwritten"  # a careless caller
-        if unit.translatable:
-            unit.target = None  # ... and a failed translation
-    assert store.serialize() == original
 
 
 # ------------------------------------------------------------ inline policy

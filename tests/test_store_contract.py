@@ -1,0 +1,195 @@
+"""The store contract: every registered format passes the same suite (as translate-toolkit's stores do).
+
+A store is what the batch runner, ``check --bilingual`` and the Ray engine
+see of a file, so each format must keep the same promises: the targets it
+is given come back when its output is read (round trip); serialising is a
+function of the units (the same targets give the same bytes, and a
+bilingual file in which nothing changed is written back byte for byte);
+and units that must not be written (blank lines, locked and
+``translate="no"`` units, units already translated) stay as they were
+whatever a caller puts in their target. A new format registers a
+:class:`Case` here, or :func:`test_every_registered_format_has_a_case`
+fails.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from termlock.documents import format_names, read_store
+from termlock.documents.base import Store
+from termlock.documents.text import split_lines
+
+DATA = Path(__file__).parent / "data" / "formats"
+
+#: a translation with everything a format must escape or keep: markup, quotes, an ampersand, CJK
+HOSTILE = 'T{} & <b>"x"</b> \'y\' 双核 ＆'
+
+
+def _lines(output: bytes) -> list[str]:
+    return split_lines(output.decode("utf-8"))[0]
+
+
+def _text_targets(output: bytes, store: Store) -> dict[str, str | None]:
+    return dict(zip((u.id for u in store.units), _lines(output)))
+
+
+def _jsonl_targets(output: bytes, store: Store) -> dict[str, str | None]:
+    return {u.id: json.loads(line)["target"] if line.strip() else None for u, line in zip(store.units, _lines(output))}
+
+
+def _tsv_targets(output: bytes, store: Store) -> dict[str, str | None]:
+    return {u.id: line.split("\t")[1] if line.strip() else None for u, line in zip(store.units, _lines(output))}
+
+
+def _parquet_targets(output: bytes, store: Store) -> dict[str, str | None]:
+    import pyarrow.parquet as pq
+
+    column = pq.read_table(io.BytesIO(output)).column("target").to_pylist()
+    return dict(zip((u.id for u in store.units), column))
+
+
+def _bilingual_targets(output: bytes, store: Store) -> dict[str, str | None]:
+    return {u.id: u.target for u in type(store).parse(output, "again").units}
+
+
+def _parquet_sample() -> bytes:
+    pa = pytest.importorskip("pyarrow")
+    from termlock.documents.parquet import table_bytes
+
+    table = pa.table({"id": [1, 2, 3, 4], "source": ["推动“双核”联动发展。", None, "  ", "破解“卡脖子”难题"], "note": ["a", "b", "c", "d"]})
+    return table_bytes(table)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One sample file of a format and how its written output is read back."""
+
+    format: str
+    name: str
+    sample: Callable[[], bytes]
+    targets: Callable[[bytes, Store], dict[str, str | None]]
+    #: the output is the input file with targets filled (a CAT tool's file), not a new file
+    in_place: bool = False
+
+    def parse(self) -> Store:
+        store = read_store(self.name, self.format, data=self.sample())
+        assert store.name == self.format
+        return store
+
+
+def _file(name: str) -> Callable[[], bytes]:
+    return lambda: (DATA / name).read_bytes()
+
+
+CASES = [
+    Case("text", "in.txt", lambda: "一\r\n\r\n  \r\n二 ＆ <b>\r\n三".encode(), _text_targets),
+    Case("jsonl", "in.jsonl", lambda: '{"id": 7, "source": "双核"}\n\n{"source": "", "id": 8}\n{"target": "old", "source": "卡脖子"}\n'.encode(), _jsonl_targets),
+    Case("tsv", "in.tsv", lambda: "双核\tid-1\tnote\n\n卡脖子\n\tonly-id\n".encode(), _tsv_targets),
+    Case("parquet", "in.parquet", _parquet_sample, _parquet_targets),
+    Case("xliff", "okapi12.xlf", _file("okapi12.xlf"), _bilingual_targets, in_place=True),
+    Case("xliff", "sample20.xlf", _file("sample20.xlf"), _bilingual_targets, in_place=True),
+    Case("xliff", "trados.sdlxliff", _file("trados.sdlxliff"), _bilingual_targets, in_place=True),
+    Case("xliff", "memoq.mqxliff", _file("memoq.mqxliff"), _bilingual_targets, in_place=True),
+    Case("tmx", "omegat.tmx", _file("omegat.tmx"), _bilingual_targets, in_place=True),
+]
+
+each_case = pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+#: the formats whose output is their input with targets filled in
+each_bilingual_case = pytest.mark.parametrize("case", [c for c in CASES if c.in_place], ids=[c.name for c in CASES if c.in_place])
+
+
+def fill(store: Store) -> dict[str, str]:
+    """What the batch runner does: a (hostile) translation for every translatable unit."""
+    done = {}
+    for number, unit in enumerate(store.units):
+        if unit.translatable:
+            unit.target = done[unit.id] = HOSTILE.format(number)
+    return done
+
+
+def test_every_registered_format_has_a_case():
+    assert set(format_names()) == {case.format for case in CASES}
+
+
+@each_case
+def test_units_have_unique_ids_and_the_sample_tests_something(case):
+    store = case.parse()
+    ids = [unit.id for unit in store.units]
+    assert len(ids) == len(set(ids))
+    assert any(u.translatable for u in store.units) and any(not u.translatable for u in store.units)
+
+
+@each_case
+def test_round_trip_gives_back_every_target(case):
+    store = case.parse()
+    done = fill(store)
+    written = case.targets(store.serialize(), store)
+    assert {uid: written[uid] for uid in done} == done
+
+
+@each_case
+def test_units_that_must_not_be_written_stay_as_they_were(case):
+    careful = case.parse()
+    fill(careful)
+    careless = case.parse()
+    fill(careless)
+    for unit in careless.units:
+        if not unit.translatable:
+            unit.target = "overwritten by a careless caller"
+    assert careless.serialize() == careful.serialize()
+    untouched = {u.id: u.target for u in case.parse().units if not u.translatable}
+    if case.in_place:  # a locked, final or already translated unit keeps its target
+        written = case.targets(careless.serialize(), careless)
+        assert {uid: written[uid] for uid in untouched} == untouched
+
+
+@each_case
+def test_the_same_targets_give_the_same_bytes(case):
+    first, second = case.parse(), case.parse()
+    fill(first)
+    fill(second)
+    output = first.serialize()
+    assert second.serialize() == output
+    assert first.serialize() == output  # serialising again changes nothing
+
+
+@each_bilingual_case
+def test_a_bilingual_file_in_which_nothing_changed_is_written_back_byte_for_byte(case):
+    data = case.sample()
+    store = case.parse()
+    assert store.serialize() == data
+    for unit in store.units:
+        if unit.translatable:
+            unit.target = "   "  # a blank translation is no translation
+    assert store.serialize() == data
+    fill(store)
+    output = store.serialize()
+    again = type(store).parse(output, "again")
+    assert again.serialize() == output
+
+
+@each_case
+def test_only_bilingual_stores_reopen_translated_units(case):
+    assert hasattr(case.parse(), "allow_overwrite") == case.in_place  # --overwrite is refused for the others
+
+
+@each_bilingual_case
+def test_overwrite_reopens_translated_units_never_locked_ones(case):
+    store = case.parse()
+    locked = {u.id for u in store.units if u.meta.get("status") == "locked"}
+    store.allow_overwrite()
+    for unit in store.units:
+        assert unit.translatable == (unit.id not in locked and bool(unit.source.strip())), unit.id
+    reopened = type(store).parse(case.sample(), case.name, overwrite=True)  # what translate --overwrite reads
+    assert [u.translatable for u in reopened.units] == [u.translatable for u in store.units]
+    fill(store)
+    written = case.targets(store.serialize(), store)
+    parsed = {u.id: u.target for u in case.parse().units}
+    assert all(written[uid] == parsed[uid] for uid in locked)
