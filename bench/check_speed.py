@@ -12,7 +12,7 @@ comes from a fixed seed.
 
 Timed, single-threaded, no report writing:
 
-* termlock: ``termlock.evaluate.fidelity.SegmentChecker(glossary).check``
+* termlock: ``termlock.evaluate.checker.SegmentChecker(glossary).check``
   per segment (source matching, target matching, statuses), built fresh for
   every timed pass so lazily compiled patterns are paid for, as in a real
   run;
@@ -249,7 +249,7 @@ def make_corpus(glossary: Glossary, count: int, seed: int) -> Corpus:
 
 def termlock_checker(glossary: Glossary) -> Callable[[int, str, str], object]:
     """termlock's per-segment checker, the one ``termlock check`` and the Ray engine run."""
-    from termlock.evaluate.fidelity import SegmentChecker
+    from termlock.evaluate.checker import SegmentChecker
 
     return SegmentChecker(glossary).check
 

@@ -7,7 +7,7 @@ import pytest
 from termlock.errors import TermlockError
 from termlock.evaluate import check
 from termlock.evaluate.accepted import accepted_template, load_accepted, parse_accepted
-from termlock.evaluate.report_csv import csv_text
+from termlock.evaluate.reports.csv_report import csv_text
 from termlock.glossary import Glossary, Term
 
 GLOSSARY = Glossary(
@@ -96,7 +96,7 @@ def test_bad_entries_name_the_line(text, message, line):
 
 
 def test_html_shows_accepted_and_stale_apart_and_escapes_them():
-    from termlock.evaluate.report_html import render_html
+    from termlock.evaluate.reports.html_report import render_html
 
     accepted = parse_accepted(
         "accepted:\n  - {term: dual-cores, segment: 2, reason: '<script>alert(1)</script>', by: 'A & B'}\n"

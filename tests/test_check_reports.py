@@ -11,9 +11,9 @@ import pytest
 
 from termlock.errors import TermlockError
 from termlock.evaluate import check, corpus_metrics
-from termlock.evaluate.report_csv import COLUMNS, csv_text, write_csv
-from termlock.evaluate.report_json import to_json, write_json
-from termlock.evaluate.report_terminal import render_summary
+from termlock.evaluate.reports.csv_report import COLUMNS, csv_text, write_csv
+from termlock.evaluate.reports.json_report import to_json, write_json
+from termlock.evaluate.reports.terminal_report import render_summary
 from termlock.glossary import load_glossary
 
 DATA = Path(__file__).parent / "data" / "check"

@@ -25,11 +25,11 @@ from termlock.documents.lines import aligned
 from termlock.errors import TermlockError
 from termlock.inputs import SegmentReader, read_segments
 from termlock.evaluate import check
-from termlock.evaluate.fidelity import Aggregator, SegmentChecker
+from termlock.evaluate.checker import Aggregator, SegmentChecker
 from termlock.evaluate.records import Metrics
-from termlock.evaluate.report_csv import csv_text
-from termlock.evaluate.report_html import render_html
-from termlock.evaluate.report_json import JsonReportWriter, to_json, write_json
+from termlock.evaluate.reports.csv_report import csv_text
+from termlock.evaluate.reports.html_report import render_html
+from termlock.evaluate.reports.json_report import JsonReportWriter, to_json, write_json
 from termlock.evaluate.stream import ReportFiles, check_stream, glossary_notes
 from termlock.glossary import load_glossary
 from termlock.glossary import loader as glossary_loader
@@ -108,7 +108,7 @@ def test_streamed_json_is_the_same_bytes_whatever_the_batch(glossary, tmp_path, 
     sources = lines(DATA / "source.zh")[:40] + ["双核\ud800"]
     targets = lines(DATA / "flawed.en")[:40] + ["dual cores"]
     whole = check(glossary, sources, targets)
-    with mock.patch("termlock.evaluate.report_json._BATCH", batch):
+    with mock.patch("termlock.evaluate.reports.json_report._BATCH", batch):
         check_stream(glossary, list(zip(sources, targets)), [JsonReportWriter(tmp_path / "b.json")])
     written = (tmp_path / "b.json").read_bytes()
     assert written == to_json(whole).encode("utf-8")
@@ -168,7 +168,7 @@ def test_json_writer_with_no_segments(glossary, tmp_path):
 
 def test_html_streamed_cap_says_how_many_it_left_out(glossary, tmp_path):
     sources, targets = ["双核"] * 12, ["nothing"] * 12
-    from termlock.evaluate.report_html import HtmlReportWriter
+    from termlock.evaluate.reports.html_report import HtmlReportWriter
 
     writer = HtmlReportWriter(tmp_path / "c.html", glossary_notes(glossary), max_rows=5)
     check_stream(glossary, zip(sources, targets), [writer])
@@ -246,7 +246,7 @@ def test_cli_json_is_the_library_result_in_stdlib_bytes(capsys, tmp_path, glossa
 def test_the_command_line_job_streams_and_writes_what_the_whole_result_writes(tmp_path):
     from termlock.corpora import bundled_corpus
     from termlock.engines.local import LocalEngine
-    from termlock.evaluate.report_csv import csv_text
+    from termlock.evaluate.reports.csv_report import csv_text
     from termlock.jobs import CheckJob, CheckOutputs
     from termlock.jobs.check_job import finish_check
 

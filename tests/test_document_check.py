@@ -140,7 +140,7 @@ def test_csv_has_a_row_per_document_term_with_a_problem():
     import csv
     import io
 
-    from termlock.evaluate.report_csv import csv_text
+    from termlock.evaluate.reports.csv_report import csv_text
 
     doc = check_document(GLOSSARY, SOURCE_2, TARGET_2, name="notice.docx")
     rows = list(csv.DictReader(io.StringIO(csv_text(document_result(GLOSSARY, [doc])))))

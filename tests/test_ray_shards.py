@@ -307,7 +307,7 @@ def test_jsonl_and_parquet_shards_keep_their_other_fields(tmp_path):
 def test_sharded_check_equals_the_single_machine_check_on_the_bundled_corpus(tmp_path):
     from termlock.corpora import bundled_corpus, load_bundled_glossary
     from termlock.evaluate import check
-    from termlock.evaluate.report_json import to_json
+    from termlock.evaluate.reports.json_report import to_json
 
     corpus = bundled_corpus()
     glossary = load_bundled_glossary()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from termlock.evaluate import check
-from termlock.evaluate.excerpt import CONTEXT, LONG_SEGMENT, excerpt, shift
-from termlock.evaluate.report_csv import csv_text
-from termlock.evaluate.report_html import render_html
+from termlock.evaluate.reports.excerpt import CONTEXT, LONG_SEGMENT, excerpt, shift
+from termlock.evaluate.reports.csv_report import csv_text
+from termlock.evaluate.reports.html_report import render_html
 from termlock.glossary import Glossary, Term
 
 DUAL = Term(id="dual-cores", sources=("双核",), target="dual cores")

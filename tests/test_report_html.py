@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from termlock.evaluate import check
-from termlock.evaluate.report_html import render_html, write_html
+from termlock.evaluate.reports.html_report import render_html, write_html
 from termlock.glossary import Glossary, Term, load_glossary
 
 DATA = Path(__file__).parent / "data" / "check"

@@ -189,7 +189,7 @@ def test_a_matcher_and_a_checker_survive_pickling():
     # worker processes receive them pickled; the automaton is rebuilt on the way
     import pickle
 
-    from termlock.evaluate.fidelity import SegmentChecker
+    from termlock.evaluate.checker import SegmentChecker
 
     copy = pickle.loads(pickle.dumps(MATCHER))
     assert copy.find("新发展格局的双核") == MATCHER.find("新发展格局的双核")

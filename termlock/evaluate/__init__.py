@@ -2,11 +2,12 @@
 
 ``from termlock.evaluate import check`` is the library entry point; it
 returns typed records (:class:`CheckResult` and friends) whose ``to_dict()``
-is the JSON report. This package never imports ``termlock.translate`` nor
+is the JSON report. The checker's core is :mod:`termlock.evaluate.checker`,
+the reports live in :mod:`termlock.evaluate.reports`. This package never imports ``termlock.translate`` nor
 torch/transformers, so checking works on a machine without a model.
 """
 
-from termlock.evaluate.fidelity import SegmentChecker, aggregate, check
+from termlock.evaluate.checker import SegmentChecker, aggregate, check
 from termlock.evaluate.metrics import corpus_metrics
 from termlock.evaluate.records import (
     FORBIDDEN,

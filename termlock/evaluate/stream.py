@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Protocol, Sequence
 
-from termlock.evaluate.fidelity import Aggregator, SegmentChecker
+from termlock.evaluate.checker import Aggregator, SegmentChecker
 from termlock.evaluate.records import CheckResult, Metrics, SegmentReport
 from termlock.glossary import Glossary
 from termlock.glossary.merge import MergeConflict
@@ -59,15 +59,15 @@ class ReportFiles:
         """One writer per report asked for; ``notes`` = term id -> glossary note."""
         writers: list[ReportWriter] = []
         if self.json:
-            from termlock.evaluate.report_json import JsonReportWriter
+            from termlock.evaluate.reports.json_report import JsonReportWriter
 
             writers.append(JsonReportWriter(self.json))
         if self.csv:
-            from termlock.evaluate.report_csv import CsvReportWriter
+            from termlock.evaluate.reports.csv_report import CsvReportWriter
 
             writers.append(CsvReportWriter(self.csv, notes))
         if self.html:
-            from termlock.evaluate.report_html import HtmlReportWriter
+            from termlock.evaluate.reports.html_report import HtmlReportWriter
 
             writers.append(
                 HtmlReportWriter(self.html, notes, inputs=self.html_inputs, min_term_success=self.min_term_success)

@@ -173,15 +173,15 @@ def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
     outputs = job.outputs
     done = {kind for kind, _ in result.reports_written}  # a streamed check wrote these as it ran
     if outputs.json and "json" not in done:
-        from termlock.evaluate.report_json import write_json
+        from termlock.evaluate.reports.json_report import write_json
 
         write_json(result, outputs.json)
     if outputs.csv and "csv" not in done:
-        from termlock.evaluate.report_csv import write_csv
+        from termlock.evaluate.reports.csv_report import write_csv
 
         write_csv(result, outputs.csv)
     if outputs.html and "html" not in done:
-        from termlock.evaluate.report_html import write_html
+        from termlock.evaluate.reports.html_report import write_html
 
         write_html(result, outputs.html, inputs=job.input_names(), min_term_success=job.min_term_success)
     lines = [f"wrote {label} report: {_shown(path)}" for label, path in (("JSON", outputs.json), ("CSV", outputs.csv), ("HTML", outputs.html)) if path]
@@ -201,7 +201,7 @@ def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
 
 def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
     """Reports written, the summary and the gate's verdict as lines, and the exit code."""
-    from termlock.evaluate.report_terminal import render_summary
+    from termlock.evaluate.reports.terminal_report import render_summary
 
     lines = render_summary(result).splitlines()
     lines += write_reports(job, result)

@@ -23,7 +23,7 @@ return) as a formula: a hostile or merely odd segment ("=HYPERLINK(...)",
 apostrophe, which Excel and LibreOffice show as plain text (OWASP's advice
 for CSV injection); the JSON report keeps the exact text. A segment longer
 than 2,000 characters is shown as an excerpt around the term
-(:mod:`termlock.evaluate.excerpt`), so that a long paragraph full of
+(:mod:`termlock.evaluate.reports.excerpt`), so that a long paragraph full of
 problems is not copied once per problem.
 """
 
@@ -35,7 +35,7 @@ import io
 import os
 from typing import Mapping
 
-from termlock.evaluate.excerpt import excerpt
+from termlock.evaluate.reports.excerpt import excerpt
 from termlock.evaluate.records import OK, CheckResult, SegmentReport, TermOccurrence
 from termlock.fileio import AtomicOutput
 from termlock.wording import counted

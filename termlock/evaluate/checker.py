@@ -1,11 +1,13 @@
-"""Term fidelity: per-segment verdicts, then a pure document-level aggregation.
+"""The checker's core: per-segment term verdicts, then a pure document-level aggregation.
 
-The work is split in two so that a sharded engine (Ray) can run
-:class:`SegmentChecker` on workers and :func:`aggregate` on the driver and
-get exactly what :func:`check` gives in one process: segment verdicts depend
-only on their own segment, and everything document-level (counts,
-consistency, the term table) is computed from the segment reports alone,
-ordered by index.
+:class:`SegmentChecker` turns the judge's verdicts on one segment
+(:mod:`termlock.glossary.verdicts`) into records, :class:`Aggregator` adds
+them up in index order, and :func:`check` is the two composed. The work is
+split in two so that a sharded engine (Ray) can run :class:`SegmentChecker`
+on workers and :func:`aggregate` on the driver and get exactly what
+:func:`check` gives in one process: segment verdicts depend only on their
+own segment, and everything document-level (counts, consistency, the term
+table) is computed from the segment reports alone, ordered by index.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from html import escape
 from typing import Mapping
 
 from termlock import __version__
-from termlock.evaluate.excerpt import excerpt, shift
+from termlock.evaluate.reports.excerpt import excerpt, shift
 from termlock.fileio import write_text_atomically
 from termlock.evaluate.records import FORBIDDEN, MISSING, OK, CheckResult, SegmentReport, TermOccurrence
 from termlock.wording import noun
