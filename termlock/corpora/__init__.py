@@ -61,7 +61,7 @@ def _data_path(name: str) -> pathlib.Path:
 
 
 def bundled_glossary_path() -> pathlib.Path:
-    """Path of the bundled glossary (YAML, the issue-2 schema)."""
+    """Path of the bundled glossary (YAML, the schema of ``termlock.glossary.loader``)."""
     return _data_path(GLOSSARY_FILE)
 
 
