@@ -74,7 +74,7 @@ def open_input(path: str | os.PathLike[str], option: str | None = None, *, stdin
     except IsADirectoryError:
         raise is_a_directory(name, option=option) from None
     except OSError as exc:
-        raise TermlockError(_prefixed(option, f"cannot read: {exc.strerror}"), path=name, fix="check the file's permissions") from None
+        raise TermlockError(_prefixed(option, f"cannot read: {exc.strerror}"), path=name, fix="check the path and the file's permissions") from None
 
 
 def read_input(path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True) -> bytes:

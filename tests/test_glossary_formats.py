@@ -378,6 +378,7 @@ def test_missing_ids_are_derived(tmp_path):
 
 
 def test_format_from_extension_or_flag(tmp_path):
+    (tmp_path / "g.docx").write_bytes(b"PK")
     with pytest.raises(TermlockError, match="cannot tell the glossary format"):
         import_glossary(tmp_path / "g.docx")
     with pytest.raises(TermlockError, match="unknown glossary format"):

@@ -122,7 +122,7 @@ def test_non_utf8_file_reports_line(tmp_path):
 def test_yaml_syntax_error_and_missing_file(tmp_path):
     problems = problems_of("name: t\nterms:\n  - source: [双核\n    target: x\n", tmp_path)
     assert problems and "YAML" in problems[0].message and problems[0].line is not None
-    with pytest.raises(GlossaryError, match="not found"):
+    with pytest.raises(GlossaryError, match="no such file"):
         load_glossary(tmp_path / "missing.yaml")
 
 
@@ -212,7 +212,8 @@ def test_utf16_file_is_reported_as_not_utf8(tmp_path):
     path = tmp_path / "g.yaml"
     path.write_bytes(VALID.encode("utf-16"))
     problems = validate_glossary(path)
-    assert problems[0].line == 1 and problems[0].fix == "re-save the file as UTF-8"
+    assert problems[0].line == 1 and problems[0].message == "not UTF-8 (byte 0xff at column 1)"
+    assert problems[0].fix.startswith("save the file as UTF-8")
 
 
 # ---- round trip ----------------------------------------------------------------

@@ -24,10 +24,11 @@ from termlock.jobs.translated_tmx import write_translated_tmx
 STDIO = "-"
 
 
-def _refuse_directories(*paths: str | None) -> None:
-    for path in paths:
+def _refuse_directories(*inputs: tuple[str, str | None]) -> None:
+    """A folder of shards is the Ray engine's input; here each ``(option, path)`` must be one file."""
+    for option, path in inputs:
         if path not in (None, STDIO) and os.path.isdir(path):
-            raise is_a_directory(path, fix="pass a file (the local engine reads one), or --engine ray for a directory of shards")
+            raise is_a_directory(path, option=option, fix="pass a file, or --engine ray to process a directory of shards")
 
 
 class LocalEngine:
@@ -46,7 +47,7 @@ class LocalEngine:
         granularity = "segment" if job.bilingual else choose_granularity(job.granularity, job.source, job.target)
         if granularity == DOCUMENT:  # one pair, two directories or a manifest of pairs
             return check_documents(load_job_glossaries(job.glossaries, exact=job.exact), job)
-        _refuse_directories(job.source, job.target, job.reference)
+        _refuse_directories(("--source", job.source), ("--target", job.target), ("--reference", job.reference))
         choice = load_job_glossaries(job.glossaries, exact=job.exact)
         if streamable(job):  # one pass, reports written as it goes, memory flat in segments
             return check_streamed(choice, job)
@@ -75,7 +76,7 @@ class LocalEngine:
         glossary = choice.glossary
         fmt = detect_format(job.input, job.format)
         refuse_format_mismatch(job.output, fmt)
-        data = read_input(job.input)
+        data = read_input(job.input, "-i")
         store = read_store(job.input, fmt, data=data)
         if hasattr(store, "target_lang"):
             store.target_lang = glossary.target_lang

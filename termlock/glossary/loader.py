@@ -18,11 +18,13 @@ from typing import Any, Iterator
 import yaml
 
 from termlock import yamlsafe
+from termlock.errors import TermlockError
 from termlock.glossary.chinese import fold_script
 from termlock.glossary.errors import GlossaryError, GlossaryProblem
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.normalize import fold_text
 from termlock.glossary.target_match import surface_forms
+from termlock.inputs import decode_utf8, read_input
 
 TOP_KEYS = ("name", "source_lang", "target_lang", "terms")
 TERM_KEYS = ("id", "source", "target", "variants", "forbidden", "case_sensitive", "exact", "note")
@@ -384,17 +386,11 @@ def _parse_glossary(text: str, path: str) -> tuple[Glossary | None, list[Glossar
 
 
 def _read_text(path: str) -> tuple[str | None, list[GlossaryProblem]]:
+    """The file's text, or the input reader's one error for why not as a problem."""
     try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        return None, [GlossaryProblem(path, None, "glossary file not found", "check the path, or omit --glossary to use the bundled glossary")]
-    except OSError as exc:
-        return None, [GlossaryProblem(path, None, f"cannot read glossary: {exc.strerror}", "check the path and its permissions")]
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [GlossaryProblem(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", "re-save the file as UTF-8")]
+        return decode_utf8(read_input(path, stdin=False), path), []
+    except TermlockError as exc:
+        return None, [GlossaryProblem(path, exc.line, exc.message, exc.fix)]
 
 
 def validate_glossary(path: str | Path) -> list[GlossaryProblem]:

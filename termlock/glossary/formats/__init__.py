@@ -32,9 +32,10 @@ from dataclasses import replace
 from termlock.errors import TermlockError
 from termlock.fileio import write_atomically
 from termlock.glossary.formats.finish import finish_import
-from termlock.glossary.loader import load_glossary
+from termlock.glossary.loader import load_glossary_text
 from termlock.glossary.model import Glossary
 from termlock.glossary.writer import glossary_to_yaml
+from termlock.inputs import decode_utf8, read_input
 
 FORMATS = ("yaml", "tbx", "tbx2008", "tbx2019", "csv", "tsv", "xlsx", "json")
 
@@ -90,14 +91,11 @@ def import_glossary(
     file and line.
     """
     path = str(path)
+    data = read_input(path, stdin=False)  # a missing, folder or unreadable file: the reader's one error
     kind = detect_format(path, fmt)
     if kind == "yaml":
-        glossary = load_glossary(path)
+        glossary = load_glossary_text(decode_utf8(data, path), path)
     else:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise TermlockError(f"cannot read glossary: {exc.strerror}", path=path, fix="check the path") from None
         if kind.startswith("tbx"):
             from termlock.glossary.formats.tbx import read_tbx
 
