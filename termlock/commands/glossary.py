@@ -8,7 +8,6 @@ YAML so that one reviewed glossary drives both translation and checking.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import unicodedata
@@ -16,6 +15,7 @@ from typing import Sequence, TextIO
 
 from termlock.commands.argtypes import input_path, output_path
 from termlock.errors import TermlockError
+from termlock.inputs import read_input
 from termlock.wording import counted
 
 EXIT_OK = 0
@@ -111,8 +111,7 @@ def run_validate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from termlock.glossary.formats import import_glossary
 
     out = out or sys.stdout
-    if not os.path.exists(args.glossary):
-        raise TermlockError("no such file", path=args.glossary, fix="check the path")
+    read_input(args.glossary, stdin=False)  # no file to read is a usage error (exit 2), not a problem of a glossary
     try:
         glossary = import_glossary(args.glossary, args.in_format)
     except GlossaryError as exc:

@@ -24,15 +24,30 @@ from termlock.jobs.glossaries import GlossaryChoice
 from termlock.wording import counted, noun
 
 SEGMENT, DOCUMENT = "segment", "document"
+#: formats --bilingual reads (as --source/--target their XML would be checked line by line as text)
+BILINGUAL = {"xliff": "an XLIFF", "tmx": "a TMX"}
 GRANULARITIES = (SEGMENT, DOCUMENT)
 #: extensions that are documents, never one-segment-per-line files
 DOCUMENT_ONLY = DOCUMENT_EXTENSIONS
 
 
 def choose_granularity(requested: str | None, source: str | None, target: str | None) -> str:
-    """``segment`` or ``document``; documents (.docx, .md, .html) cannot be checked segment by segment."""
+    """``segment`` or ``document``; documents (.docx, .md, .html) cannot be checked segment by segment.
+
+    An XLIFF or TMX file as ``--source``/``--target`` is refused at either
+    granularity: it is checked with ``--bilingual``.
+    """
     if requested is not None and requested not in GRANULARITIES:
         raise TermlockError(f"unknown granularity {requested!r}", fix="use --granularity segment or --granularity document")
+    from termlock.documents import known_format_of
+
+    for path in (source, target):
+        if path and known_format_of(path) in BILINGUAL:  # its lines are XML, not segments
+            raise TermlockError(
+                f"{BILINGUAL[known_format_of(path)]} file holds both sides, not one segment per line",
+                path=path,
+                fix=f"check it with --bilingual {path}",
+            )
     documents = [p for p in (source, target) if p and Path(p).suffix.lower() in DOCUMENT_ONLY]
     if documents and requested != DOCUMENT:
         raise TermlockError(
