@@ -58,6 +58,15 @@ def _prefixed(option: str | None, message: str) -> str:
     return f"{option}: {message}" if option else message
 
 
+def _unreadable(path: str, option: str | None, exc: OSError) -> TermlockError:
+    """The one error for a path that gives no bytes: missing, a folder, or unreadable (with the reason)."""
+    if isinstance(exc, FileNotFoundError):
+        return TermlockError(_prefixed(option, "no such file"), path=path, fix="check the path")
+    if isinstance(exc, IsADirectoryError):
+        return is_a_directory(path, option=option)
+    return TermlockError(_prefixed(option, f"cannot read: {exc.strerror}"), path=path, fix="check the path and that the file is readable")
+
+
 def open_input(path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True) -> BinaryIO:
     """A binary handle on an input file (stdin's buffer for ``-``), or the one error for why not.
 
@@ -69,12 +78,8 @@ def open_input(path: str | os.PathLike[str], option: str | None = None, *, stdin
         return sys.stdin.buffer
     try:
         return open(name, "rb", buffering=_BUFFER)
-    except FileNotFoundError:
-        raise TermlockError(_prefixed(option, "no such file"), path=name, fix="check the path") from None
-    except IsADirectoryError:
-        raise is_a_directory(name, option=option) from None
     except OSError as exc:
-        raise TermlockError(_prefixed(option, f"cannot read: {exc.strerror}"), path=name, fix="check the path and the file's permissions") from None
+        raise _unreadable(name, option, exc) from None
 
 
 def read_input(path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True) -> bytes:
@@ -83,10 +88,8 @@ def read_input(path: str | os.PathLike[str], option: str | None = None, *, stdin
     handle = open_input(name, option, stdin=stdin)
     try:
         return handle.read()
-    except IsADirectoryError:  # some systems open a folder and fail on read
-        raise is_a_directory(name, option=option) from None
-    except OSError as exc:
-        raise TermlockError(_prefixed(option, f"cannot read: {exc.strerror}"), path=shown_name(name), fix="check the file") from None
+    except OSError as exc:  # an I/O error, or a folder on systems that open one
+        raise _unreadable(shown_name(name), option, exc) from None
     finally:
         if handle is not sys.stdin.buffer:
             handle.close()
@@ -185,10 +188,8 @@ class SegmentReader:
                     break
             if any(rest):
                 yield from self._counted(self._decode(b"".join(rest)))
-        except IsADirectoryError:
-            raise is_a_directory(self.path, option=self.option) from None
         except OSError as exc:
-            raise TermlockError(_prefixed(self.option, f"cannot read: {exc.strerror}"), path=self.name, fix="check the file") from None
+            raise _unreadable(self.name, self.option, exc) from None
         finally:
             self.close()
 

@@ -187,7 +187,7 @@ CHECK_SEGMENTS: dict[str, tuple] = {
     "garbage.tbx": text_file("garbage.tbx", 1, 0, 0),
     "garbage.xlsx": text_file("garbage.xlsx", 1, 0, 0),
     "missing.zh": unreadable("no such file (fix: check the path)"),
-    "loop": unreadable("cannot read: Too many levels of symbolic links"),
+    "loop": unreadable("cannot read: Too many levels of symbolic links (fix: check the path and that the file is readable)"),
     "a_folder": unreadable("is a directory, not a file (fix: pass a file, or --engine ray to process a directory of shards)"),
 }
 
