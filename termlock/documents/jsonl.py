@@ -13,8 +13,8 @@ from typing import Any
 
 from termlock import jsonsafe
 from termlock.errors import TermlockError
-from termlock.documents.base import Store, Unit, register
-from termlock.documents.text import LineLayout, decode_utf8, split_lines
+from termlock.documents.base import Unit, register
+from termlock.documents.text import LineStore
 
 SOURCE_KEY = "source"
 TARGET_KEY = "target"
@@ -40,40 +40,27 @@ def _object_at(line: str, path: str, number: int) -> dict[str, Any]:
 
 
 @register
-class JsonlStore(Store):
+class JsonlStore(LineStore):
     """A JSON Lines file of ``{"source": ...}`` objects."""
 
     name = "jsonl"
     extensions = (".jsonl", ".ndjson", ".jsonlines")
 
-    def __init__(self, units: list[Unit] | None = None, path: str | None = None, layout: LineLayout | None = None):
-        super().__init__(units, path)
-        self.layout = layout or LineLayout()
-
     @classmethod
-    def parse(cls, data: bytes, path: str) -> "JsonlStore":
-        lines, layout = split_lines(decode_utf8(data, path))
-        units = []
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                units.append(Unit(id=str(number), source="", translatable=False, meta={"blank": line}))
-                continue
-            obj = _object_at(line, path, number)
-            source = obj[SOURCE_KEY]
-            meta = {"object": obj}
-            if isinstance(obj.get("id"), (str, int)) and not isinstance(obj.get("id"), bool):
-                meta["id"] = str(obj["id"])  # the object's own id: what --report names the segment by
-            units.append(Unit(id=str(number), source=source, translatable=bool(source.strip()), meta=meta))
-        return cls(units, path, layout)
+    def unit(cls, number: int, line: str, path: str) -> Unit:
+        if not line.strip():
+            return Unit(id=str(number), source="", translatable=False, meta={"blank": line})
+        obj = _object_at(line, path, number)
+        source = obj[SOURCE_KEY]
+        meta = {"object": obj}
+        if isinstance(obj.get("id"), (str, int)) and not isinstance(obj.get("id"), bool):
+            meta["id"] = str(obj["id"])  # the object's own id: what --report names the segment by
+        return Unit(id=str(number), source=source, translatable=bool(source.strip()), meta=meta)
 
-    def serialize(self) -> bytes:
-        lines = []
-        for unit in self.units:
-            obj = unit.meta.get("object")
-            if obj is None:
-                lines.append("")
-                continue
-            out = dict(obj)  # keeps key order; an existing "target" keeps its place
-            out[TARGET_KEY] = (unit.target or "") if unit.translatable else ""
-            lines.append(json.dumps(out, ensure_ascii=False))
-        return self.layout.join(lines).encode("utf-8")
+    def line(self, unit: Unit) -> str:
+        obj = unit.meta.get("object")
+        if obj is None:
+            return ""
+        out = dict(obj)  # keeps key order; an existing "target" keeps its place
+        out[TARGET_KEY] = (unit.target or "") if unit.translatable else ""
+        return json.dumps(out, ensure_ascii=False)

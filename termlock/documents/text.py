@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from termlock.documents.base import Store, Unit, register
 from termlock.inputs import decode_utf8, split_segments
 
-__all__ = ["LineLayout", "TextStore", "decode_utf8", "one_line", "split_lines"]
+__all__ = ["LineLayout", "LineStore", "TextStore", "decode_utf8", "one_line", "split_lines"]
 
 #: characters str.splitlines() breaks on (plus tab for TSV, handled there)
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -57,26 +57,47 @@ def one_line(text: str | None) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
-@register
-class TextStore(Store):
-    """A UTF-8 text file, one segment per line."""
+class LineStore(Store):
+    """A file of one unit per line (text, JSON Lines, TSV), written back line for line.
 
-    name = "text"
-    extensions = (".txt", ".text")
+    Lines are read by the one input rule (:func:`split_lines`); a format
+    says what a line holds (:meth:`unit`) and what its line becomes once
+    translated (:meth:`line`); the file's line end and final newline are
+    kept.
+    """
 
     def __init__(self, units: list[Unit] | None = None, path: str | None = None, layout: LineLayout | None = None):
         super().__init__(units, path)
         self.layout = layout or LineLayout()
 
     @classmethod
-    def parse(cls, data: bytes, path: str) -> "TextStore":
+    def parse(cls, data: bytes, path: str) -> "LineStore":
         lines, layout = split_lines(decode_utf8(data, path))
-        units = [
-            Unit(id=str(number), source=line, translatable=bool(line.strip()))
-            for number, line in enumerate(lines, start=1)
-        ]
-        return cls(units, path, layout)
+        return cls([cls.unit(number, line, path) for number, line in enumerate(lines, start=1)], path, layout)
+
+    @classmethod
+    def unit(cls, number: int, line: str, path: str) -> Unit:
+        """The unit of line ``number`` (1-based); ``path`` names the file in errors."""
+        raise NotImplementedError
+
+    def line(self, unit: Unit) -> str:
+        """The unit's line in the written file."""
+        raise NotImplementedError
 
     def serialize(self) -> bytes:
-        lines = [one_line(unit.target) if unit.translatable else "" for unit in self.units]
-        return self.layout.join(lines).encode("utf-8")
+        return self.layout.join([self.line(unit) for unit in self.units]).encode("utf-8")
+
+
+@register
+class TextStore(LineStore):
+    """A UTF-8 text file, one segment per line."""
+
+    name = "text"
+    extensions = (".txt", ".text")
+
+    @classmethod
+    def unit(cls, number: int, line: str, path: str) -> Unit:
+        return Unit(id=str(number), source=line, translatable=bool(line.strip()))
+
+    def line(self, unit: Unit) -> str:
+        return one_line(unit.target) if unit.translatable else ""

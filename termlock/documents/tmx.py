@@ -25,9 +25,9 @@ from termlock import __version__
 from termlock.errors import TermlockError
 from termlock.documents import inline
 from termlock.documents.base import Unit, register, write_atomically
-from termlock.documents.xmlstore import XmlSlot, XmlStore
+from termlock.documents.xmlstore import XmlSlot, XmlStore, parse_document
 from termlock.inputs import read_input
-from termlock.xmlsafe import XML_LANG, insert_after, local_name, parse_xml
+from termlock.xmlsafe import XML_LANG, insert_after, local_name
 
 _FIX = "export the memory again as TMX 1.4, or repair the named element"
 _INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -72,15 +72,8 @@ class TmxStore(XmlStore):
         target_lang: str | None = None,
         overwrite: bool = False,
     ) -> "TmxStore":
-        tree = parse_xml(data, path, kind="TMX", fix=_FIX)
+        tree = parse_document(data, path, kind="TMX", root="tmx", fix=_FIX, other_file="pass a TMX file (.tmx)")
         root = tree.getroot()
-        if local_name(root) != "tmx":
-            raise TermlockError(
-                f"root element is <{local_name(root) or root.tag}>, not <tmx>",
-                path=path,
-                line=root.sourceline,
-                fix="pass a TMX file (.tmx)",
-            )
         header = root.find("header")
         body = root.find("body")
         if body is None:

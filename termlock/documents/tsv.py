@@ -12,45 +12,29 @@ from __future__ import annotations
 
 import re
 
-from termlock.documents.base import Store, Unit, register
-from termlock.documents.text import LineLayout, decode_utf8, one_line, split_lines
+from termlock.documents.base import Unit, register
+from termlock.documents.text import LineStore, one_line
 
 _TABS = re.compile("\t+")
 
 
 @register
-class TsvStore(Store):
+class TsvStore(LineStore):
     """A TSV file whose first column is the source text."""
 
     name = "tsv"
     extensions = (".tsv", ".tab")
 
-    def __init__(self, units: list[Unit] | None = None, path: str | None = None, layout: LineLayout | None = None):
-        super().__init__(units, path)
-        self.layout = layout or LineLayout()
-
     @classmethod
-    def parse(cls, data: bytes, path: str) -> "TsvStore":
-        lines, layout = split_lines(decode_utf8(data, path))
-        units = []
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                units.append(Unit(id=str(number), source="", translatable=False, meta={"columns": None}))
-                continue
-            columns = line.split("\t")
-            source = columns[0]
-            units.append(
-                Unit(id=str(number), source=source, translatable=bool(source.strip()), meta={"columns": columns})
-            )
-        return cls(units, path, layout)
+    def unit(cls, number: int, line: str, path: str) -> Unit:
+        if not line.strip():
+            return Unit(id=str(number), source="", translatable=False, meta={"columns": None})
+        columns = line.split("\t")
+        return Unit(id=str(number), source=columns[0], translatable=bool(columns[0].strip()), meta={"columns": columns})
 
-    def serialize(self) -> bytes:
-        lines = []
-        for unit in self.units:
-            columns = unit.meta.get("columns")
-            if columns is None:
-                lines.append("")
-                continue
-            target = _TABS.sub(" ", one_line(unit.target)) if unit.translatable else ""
-            lines.append("\t".join([columns[0], target, *columns[1:]]))
-        return self.layout.join(lines).encode("utf-8")
+    def line(self, unit: Unit) -> str:
+        columns = unit.meta.get("columns")
+        if columns is None:
+            return ""
+        target = _TABS.sub(" ", one_line(unit.target)) if unit.translatable else ""
+        return "\t".join([columns[0], target, *columns[1:]])

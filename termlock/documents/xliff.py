@@ -39,9 +39,9 @@ from lxml import etree
 from termlock.errors import TermlockError
 from termlock.documents import inline
 from termlock.documents.base import Unit, register, write_atomically
-from termlock.documents.xmlstore import XmlSlot, XmlStore
+from termlock.documents.xmlstore import XmlSlot, XmlStore, parse_document
 from termlock.inputs import read_input
-from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, parse_xml, serialize_like
+from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, serialize_like
 
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF20_NS = "urn:oasis:names:tc:xliff:document:2.0"
@@ -93,15 +93,9 @@ class XliffStore(XmlStore):
 
     @classmethod
     def parse(cls, data: bytes, path: str, *, overwrite: bool = False) -> "XliffStore":
-        tree = parse_xml(data, path, kind="XLIFF", fix=_FIX)
+        tree = parse_document(data, path, kind="XLIFF", root="xliff", fix=_FIX,
+                              other_file="pass an XLIFF 1.2 or 2.0 file (.xlf, .xliff, .sdlxliff, .mqxliff)")
         root = tree.getroot()
-        if local_name(root) != "xliff":
-            raise TermlockError(
-                f"root element is <{local_name(root) or root.tag}>, not <xliff>",
-                path=path,
-                line=root.sourceline,
-                fix="pass an XLIFF 1.2 or 2.0 file (.xlf, .xliff, .sdlxliff, .mqxliff)",
-            )
         ns = namespace(root)
         version = root.get("version", "")
         if ns == XLIFF20_NS or version.startswith("2"):

@@ -19,7 +19,26 @@ from lxml import etree
 
 from termlock.documents import inline
 from termlock.documents.base import Store, Unit
-from termlock.xmlsafe import serialize_like
+from termlock.errors import TermlockError
+from termlock.xmlsafe import local_name, parse_xml, serialize_like
+
+
+def parse_document(data: bytes, path: str, *, kind: str, root: str, fix: str, other_file: str) -> etree._ElementTree:
+    """``data`` parsed safely (:func:`termlock.xmlsafe.parse_xml`), its root element required to be ``<root>``.
+
+    ``fix`` repairs a broken file of this kind; ``other_file`` is what to
+    pass instead when the file is another kind of XML.
+    """
+    tree = parse_xml(data, path, kind=kind, fix=fix)
+    element = tree.getroot()
+    if local_name(element) != root:
+        raise TermlockError(
+            f"root element is <{local_name(element) or element.tag}>, not <{root}>",
+            path=path,
+            line=element.sourceline,
+            fix=other_file,
+        )
+    return tree
 
 
 @dataclass(kw_only=True)
