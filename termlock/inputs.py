@@ -58,20 +58,23 @@ def _prefixed(option: str | None, message: str) -> str:
     return f"{option}: {message}" if option else message
 
 
-def _unreadable(path: str, option: str | None, exc: OSError) -> TermlockError:
+def _unreadable(path: str, option: str | None, exc: OSError, missing_fix: str = "check the path") -> TermlockError:
     """The one error for a path that gives no bytes: missing, a folder, or unreadable (with the reason)."""
     if isinstance(exc, FileNotFoundError):
-        return TermlockError(_prefixed(option, "no such file"), path=path, fix="check the path")
+        return TermlockError(_prefixed(option, "no such file"), path=path, fix=missing_fix)
     if isinstance(exc, IsADirectoryError):
         return is_a_directory(path, option=option)
     return TermlockError(_prefixed(option, f"cannot read: {exc.strerror}"), path=path, fix="check the path and that the file is readable")
 
 
-def open_input(path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True) -> BinaryIO:
+def open_input(
+    path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True, missing_fix: str = "check the path"
+) -> BinaryIO:
     """A binary handle on an input file (stdin's buffer for ``-``), or the one error for why not.
 
     ``stdin=False``: an input that is always a file (a term list, a
-    document), where ``-`` is just a name.
+    document), where ``-`` is just a name. ``missing_fix``: what to do about
+    a missing file where the context knows more than "check the path".
     """
     name = os.fspath(path)
     if name == STDIN and stdin:
@@ -79,13 +82,15 @@ def open_input(path: str | os.PathLike[str], option: str | None = None, *, stdin
     try:
         return open(name, "rb", buffering=_BUFFER)
     except OSError as exc:
-        raise _unreadable(name, option, exc) from None
+        raise _unreadable(name, option, exc, missing_fix) from None
 
 
-def read_input(path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True) -> bytes:
+def read_input(
+    path: str | os.PathLike[str], option: str | None = None, *, stdin: bool = True, missing_fix: str = "check the path"
+) -> bytes:
     """The bytes of an input file (``-`` = stdin unless ``stdin=False``), or the one error for why not."""
     name = os.fspath(path)
-    handle = open_input(name, option, stdin=stdin)
+    handle = open_input(name, option, stdin=stdin, missing_fix=missing_fix)
     try:
         return handle.read()
     except OSError as exc:  # an I/O error, or a folder on systems that open one

@@ -38,6 +38,7 @@ import yaml
 from termlock import yamlsafe
 from termlock.errors import Problem, ProblemsError, TermlockError
 from termlock.evaluate.records import AcceptedFinding, CheckResult, SegmentReport
+from termlock.inputs import decode_utf8, read_input
 
 KEYS = ("term", "segment", "source", "document", "status", "reason", "by", "date", "found")
 #: an inconsistent rendering is a finding about a term across the document, not about one segment
@@ -175,17 +176,8 @@ def refuse_unknown_terms(findings: Sequence[AcceptedFinding], term_ids: Iterable
 
 def load_accepted(path: str | Path) -> tuple[AcceptedFinding, ...]:
     name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise TermlockError("--accept: no such file", path=name, fix="check the path, or create it with --write-accepted") from None
-    except OSError as exc:
-        raise TermlockError(f"--accept: cannot read: {exc.strerror}", path=name, fix="check the path") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TermlockError("--accept: not UTF-8", path=name, fix="save the file as UTF-8") from None
-    return parse_accepted(text, name)
+    data = read_input(name, "--accept", stdin=False, missing_fix="check the path, or create it with --write-accepted")
+    return parse_accepted(decode_utf8(data, name, "--accept"), name)
 
 
 def mark_accepted(
