@@ -119,6 +119,10 @@ class Runs:
         object.__setattr__(self, "says", says)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def checked(segments: int, occurrences: int, ok: int, code: int = 0, *more: str) -> Runs:
     """A check that ran: the summary's segment, occurrence and ``ok`` counts."""
     return Runs(code, f"segments {segments}", f"term occurrences {occurrences}", f"ok {ok}", *more)
@@ -135,8 +139,8 @@ def not_utf8(byte: str, line: int, column: int) -> Fails:
 def lines_differ(name: str, lines: int, side: str) -> Fails:
     """``check`` of a file with ``lines`` lines against a one-line file on the other side."""
     if side == "--target":
-        return Fails("line counts differ: --source", f"plain.zh has 1 lines, --target ", f"{name} has {lines} (fix: the files must be aligned")
-    return Fails("line counts differ: --source", f"{name} has {lines} lines, --target ", "plain.en has 1 (fix:")
+        return Fails("line counts differ: --source", "plain.zh has 1 line, --target ", f"{name} has {lines} (fix: the files must be aligned")
+    return Fails("line counts differ: --source", f"{name} has {plural(lines, 'line')}, --target ", "plain.en has 1 (fix:")
 
 
 def both_sides(name: str) -> Fails:
@@ -192,7 +196,7 @@ CHECK_SEGMENTS: dict[str, tuple] = {
 }
 
 NOT_BILINGUAL = Fails("not a bilingual file termlock knows (fix: pass an XLIFF")
-NOTES_NEED_XLIFF = Fails("--xliff-notes needs an XLIFF --bilingual file (fix: drop --xliff-notes for TMX input)")
+NOTES_NEED_XLIFF = Fails("--xliff-notes needs an XLIFF --bilingual file (fix: drop --xliff-notes for TMX, JSONL or TSV input)")
 
 #: name -> what `check --bilingual F` with JSON and HTML reports and `check --bilingual F --xliff-notes N` must do
 CHECK_BILINGUAL: dict[str, tuple] = {
@@ -203,7 +207,7 @@ CHECK_BILINGUAL: dict[str, tuple] = {
     "wrong_root.xlf": (Fails("root element is <html>, not <xliff>"),) * 2,
     "empty.xlf": (Fails("empty.xlf: empty file, expected XLIFF"),) * 2,
     "no_ids.xlf": (Fails("no_ids.xlf:1: <trans-unit> without an id attribute"),) * 2,
-    "inline.xlf": (checked(1, 1, 1), Runs(0, "wrote XLIFF with 0 termlock note(s)")),  # unit 2 is untranslated: not checked
+    "inline.xlf": (checked(1, 1, 1), Runs(0, "wrote XLIFF with 0 termlock notes")),  # unit 2 is untranslated: not checked
     "garbage.tmx": (Fails("garbage.tmx:1: not well-formed TMX: "), NOTES_NEED_XLIFF),
     "mixed_langs.tmx": (checked(0, 0, 0), NOTES_NEED_XLIFF),  # no unit in the source language: nothing to check
     "zwsp.zh": (NOT_BILINGUAL,) * 2,
@@ -220,10 +224,10 @@ def glossary_fails(message: str) -> dict[str, object]:
 def glossary_loads(terms: int, occurrences: int, ok: int, shown: str, *more: str) -> dict[str, object]:
     return {
         "check": checked(1, occurrences, ok, 0, *more),
-        "validate": Runs(0, f"OK, {terms} terms", *more),
+        "validate": Runs(0, f"OK, {plural(terms, 'term')}", *more),
         "show": Runs(0, shown, *more),
-        "import": Runs(0, f"imported {terms} terms", *more),
-        "export": Runs(0, f"exported {terms} terms", *more),
+        "import": Runs(0, f"imported {plural(terms, 'term')}", *more),
+        "export": Runs(0, f"exported {plural(terms, 'term')}", *more),
     }
 
 
@@ -253,7 +257,7 @@ GLOSSARY: dict[str, dict[str, object]] = {
 
 
 def translated(segments: int) -> Runs:
-    return Runs(0, f"translated {segments} segments ({segments} sentences)")
+    return Runs(0, f"translated {plural(segments, 'segment')} ({plural(segments, 'sentence')})")
 
 
 #: name -> what `translate -i F` with the tiny model must do (the 120,000-character line is decoded piece by
