@@ -12,10 +12,9 @@ from pathlib import Path
 from termlock.errors import TermlockError
 from termlock.documents.base import Unit
 from termlock.documents.segment_fields import SOURCE, TARGET, FieldReader, field_format
-from termlock.inputs import read_input
 from termlock.documents.tmx import TmxStore
 from termlock.documents.xliff import XliffStore, annotate_xliff
-from termlock.inputs import read_input
+from termlock.inputs import decode_utf8, read_input, split_segments
 
 __all__ = ["annotate_xliff", "bilingual_format", "read_bilingual"]
 
@@ -81,9 +80,7 @@ def _line_units(data: bytes, path: str, fmt: str) -> list[Unit]:
     What ``termlock translate`` writes for JSONL and TSV input; a line with no
     translation yet is an untranslated unit (target None), as in XLIFF.
     """
-    from termlock.documents.text import decode_utf8, split_lines
-
-    lines, _ = split_lines(decode_utf8(data, path))
+    lines = split_segments(decode_utf8(data, path))
     read_source = FieldReader(fmt, SOURCE, path, "--bilingual")
     read_target = FieldReader(fmt, TARGET, path, "--bilingual", missing_ok=True)
     units = []
