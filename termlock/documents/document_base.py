@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable, Sequence
 
 from termlock.documents.base import Store, Unit
+from termlock.inputs import decode_utf8
 from termlock.wording import counted
 
 
@@ -93,21 +94,10 @@ def apply_edits(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
     return "".join(parts)
 
 
-def decode_document(data: bytes, path: str, kind: str) -> tuple[str, bool]:
-    """UTF-8 text of a Markdown/HTML document and whether it began with a byte-order mark."""
-    from termlock.errors import TermlockError
-
-    bom = data.startswith(b"\xef\xbb\xbf")
-    try:
-        text = data[3 if bom else 0 :].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TermlockError(
-            f"{kind} is not UTF-8 (byte 0x{data[exc.start]:02x})",
-            path=path,
-            line=data.count(b"\n", 0, exc.start) + 1,
-            fix="save the file as UTF-8 (e.g. iconv -f GB18030 -t UTF-8)",
-        ) from None
-    return text, bom
+def decode_document(data: bytes, path: str) -> tuple[str, bool]:
+    """UTF-8 text of a Markdown/HTML document (:func:`termlock.inputs.decode_utf8`'s rule and message)
+    and whether it began with a byte-order mark, to write one back."""
+    return decode_utf8(data, path), data.startswith(b"\xef\xbb\xbf")
 
 
 def encode_document(text: str, bom: bool) -> bytes:

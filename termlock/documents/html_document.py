@@ -307,7 +307,7 @@ class HtmlStore(DocumentStore):
 
     @classmethod
     def parse(cls, data: bytes, path: str) -> "HtmlStore":
-        text, bom = decode_document(data, path, "the HTML page")
+        text, bom = decode_document(data, path)
         notes: Counter = Counter()
         slots, root, source_lang = read_html_units(text, path, notes)
         starts = line_starts(text)

@@ -376,14 +376,14 @@ def render_unit(unit: MarkdownUnit, translation: str, target_lang: str = "en") -
 
 
 def read_markdown(data: bytes, path: str) -> tuple[str, bool, list[MarkdownUnit], MarkdownReader]:
-    text, bom = decode_document(data, path, "the Markdown file")
+    text, bom = decode_document(data, path)
     reader = MarkdownReader(text, path)
     return text, bom, list(reader.units()), reader
 
 
 def markdown_document(data: bytes, path: str) -> DocumentText:
     """The paragraphs a checker reads from Markdown, and what it did not read (units' text only kept)."""
-    text, _ = decode_document(data, path, "the Markdown file")
+    text, _ = decode_document(data, path)
     reader = MarkdownReader(text, path)
     paragraphs = [unit.text for unit in reader.units()]
     return DocumentText(paragraphs, not_read_from(sorted(reader.notes.items(), key=lambda kv: kv[0][1])))

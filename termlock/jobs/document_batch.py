@@ -29,6 +29,7 @@ from termlock.errors import TermlockError
 from termlock.evaluate.document_check import DocumentReport, check_document
 from termlock.evaluate.records import UnpairedDocument
 from termlock.glossary import Glossary
+from termlock.inputs import decode_utf8, read_input, split_segments
 
 #: what a directory of documents may hold: whole documents, and plain text
 CHECKED_EXTENSIONS = DOCUMENT_EXTENSIONS + (".txt", ".text")
@@ -112,18 +113,13 @@ def read_pairs_manifest(path: str) -> DocumentPairs:
     JSON value, WMT23 or WMT25 layout); given on one line, it is needed on
     every line (``[]`` for a pair without terms).
     """
-    data = read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TermlockError(f"not UTF-8 (byte 0x{data[exc.start]:02x})", path=path,
-                            line=data.count(b"\n", 0, exc.start) + 1, fix="save the manifest as UTF-8") from None
+    lines = split_segments(decode_utf8(read_input(path, "--pairs", stdin=False), path, "--pairs"))
     base = Path(path).parent
     pairs: list[DocumentPair] = []
     with_terms: int | None = None
     without_terms: int | None = None
     first = True
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         cells = line.split("\t", 2)
