@@ -129,7 +129,7 @@ def checked(segments: int, occurrences: int, ok: int, code: int = 0, *more: str)
 
 
 def gate_failed(ok: int, occurrences: int) -> Runs:
-    return Runs(1, f"({ok} of {occurrences} occurrences ok, {occurrences - ok} needed)")
+    return Runs(1, f"({ok} of {plural(occurrences, 'occurrence')} ok, {occurrences - ok} needed)")
 
 
 def not_utf8(byte: str, line: int, column: int) -> Fails:
@@ -187,7 +187,7 @@ CHECK_SEGMENTS: dict[str, tuple] = {
     "semicolon.csv": (checked(2, 1, 1), lines_differ("semicolon.csv", 2, "--target"), lines_differ("semicolon.csv", 2, "--source")),
     "formula.csv": (checked(2, 1, 0), lines_differ("formula.csv", 2, "--target"), lines_differ("formula.csv", 2, "--source")),
     # the TBX's DOCTYPE spells "dual cores" out, so as a translation of 双核驱动 it passes
-    "entity.tbx": text_file("entity.tbx", 1, 0, 0, as_target=Runs(0, "(1 of 1 occurrences ok)")),
+    "entity.tbx": text_file("entity.tbx", 1, 0, 0, as_target=Runs(0, "(1 of 1 occurrence ok)")),
     "garbage.tbx": text_file("garbage.tbx", 1, 0, 0),
     "garbage.xlsx": text_file("garbage.xlsx", 1, 0, 0),
     "missing.zh": unreadable("no such file (fix: check the path)"),
@@ -279,7 +279,7 @@ TRANSLATE: dict[str, object] = {
     "inline.xlf": translated(1),
     "mixed_langs.tmx": translated(0),
     "missing.zh": Fails("missing.zh: -i: no such file (fix: check the path)"),
-    "a_folder": Fails("a_folder: -i: is a directory, not a file (fix: pass a file, or --engine ray to process a directory of shards)"),
+    "a_folder": Fails("a_folder: -i: the directory holds no shard files (fix: point at the shards' directory)"),  # a folder of documents is translated whole
 }
 
 
