@@ -32,7 +32,12 @@ class CausalPrompts:
         template: "str | PromptTemplate | None" = None,
         term_hints: bool | None = None,
     ) -> "CausalPrompts":
-        """Template given (name, file) or chosen from the model; languages from the glossary unless set."""
+        """Template given (name, file) or chosen from the model; languages from the glossary unless set.
+
+        ``term_hints`` None takes the template's default: on, except for
+        fixed-format families whose authors say the model does nothing but
+        translate (Seed-X, ALMA, GemmaX2, Hunyuan-MT).
+        """
         chosen = (
             resolve_template(template)
             if template is not None
@@ -44,7 +49,8 @@ class CausalPrompts:
             source_code=loaded.src_lang or getattr(glossary, "source_lang", "zh"),
             target_code=loaded.tgt_lang or getattr(glossary, "target_lang", "en"),
         )
-        return cls(renderer=renderer, term_hints=True if term_hints is None else bool(term_hints), loaded=loaded)
+        hints = chosen.term_hints if term_hints is None else bool(term_hints)
+        return cls(renderer=renderer, term_hints=hints, loaded=loaded)
 
     @property
     def template(self) -> PromptTemplate:
