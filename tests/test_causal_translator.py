@@ -178,7 +178,112 @@ def test_cli_translates_with_an_llm(causal_own_dir, tmp_path):
     assert code == 0
     lines = out.read_text(encoding="utf-8").split("\n")
     assert len(lines) == 4 and lines[1] == "" and "dual cores" in lines[0].lower()
-    assert json.loads(report.read_text(encoding="utf-8"))["summary"]["unsatisfied"] == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["summary"]["unsatisfied"] == 0
+    # what the run decoded with (issue 24: the report records template, hints, dtype and max length)
+    assert {k: written[k] for k in ("dtype", "max_length", "prompt_template", "term_hints")} == {
+        "dtype": "fp32", "max_length": 24, "prompt_template": "t", "term_hints": False,
+    }
+
+
+def test_the_report_records_the_template_and_hints_the_model_got(causal_own_dir, tmp_path):
+    from termlock.cli import main
+
+    source = tmp_path / "in.txt"
+    source.write_text("这款处理器采用双核设计。\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    argv = ["translate", "-i", str(source), "-o", str(tmp_path / "out.txt"), "--glossary", _write(tmp_path, SMALL),
+            "--model", str(causal_own_dir), "--beam", "1", "--max-length", "4", "--report", str(report)]  # fmt: skip
+    assert main(argv) == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    # chosen from the model (a qwen2 config), hints on by that template's default
+    assert (written["prompt_template"], written["term_hints"], written["dtype"]) == ("qwen", True, "fp32")
+    assert main([*argv, "--prompt-template", "seed-x"]) == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert (written["prompt_template"], written["term_hints"]) == ("seed-x", False)
+
+
+def test_fixed_format_families_get_no_hints_unless_asked(own):
+    """Seed-X, ALMA, GemmaX2, Hunyuan-MT: free-text hints before a fixed prompt are off by default; the lock still applies."""
+    for name in ("seed-x", "alma", "gemmax2", "hunyuan-mt"):
+        translator = Translator(own, SMALL, beam=2, constraints="always", max_length=12, prompt_template=name)
+        calls = spy(translator)
+        record = translator.translate_segments(["这款处理器采用双核设计。"])[0]
+        assert not any("Use these translations" in p for p in calls[0][0]), name
+        assert record.required == ("dual-core",)  # still locked
+        on = Translator(own, SMALL, beam=1, constraints="off", max_length=2, prompt_template=name, term_hints=True)
+        calls = spy(on)
+        on.translate(["这款处理器采用双核设计。"])
+        assert "双核 = dual cores" in calls[0][0][0] or "双核 翻译成 dual cores" in calls[0][0][0], name
+
+
+def test_a_bad_template_is_refused_before_the_model_is_looked_for(tmp_path):
+    with pytest.raises(TermlockError, match="no such prompt template file"):
+        Translator(str(tmp_path / "no-such-model"), SMALL, prompt_template=str(tmp_path / "missing.yaml"))
+
+
+def _weightless(causal_dir, tmp_path):
+    """A model folder with its config and tokenizer only: all --show-prompt may read."""
+    folder = tmp_path / "no-weights"
+    folder.mkdir()
+    for name in ("config.json", "tokenizer_config.json", "tokenizer.json", "chat_template.jinja", "tokenizer.model"):
+        if (causal_dir / name).exists():
+            (folder / name).write_bytes((causal_dir / name).read_bytes())
+    return folder
+
+
+def test_show_prompt_prints_the_first_segments_prompts_without_weights(causal_own_dir, tmp_path, capsys, monkeypatch):
+    import transformers
+
+    from termlock.cli import main
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", lambda *a, **k: pytest.fail("weights read"))
+    source = tmp_path / "in.txt"
+    source.write_text("\n这款处理器采用双核设计。粮食安全是基础。\n数字经济。\n", encoding="utf-8")
+    argv = ["translate", "-i", str(source), "--glossary", _write(tmp_path, SMALL),
+            "--model", str(_weightless(causal_own_dir, tmp_path)), "--show-prompt"]  # fmt: skip
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    request = "Translate the following Chinese text into English. Output only the translation, nothing else.\n\n"
+    head = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+    tail = "<|im_end|>\n<|im_start|>assistant\n"
+    assert out == (
+        f"{head}Use these translations for the following terms:\n双核 = dual cores\n\n{request}这款处理器采用双核设计。{tail}\n"
+        f"{head}Use these translations for the following terms:\n粮食安全 = food security\n\n{request}粮食安全是基础。{tail}\n"
+    )  # line 2 (line 1 is blank), one prompt per sentence, hints per sentence
+    headers = err.strip().splitlines()
+    assert headers[0].startswith(f"prompt 1 of 2 for {source}:2 (template qwen, term hints on, ") and "tokens):" in headers[0]
+    assert not (tmp_path / "in.txt.termlock-journal").exists()
+    assert main([*argv, "--term-hints", "off", "--prompt-template", "seed-x"]) == 0
+    out, _ = capsys.readouterr()
+    assert out == (
+        "Translate the following Chinese sentence into English:\n这款处理器采用双核设计。 <en>\n"
+        "Translate the following Chinese sentence into English:\n粮食安全是基础。 <en>\n"
+    )
+
+
+def test_show_prompt_says_what_the_tokenizer_adds(causal_llama_dir, tmp_path, capsys):
+    from termlock.cli import main
+
+    source = tmp_path / "in.txt"
+    source.write_text("数字经济。\n", encoding="utf-8")
+    argv = ["translate", "-i", str(source), "--glossary", _write(tmp_path, SMALL),
+            "--model", str(_weightless(causal_llama_dir, tmp_path)), "--prompt-template", "alma", "--show-prompt"]  # fmt: skip
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out == "Translate this from Chinese to English:\nChinese: 数字经济。\nEnglish:\n"
+    assert "(template alma, term hints off, the tokenizer adds <s> before it, " in err
+
+
+def test_show_prompt_refuses_a_seq2seq_model_and_a_directory(tiny_model_dir, tmp_path, capsys):
+    from termlock.cli import main
+
+    source = tmp_path / "in.txt"
+    source.write_text("你好。\n", encoding="utf-8")
+    assert main(["translate", "-i", str(source), "--model", str(tiny_model_dir), "--show-prompt"]) == 2
+    assert "--show-prompt shows the prompt of a decoder-only LLM; this is a seq2seq model" in capsys.readouterr().err
+    assert main(["translate", "-i", str(tmp_path), "--model", str(tiny_model_dir), "--show-prompt"]) == 2
+    assert "--show-prompt shows the prompts of one file's first segment, and this is a directory" in capsys.readouterr().err
 
 
 def test_cli_refuses_llm_flags_for_seq2seq(tiny_model_dir, tmp_path, capsys):

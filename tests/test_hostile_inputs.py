@@ -443,3 +443,74 @@ def test_translate_to_stdout_on_a_full_disk_is_one_error_line(tiny_model_dir, tm
                         "--beam", "1", "--max-length", "8", stdout=full)  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "cannot write to standard output: No space left on device" in done.stderr
+
+
+# --------------------------------------------------------------- prompt templates and model weights (issue 24)
+
+#: hostile --prompt-template files: (content, the one error line's expected text); the model named with them
+#: does not exist, so each refusal also shows the template is read before any model file. (NUL bytes,
+#: impossible dates and deep nesting in templates: test_hostile_round2.py.)
+TEMPLATES: dict[str, tuple[bytes, str]] = {
+    "src.yaml": (b'prompt: "Translate into English: {src}\\n{source}"\n',
+                 "unknown placeholder {src} in `prompt` (fix: did you mean {source}?"),
+    "target_language.yaml": (b'prompt: "Into {target_language}:\\n{source}"\n',
+                             "unknown placeholder {target_language} in `prompt` (fix: did you mean {target_lang}?"),
+    "hints_in_prompt.yaml": (b'prompt: "{hints}\\n{source}"\n', "{hints} is not filled in `prompt` (fix: it belongs in `prompt_with_hints`"),
+}
+
+
+def refusal(capsys, argv: list[str]) -> str:
+    """The single ``error:`` line of a refused command (exit 2, no traceback)."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and code == 2, (argv, code, err)
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert len(errors) == 1, err
+    return errors[0]
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_a_hostile_prompt_template_is_one_line_before_any_model_file(corpus, out, capsys, name):
+    path = out / name
+    path.write_bytes(TEMPLATES[name][0])
+    argv = ["translate", "-i", str(corpus / "plain.zh"), "-o", str(out / "o.en"), "--model", str(out / "no-such-model"),
+            "--prompt-template", str(path)]  # fmt: skip
+    line = refusal(capsys, argv)
+    assert TEMPLATES[name][1] in line and "no-such-model" not in line, line
+    assert not (out / "o.en").exists()
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("", "--prompt-template is empty (fix: pass a built-in name"),
+        ("missing.yaml", "missing.yaml: no such prompt template file"),
+        ("hymt", "unknown prompt template 'hymt' (fix: did you mean hy-mt?"),
+        ("a_folder", "a_folder: is a directory, not a prompt template"),
+    ],
+)
+def test_a_missing_or_empty_prompt_template_is_named_before_the_model(corpus, out, capsys, spec, expected):
+    template = str(corpus / spec) if spec in ("a_folder", "missing.yaml") else spec
+    argv = ["translate", "-i", str(corpus / "plain.zh"), "-o", str(out / "o.en"), "--model", str(out / "no-such-model"),
+            "--prompt-template", template]  # fmt: skip
+    line = refusal(capsys, argv)
+    assert expected in line and "Is a directory" not in line and "no-such-model" not in line, line
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_truncated_or_corrupt_safetensors_is_one_line_naming_the_file(corpus, out, capsys, tiny_model_dir, damage):
+    """An interrupted download: safetensors' SafetensorError became a traceback with exit 1."""
+    import shutil
+
+    model = out / "model"
+    shutil.copytree(tiny_model_dir, model)
+    weights = model / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\x00" * 64)
+    argv = ["translate", "-i", str(corpus / "plain.zh"), "-o", str(out / "o.en"), "--model", str(model)]
+    line = refusal(capsys, argv)
+    assert f"{weights}: the model weights are truncated or corrupt" in line, line
+    assert "download the model again" in line and not (out / "o.en").exists()

@@ -47,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     io = parser.add_argument_group("input and output")
     io.add_argument("-i", "--input", required=True, type=input_path, metavar="IN",
                     help="file to translate (- for stdin), or a directory: every file in it (documents, segment files)")
-    io.add_argument("-o", "--output", required=True, type=output_path, metavar="OUT",
-                    help="where to write the translation (- for stdout); a directory for a directory IN (the tree mirrored)")
+    io.add_argument("-o", "--output", type=output_path, metavar="OUT",
+                    help="where to write the translation (- for stdout); a directory for a directory IN (the tree "
+                    "mirrored); required unless --show-prompt")
     io.add_argument(
         "--format",
         metavar="FMT",
@@ -164,9 +165,16 @@ def add_llm_arguments(parser: argparse.ArgumentParser) -> None:
     llm.add_argument(
         "--term-hints",
         choices=("on", "off"),
-        help="list the sentence's glossary terms in the prompt (default on for LLMs)",
+        help="list the sentence's glossary terms in the prompt (default: on, except for translation-only "
+        "families whose authors document no terminology prompt: Seed-X, ALMA, GemmaX2, Hunyuan-MT)",
     )
     llm.add_argument("--list-templates", action=_ListTemplates, help="list the built-in prompt templates and exit")
+    llm.add_argument(
+        "--show-prompt",
+        action="store_true",
+        help="print the exact prompt(s) the model gets for the first segment of IN and exit; reads only the "
+        "model's tokenizer and config, never its weights, and writes nothing",
+    )
 
 
 def job_from_args(args: argparse.Namespace):
@@ -189,7 +197,7 @@ def job_from_args(args: argparse.Namespace):
     )
     return TranslateJob(
         input=args.input,
-        output=args.output,
+        output=args.output if args.output is not None else "-",
         settings=settings,
         glossaries=tuple(args.glossary or ()),
         terms=args.terms,
@@ -207,8 +215,28 @@ def run(args: argparse.Namespace) -> int:
     from termlock.engines import get_engine
     from termlock.jobs.translate_job import outcome_lines
 
+    if args.show_prompt:
+        return show_prompt(args)
+    if args.output is None:
+        from termlock.errors import TermlockError
+
+        raise TermlockError(
+            "the following argument is required: -o/--output",
+            fix="name the output file (- for stdout), or pass --show-prompt to see the model's prompt only",
+        )
     job = job_from_args(args)
     outcome = get_engine(job.engine.name).translate(job)
     for line in outcome_lines(job, outcome):
         print(line, file=sys.stderr)
+    return 0
+
+
+def show_prompt(args: argparse.Namespace) -> int:
+    """``--show-prompt``: the first segment's prompts on stdout (one per sentence), what wraps them on stderr."""
+    from termlock.jobs.prompt_preview import preview_prompts
+
+    preview = preview_prompts(job_from_args(args))
+    for number, text in enumerate(preview.prompts):
+        print(preview.header(number), file=sys.stderr)
+        sys.stdout.write(text + "\n")
     return 0

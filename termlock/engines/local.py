@@ -66,8 +66,6 @@ class LocalEngine:
 
         job.validate()
         job.engine.refuse_distributed_settings()
-        if job.terms is not None and job.glossaries:
-            raise TermlockError("--terms replaces --glossary", fix="give either per-segment --terms or --glossary files, not both")
         if job.input != STDIO and os.path.isdir(job.input):
             return _translate_directory(job)
         from termlock.jobs.glossaries import load_job_glossaries
@@ -111,7 +109,8 @@ class LocalEngine:
         report: dict[str, Any] = {}
 
         def finalize(records: list[dict[str, Any] | None]) -> None:
-            report.update(build_report(job, glossary, store, records))
+            used = translator.run_settings() if translator is not None else None
+            report.update(build_report(job, glossary, store, records, used))
             if job.report:
                 write_atomically(job.report, report_json_bytes(report))
             if job.tmx:

@@ -70,10 +70,11 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
     notes: list[str] = [f"glossary conflict (the later --glossary wins): {c.describe()}" for c in choice.conflicts]
 
     def finalize(documents: list[DocumentResult]) -> None:
+        used = next((d.run_settings for d in documents if d.run_settings is not None), None)
         if single:
-            report.update(build_report(job, glossary, documents[0].store, documents[0].records))
+            report.update(build_report(job, glossary, documents[0].store, documents[0].records, used))
         else:
-            report.update(batch_report(job, glossary, [(d.document.name, d.store, d.records) for d in documents]))
+            report.update(batch_report(job, glossary, [(d.document.name, d.store, d.records) for d in documents], used))
         for result in documents:
             shown = job.input if single else str(Path(job.input) / result.document.name)
             where.extend(unit_locations(result.store.units, result.document.fmt, shown))

@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from termlock.jobs.engine_options import EngineOptions
 from termlock.translate.models.loading import DEFAULT_MODEL  # cheap: no torch at import
@@ -77,7 +77,9 @@ class TranslateJob:
     exact: bool = False
 
     def validate(self) -> None:
-        """Refuse outputs that would overwrite a file the run reads, or each other (before any work).
+        """Refuse outputs that would overwrite a file the run reads, or each other, term lists beside
+        glossaries, and a bad prompt template, before any work (a missing template is not hidden behind
+        a model or cluster error).
 
         What the run reads: the input, the glossaries, the term lists, a
         prompt template file, and every file of a local model folder
@@ -90,6 +92,14 @@ class TranslateJob:
              *_template_file(self.settings.prompt_template), *_model_files(self.settings.model)],
             [("-o", self.output), ("--report", self.report), ("--tmx", self.tmx)],
         )
+        if self.terms is not None and self.glossaries:
+            from termlock.errors import TermlockError
+
+            raise TermlockError("--terms replaces --glossary", fix="give either --terms (term lists) or --glossary files, not both")
+        if self.settings.prompt_template is not None:
+            from termlock.translate.models.prompts import resolve_template
+
+            resolve_template(self.settings.prompt_template)
 
     def fingerprint_settings(self, fmt: str, glossary: Any) -> dict[str, Any]:
         """Settings that shape the output; a resumed job must match them all."""
@@ -211,26 +221,60 @@ def unit_locations(units: Iterable[Any], fmt: str, shown: str) -> list[str]:
     return [f"{shown} (unit {unit.id})" for unit in units]
 
 
-def build_report(job: TranslateJob, glossary: Any, store: Any, records: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
+def run_settings(settings: TranslatorSettings, used: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The dtype, length limit, prompt template and term hints of a run, as its report records them.
+
+    ``used`` is what the translator decoded with (``Translator.run_settings()``,
+    on Ray from the workers' answers: the template it chose, hints on or
+    off, the model's own length limit); without one (a resumed run with
+    nothing left to decode) the settings as given, None meaning "the default".
+    """
+    if used is not None:
+        return dict(used)
+    template = settings.prompt_template
+    if template is not None:
+        from termlock.translate.models.prompts import resolve_template
+
+        template = resolve_template(template).name
+    return {
+        "dtype": settings.dtype or "fp32",
+        "max_length": settings.max_length,
+        "prompt_template": template,
+        "term_hints": settings.term_hints,
+    }
+
+
+def build_report(
+    job: TranslateJob,
+    glossary: Any,
+    store: Any,
+    records: Sequence[dict[str, Any] | None],
+    used: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The ``--report`` JSON of one document: settings, summary, one entry per translated segment.
 
     A whole document (Word, Markdown, HTML) also lists what its reader did
-    not read, so did not translate (``not_read``).
+    not read, so did not translate (``not_read``). ``used``: see :func:`run_settings`.
     """
     rows = ((report_id(unit), record["report"] if record is not None else None, {}) for unit, record in zip(store.units, records))
-    report = report_from_rows(job, glossary, rows)
+    report = report_from_rows(job, glossary, rows, used)
     if hasattr(store, "not_read"):
         report["not_read"] = [item.to_dict() for item in store.not_read]
     return report
 
 
-def batch_report(job: TranslateJob, glossary: Any, documents: Sequence[tuple[str, Any, Sequence[dict[str, Any] | None]]]) -> dict[str, Any]:
+def batch_report(
+    job: TranslateJob,
+    glossary: Any,
+    documents: Sequence[tuple[str, Any, Sequence[dict[str, Any] | None]]],
+    used: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The ``--report`` of a directory job: every segment with its document (``shard``), and a table per document.
 
     ``documents``: ``(name, store, records)`` in input order. ``documents``
     in the report: per document its name, format, segments, translated
     segments, required and unsatisfied terms, impossible segments and what
-    was not read.
+    was not read. ``used``: see :func:`run_settings`.
     """
     from termlock.translate.translator import summarize
 
@@ -239,7 +283,7 @@ def batch_report(job: TranslateJob, glossary: Any, documents: Sequence[tuple[str
         for name, store, records in documents
         for unit, record in zip(store.units, records)
     )
-    report = report_from_rows(job, glossary, rows)
+    report = report_from_rows(job, glossary, rows, used)
     table = []
     for name, store, records in documents:
         summary = summarize([record["report"] if record is not None else None for record in records], job.settings.constraints)
@@ -270,13 +314,17 @@ def report_id(unit: Any) -> str:
 
 
 def report_from_rows(
-    job: TranslateJob, glossary: Any, rows: Iterable[tuple[str | None, dict[str, Any] | None, dict[str, Any]]]
+    job: TranslateJob,
+    glossary: Any,
+    rows: Iterable[tuple[str | None, dict[str, Any] | None, dict[str, Any]]],
+    used: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``--report`` JSON from ``(unit id, segment report, extra keys)`` per segment, in document order.
 
     A segment that was not translated (blank, or already translated in a
     bilingual file) has no report: it keeps its index but gets no entry.
     The extra keys (the Ray engine's shard name) go before the unit id.
+    ``used``: see :func:`run_settings`.
     """
     from termlock.translate.translator import summarize
 
@@ -293,6 +341,7 @@ def report_from_rows(
         "glossary": {"name": glossary.name, "terms": len(glossary)},
         "constraints": job.settings.constraints,
         "beam": job.settings.beam,
+        **run_settings(job.settings, used),
         "summary": summarize(reports, job.settings.constraints),
         "segments": segments,
     }

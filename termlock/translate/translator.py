@@ -259,7 +259,10 @@ class Translator:
             raise TermlockError(f"batch size must be at least 1, got {batch_size}", fix="pass --batch-size 1 or more")
         from termlock.glossary import SourceMatcher
         from termlock.translate.models.loading import LoadedModel, load_model
+        from termlock.translate.models.prompts import resolve_template
 
+        if prompt_template is not None:  # a missing or bad template is said before any weight is read
+            prompt_template = resolve_template(prompt_template)
         self.glossary = load_glossary_arg(glossary)
         if isinstance(model, LoadedModel):
             self.loaded = model
@@ -354,6 +357,25 @@ class Translator:
 
         return [self._segment(line, per_line[number], judges[number]) for number, line in enumerate(lines)]
 
+    def run_settings(self) -> dict[str, Any]:
+        """What this translator decodes with, for the run's report.
+
+        ``max_length``: new tokens for an LLM, the output length for a
+        seq2seq model, None where it is derived per batch from the source
+        length; ``prompt_template``/``term_hints``: None for seq2seq models.
+        """
+        decoder = self.decoder
+        if self.prompts is not None:
+            max_length: int | None = decoder.max_new_tokens
+        else:
+            max_length = None if decoder.derived_length else decoder.max_length
+        return {
+            "dtype": self.loaded.dtype,
+            "max_length": max_length,
+            "prompt_template": self.prompts.template.name if self.prompts is not None else None,
+            "term_hints": self.prompts.term_hints if self.prompts is not None else None,
+        }
+
     # ------------------------------------------------------------ internals
 
     def _tools(self, glossary: "Glossary") -> tuple[Any, Any]:
@@ -370,16 +392,11 @@ class Translator:
         from termlock.translate.lock.constraints import constraints_for
         from termlock.translate.models.prompts import hints_for
 
-        loaded = self.loaded
-        pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
         matches = (finder or self.source_matcher).find(line)
         line_terms = _unique_terms(m.term for m in matches)
         _, line_negatives = constraints_for(line, matches, variants=self.lock_variants)
         out: list[_Sentence] = []
-        for piece in pieces:
-            if not piece.content:
-                continue
-            inside = [m for m in matches if piece.start <= m.start < piece.end]
+        for piece, inside in sentence_pieces(self.loaded, line, matches):
             positives, _ = constraints_for(piece.content, inside, variants=self.lock_variants)
             out.append(
                 _Sentence(
@@ -526,6 +543,16 @@ class Translator:
             f"no translation within {sentence.limit} tokens and beam {self.beam} held every term; "
             f"try --max-length {2 * sentence.limit} or a larger --beam"
         )
+
+
+def sentence_pieces(loaded: "LoadedModel", line: str, matches: Sequence[Any]) -> list[tuple[Piece, list[Any]]]:
+    """The sentences of a line, cut to fit the model, each with the glossary matches that start in it.
+
+    What :class:`Translator` decodes, one prompt per piece for an LLM; also
+    what ``translate --show-prompt`` shows, from a tokenizer without weights.
+    """
+    pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
+    return [(p, [m for m in matches if p.start <= m.start < p.end]) for p in pieces if p.content]
 
 
 def _unique_terms(terms: Iterable[Any]) -> list[Any]:

@@ -79,8 +79,6 @@ class RayEngine:
         import_ray()  # say how to install it before doing anything else
         if job.overwrite:
             raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
-        if job.terms is not None and job.glossaries:
-            raise TermlockError("--terms replaces --glossary", fix="give either per-document --terms or --glossary files, not both")
         if job.terms is not None and not Path(job.input).is_dir() and not _whole_document(job):
             raise TermlockError("--terms for a file of segments is not supported with --engine ray",
                                 fix="use --engine local (the default), or a directory of documents (one term list per document)")

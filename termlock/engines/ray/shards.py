@@ -359,6 +359,15 @@ class SavedShards:
             return None
         return records
 
+    def header(self, shard: WorkShard) -> dict[str, Any]:
+        """The header of ``shard``'s saved file (what :meth:`save` got as ``info``), empty if unreadable."""
+        try:
+            first = self.shard_path(shard.key).read_bytes().split(b"\n", 1)[0]
+            header = json.loads(first.decode("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        return header if isinstance(header, dict) else {}
+
     def save(self, shard: WorkShard, records: Sequence[Mapping[str, Any]], info: Mapping[str, Any] | None = None) -> None:
         """Save a finished shard (atomically: a rerun sees all of it or none); ``info`` goes in its header."""
         by_index = {int(r["index"]): r for r in records}

@@ -73,10 +73,23 @@ class TranslatorFactory:
     settings: TranslatorSettings
     glossary: Any
 
-    def __call__(self) -> TranslateBatch:
+    def __call__(self) -> "WorkerTranslator":
         from termlock.translate.translator import Translator
 
-        return Translator(self.settings.model, self.glossary, **self.settings.translator_options()).translate_segments
+        return WorkerTranslator(Translator(self.settings.model, self.glossary, **self.settings.translator_options()))
+
+
+@dataclass
+class WorkerTranslator:
+    """A worker's translator as a shard worker calls it, and what it decodes with (for the job's report)."""
+
+    translator: Any
+
+    def __call__(self, sources: list[str], glossaries: Sequence[Any] | None = None) -> Sequence[Any]:
+        return self.translator.translate_segments(sources, glossaries)
+
+    def run_settings(self) -> dict[str, Any]:
+        return self.translator.run_settings()
 
 
 @dataclass
@@ -85,7 +98,8 @@ class ShardWorker:
 
     The answer also says how long the worker took (wall clock and CPU) and
     where it ran, so a job reports its throughput per worker and a slow node
-    can be told from a slow shard.
+    can be told from a slow shard, and what its translator decodes with
+    (``run_settings``: the report records it as the local engine does).
     """
 
     translate: TranslateBatch
@@ -104,11 +118,13 @@ class ShardWorker:
                 {"index": int(i), "target": result.target, "report": result.to_dict()}
                 for i, result in zip(indices, results)
             ]
+        run_settings = getattr(self.translate, "run_settings", None)
         return {
             "records": records,
             "seconds": time.perf_counter() - wall,
             "cpu_seconds": time.process_time() - cpu,
             "host": socket.gethostname(),
+            **({"run_settings": run_settings()} if run_settings is not None else {}),
         }
 
 
@@ -129,6 +145,8 @@ class DocumentResult:
     document: Document
     store: Any
     records: list[dict[str, Any] | None]
+    #: what the workers' translator decoded with (None when no worker said: a job done before this run)
+    run_settings: dict[str, Any] | None = None
 
 
 @dataclass
@@ -303,7 +321,7 @@ class ShardedRunner:
                 if shard is None:
                     result.duplicates += 1  # a retried worker answered twice: the first answer stands
                     continue
-                timing = {k: answer[k] for k in ("seconds", "cpu_seconds", "host") if k in answer}
+                timing = {k: answer[k] for k in ("seconds", "cpu_seconds", "host", "run_settings") if k in answer}
                 if not result.translated_shards:
                     # the fingerprint goes to disk with the first saved shard: a run that
                     # saves nothing (a wrong --model) leaves nothing that blocks the next
@@ -376,6 +394,7 @@ class ShardedRunner:
         """``doc``'s store with every saved translation filled in."""
         store = doc.load(self.target_lang)
         records: list[dict[str, Any]] = []
+        run_settings = None
         for shard in self.plans[doc.index]:
             saved = self.state.load(shard)
             if saved is None:
@@ -385,7 +404,8 @@ class ShardedRunner:
                     fix="run the same command again to translate it again",
                 )
             records += saved
-        return DocumentResult(doc, store, fill_targets(store, records))
+            run_settings = run_settings or self.state.header(shard).get("run_settings")
+        return DocumentResult(doc, store, fill_targets(store, records), run_settings)
 
     def _write_document(self, doc: Document) -> None:
         """Write one output shard (directory output), once per run."""

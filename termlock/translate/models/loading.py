@@ -115,6 +115,17 @@ class LoadedModel:
         return len(self.tokenizer(self.source_prefix + text)["input_ids"])
 
 
+@dataclass(frozen=True)
+class WeightlessModel:
+    """A model's config without its weights (:func:`load_tokenizer_and_config`).
+
+    Stands in for ``LoadedModel.model`` where only the config is read:
+    choosing and rendering prompts, cutting sentences, counting tokens.
+    """
+
+    config: Any
+
+
 def download_hint(name: str) -> str:
     """The fix offered whenever a hub model is not on this machine."""
     return (
@@ -227,7 +238,7 @@ def _torch_dtype(dtype: str) -> Any:
     return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16, "int8": torch.float32}[dtype]
 
 
-def _check_local_dir(path: Path, name: str) -> None:
+def _check_local_dir(path: Path, name: str, *, weights: bool = True) -> None:
     if not path.exists():
         raise ModelNotAvailableError(
             "no such model directory",
@@ -249,7 +260,7 @@ def _check_local_dir(path: Path, name: str) -> None:
         )
     for present in [path / "config.json", *(path / f for f in _WEIGHT_FILES if (path / f).is_file())]:
         _check_readable(present)
-    if not any((path / f).is_file() for f in _WEIGHT_FILES):
+    if weights and not any((path / f).is_file() for f in _WEIGHT_FILES):
         raise ModelNotAvailableError(
             "no model weights in this directory (model.safetensors or pytorch_model.bin)",
             path=name,
@@ -301,7 +312,10 @@ def _load_parts(
     torch_dtype: Any,
     is_dir: bool,
     before_weights: Callable[[Any], None] | None = None,
+    weights: bool = True,
 ) -> tuple[Any, Any]:
+    """``(model, tokenizer)``; with ``weights=False`` the model is a :class:`WeightlessModel` (config only)."""
+    from safetensors import SafetensorError
     from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -323,6 +337,8 @@ def _load_parts(
             from transformers import AutoModelForCausalLM
 
             prepare_tokenizer(tokenizer)
+        if not weights:
+            return WeightlessModel(config), tokenizer
         if before_weights is not None:
             before_weights(config)
         model = _from_pretrained(
@@ -363,18 +379,62 @@ def _load_parts(
             path=name,
             fix="install it with pip (e.g. `pip install sentencepiece protobuf`)",
         ) from None
+    except SafetensorError as exc:  # an interrupted download leaves a truncated weights file
+        raise _corrupt_weights(source, name, is_dir, exc) from None
     finally:
         if bars_were_on:
             hf_logging.enable_progress_bar()
     return model, tokenizer
 
 
-def _load_hub(name: str, torch_dtype: Any, before_weights: Callable[[Any], None] | None = None) -> tuple[Any, Any]:
+def _corrupt_weights(source: str, name: str, is_dir: bool, exc: BaseException) -> ModelNotAvailableError:
+    """The weights file safetensors cannot read, named, with how to get it whole again."""
+    folder: Path | None = Path(source) if is_dir else None
+    if folder is None:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(name, "config.json")
+        folder = Path(cached).parent if isinstance(cached, str) else None
+    bad = _unreadable_safetensors(folder) if folder is not None else None
+    if is_dir:
+        fix = (
+            f"download the model again into {name} (e.g. `hf download MODEL_ID --local-dir {name}`) "
+            "or copy the file whole; an interrupted download leaves a truncated file"
+        )
+    else:
+        fix = f"download it again: `hf download {name} --force-download` (an interrupted download leaves a truncated file)"
+    return ModelNotAvailableError(
+        f"the model weights are truncated or corrupt ({_first_line(exc)})", path=str(bad) if bad else name, fix=fix
+    )
+
+
+def _unreadable_safetensors(folder: Path) -> Path | None:
+    """The first ``*.safetensors`` file of ``folder`` whose header or size is wrong."""
+    from safetensors import SafetensorError, safe_open
+
+    for file in sorted(folder.glob("*.safetensors")):
+        try:
+            with safe_open(str(file), framework="pt"):
+                pass
+        except (SafetensorError, OSError):
+            return file
+    return None
+
+
+def _load_hub(
+    name: str, torch_dtype: Any, before_weights: Callable[[Any], None] | None = None, *, weights: bool = True
+) -> tuple[Any, Any]:
     """Cache first; the network only when allowed and reachable."""
     offline = hub_offline()
     try:
         return _load_parts(
-            name, name, local_files_only=True, torch_dtype=torch_dtype, is_dir=False, before_weights=before_weights
+            name,
+            name,
+            local_files_only=True,
+            torch_dtype=torch_dtype,
+            is_dir=False,
+            before_weights=before_weights,
+            weights=weights,
         )
     except OSError as exc:
         cached_error = exc
@@ -394,7 +454,13 @@ def _load_hub(name: str, torch_dtype: Any, before_weights: Callable[[Any], None]
         ) from None
     try:
         return _load_parts(
-            name, name, local_files_only=False, torch_dtype=torch_dtype, is_dir=False, before_weights=before_weights
+            name,
+            name,
+            local_files_only=False,
+            torch_dtype=torch_dtype,
+            is_dir=False,
+            before_weights=before_weights,
+            weights=weights,
         )
     except OSError as exc:
         reason = _first_line(exc)
@@ -560,6 +626,40 @@ def load_model(
         device=resolved_device,
         name=name,
         dtype=resolved_dtype,
+        src_lang=src,
+        tgt_lang=tgt,
+        forced_bos_token_id=forced_bos,
+        source_prefix=prefix,
+        max_input_tokens=max_input_tokens(model, tokenizer),
+    )
+
+
+def load_tokenizer_and_config(
+    name_or_path: str | os.PathLike[str] = DEFAULT_MODEL, *, src_lang: str | None = None, tgt_lang: str | None = None
+) -> LoadedModel:
+    """A model's tokenizer and config, without reading its weights (``translate --show-prompt``).
+
+    Found the way :func:`load_model` finds a model (directory, cache, hub);
+    weights need not be present. ``model`` is a :class:`WeightlessModel`:
+    its prompts, sentence cuts and token counts are the real ones, but it
+    cannot decode.
+    """
+    name = os.fspath(name_or_path)
+    if _looks_like_path(name):
+        path = Path(name).expanduser()
+        _check_local_dir(path, name, weights=False)
+        model, tokenizer = _load_parts(str(path), name, local_files_only=True, torch_dtype=None, is_dir=True, weights=False)
+    else:
+        model, tokenizer = _load_hub(name, None, weights=False)
+    if getattr(model.config, "is_encoder_decoder", False):
+        src, tgt, forced_bos, prefix = configure_languages(tokenizer, name, src_lang, tgt_lang)
+    else:
+        src, tgt, forced_bos, prefix = src_lang, tgt_lang, None, ""
+    return LoadedModel(
+        model=model,
+        tokenizer=tokenizer,
+        device="cpu",
+        name=name,
         src_lang=src,
         tgt_lang=tgt,
         forced_bos_token_id=forced_bos,
