@@ -40,9 +40,18 @@ class Store:
     #: file extensions (lower case, with dot) that select this format
     extensions: ClassVar[tuple[str, ...]] = ()
 
+    #: the glossary's judge of a unit (:class:`~termlock.glossary.verdicts.SegmentJudge`, None: no
+    #: glossary), set by the engine that translates the store: a format with inline codes places them by
+    #: the unit's terms when it writes a target (:func:`termlock.documents.inline.place_codes`)
+    judge_of: Callable[[Unit], Any] | None = None
+
     def __init__(self, units: list[Unit] | None = None, path: str | None = None) -> None:
         self.units: list[Unit] = units if units is not None else []
         self.path = path
+
+    def term_judge(self, unit: Unit) -> Any:
+        """The judge of ``unit``'s glossary terms, or None (codes then go by relative position)."""
+        return self.judge_of(unit) if self.judge_of is not None else None
 
     @classmethod
     def parse(cls, data: bytes, path: str) -> "Store":

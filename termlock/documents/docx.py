@@ -217,6 +217,6 @@ class DocxStore(DocumentStore):
             paragraphs: list[WordParagraph] = reader.read(element)
             for item, index in zip(paragraphs, span.units):
                 if index is not None and self.changed(self.units[index]):
-                    fill_paragraph(item, self.units[index].target)
+                    fill_paragraph(item, self.units[index].target, self.term_judge(self.units[index]))
             edits.setdefault(span.part, []).append((span.paragraph.start, span.paragraph.end, _unwrap(wrapper)))
         return reading.package.rewrite({part: (lambda chunks, e=part_edits: splice(chunks, e)) for part, part_edits in edits.items()})

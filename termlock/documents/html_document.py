@@ -27,6 +27,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from termlock.documents import inline
 from termlock.documents.base import Unit, register
@@ -264,10 +265,11 @@ def set_lang(start_tag: str, language: str, *, add: bool) -> str:
     return out
 
 
-def render_unit(unit: HtmlUnit, translation: str, *, target_lang: str, source_lang: str) -> str:
-    """The unit's new source text: the translation, escaped, with its tags put back around it."""
+def render_unit(unit: HtmlUnit, translation: str, *, target_lang: str, source_lang: str, judge: Any = None) -> str:
+    """The unit's new source text: the translation, escaped, with its tags put back around it
+    (placed by the glossary's terms, given ``judge``)."""
     parts = []
-    for token in inline.place_codes(unit.tokens, translation):
+    for token in inline.place_codes(unit.tokens, translation, judge):
         if isinstance(token, inline.Text):
             if not token.separator:
                 parts.append(html.escape(token.text, quote=False))
@@ -328,7 +330,8 @@ class HtmlStore(DocumentStore):
                 holders[id(holder)] = holder
             if self.changed(unit):
                 edits.append((slot.start, slot.end, render_unit(slot, unit.target, target_lang=language,
-                                                                source_lang=self._source_lang)))
+                                                                source_lang=self._source_lang,
+                                                                judge=self.term_judge(unit))))
         page = next((e for e in iter_elements(self._root) if e.tag == "html"), None)
         if page is not None:
             holders[id(page)] = page

@@ -356,15 +356,15 @@ class _LinkEnd:
     used: bool = False
 
 
-def render_unit(unit: MarkdownUnit, translation: str, target_lang: str = "en") -> str:
-    """The unit's new source text: the translation escaped, its markup put back."""
+def render_unit(unit: MarkdownUnit, translation: str, target_lang: str = "en", judge: Any = None) -> str:
+    """The unit's new source text: the translation escaped, its markup put back (by the terms, given ``judge``)."""
     if unit.kind == "html":
         from termlock.documents.html_document import render_unit as render_html
 
-        return render_html(unit.html, translation, target_lang=target_lang, source_lang="")
+        return render_html(unit.html, translation, target_lang=target_lang, source_lang="", judge=judge)
     parts = []
     at_start = unit.kind == "paragraph"
-    for token in inline.place_codes(unit.tokens, translation):
+    for token in inline.place_codes(unit.tokens, translation, judge):
         if isinstance(token, inline.Text):
             if token.separator or not token.text:
                 continue
@@ -429,7 +429,7 @@ class MarkdownStore(DocumentStore):
 
     def serialize(self) -> bytes:
         edits = [
-            (slot.start, slot.end, render_unit(slot, unit.target, self.target_lang))
+            (slot.start, slot.end, render_unit(slot, unit.target, self.target_lang, self.term_judge(unit)))
             for unit, slot in zip(self.units, self._slots)
             if slot.start >= 0 and self.changed(unit)
         ]

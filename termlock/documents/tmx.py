@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from lxml import etree
 
@@ -131,7 +131,7 @@ class TmxStore(XmlStore):
             )
         return cls(units, path, tree=tree, original=data, source_lang=src, target_lang=tgt, slots=slots)
 
-    def write_target(self, slot: _TmxSlot, text: str) -> None:
+    def write_target(self, slot: _TmxSlot, text: str, judge: Any = None) -> None:
         """Fill the target ``<tuv>`` (added after the last one, in the file's layout, when missing)."""
         if slot.target_tuv is None:
             tuv = etree.Element("tuv")
@@ -146,7 +146,7 @@ class TmxStore(XmlStore):
         tuv = slot.target_tuv
         tuv.set("creationtool", "termlock")
         tuv.set("creationtoolversion", __version__)
-        inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text)))
+        inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text), judge))
 
 
 def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:

@@ -7,7 +7,9 @@ insertions, simple fields, content controls, smart tags and custom XML are
 *paired* codes around their text (:mod:`termlock.documents.inline`, as
 XLIFF ``<g>``), so the model sees the whole paragraph, a term is never cut
 by a formatting boundary, and the translation is put back into runs with
-the same formatting, in the same order. Everything else is a standalone
+the same formatting: a run around a glossary term holds its rendering
+(wherever the translation put it), the others keep their order. Everything
+else is a standalone
 code kept as it is:
 
 * read: ``w:t`` in runs, in hyperlinks, insertions and moves (``w:ins``,
@@ -33,6 +35,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -276,11 +279,12 @@ class ParagraphReader:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def fill_paragraph(paragraph: WordParagraph, translation: str) -> None:
-    """Put ``translation`` into the paragraph's runs (and its text box copies), codes placed by :mod:`inline`."""
-    _fill(paragraph.element, inline.place_codes(paragraph.tokens, _NOT_XML.sub("", translation)))
+def fill_paragraph(paragraph: WordParagraph, translation: str, judge: Any = None) -> None:
+    """Put ``translation`` into the paragraph's runs (and its text box copies), codes placed by :mod:`inline`
+    (by the glossary's terms, given ``judge``)."""
+    _fill(paragraph.element, inline.place_codes(paragraph.tokens, _NOT_XML.sub("", translation), judge))
     for mirror in paragraph.mirrors:
-        fill_paragraph(mirror, translation)
+        fill_paragraph(mirror, translation, judge)
 
 
 def _shell(parent: etree._Element, original: etree._Element) -> etree._Element:

@@ -115,11 +115,11 @@ class XliffStore(XmlStore):
 
     # -------------------------------------------------------------- serialize
 
-    def write_target(self, slot: _Slot, text: str) -> None:
+    def write_target(self, slot: _Slot, text: str, judge: Any = None) -> None:
         if self.version.startswith("2"):
-            _write_20(slot, text)
+            _write_20(slot, text, judge)
         else:
-            _write_12(slot, text, self.flavour)
+            _write_12(slot, text, self.flavour, judge)
 
     # --------------------------------------------------------------- annotate
 
@@ -373,7 +373,7 @@ def _finish(
     )
 
 
-def _write_12(slot: _Slot, text: str, flavour: str) -> None:
+def _write_12(slot: _Slot, text: str, flavour: str, judge: Any = None) -> None:
     tu = slot.unit_element
     ns = namespace(tu)
     target = tu.find(_q(ns, "target"))
@@ -387,7 +387,7 @@ def _write_12(slot: _Slot, text: str, flavour: str) -> None:
             if slot.source.get(XML_SPACE):
                 target.set(XML_SPACE, slot.source.get(XML_SPACE))
             insert_after(slot.source, target)
-        inline.fill(target, inline.place_codes(slot.tokens, text))
+        inline.fill(target, inline.place_codes(slot.tokens, text, judge))
     else:
         if target is None:
             seg_source = tu.find(_q(ns, "seg-source"))
@@ -404,7 +404,7 @@ def _write_12(slot: _Slot, text: str, flavour: str) -> None:
         target_mrk = next((m for m in _seg_mrks(target, ns) if m.get("mid") == slot.mid), None)
         if target_mrk is None:
             target_mrk = etree.SubElement(target, _q(ns, "mrk"), mtype="seg", mid=slot.mid)
-        inline.fill(target_mrk, inline.place_codes(slot.tokens, text))
+        inline.fill(target_mrk, inline.place_codes(slot.tokens, text, judge))
     _mark_12(tu, target, slot, flavour)
 
 
@@ -545,7 +545,7 @@ def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
     )
 
 
-def _write_20(slot: _Slot, text: str) -> None:
+def _write_20(slot: _Slot, text: str, judge: Any = None) -> None:
     segment = slot.unit_element
     ns = namespace(segment)
     target = segment.find(_q(ns, "target"))
@@ -554,7 +554,7 @@ def _write_20(slot: _Slot, text: str) -> None:
         if slot.source.get(XML_SPACE):
             target.set(XML_SPACE, slot.source.get(XML_SPACE))
         insert_after(slot.source, target)
-    inline.fill(target, inline.place_codes(slot.tokens, text))
+    inline.fill(target, inline.place_codes(slot.tokens, text, judge))
     segment.set("state", "translated")
     segment.set("subState", f"{TOOL}:mt")
 

@@ -14,6 +14,7 @@ XML formats; each format supplies where its units live in the tree
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -83,8 +84,9 @@ class XmlStore(Store):
             if slot is not None and not slot.locked and unit.source.strip():
                 unit.translatable = True
 
-    def write_target(self, slot: XmlSlot, text: str) -> None:
-        """Put ``text`` into the tree as the target of ``slot``'s unit, marked as the format marks MT."""
+    def write_target(self, slot: XmlSlot, text: str, judge: Any = None) -> None:
+        """Put ``text`` into the tree as the target of ``slot``'s unit, marked as the format marks MT;
+        its inline codes placed by the unit's terms when ``judge`` (:meth:`Store.term_judge`) is given."""
         raise NotImplementedError
 
     def serialize(self) -> bytes:
@@ -101,7 +103,7 @@ class XmlStore(Store):
                 continue
             if text is None or not text.strip() or text == slot.original_target:
                 continue
-            self.write_target(slot, text)
+            self.write_target(slot, text, self.term_judge(unit))
             slot.original_target = text
             changed = True
         if changed:
@@ -113,4 +115,4 @@ class XmlStore(Store):
         slot = self._slots.get(unit.id)
         if slot is None or unit.target is None:
             return None
-        return slot.tokens, inline.place_codes(slot.tokens, unit.target)
+        return slot.tokens, inline.place_codes(slot.tokens, unit.target, self.term_judge(unit))

@@ -88,6 +88,9 @@ class LocalEngine:
                                                          whole_document=getattr(store, "whole_document", False))
             if hasattr(store, "target_lang"):
                 store.target_lang = glossary.target_lang
+        from termlock.jobs.term_inputs import unit_judges
+
+        store.judge_of = unit_judges(glossary, glossary_of)  # inline codes placed by each unit's terms
         fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
         runner = BatchRunner(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
 

@@ -98,6 +98,7 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
         finalize=finalize,
         glossaries=glossaries,
         target_lang=glossary.target_lang,
+        glossary=glossary,
     )
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (f" and {len(result.skipped) - 5} more" if len(result.skipped) > 5 else "")

@@ -13,7 +13,7 @@ that apply to the document, in every one of its paragraphs.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary
@@ -75,3 +75,26 @@ def glossaries_by_source(
         glossary_of.setdefault(unit.source, own)
         first_line.setdefault(unit.source, number)
     return union, glossary_of
+
+
+def unit_judges(glossary: Glossary | None, glossary_of: Mapping[str, Glossary] | None = None) -> Callable[[Any], Any]:
+    """Each unit's glossary judge (``Store.judge_of``): inline codes are then placed by the unit's terms.
+
+    ``glossary_of``: per-segment term lists by source text (a unit without
+    one has no terms); else every unit is judged by ``glossary``. One
+    :class:`~termlock.glossary.verdicts.SegmentJudge` per distinct glossary.
+    """
+    from termlock.glossary.verdicts import SegmentJudge
+
+    judges: dict[int, SegmentJudge] = {}
+
+    def judge_of(unit: Any) -> SegmentJudge | None:
+        own = glossary_of.get(unit.source) if glossary_of is not None else glossary
+        if own is None or not len(own):
+            return None
+        judge = judges.get(id(own))
+        if judge is None:
+            judge = judges[id(own)] = SegmentJudge(own)
+        return judge
+
+    return judge_of

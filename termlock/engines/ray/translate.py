@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TextIO
 
 from termlock.errors import TermlockError
 from termlock.fileio import AtomicOutput, write_atomically
+from termlock.jobs.term_inputs import unit_judges
 from termlock.jobs.translate_job import TranslatorSettings
 from termlock.wording import counted
 from termlock.engines.ray.shards import (
@@ -221,6 +222,7 @@ class ShardedRunner:
         stderr: TextIO | None = None,
         glossaries: Callable[[list[Document]], Sequence[Any]] | None = None,
         target_lang: str | None = None,
+        glossary: Any = None,
     ) -> None:
         if batch_size < 1 or shard_size < 1:
             raise TermlockError("batch size and shard size must be at least 1", fix="pass --batch-size/--shard-size 1 or more")
@@ -238,6 +240,8 @@ class ShardedRunner:
             self.plans.append(plan_work(index, store, batch_size, shard_size))
         #: each document's own glossary (None: the workers' glossary)
         self.glossaries: Sequence[Any] | None = glossaries(self.documents) if glossaries is not None else None
+        #: the workers' glossary: written documents place inline codes by its terms
+        self.glossary = glossary
         if self.output.merged:
             _check_merge_target(self.output, self.documents)
         elif self.output.manifest in {output_path_for(self.output.target, d.name) for d in self.documents}:
@@ -391,8 +395,9 @@ class ShardedRunner:
                     yield shard.key, payload_of(shard, store, glossary)
 
     def _translated(self, doc: Document) -> DocumentResult:
-        """``doc``'s store with every saved translation filled in."""
+        """``doc``'s store with every saved translation filled in, inline codes placed by its glossary's terms."""
         store = doc.load(self.target_lang)
+        store.judge_of = unit_judges(self.glossaries[doc.index] if self.glossaries is not None else self.glossary)
         records: list[dict[str, Any]] = []
         run_settings = None
         for shard in self.plans[doc.index]:
@@ -464,15 +469,18 @@ def translate_sharded(
     stderr: TextIO | None = None,
     glossaries: Callable[[list[Document]], Sequence[Any]] | None = None,
     target_lang: str | None = None,
+    glossary: Any = None,
 ) -> ShardedResult:
     """Translate a file or a directory of shards on ``pool``, resumably (see :class:`ShardedRunner`).
 
     ``settings`` are what shape the output (model, glossary hash, beam, ...)
-    and go into the job's fingerprint, with the batch and shard sizes.
+    and go into the job's fingerprint, with the batch and shard sizes;
+    ``glossary`` (the job's) places the inline codes of what is written by its terms.
     """
     runner = ShardedRunner(
         input_path, output_path, settings=settings, fmt=fmt, batch_size=batch_size, shard_size=shard_size,
         merge=merge, restart=restart, stderr=stderr, glossaries=glossaries, target_lang=target_lang,
+        glossary=glossary,
     )  # fmt: skip
     return runner.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress)
 
