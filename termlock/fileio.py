@@ -77,6 +77,23 @@ def descriptor_of(path: str | os.PathLike[str]) -> int | None:
     return None
 
 
+def is_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether an output is a stream rather than a file: an inherited descriptor, a FIFO or a device.
+
+    What goes into a stream cannot be read back and nothing belongs beside
+    it (``/dev`` is no place for a journal, a lock or a folder of saved
+    work, and an ordinary user cannot create files there), so a run writing
+    to one keeps no saved work: interrupted, it starts over.
+    """
+    if descriptor_of(path) is not None:
+        return True
+    try:
+        info = os.stat(resolve_output(path))
+    except (OSError, ValueError):
+        return False
+    return _is_special(info)
+
+
 def goes_to_stdout(path: str | os.PathLike[str] | None) -> bool:
     """Whether an output lands on standard output (then a command keeps its own messages off it)."""
     return path is not None and descriptor_of(path) == 1

@@ -385,3 +385,58 @@ def test_a_run_that_saved_nothing_does_not_block_a_rerun_with_other_settings(tmp
         run_job(shards, tmp_path / "out", make=no_model, settings={"model": "missing"})
     result = run_job(shards, tmp_path / "out", settings={"model": "fixed"})
     assert result.translated_shards == result.shards
+
+
+def _termlock_files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if "termlock" in p.name}
+
+
+def test_merge_into_dev_null_keeps_its_state_in_a_scratch_folder_it_removes(tmp_path, monkeypatch):
+    import tempfile
+
+    shards = make_shards(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    before = _termlock_files(Path("/dev"))
+    during: list[tuple[set[str], int]] = []
+    watch = lambda key: during.append((_termlock_files(Path("/dev")), len(list(scratch.iterdir()))))  # noqa: E731
+    result = run_job(shards, "/dev/null", merge=True, on_shard=watch)
+    assert result.translated_shards == result.shards > 1
+    assert all(files == before and held == 1 for files, held in during)  # no /dev/null.termlock-shards, ever
+    assert list(scratch.iterdir()) == []  # and the scratch folder is gone
+
+
+def test_merge_into_a_fifo_that_fails_midway_keeps_nothing_and_says_nothing_is_saved(tmp_path, monkeypatch):
+    import io
+    import os
+    import tempfile
+    import threading
+
+    inp = tmp_path / "doc.txt"
+    inp.write_text("".join(f"句子{i}\n" for i in range(12)), encoding="utf-8")
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    class Flaky(BatchStamp):
+        calls = 0
+
+        def __call__(self, sources):
+            Flaky.calls += 1
+            if Flaky.calls == 2:
+                raise RuntimeError("worker lost")
+            return super().__call__(sources)
+
+    stderr = io.StringIO()
+    with pytest.raises(RuntimeError, match="worker lost"):
+        run_job(inp, fifo, make=Flaky, pool=lambda i, f: run_in_process(i, f), batch_size=3, shard_size=3, stderr=stderr)
+    assert "saved" not in stderr.getvalue() and _termlock_files(tmp_path) == set() and list(scratch.iterdir()) == []
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    run_job(inp, fifo, batch_size=3, shard_size=3)
+    reader.join(10)
+    assert len(got[0].decode("utf-8").splitlines()) == 12

@@ -249,3 +249,135 @@ def test_a_journal_whose_header_was_torn_starts_afresh(tmp_path):
     again = Counting()
     run_job(in_path, out, data, again)
     assert len(again.translated) == 7 and not journal_path_for(out).exists()
+
+
+# ---------------------------------------------------------------- hand-edited journals, streams, shared reports
+
+
+def _crashed_journal(tmp_path: Path) -> tuple[Path, bytes, Path]:
+    """A job stopped after its first batch: (input, its bytes, the output whose journal holds that batch)."""
+    in_path, data = make_input(tmp_path)
+    out = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError):
+        run_job(in_path, out, data, Counting(crash_after=1))
+    assert journal_path_for(out).exists()
+    return in_path, data, out
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda u: u.update(index="0"), 'a saved unit\'s index is "0", not a whole number'),
+        (lambda u: u.update(index=True), "a saved unit's index is true, not a whole number"),
+        (lambda u: u.update(index=1.5), "a saved unit's index is 1.5, not a whole number"),
+        (lambda u: u.update(index=99), "unit 99 is not a segment this input translates"),
+        (lambda u: u.update(target=5), "unit 5's target is 5, not a string"),
+        (lambda u: u.pop("target"), "unit 5's target is null, not a string"),
+        (lambda u: u.update(report=[1]), "unit 5's report is not a JSON object"),
+    ],
+    ids=["index-string", "index-bool", "index-float", "index-unknown", "target-number", "no-target", "report-list"],
+)
+def test_a_hand_edited_journal_with_wrong_types_is_one_error_and_kept(tmp_path, edit, problem):
+    import json
+
+    in_path, data, out = _crashed_journal(tmp_path)
+    journal = journal_path_for(out)
+    header, line, *rest = journal.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    edit(record["units"][0])
+    edited = "\n".join([header, json.dumps(record), *rest]) + "\n"
+    journal.write_text(edited, encoding="utf-8")
+    with pytest.raises(TermlockError) as err:
+        run_job(in_path, out, data, Counting())
+    assert err.value.line == 2
+    assert f"the resume journal is damaged: {problem}" in str(err.value)
+    assert "undo the edit of that line to resume" in str(err.value)
+    assert journal.read_text(encoding="utf-8") == edited  # the saved work is kept for the user to repair
+    assert not out.exists()
+
+
+def test_a_saved_report_is_checked_by_the_callers_rules(tmp_path):
+    in_path, data, out = _crashed_journal(tmp_path)
+    store = read_store(str(in_path))
+    with pytest.raises(TermlockError, match=r"damaged: unit 2's report: too short") as err:
+        BatchRunner(store, out, job_fingerprint(data, beam=5), chunk_size=2, stderr=io.StringIO(),
+                    check_report=lambda report: "too short" if report["source_len"] < 20 else None)  # fmt: skip
+    assert err.value.line == 2
+
+
+def test_a_journal_header_whose_fingerprint_is_not_an_object(tmp_path):
+    in_path, data, out = _crashed_journal(tmp_path)
+    journal = journal_path_for(out)
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    lines[0] = '{"termlock_journal": 1, "fingerprint": ["beam", 5]}'
+    journal.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(TermlockError, match="damaged: its fingerprint is not a JSON object") as err:
+        run_job(in_path, out, data, Counting())
+    assert err.value.line == 1
+
+
+def _beside(path: Path) -> set[str]:
+    return {p.name for p in path.parent.iterdir() if "termlock" in p.name}
+
+
+def test_a_fifo_output_keeps_no_journal_and_no_lock_beside_it(tmp_path):
+    import os
+    import threading
+
+    in_path, data = make_input(tmp_path)
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    job, _ = run_job(in_path, fifo, data, Counting())
+    reader.join(10)
+    assert job.journal is None and job.locks == []
+    assert got[0].decode("utf-8").splitlines()[0] == "<第一句话。>"
+    assert _beside(fifo) == set()
+
+
+def test_dev_null_keeps_no_journal_and_nothing_is_created_in_dev(tmp_path):
+    in_path, data = make_input(tmp_path)
+    before = _beside(Path("/dev/null"))
+    job, result = run_job(in_path, "/dev/null", data, Counting())
+    assert job.journal is None and result.translated == 7
+    assert _beside(Path("/dev/null")) == before
+
+
+def test_the_report_is_locked_with_the_output(tmp_path):
+    in_path, data = make_input(tmp_path)
+    store = read_store(str(in_path))
+    report = tmp_path / "shared-report.json"
+    first = BatchRunner(store, tmp_path / "a.txt", job_fingerprint(data), stderr=io.StringIO(), other_outputs=(report, None))
+    try:
+        with pytest.raises(TermlockError, match="another termlock run is writing this output") as err:
+            BatchRunner(store, tmp_path / "b.txt", job_fingerprint(data), stderr=io.StringIO(), other_outputs=(report,))
+        assert str(report) in str(err.value) and "pid" in str(err.value)
+        assert not journal_path_for(tmp_path / "b.txt").exists()
+        # the first run's output is the second run's report: refused the same way
+        with pytest.raises(TermlockError, match="another termlock run is writing this output"):
+            BatchRunner(store, tmp_path / "c.txt", job_fingerprint(data), stderr=io.StringIO(),
+                        other_outputs=(tmp_path / "a.txt",))  # fmt: skip
+    finally:
+        first.close()
+    # released: the second run goes ahead, and its stream report takes no lock
+    second = BatchRunner(store, tmp_path / "b.txt", job_fingerprint(data), stderr=io.StringIO(),
+                         other_outputs=(report, "/dev/null"))  # fmt: skip
+    assert [lock.out_path for lock in second.locks] == [str(tmp_path / "b.txt"), str(report)]
+    second.run(Counting())
+    assert _beside(report) == set()
+
+
+def test_an_ordinary_user_translates_into_dev_null(tmp_path):
+    """As root /dev takes a journal; an ordinary user got "cannot create files beside the output"."""
+    from as_other_user import run_as_nobody
+
+    in_path, data = make_input(tmp_path)
+    store = read_store(str(in_path))
+
+    def translate_into_dev_null():
+        job = BatchRunner(store, "/dev/null", job_fingerprint(data), stderr=io.StringIO())
+        return job.run(Counting()).translated
+
+    assert run_as_nobody(translate_into_dev_null) == ("ok", 7)

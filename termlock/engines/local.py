@@ -63,6 +63,7 @@ class LocalEngine:
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.documents import detect_format, read_input, read_store, refuse_format_mismatch, write_atomically
         from termlock.translate.batch.runner import BatchRunner, job_fingerprint
+        from termlock.translate.translator import record_problem
 
         job.validate()
         job.engine.refuse_distributed_settings()
@@ -92,7 +93,10 @@ class LocalEngine:
 
         store.judge_of = unit_judges(glossary, glossary_of)  # inline codes placed by each unit's terms
         fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
-        runner = BatchRunner(store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart)
+        runner = BatchRunner(
+            store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart,
+            other_outputs=(job.report, job.tmx), check_report=record_problem,
+        )  # fmt: skip
 
         translator = None
         if runner.pending:

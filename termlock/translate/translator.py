@@ -171,6 +171,55 @@ class SegmentTranslation:
         )
 
 
+#: the JSON types of a saved segment record (``SegmentTranslation.to_dict()``) and of its sentences;
+#: "ids": a list of strings, "text?": a string or null; a field may be absent unless it is "source"/"target"
+_SEGMENT_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
+                   "redecoded": "ids", "unsatisfied": "ids", "warnings": "ids", "copied": "flag"}  # fmt: skip
+_SENTENCE_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
+                    "constrained": "flag", "unsatisfied": "ids", "split": "text?", "fits": "flag",
+                    "truncated": "flag", "reason": "text?", "copied": "flag"}  # fmt: skip
+_KINDS = {
+    "text": (lambda v: isinstance(v, str), "a string"),
+    "text?": (lambda v: v is None or isinstance(v, str), "a string"),
+    "ids": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
+    "flag": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+
+def _fields_problem(data: Any, fields: Mapping[str, str]) -> str | None:
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    for name, kind in fields.items():
+        if name not in data:
+            if name in ("source", "target"):
+                return f"no {name!r}"
+            continue
+        valid, expected = _KINDS[kind]
+        if not valid(data[name]):
+            return f"{name!r} is not {expected}"
+    return None
+
+
+def record_problem(data: Any) -> str | None:
+    """What makes a saved segment record unusable (a hand-edited journal), or None when it is sound.
+
+    The batch runner keeps these records between runs; a resumed run reads
+    them back into the output and the report, so a wrong type must be a
+    one-line refusal naming the field, not a crash later on.
+    """
+    problem = _fields_problem(data, _SEGMENT_FIELDS)
+    if problem is not None:
+        return problem
+    sentences = data.get("sentences", [])
+    if not isinstance(sentences, list):
+        return "'sentences' is not a list"
+    for number, sentence in enumerate(sentences, start=1):
+        problem = _fields_problem(sentence, _SENTENCE_FIELDS)
+        if problem is not None:
+            return f"sentence {number}: {problem}"
+    return None
+
+
 @dataclass
 class _Sentence:
     """Working state of one sentence during :meth:`Translator.translate_segments`."""

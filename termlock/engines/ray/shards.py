@@ -26,12 +26,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping, Sequence
 
 from termlock.errors import TermlockError
-from termlock.fileio import write_atomically
+from termlock.fileio import is_stream, write_atomically
 from termlock.translate.batch.resume import refuse_changed_settings, run_fingerprint, sha256_hex
 
 MANIFEST_NAME = "manifest.json"
@@ -474,20 +475,37 @@ def output_path_for(root: Path, name: str) -> Path:
 
 @dataclass
 class OutputPlan:
-    """Where a job writes: one file (merged) or a directory of shards plus a manifest."""
+    """Where a job writes: one file (merged) or a directory of shards plus a manifest.
+
+    ``stream``: the one file is a stream (``/dev/null``, a FIFO: see
+    :func:`termlock.fileio.is_stream`), beside which nothing is kept; the
+    run's work shards then go to a scratch folder of its own, removed by
+    :meth:`close`, and an interrupted run starts over, as the local engine's does.
+    """
 
     target: Path
     merged: bool
+    stream: bool = False
     state_dir: Path = field(init=False)
     manifest: Path = field(init=False)
+    _scratch: tempfile.TemporaryDirectory | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if self.merged:
+        if self.merged and self.stream:
+            self._scratch = tempfile.TemporaryDirectory(prefix="termlock-shards-")
+            self.state_dir = Path(self._scratch.name)
+            self.manifest = self.state_dir / MANIFEST_NAME
+        elif self.merged:
             self.state_dir = self.target.with_name(self.target.name + STATE_SUFFIX)
             self.manifest = self.state_dir / MANIFEST_NAME
         else:
             self.state_dir = self.target / STATE_DIR_NAME
             self.manifest = self.target / MANIFEST_NAME
+
+    def close(self) -> None:
+        """Remove the scratch folder of a stream output (nothing to do otherwise)."""
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 def plan_output(input_path: str, output_path: str, *, input_is_dir: bool, merge: bool) -> OutputPlan:
@@ -507,7 +525,7 @@ def plan_output(input_path: str, output_path: str, *, input_is_dir: bool, merge:
     if merged:
         if out.is_dir():
             raise TermlockError("is a directory, but the output is one file", path=output_path, fix="give a file name for OUT")
-        return OutputPlan(out, True)
+        return OutputPlan(out, True, stream=is_stream(output_path))
     if out.exists() and not out.is_dir():
         raise TermlockError(
             "is a file, but a directory input gives a directory of output shards",

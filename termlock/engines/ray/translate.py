@@ -289,6 +289,19 @@ class ShardedRunner:
         crash inside it can be resumed. ``on_shard(key)`` is called after
         each work shard is saved.
         """
+        try:
+            return self._run(make_translate, pool, finalize, on_shard, progress)
+        finally:
+            self.output.close()
+
+    def _run(
+        self,
+        make_translate: Callable[[], TranslateBatch],
+        pool: Pool,
+        finalize: Callable[[list[DocumentResult]], None] | None,
+        on_shard: Callable[[str], None] | None,
+        progress: bool | None,
+    ) -> ShardedResult:
         totals = self._totals()
         if self.finished_before:
             outputs = _verify_complete(self.output, self._saved_manifest or {})
@@ -362,8 +375,8 @@ class ShardedRunner:
         return result
 
     def _say_saved(self) -> None:
-        if len(self.shards) == len(self.pending):
-            return  # nothing saved, nothing to resume
+        if len(self.shards) == len(self.pending) or self.output.stream:
+            return  # nothing saved (or kept: a stream's scratch folder goes), nothing to resume
         saved = SavedWork(len(self.shards) - len(self.pending), len(self.shards), self.state.directory, "work shards")
         print(saved.stopped_line(), file=self.stderr)
 

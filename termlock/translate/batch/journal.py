@@ -51,6 +51,26 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def unit_problem(unit: Any) -> str | None:
+    """What is wrong with one saved unit (a hand edit, a disk error), or None.
+
+    A unit is ``{"index": int, "target": str, "report": {...}}`` (the
+    report's own fields are the translator's, checked by whoever reads it);
+    anything else would reach the output or the report as garbage, or crash
+    the run that resumes it.
+    """
+    if not isinstance(unit, dict):
+        return "a saved unit is not a JSON object"
+    index = unit.get("index")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        return f"a saved unit's index is {json.dumps(index)}, not a whole number"
+    if not isinstance(unit.get("target"), str):
+        return f"unit {index}'s target is {json.dumps(unit.get('target'))[:40]}, not a string"
+    if "report" in unit and not isinstance(unit["report"], dict):
+        return f"unit {index}'s report is not a JSON object"
+    return None
+
+
 class Journal:
     """The finished units of one job, keyed by unit index.
 
@@ -68,6 +88,8 @@ class Journal:
         #: garbled lines skipped while loading (their segments are translated again)
         self.dropped_lines = 0
         self._rewrite = False
+        #: the journal line each loaded unit came from (messages about a unit name its line)
+        self.line_of: dict[int, int] = {}
 
     # ------------------------------------------------------------- opening
 
@@ -116,13 +138,16 @@ class Journal:
             if number == 1:
                 if not isinstance(record, dict) or record.get(_HEADER_KEY) != JOURNAL_VERSION:
                     raise self.damaged_error(1)
+                if not isinstance(record.get("fingerprint", {}), dict):
+                    raise self.damaged_error(1, "its fingerprint is not a JSON object")
                 header = record
             elif isinstance(record, dict) and isinstance(record.get("units"), list):
-                try:
-                    indexed = {int(unit["index"]): unit for unit in record["units"]}
-                except (KeyError, TypeError, ValueError):
-                    raise self.damaged_error(number) from None
-                self.done.update(indexed)
+                for unit in record["units"]:
+                    problem = unit_problem(unit)
+                    if problem is not None:
+                        raise self.damaged_error(number, problem)
+                    self.done[unit["index"]] = unit
+                    self.line_of[unit["index"]] = number
             else:
                 raise self.damaged_error(number)
             offset += len(raw) + 1
@@ -134,13 +159,13 @@ class Journal:
         self._exists = True
         self._valid_bytes = offset
 
-    def damaged_error(self, line: int) -> TermlockError:
-        """The error for a journal line that cannot be part of this job."""
+    def damaged_error(self, line: int, problem: str | None = None) -> TermlockError:
+        """The error for a journal line that cannot be part of this job (the journal is left as it is)."""
         return TermlockError(
-            "the resume journal is damaged",
+            "the resume journal is damaged" + (f": {problem}" if problem else ""),
             path=str(self.path),
             line=line,
-            fix=f"delete {self.path} (or pass --restart) to start the job over",
+            fix=f"undo the edit of that line to resume, or delete {self.path} (or pass --restart) to start the job over",
         )
 
     def _check_fingerprint(self, saved: Mapping[str, Any]) -> None:

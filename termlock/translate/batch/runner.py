@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
 from termlock.documents import Store, write_store
-from termlock.fileio import descriptor_of
+from termlock.fileio import is_stream
 from termlock.translate.batch.output_lock import OutputLock
 from termlock.translate.batch.journal import Journal, journal_path_for
 from termlock.translate.batch.resume import SavedWork, progress_bar, run_fingerprint, sha256_hex
@@ -77,14 +77,19 @@ class BatchResult:
 class BatchRunner:
     """Translate ``store`` into ``out_path``, resumably.
 
-    ``journal_path`` defaults to ``OUT.termlock-journal``; writing to stdout
-    (``-``) keeps no journal unless one is named. ``restart`` discards saved
-    work. Opening the runner already validates a saved journal, so a mismatch
-    is reported before any model is loaded, and takes the output's lock
-    (:class:`OutputLock`): a second run on the same OUT is refused at once, and
-    an unwritable output folder is reported before any decoding. The lock
-    is released when :meth:`run` ends, by :meth:`close` (or ``with runner:``),
-    or when a runner abandoned before it ran is garbage-collected.
+    ``journal_path`` defaults to ``OUT.termlock-journal``; an output that is
+    a stream (stdout, a pipe, a FIFO, ``/dev/null``: :func:`termlock.fileio.is_stream`)
+    keeps no journal unless one is named. ``restart`` discards saved work.
+    Opening the runner already validates a saved journal, so a mismatch
+    is reported before any model is loaded; ``check_report(report)`` (the
+    translator's rules for its own records) says what is wrong with a saved
+    unit's report, if anything. Opening also takes the lock
+    (:class:`OutputLock`) of OUT and of each of ``other_outputs`` (the
+    run's ``--report`` and ``--tmx``): a second run writing any of them is
+    refused at once, and an unwritable output folder is reported before
+    any decoding. The locks are released when :meth:`run` ends, by
+    :meth:`close` (or ``with runner:``), or when a runner abandoned before
+    it ran is garbage-collected.
     """
 
     def __init__(
@@ -98,6 +103,8 @@ class BatchRunner:
         restart: bool = False,
         progress: bool | None = None,
         stderr: TextIO | None = None,
+        other_outputs: Sequence[str | os.PathLike[str] | None] = (),
+        check_report: Callable[[Mapping[str, Any]], str | None] | None = None,
     ):
         self.store = store
         self.out_path = os.fspath(out_path)
@@ -105,28 +112,46 @@ class BatchRunner:
         self.stderr = stderr if stderr is not None else sys.stderr
         self.progress = progress
         self._memory: dict[int, dict[str, Any]] = {}
-        if journal_path is None and descriptor_of(self.out_path) is None:  # a pipe or stdout keeps no journal
+        stream = is_stream(self.out_path)
+        if journal_path is None and not stream:  # nothing is kept beside a stream
             journal_path = journal_path_for(self.out_path)
-        self.lock: OutputLock | None = None
+        self.locks: list[OutputLock] = []
         self.journal: Journal | None = None
-        if journal_path is not None:
-            stream = descriptor_of(self.out_path) is not None
-            lock_target = os.fspath(journal_path) if stream else self.out_path
-            self.lock = OutputLock(lock_target, lock_path=f"{os.fspath(journal_path)}.lock" if stream else None)
-            self.lock.acquire()
-            try:
-                self._open_journal(journal_path, fingerprint, restart)
-            except BaseException:
-                self.close()
-                raise
+        try:
+            if journal_path is not None:
+                # a stream's lock goes beside the journal named for it
+                self._lock(os.fspath(journal_path) if stream else self.out_path,
+                           f"{os.fspath(journal_path)}.lock" if stream else None)  # fmt: skip
+            for other in other_outputs:
+                if other is not None and not is_stream(other):
+                    self._lock(os.fspath(other))
+            if journal_path is not None:
+                self._open_journal(journal_path, fingerprint, restart, check_report)
+        except BaseException:
+            self.close()
+            raise
 
-    def _open_journal(self, journal_path: str | os.PathLike[str], fingerprint: Mapping[str, Any], restart: bool) -> None:
+    def _lock(self, target: str, lock_path: str | None = None) -> None:
+        lock = OutputLock(target, lock_path=lock_path)
+        lock.acquire()
+        self.locks.append(lock)
+
+    def _open_journal(
+        self,
+        journal_path: str | os.PathLike[str],
+        fingerprint: Mapping[str, Any],
+        restart: bool,
+        check_report: Callable[[Mapping[str, Any]], str | None] | None,
+    ) -> None:
         self.journal = Journal.open(journal_path, fingerprint, restart=restart)
         translatable = {i for chunk in self.plan for i in chunk}
-        unknown = [i for i in self.journal.done if i not in translatable]
-        if unknown:
-            # same fingerprint cannot produce this; the file was edited
-            raise self.journal.damaged_error(2)
+        for index, unit in sorted(self.journal.done.items()):
+            line = self.journal.line_of.get(index, 2)
+            if index not in translatable:  # the same fingerprint cannot produce this: the file was edited
+                raise self.journal.damaged_error(line, f"unit {index} is not a segment this input translates")
+            problem = check_report(unit["report"]) if check_report is not None and "report" in unit else None
+            if problem is not None:
+                raise self.journal.damaged_error(line, f"unit {index}'s report: {problem}")
         if self.journal.dropped_lines:
             print(
                 f"{self.journal.path}: warning: skipped {self.journal.dropped_lines} damaged line(s) "
@@ -135,9 +160,9 @@ class BatchRunner:
             )
 
     def close(self) -> None:
-        """Release the output's lock (the run is over, or will not run)."""
-        if self.lock is not None:
-            self.lock.release()
+        """Release the outputs' locks (the run is over, or will not run)."""
+        for lock in self.locks:
+            lock.release()
 
     def __enter__(self) -> "BatchRunner":
         return self
