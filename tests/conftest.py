@@ -26,8 +26,6 @@ REAL_TOKENIZER_DIR = (
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # MarianTokenizer asks for sacremoses on every load; it is optional.
-    config.addinivalue_line("filterwarnings", "ignore:Recommended. pip install sacremoses")
     # import notes (a ';' CSV, TBX data dropped) are asserted where they matter, not shown for every import
     config.addinivalue_line("filterwarnings", "ignore::termlock.glossary.formats.notices.ImportNotice")
 
