@@ -165,7 +165,7 @@ def test_translate_tmx_of_an_xliff_keeps_its_inline_codes(tmp_path, tiny_model_d
     job = tmp_path / "job.xlf"
     job.write_bytes(xliff12('增长<ph id="1">{1}</ph>，推动<g id="2">双核</g>联动', "").replace(b'<target state="translated"></target>', b""))
     code = main(["translate", "-i", str(job), "-o", str(tmp_path / "out.xlf"), "--tmx", str(tmp_path / "out.tmx"),
-                 "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "8"])  # fmt: skip
+                 "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "8", "--glossary", "bundled"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     tmx = etree.parse(str(tmp_path / "out.tmx"))
     for seg in tmx.findall(".//seg"):

@@ -291,7 +291,8 @@ def test_cli_refuses_llm_flags_for_seq2seq(tiny_model_dir, tmp_path, capsys):
 
     source = tmp_path / "in.txt"
     source.write_text("你好。\n", encoding="utf-8")
-    code = main(["translate", "-i", str(source), "-o", str(tmp_path / "o.txt"), "--model", str(tiny_model_dir), "--term-hints", "on"])
+    code = main(["translate", "-i", str(source), "-o", str(tmp_path / "o.txt"), "--model", str(tiny_model_dir), "--term-hints", "on",
+                 "--glossary", "bundled"])
     assert code == 2 and "decoder-only" in capsys.readouterr().err
 
 

@@ -116,7 +116,8 @@ def test_jsonl_and_tsv_round_trip(tiny_model_dir, files):
 
 def test_stdin_to_stdout_with_bundled_glossary(tiny_model_dir, monkeypatch, capsysbinary):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("数字经济蓬勃发展。\n\n".encode())))
-    assert main(["translate", "-i", "-", "-o", "-", "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "24"]) == 0
+    argv = ["translate", "-i", "-", "-o", "-", "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "24"]
+    assert main([*argv, "--glossary", "bundled"]) == 0
     captured = capsysbinary.readouterr()
     lines = captured.out.decode().split("\n")
     assert len(lines) == 3 and lines[0] and lines[1] == "" and lines[2] == ""

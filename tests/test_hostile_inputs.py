@@ -376,7 +376,7 @@ _TRANSLATABLE = [name for name in TEXTS if name != "long_line.zh"]
 def test_translate_with_hostile_inputs(corpus, out, capsys, tiny_model_dir, name):
     output = out / ("o" + Path(name).suffix)
     argv = ["translate", "-i", str(corpus / name), "-o", str(output),
-            "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "8"]  # fmt: skip
+            "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "8", "--glossary", "bundled"]  # fmt: skip
     run(capsys, argv, TRANSLATE[name])
     assert output.exists() == isinstance(TRANSLATE[name], Runs)  # a refused input leaves no output behind
     if name in TEXTS and output.exists():  # N lines in, N lines out, line ends kept
@@ -440,7 +440,7 @@ def test_translate_to_stdout_on_a_full_disk_is_one_error_line(tiny_model_dir, tm
     source.write_text("双核\n", encoding="utf-8")
     with open("/dev/full", "w") as full:
         done = termlock("translate", "-i", str(source), "-o", "-", "--model", str(tiny_model_dir),
-                        "--beam", "1", "--max-length", "8", stdout=full)  # fmt: skip
+                        "--beam", "1", "--max-length", "8", "--glossary", "bundled", stdout=full)  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "cannot write to standard output: No space left on device" in done.stderr
 

@@ -355,7 +355,8 @@ def test_ray_only_flags_and_directories_need_the_ray_engine(tmp_path, capsys):
     assert main(["check", "--source", str(shards), "--target", str(shards)]) == 2  # segments: shards need Ray
     assert "--engine ray to process a directory of shards" in capsys.readouterr().err
     doc = shards / "a.txt"
-    assert main(["translate", "-i", str(doc), "-o", str(tmp_path / "o.txt"), "--num-workers", "2", "--merge"]) == 2
+    assert main(["translate", "-i", str(doc), "-o", str(tmp_path / "o.txt"), "--glossary", "bundled", "--num-workers", "2",
+                 "--merge"]) == 2
     assert "--num-workers, --merge only apply with --engine ray" in capsys.readouterr().err
     assert main(["check", "--source", str(doc), "--target", str(doc), "--address", "auto"]) == 2
     assert "--address only apply with --engine ray" in capsys.readouterr().err
@@ -369,7 +370,7 @@ def test_engine_ray_without_ray_installed_says_how_to_install_it(tmp_path, capsy
 
     monkeypatch.setitem(sys.modules, "ray", None)
     doc = make_shards(tmp_path) / "a.txt"
-    assert main(["translate", "--engine", "ray", "-i", str(doc), "-o", str(tmp_path / "o.txt")]) == 2
+    assert main(["translate", "--engine", "ray", "-i", str(doc), "-o", str(tmp_path / "o.txt"), "--glossary", "bundled"]) == 2
     assert "pip install 'termlock[ray]'" in capsys.readouterr().err
     assert main(["check", "--engine", "ray", "--source", str(doc), "--target", str(doc)]) == 2
     assert "pip install 'termlock[ray]'" in capsys.readouterr().err

@@ -50,9 +50,9 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 
 def translate(cwd: Path, monkeypatch, *argv: str) -> int:
-    """``termlock translate ARGV`` run in ``cwd`` (relative paths make the two reports comparable)."""
+    """``termlock translate ARGV`` run in ``cwd`` (relative paths make the two reports comparable), the bundled glossary."""
     monkeypatch.chdir(cwd)
-    return main(["translate", *argv])
+    return main(["translate", *argv, "--glossary", "bundled"])
 
 
 # ------------------------------------------------------ with the tiny model

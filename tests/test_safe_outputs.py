@@ -250,7 +250,8 @@ def test_a_second_translate_run_on_the_same_output_stops_at_once_naming_the_firs
     source.write_text("双核\n", encoding="utf-8")
     out = tmp_path / "o.en"
     with OutputLock(out):  # the "first run"
-        code = main(["translate", "-i", str(source), "-o", str(out), "--model", str(tmp_path / "never-loaded")])
+        code = main(["translate", "-i", str(source), "-o", str(out), "--model", str(tmp_path / "never-loaded"),
+                     "--glossary", "bundled"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert "another termlock run is writing this output" in err and f"pid {os.getpid()}" in err

@@ -525,7 +525,7 @@ def test_cli_translate_xliff_end_to_end(tmp_path, tiny_model_dir):
 
     source = DATA / "trados.sdlxliff"
     out, tmx = tmp_path / "out.sdlxliff", tmp_path / "done.tmx"
-    common = ["--model", str(tiny_model_dir), "--beam", "2", "--max-length", "16", "--constraints", "off"]
+    common = ["--model", str(tiny_model_dir), "--beam", "2", "--max-length", "16", "--constraints", "off", "--glossary", "bundled"]
     assert main(["translate", "-i", str(source), "-o", str(out), "--tmx", str(tmx), *common]) == 0
     before = {u.id: u for u in XliffStore.parse(source.read_bytes(), "in").units}
     after = {u.id: u for u in XliffStore.parse(out.read_bytes(), "out").units}

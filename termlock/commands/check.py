@@ -32,8 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="G.yaml",
         action="append",
         type=input_path,
-        help="glossary (YAML, or TBX/CSV/TSV/XLSX/JSON); repeat to merge several, the later one winning "
-        "where two define the same source (each conflict is listed); default: the bundled glossary",
+        help="glossary (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled one); repeat to merge several, "
+        "the later one winning where two define the same source (each conflict is listed); default: the bundled glossary",
     )
     # not argparse-required: --bilingual FILE replaces both (CheckJob.validate)
     parser.add_argument("--source", type=input_path, metavar="SRC", help="source text, one segment per line (a "

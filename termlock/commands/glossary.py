@@ -14,6 +14,7 @@ import unicodedata
 from typing import Sequence, TextIO
 
 from termlock.commands.argtypes import input_path, output_path
+from termlock.corpora import BUNDLED_GLOSSARY, glossary_path
 from termlock.errors import TermlockError
 from termlock.inputs import read_input
 from termlock.wording import counted
@@ -39,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read a glossary from TBX (2008 <martif> or 2019 <tbx>), CSV/TSV or XLSX, "
         "validate it, and write it as termlock YAML (or any format named by -o's extension).",
     )
-    p_import.add_argument("file", type=input_path, metavar="FILE", help="glossary to import")
+    p_import.add_argument("file", type=input_path, metavar="FILE", help=f"glossary to import ({BUNDLED_GLOSSARY}: the bundled one)")
     p_import.add_argument("-o", "--output", required=True, type=output_path, metavar="G.yaml", help="where to write the glossary")
     p_import.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats}); default: from the extension")
     p_import.add_argument("--source-lang", metavar="LANG", help="source language to take from a multilingual TBX (default zh)")
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a termlock glossary as TBX-Basic (2008 by default, --format tbx2019 for ISO 30042:2019), "
         "CSV, TSV or XLSX, chosen by -o's extension or --format.",
     )
-    p_export.add_argument("glossary", type=input_path, metavar="G.yaml", help="glossary to export")
+    p_export.add_argument("glossary", type=input_path, metavar="G.yaml", help=f"glossary to export ({BUNDLED_GLOSSARY}: the bundled one)")
     p_export.add_argument("-o", "--output", required=True, type=output_path, metavar="FILE", help="output file (.tbx, .csv, .tsv, .xlsx)")
     p_export.add_argument("--format", dest="out_format", metavar="FMT", help=f"output format ({formats}); default: from the extension")
     p_export.set_defaults(func=run_export)
@@ -64,12 +65,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check a glossary against the schema and consistency rules. Prints each problem as "
         "FILE:LINE: message (fix: ...). Exit 0 when clean, 1 when there are problems.",
     )
-    p_validate.add_argument("glossary", type=input_path, metavar="G.yaml", help="glossary to check (any supported format)")
+    p_validate.add_argument("glossary", type=input_path, metavar="G.yaml", help=f"glossary to check (any supported format; {BUNDLED_GLOSSARY}: the bundled one)")
     p_validate.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats})")
     p_validate.set_defaults(func=run_validate)
 
     p_show = actions.add_parser("show", help="print a glossary as a table", description="Print a glossary as a table.")
-    p_show.add_argument("glossary", type=input_path, metavar="G.yaml", help="glossary to show (any supported format)")
+    p_show.add_argument("glossary", type=input_path, metavar="G.yaml", help=f"glossary to show (any supported format; {BUNDLED_GLOSSARY}: the bundled one)")
     p_show.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats})")
     p_show.set_defaults(func=run_show)
 
@@ -78,9 +79,10 @@ def run_import(args: argparse.Namespace) -> int:
     from termlock.glossary.formats import export_glossary, import_glossary
     from termlock.outputs import refuse_clobbering
 
-    refuse_clobbering([("FILE", args.file)], [("-o", args.output)])
+    source = glossary_path(args.file)
+    refuse_clobbering([("FILE", source)], [("-o", args.output)])
     glossary = import_glossary(
-        args.file,
+        source,
         args.in_format,
         source_lang=args.source_lang,
         target_lang=args.target_lang,
@@ -89,7 +91,7 @@ def run_import(args: argparse.Namespace) -> int:
     export_glossary(glossary, args.output)
     print(
         f"imported {counted(len(glossary), 'term')} ({glossary.source_lang} -> {glossary.target_lang}) "
-        f"from {args.file} to {args.output}",
+        f"from {source} to {args.output}",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -99,10 +101,11 @@ def run_export(args: argparse.Namespace) -> int:
     from termlock.glossary.formats import export_glossary, import_glossary
     from termlock.outputs import refuse_clobbering
 
-    refuse_clobbering([("G.yaml", args.glossary)], [("-o", args.output)])
-    glossary = import_glossary(args.glossary)
+    path = glossary_path(args.glossary)
+    refuse_clobbering([("G.yaml", path)], [("-o", args.output)])
+    glossary = import_glossary(path)
     export_glossary(glossary, args.output, args.out_format)
-    print(f"exported {counted(len(glossary), 'term')} from {args.glossary} to {args.output}", file=sys.stderr)
+    print(f"exported {counted(len(glossary), 'term')} from {path} to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -111,20 +114,21 @@ def run_validate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from termlock.glossary.formats import import_glossary
 
     out = out or sys.stdout
-    read_input(args.glossary, stdin=False)  # no file to read is a usage error (exit 2), not a problem of a glossary
+    path = glossary_path(args.glossary)
+    read_input(path, stdin=False)  # no file to read is a usage error (exit 2), not a problem of a glossary
     try:
-        glossary = import_glossary(args.glossary, args.in_format)
+        glossary = import_glossary(path, args.in_format)
     except GlossaryError as exc:
         for problem in exc.problems:
             print(format_problem(problem.path, problem.line, problem.message, problem.fix), file=out)
         count = len(exc.problems)
-        print(f"{counted(count, 'problem')} in {args.glossary}", file=sys.stderr)
+        print(f"{counted(count, 'problem')} in {path}", file=sys.stderr)
         return EXIT_PROBLEMS
     except TermlockError as exc:
-        print(format_problem(exc.path or args.glossary, exc.line, exc.message, exc.fix), file=out)
-        print(f"1 problem in {args.glossary}", file=sys.stderr)
+        print(format_problem(exc.path or path, exc.line, exc.message, exc.fix), file=out)
+        print(f"1 problem in {path}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"{args.glossary}: OK, {counted(len(glossary), 'term')}", file=sys.stderr)
+    print(f"{path}: OK, {counted(len(glossary), 'term')}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -138,7 +142,7 @@ def run_show(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from termlock.glossary.formats import import_glossary
 
     out = out or sys.stdout
-    glossary = import_glossary(args.glossary, args.in_format)
+    glossary = import_glossary(glossary_path(args.glossary), args.in_format)
     # fit a terminal; piped into a file or grep, show every cell whole
     width = shutil.get_terminal_size((120, 24)).columns if out.isatty() else 10**6
     print(f"{glossary.name} ({glossary.source_lang} -> {glossary.target_lang}), {counted(len(glossary), 'term')}", file=out)

@@ -1,6 +1,6 @@
 """``termlock translate``: glossary-locked batch translation of a file.
 
-    termlock translate -i IN -o OUT [--glossary G.yaml] [--model M] [--beam 5]
+    termlock translate -i IN -o OUT --glossary G.yaml|bundled [--model M] [--beam 5]
                        [--batch-size N] [--constraints auto] [--report OUT.json]
 
 IN/OUT are text (one segment per line, ``-`` for stdin/stdout), JSONL,
@@ -76,8 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="G.yaml",
         action="append",
         type=input_path,
-        help="glossary to lock (default: the bundled glossary); repeat to merge several, the later one "
-        "winning where two define the same source",
+        help="glossary to lock (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled glossary of Liaoning "
+        "political terms); required unless --terms; repeat to merge several, the later one winning where two "
+        "define the same source",
     )
     terms.add_argument(
         "--terms",

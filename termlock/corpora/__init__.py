@@ -1,8 +1,8 @@
 """The bundled glossary and parallel corpus, shipped as package data.
 
 They give a new user something real to run (``termlock check`` without a
-``--glossary`` uses the bundled glossary; the demo checks the bundled flawed
-translation) and give the tests a corpus whose expected findings are known:
+``--glossary`` uses the bundled glossary, and ``--glossary bundled`` names it
+anywhere; the demo checks the bundled flawed translation) and give the tests a corpus whose expected findings are known:
 ``flawed_plan.jsonl`` lists every problem planted in ``corpus.flawed.en``.
 
 Files are located with :mod:`importlib.resources`, so the same code works
@@ -33,6 +33,7 @@ __all__ = [
     "PlannedProblem",
     "bundled_corpus",
     "bundled_glossary_path",
+    "glossary_path",
     "load_bundled_glossary",
     "read_plan",
 ]
@@ -63,6 +64,22 @@ def _data_path(name: str) -> pathlib.Path:
 def bundled_glossary_path() -> pathlib.Path:
     """Path of the bundled glossary (YAML, the schema of ``termlock.glossary.loader``)."""
     return _data_path(GLOSSARY_FILE)
+
+
+#: the name that stands for the bundled glossary wherever a glossary file is asked for
+#: (``--glossary bundled``; a file of that name is ``./bundled``)
+BUNDLED_GLOSSARY = "bundled"
+
+
+def glossary_path(name: str) -> str:
+    """A glossary argument as the file it means: :data:`BUNDLED_GLOSSARY` is the bundled glossary's file.
+
+    Every place that takes a glossary path goes through this, so
+    ``--glossary bundled`` works for check, translate, the glossary
+    commands and the library alike, and the bundled file is an input like
+    any other (no output may overwrite it).
+    """
+    return str(bundled_glossary_path()) if name == BUNDLED_GLOSSARY else name
 
 
 def load_bundled_glossary() -> Glossary:

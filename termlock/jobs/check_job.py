@@ -123,10 +123,13 @@ class CheckJob:
     def refuse_unsafe_outputs(self) -> None:
         """No report may overwrite an input or another report; --xliff-notes must be named as XLIFF."""
         from termlock.documents import known_format_of
+        from termlock.jobs.glossaries import BUNDLED_GLOSSARY, glossary_files
         from termlock.outputs import refuse_clobbering
 
         inputs = [("--source", self.source), ("--target", self.target), ("--reference", self.reference), ("--bilingual", self.bilingual)]
-        inputs += [("--glossary", path) for path in self.glossaries]
+        # no --glossary (and no --terms) reads the bundled glossary: an input like any other
+        named = self.glossaries or (() if self.terms is not None else (BUNDLED_GLOSSARY,))
+        inputs += [("--glossary", path) for path in glossary_files(named)]
         inputs += [("--terms", self.terms), ("--accept", self.accept), ("--pairs", self.pairs)]
         outputs = self.outputs
         refuse_clobbering(

@@ -2,7 +2,8 @@
 
 Both commands and every engine resolve ``--glossary`` here, so a TBX or
 spreadsheet glossary works for ``translate`` on Ray exactly as for ``check``
-on one machine.
+on one machine, and ``--glossary bundled`` names the bundled glossary
+(:func:`termlock.corpora.glossary_path`) wherever a glossary is asked for.
 """
 
 from __future__ import annotations
@@ -12,15 +13,25 @@ from typing import Sequence
 
 from dataclasses import dataclass
 
+from termlock.corpora import BUNDLED_GLOSSARY, glossary_path
 from termlock.errors import TermlockError
 from termlock.glossary import Glossary
 from termlock.glossary.merge import MergeConflict
 
 
+def glossary_files(paths: Sequence[str]) -> list[str]:
+    """The files a job's ``--glossary`` arguments name (``bundled``: the bundled glossary's file)."""
+    return [glossary_path(path) for path in paths]
+
+
 def load_glossary_file(path: str) -> Glossary:
-    """A glossary file: YAML with the loader's own rules, TBX/CSV/TSV/XLSX through import."""
+    """A glossary file (or ``bundled``): YAML with the loader's own rules, TBX/CSV/TSV/XLSX through import."""
+    path = glossary_path(path)
     if not os.path.exists(path):
-        raise TermlockError("--glossary: no such file", path=path, fix="check the path, or omit --glossary for the bundled one")
+        raise TermlockError(
+            "--glossary: no such file", path=path,
+            fix=f"check the path, or pass --glossary {BUNDLED_GLOSSARY} for the bundled glossary",
+        )  # fmt: skip
     from termlock.glossary.formats import import_glossary
 
     return import_glossary(path)

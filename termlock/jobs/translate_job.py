@@ -77,29 +77,39 @@ class TranslateJob:
     exact: bool = False
 
     def validate(self) -> None:
-        """Refuse outputs that would overwrite a file the run reads, or each other, term lists beside
-        glossaries, and a bad prompt template, before any work (a missing template is not hidden behind
-        a model or cluster error).
+        """Refuse a job without terms, outputs that would overwrite a file the run reads or each other,
+        term lists beside glossaries, and a bad prompt template, before any work (a missing template is
+        not hidden behind a model or cluster error).
 
-        What the run reads: the input, the glossaries, the term lists, a
-        prompt template file, and every file of a local model folder
-        (``-o model/config.json`` would leave a model that no longer loads).
+        A job names its terms: glossary files (or
+        ``bundled``) or per-segment term lists; the bundled glossary forced
+        on a text it was not written for ("stuck neck" in a chip report)
+        would be wrong without a word. What the run reads: the input, the
+        glossaries, the term lists, a prompt template file, and every file of
+        a local model folder (``-o model/config.json`` would leave a model
+        that no longer loads).
         """
+        from termlock.errors import TermlockError
+        from termlock.jobs.glossaries import BUNDLED_GLOSSARY, glossary_files
         from termlock.outputs import refuse_clobbering
 
         refuse_clobbering(
-            [("-i", self.input), *(("--glossary", path) for path in self.glossaries), ("--terms", self.terms),
+            [("-i", self.input), *(("--glossary", path) for path in glossary_files(self.glossaries)), ("--terms", self.terms),
              *_template_file(self.settings.prompt_template), *_model_files(self.settings.model)],
             [("-o", self.output), ("--report", self.report), ("--tmx", self.tmx)],
         )
         if self.terms is not None and self.glossaries:
-            from termlock.errors import TermlockError
-
             raise TermlockError("--terms replaces --glossary", fix="give either --terms (term lists) or --glossary files, not both")
         if self.settings.prompt_template is not None:
             from termlock.translate.models.prompts import resolve_template
 
             resolve_template(self.settings.prompt_template)
+        if not self.glossaries and self.terms is None:
+            raise TermlockError(
+                "no glossary: translate locks the terms of a glossary you name",
+                fix=f"pass --glossary FILE (repeatable), --glossary {BUNDLED_GLOSSARY} for the bundled glossary of "
+                "Liaoning political terms, or --terms TERMS.jsonl for per-segment term lists",
+            )
 
     def fingerprint_settings(self, fmt: str, glossary: Any) -> dict[str, Any]:
         """Settings that shape the output; a resumed job must match them all."""

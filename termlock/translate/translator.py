@@ -242,15 +242,16 @@ class _Sentence:
 
 
 def load_glossary_arg(glossary: Any) -> "Glossary":
-    """A Glossary from a Glossary, a path, or None (the bundled glossary)."""
+    """A Glossary from a Glossary, a path (``"bundled"``: the bundled glossary), or None (the bundled glossary)."""
     if glossary is None:
         from termlock.corpora import load_bundled_glossary
 
         return load_bundled_glossary()
     if isinstance(glossary, (str, os.PathLike)):
+        from termlock.corpora import glossary_path
         from termlock.glossary.formats import import_glossary  # YAML, TBX, CSV/TSV, XLSX
 
-        return import_glossary(os.fspath(glossary))
+        return import_glossary(glossary_path(os.fspath(glossary)))
     return glossary
 
 
