@@ -130,3 +130,56 @@ def test_loading_a_marian_model_warns_nothing(tiny_model_dir):
         loaded = load_model(tiny_model_dir, device="cpu")
     assert type(loaded.tokenizer).__name__ == "MarianTokenizer"
     assert [str(w.message) for w in caught] == []
+
+
+# ------------------------------------------------------------------ one line per kind of warning, --quiet
+
+
+FIVE = ["我们要坚持和平发展道路。", "中国坚定奉行独立自主的和平外交政策。", "我们将继续推进高质量发展。",
+        "乡村振兴战略取得新进展。", "数字经济蓬勃发展。"]  # fmt: skip
+
+
+def translate_five(work: Path, tiny_model_dir: Path, *extra: str) -> int:
+    (work / "five.zh").write_text("\n".join(FIVE) + "\n", encoding="utf-8")
+    return main(["translate", "-i", str(work / "five.zh"), "-o", str(work / "five.en"), "--glossary", "bundled",
+                 "--model", str(tiny_model_dir), "--beam", "1", "--max-length", "4", "--constraints", "off", *extra])  # fmt: skip
+
+
+def test_length_limit_warnings_are_one_summary_line_and_the_report_lists_each(work, capsys, tiny_model_dir):
+    assert translate_five(work, tiny_model_dir, "--report", str(work / "r.json")) == 0
+    err = capsys.readouterr().err.splitlines()
+    summary = json.loads((work / "r.json").read_text(encoding="utf-8"))["summary"]
+    cut = summary["truncated"]
+    assert len(cut) > 1 and {item["length_limit"] for item in cut} == {4} and cut[0]["sentence"] in FIVE
+    assert [item["index"] for item in cut] == sorted(item["index"] for item in cut)
+    assert err == [
+        f"warning: {len(cut)} sentences hit the length limit of 4 tokens and may be cut short, the first at "
+        f"{work / 'five.zh'}:{cut[0]['index'] + 1} (try --max-length 8; --report lists each)",
+        f"translated 5 segments (5 sentences) with {tiny_model_dir}; terms: {summary['required_terms']} required, "
+        f"0 by the first pass, 0 by constrained decoding, {summary['unsatisfied']} unsatisfied",
+    ]
+    assert translate_five(work, tiny_model_dir, "--restart") == 0
+    assert "(try --max-length 8; pass --report FILE to list each)" in capsys.readouterr().err
+
+
+def test_one_truncated_sentence_is_named_on_its_own_line(work, capsys, tiny_model_dir):
+    from termlock.jobs import TranslateJob
+    from termlock.jobs.translate_job import warning_lines
+
+    summary = {"truncated": [{"index": 0, "sentence": "我们要坚持和平发展道路。", "length_limit": 4}], "too_long": [],
+               "impossible": [{"index": 0, "terms": ["t"], "reason": "the translation reached the length limit of 4 tokens"}]}  # fmt: skip
+    job = TranslateJob("in.zh", "out.en", glossaries=("bundled",))
+    assert warning_lines(job, summary, ["in.zh:3"]) == [
+        "in.zh:3: warning: the translation hit the length limit of 4 tokens and may be cut short (try --max-length 8): "
+        "我们要坚持和平发展道路。",
+        "in.zh:3: warning: could not satisfy term(s) t even with constrained decoding: the translation reached the "
+        "length limit of 4 tokens",
+    ]
+
+
+def test_quiet_prints_nothing_but_errors(work, capsys, tiny_model_dir):
+    assert translate_five(work, tiny_model_dir, "--quiet") == 0
+    assert capsys.readouterr().err == ""
+    assert len((work / "five.en").read_text(encoding="utf-8").splitlines()) == 5
+    assert translate_five(work, tiny_model_dir, "-q", "--model", str(work / "no-model"), "--restart") == 2
+    assert "no such model directory" in one_error(capsys.readouterr().err)

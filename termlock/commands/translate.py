@@ -21,7 +21,6 @@ engine runs.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, Sequence
 
 from termlock.commands.argtypes import input_path, output_path, positive_int
@@ -63,6 +62,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=output_path,
         metavar="OUT.tmx",
         help="also write a TMX of the segments this run translated (source/target pairs, ids as tuid)",
+    )
+    io.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print nothing but errors: no progress bar, warnings or summary (the exit code tells; --report has the details)",
     )
     io.add_argument(
         "--overwrite",
@@ -209,6 +214,7 @@ def job_from_args(args: argparse.Namespace):
         overwrite=args.overwrite,
         restart=args.restart,
         engine=engine_options(args),
+        quiet=args.quiet,
     )
 
 
@@ -228,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     job = job_from_args(args)
     outcome = get_engine(job.engine.name).translate(job)
     for line in outcome_lines(job, outcome):
-        print(line, file=sys.stderr)
+        print(line, file=job.messages())
     return 0
 
 

@@ -95,7 +95,8 @@ class LocalEngine:
         fingerprint = job_fingerprint(data, **job.fingerprint_settings(fmt, glossary))
         runner = BatchRunner(
             store, job.output, fingerprint, chunk_size=job.settings.batch_size, restart=job.restart,
-            other_outputs=(job.report, job.tmx), check_report=record_problem,
+            other_outputs=(job.report, job.tmx), check_report=record_problem, stderr=job.messages(),
+            progress=False if job.quiet else None,
         )  # fmt: skip
 
         translator = None

@@ -99,6 +99,8 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
         glossaries=glossaries,
         target_lang=glossary.target_lang,
         glossary=glossary,
+        progress=False if job.quiet else None,
+        stderr=job.messages(),
     )
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (f" and {len(result.skipped) - 5} more" if len(result.skipped) > 5 else "")

@@ -14,11 +14,14 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from termlock.jobs.engine_options import EngineOptions
 from termlock.translate.models.loading import DEFAULT_MODEL  # cheap: no torch at import
 from termlock.wording import counted
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import TextIO
 
 #: formats whose units are lines, so messages name ``FILE:LINE``
 LINE_FORMATS = ("text", "jsonl", "tsv")
@@ -75,6 +78,15 @@ class TranslateJob:
     terms: str | None = None
     #: no inflection tolerance for any term
     exact: bool = False
+    #: nothing on stderr but errors: no progress bar, resume lines, warnings or summary
+    quiet: bool = False
+
+    def messages(self) -> "TextIO":
+        """Where the engines write progress, resume lines and warnings: stderr, or nowhere with ``quiet``."""
+        import io
+        import sys
+
+        return io.StringIO() if self.quiet else sys.stderr
 
     def validate(self) -> None:
         """Refuse a job without terms, outputs that would overwrite a file the run reads or each other,
@@ -362,22 +374,60 @@ def report_json_bytes(report: dict[str, Any]) -> bytes:
     return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _excerpt(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[str]) -> list[str]:
+    """One line per kind of warning, however many segments it concerns; each segment is in ``--report``.
+
+    A kind that concerns one sentence names it (where, and what to do);
+    more are counted, the first named, and the report lists every one
+    (200 lines around the progress bar helped nobody).
+    """
+    listed = "--report lists each" if job.report else "pass --report FILE to list each"
+    lines = []
+    truncated = summary.get("truncated", [])
+    limits = sorted({item["length_limit"] for item in truncated if item.get("length_limit")})
+    try_more = f"try --max-length {2 * limits[-1]}" if limits else "try a higher --max-length"
+    if len(truncated) == 1:
+        item = truncated[0]
+        lines.append(f"{where[item['index']]}: warning: the translation hit the length limit"
+                     f"{f' of {limits[0]} tokens' if limits else ''} and may be cut short ({try_more}): {_excerpt(item['sentence'])}")  # fmt: skip
+    elif truncated:
+        span = f" of {limits[0]} tokens" if len(limits) == 1 else f" ({limits[0]} to {limits[-1]} tokens)" if limits else ""
+        lines.append(f"warning: {len(truncated)} sentences hit the length limit{span} and may be cut short, the first at "
+                     f"{where[truncated[0]['index']]} ({try_more}; {listed})")  # fmt: skip
+    too_long = summary.get("too_long", [])
+    unfit = sum(1 for item in too_long if not item.get("fits", True))
+    if len(too_long) == 1:
+        item = too_long[0]
+        how = "does not fit the model even cut at a character" if unfit else "was cut without punctuation to fit"
+        lines.append(f"{where[item['index']]}: warning: a sentence longer than the model accepts {how}: {_excerpt(item['sentence'])}")
+    elif too_long:
+        worse = f", {unfit} of them do not fit even cut at a character" if unfit else ""
+        lines.append(f"warning: {len(too_long)} sentences longer than the model accepts were cut without punctuation "
+                     f"to fit{worse}, the first at {where[too_long[0]['index']]} ({listed})")  # fmt: skip
+    impossible = summary.get("impossible", [])
+    if impossible:
+        first = impossible[0]
+        because = f": {first['reason']}" if first.get("reason") else ""
+        if len(impossible) == 1:
+            lines.append(f"{where[first['index']]}: warning: could not satisfy term(s) {', '.join(first['terms'])} "
+                         f"even with constrained decoding{because}")  # fmt: skip
+        else:
+            lines.append(f"warning: {len(impossible)} segments could not satisfy every term even with constrained decoding, "
+                         f"the first at {where[first['index']]} ({', '.join(first['terms'])}{because}; {listed})")  # fmt: skip
+    return lines
+
+
 def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
-    """Per-segment warnings, the one-line summary, then the engine's notes."""
+    """The warnings (one line per kind), the one-line summary, then the engine's notes."""
     report = outcome.report
     if report is None:
         return list(outcome.notes)
-    where = outcome.where
     summary = report["summary"]
-    lines = []
-    for segment in report["segments"]:
-        for warning in segment.get("warnings", ()):
-            lines.append(f"{where[segment['index']]}: warning: {warning}")
-    for item in summary["impossible"]:
-        lines.append(
-            f"{where[item['index']]}: warning: could not satisfy term(s) {', '.join(item['terms'])} "
-            f"even with constrained decoding{': ' + item['reason'] if item.get('reason') else ''}"
-        )
+    lines = warning_lines(job, summary, outcome.where)
     constraints = job.settings.constraints
     documents = report.get("documents")
     line = (

@@ -70,7 +70,7 @@ class SentenceTranslation:
     ``unsatisfied``: ids still missing (or with a forbidden rendering) in
     the final text. ``split``: how the sentence was cut to fit the model
     (None, "clause", "forced"); ``fits`` False if even that failed.
-    ``truncated``: the translation was cut at the length limit.
+    ``truncated``: the translation was cut at the length limit, ``length_limit`` (in tokens).
     ``reason``: why constrained decoding left terms unsatisfied, and what to try.
     """
 
@@ -84,6 +84,7 @@ class SentenceTranslation:
     fits: bool = True
     truncated: bool = False
     reason: str | None = None
+    length_limit: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -100,6 +101,8 @@ class SentenceTranslation:
             out["fits"] = False
         if self.truncated:
             out["truncated"] = True
+            if self.length_limit is not None:
+                out["length_limit"] = self.length_limit
         if self.reason:
             out["reason"] = self.reason
         return out
@@ -117,6 +120,7 @@ class SentenceTranslation:
             fits=bool(data.get("fits", True)),
             truncated=bool(data.get("truncated", False)),
             reason=data.get("reason"),
+            length_limit=data.get("length_limit"),
         )
 
 
@@ -177,12 +181,13 @@ _SEGMENT_FIELDS = {"source": "text", "target": "text", "required": "ids", "satis
                    "redecoded": "ids", "unsatisfied": "ids", "warnings": "ids", "copied": "flag"}  # fmt: skip
 _SENTENCE_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
                     "constrained": "flag", "unsatisfied": "ids", "split": "text?", "fits": "flag",
-                    "truncated": "flag", "reason": "text?", "copied": "flag"}  # fmt: skip
+                    "truncated": "flag", "reason": "text?", "copied": "flag", "length_limit": "count"}  # fmt: skip
 _KINDS = {
     "text": (lambda v: isinstance(v, str), "a string"),
     "text?": (lambda v: v is None or isinstance(v, str), "a string"),
     "ids": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
     "flag": (lambda v: isinstance(v, bool), "true or false"),
+    "count": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number"),
 }
 
 
@@ -569,6 +574,7 @@ class Translator:
                     split=s.piece.split,
                     fits=s.piece.fits,
                     truncated=s.truncated,
+                    length_limit=s.limit if s.truncated else None,
                     reason=self._reason(s) if s.constrained and s.failures else None,
                 )
                 for s in sentences
@@ -624,7 +630,9 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
 
     ``impossible`` lists segments whose terms constrained decoding could
     not satisfy; with constraints off nothing is enforced, so misses are
-    only counted under ``unsatisfied``.
+    only counted under ``unsatisfied``. ``too_long``: sentences longer than
+    the model accepts (cut to fit); ``truncated``: sentences whose
+    translation reached the length limit (each with its ``length_limit``).
     """
     summary: dict[str, Any] = {
         "segments": len(records),
@@ -638,6 +646,7 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
         "unsatisfied": 0,
         "impossible": [],
         "too_long": [],
+        "truncated": [],
     }
     for index, record in enumerate(records):
         if record is None:
@@ -664,4 +673,6 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
         for s in sentences:
             if s.get("split") == "forced":
                 summary["too_long"].append({"index": index, "sentence": s["source"], "fits": s.get("fits", True)})
+            if s.get("truncated"):
+                summary["truncated"].append({"index": index, "sentence": s["source"], "length_limit": s.get("length_limit")})
     return summary
