@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from termlock.translate.segmentation import join_translations, segment_line, split_sentences
+from termlock.translate.segmentation import join_translations, needs_translation, segment_line, split_sentences
 
 # characters that exercise every rule: enders, clause marks, quotes, brackets, spaces
 _ALPHABET = st.sampled_from(
@@ -114,3 +115,26 @@ def test_fitting_keeps_every_character_and_respects_the_limit(line, limit):
 def test_join_uses_single_spaces_and_skips_empty_parts():
     assert join_translations(["We must. ", "", " It works!"]) == "We must. It works!"
     assert join_translations([]) == ""
+
+
+# ------------------------------------------------------------------ what needs the model at all
+
+@pytest.mark.parametrize(
+    "text, needed",
+    [("2024", False), ("GDP", False), ("5G", False), ("（1）", False), ("3.5%", False), ("https://www.gov.cn", False),
+     ('Xi said: "OK".', False), ("２０２４", False), ("ＧＤＰ", False), ("——", False), ("①", False), ("café", False),
+     ("", False), ("GDP增长5%", True), ("二〇二三", True), ("〇", True), ("2024年", True), ("Привет", True),
+     ("カタカナ", True), ("한국", True)],
+)
+def test_what_needs_translation(text, needed):
+    assert needs_translation(text) is needed
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)))
+def test_printable_ascii_never_needs_the_model(text):
+    assert not needs_translation(text)
+
+
+@given(st.text(), st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), st.text())
+def test_one_han_character_anywhere_needs_the_model(before, han, after):
+    assert needs_translation(before + han + after)

@@ -260,3 +260,41 @@ def test_an_unsupported_generation_setting_is_one_clear_error(tiny_model_dir):
             Translator(loaded, EMPTY, beam=2)
     finally:
         loaded.model.generation_config.do_sample = False
+
+
+# ------------------------------------------------------------------ nothing to translate: kept as it is
+
+
+def test_figures_and_latin_text_are_kept_not_sent_to_the_model(loaded):
+    from termlock.glossary.verdicts import SegmentJudge
+
+    glossary = Glossary("g", (Term("five-g", ("5G",), "5G"), FOOD_TERM))
+    translator = Translator(loaded, glossary, beam=2, constraints="auto", max_length=MAX_LENGTH)
+    calls = spy(translator)
+    lines = ["2024", "GDP", "（1）", "https://www.gov.cn", "5G", f"{FOOD}2024年。GDP.", "２０２４"]
+    segments = translator.translate_segments(lines)
+    sent = {s for batch, _ in calls for s in batch}
+    assert sent == {FOOD, "2024年。"}  # the line's Chinese sentences only, "GDP." kept
+    assert [s.target for s in segments[:5]] == ["2024", "GDP", "（1）", "https://www.gov.cn", "5G"]
+    assert segments[6].target == "２０２４"
+    assert segments[5].target.endswith(" GDP.") and [s.copied for s in segments[5].sentences] == [False, False, True]
+    assert segments[4].required == ("five-g",) and segments[4].unsatisfied == ()  # the judge agrees
+    judge = SegmentJudge(glossary)
+    for line, segment in zip(lines[:5], segments):
+        assert all(v == "ok" for v in judge.verdicts(line, segment.target).values())
+    records = [s.to_dict() for s in segments]
+    assert records[0]["sentences"][0]["copied"] is True and "copied" not in records[5]["sentences"][0]
+    assert summarize(records, "auto")["copied_sentences"] == 7
+    assert SegmentTranslation.from_dict(records[0]).sentences[0].copied
+
+
+def test_latin_text_the_judge_would_not_accept_goes_to_the_model(loaded):
+    """A Latin source term rendered otherwise, or a forbidden rendering of the line's term, is no copy."""
+    glossary = Glossary("g", (Term("ai", ("AI",), "artificial intelligence"),
+                              Term("dual-cores", ("双核",), "dual cores", forbidden=("DC",))))  # fmt: skip
+    translator = Translator(loaded, glossary, beam=2, constraints="always", max_length=MAX_LENGTH)
+    calls = spy(translator)
+    segments = translator.translate_segments(["AI", "双核。DC."])
+    sent = {s for batch, _ in calls for s in batch}
+    assert "AI" in sent and "DC." in sent
+    assert not any(s.copied for segment in segments for s in segment.sentences)

@@ -441,5 +441,7 @@ def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
         line += f"; {counted(summary['redecoded_sentences'], 'sentence')} re-decoded"
     if constraints != "off":
         line += f"; {counted(len(summary['impossible']), 'segment')} impossible"
+    if summary.get("copied_sentences"):
+        line += f"; {counted(summary['copied_sentences'], 'sentence')} of figures or Latin text kept as they were"
     lines.append(line)
     return lines + list(outcome.notes)

@@ -10,12 +10,17 @@ matches in the line map onto pieces.
 A sentence still too long for the model is cut again at clause punctuation,
 and as a last resort at the longest prefix that fits; such forced cuts are
 flagged so the caller reports them instead of the text quietly vanishing.
+
+A piece with nothing to translate (:func:`needs_translation`: only figures,
+punctuation, symbols and Latin letters) is not given to the model at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable
+
+import regex
 
 #: sentence-final punctuation: ideographic full stop (and its half-width
 #: form), exclamation, question and semicolon in full- and half-width forms
@@ -31,6 +36,23 @@ CLOSERS = frozenset("”’」』）)】》〉〕］]｝}〗〙〛﹂﹄")
 _STRAIGHT_QUOTES = frozenset("\"'")
 
 TokenCounter = Callable[[str], int]
+
+#: a Han character (〇 included) or a letter of any script but Latin (kana, Hangul, Cyrillic...): what the model is for
+_OTHER_SCRIPT_LETTER = regex.compile(r"\p{Han}|[^\p{Latin}\P{L}]")
+
+
+def needs_translation(text: str) -> bool:
+    """Whether ``text`` holds anything to translate: a letter of a script other than Latin.
+
+    A piece of only figures, punctuation, symbols, spaces and Latin letters
+    ("2024", "GDP", "5G", "（1）", "https://www.gov.cn", "3.5%", an English
+    quotation, full-width "２０２４") is already what the translation should
+    say; a model given it alone invents words around it (a random-weight
+    opus model turned "2024" into "persistence"; real ones add "Year" or a
+    sentence). One letter of another script (Han above all) and the piece
+    goes to the model.
+    """
+    return _OTHER_SCRIPT_LETTER.search(text) is not None
 
 
 @dataclass(frozen=True)

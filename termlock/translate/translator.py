@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
 from termlock.errors import TermlockError
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
-from termlock.translate.segmentation import Piece, join_translations, segment_line
+from termlock.translate.segmentation import Piece, join_translations, needs_translation, segment_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from termlock.glossary import Glossary
@@ -72,6 +72,8 @@ class SentenceTranslation:
     (None, "clause", "forced"); ``fits`` False if even that failed.
     ``truncated``: the translation was cut at the length limit, ``length_limit`` (in tokens).
     ``reason``: why constrained decoding left terms unsatisfied, and what to try.
+    ``copied``: the source was kept as its own translation (only figures or
+    Latin text, which the judge accepts as they are), never sent to the model.
     """
 
     source: str
@@ -85,6 +87,7 @@ class SentenceTranslation:
     truncated: bool = False
     reason: str | None = None
     length_limit: int | None = None
+    copied: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -105,6 +108,8 @@ class SentenceTranslation:
                 out["length_limit"] = self.length_limit
         if self.reason:
             out["reason"] = self.reason
+        if self.copied:
+            out["copied"] = True
         return out
 
     @classmethod
@@ -121,6 +126,7 @@ class SentenceTranslation:
             truncated=bool(data.get("truncated", False)),
             reason=data.get("reason"),
             length_limit=data.get("length_limit"),
+            copied=bool(data.get("copied", False)),
         )
 
 
@@ -244,6 +250,7 @@ class _Sentence:
     judge: Any = None  # the judge of this sentence's glossary (per-segment term lists)
     truncated: bool = False
     limit: int = 0  # the length limit it was decoded under
+    copied: bool = False  # kept as it is: nothing to translate, and the judge agrees
 
 
 def load_glossary_arg(glossary: Any) -> "Glossary":
@@ -399,6 +406,7 @@ class Translator:
                 sentences.append(sentence)
                 per_line[number].append(sentence)
 
+        sentences = [s for s in sentences if not self._copied(s)]
         if self.mode == "always":
             self._decode_constrained([s for s in sentences if s.positives or s.negatives])
             self._decode_plain([s for s in sentences if not (s.positives or s.negatives)])
@@ -468,6 +476,21 @@ class Translator:
                 )
             )
         return out
+
+    def _copied(self, sentence: _Sentence) -> bool:
+        """Keep a sentence with nothing to translate as it is, when the judge accepts it as its own translation.
+
+        Only figures, punctuation and Latin text ("2024", "GDP"): a model
+        would invent words around them. A Latin glossary term whose
+        rendering differs ("AI" -> "artificial intelligence") makes the copy
+        fail the judge, so that sentence is translated (and locked) as usual.
+        """
+        text = sentence.piece.content
+        if needs_translation(text) or self._failures(sentence, text):
+            return False
+        sentence.final = sentence.first = text
+        sentence.copied = True
+        return True
 
     def _failures(self, sentence: _Sentence, text: str) -> tuple[str, ...]:
         """Terms of the sentence not satisfied, and forbidden renderings of its line's terms."""
@@ -575,6 +598,7 @@ class Translator:
                     fits=s.piece.fits,
                     truncated=s.truncated,
                     length_limit=s.limit if s.truncated else None,
+                    copied=s.copied,
                     reason=self._reason(s) if s.constrained and s.failures else None,
                 )
                 for s in sentences
@@ -632,7 +656,8 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
     not satisfy; with constraints off nothing is enforced, so misses are
     only counted under ``unsatisfied``. ``too_long``: sentences longer than
     the model accepts (cut to fit); ``truncated``: sentences whose
-    translation reached the length limit (each with its ``length_limit``).
+    translation reached the length limit (each with its ``length_limit``);
+    ``copied_sentences``: sentences kept as they were (nothing to translate).
     """
     summary: dict[str, Any] = {
         "segments": len(records),
@@ -647,6 +672,7 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
         "impossible": [],
         "too_long": [],
         "truncated": [],
+        "copied_sentences": 0,
     }
     for index, record in enumerate(records):
         if record is None:
@@ -655,6 +681,7 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
         sentences = record.get("sentences", [])
         summary["sentences"] += len(sentences)
         constrained = [k for k, s in enumerate(sentences) if s.get("constrained")]
+        summary["copied_sentences"] += sum(1 for s in sentences if s.get("copied"))
         summary["constrained_sentences"] += len(constrained)
         if mode == "auto":
             summary["redecoded_sentences"] += len(constrained)
