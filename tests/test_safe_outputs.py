@@ -256,3 +256,26 @@ def test_a_second_translate_run_on_the_same_output_stops_at_once_naming_the_firs
     assert code == 2 and len(err.splitlines()) == 1
     assert "another termlock run is writing this output" in err and f"pid {os.getpid()}" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("shape", ["file", "directory"])
+@pytest.mark.parametrize("shared", ["--report", "--tmx"])
+def test_a_second_run_with_another_output_but_the_same_report_stops_at_once(tmp_path, capsys, shape, shared):
+    """Two runs with different -o but one --report: the last used to win silently."""
+    from termlock.cli import main
+
+    if shape == "file":
+        source = tmp_path / "s.zh"
+        source.write_text("双核\n", encoding="utf-8")
+    else:
+        source = tmp_path / "docs"
+        source.mkdir()
+        (source / "a.txt").write_text("双核\n", encoding="utf-8")
+    report = tmp_path / ("shared.json" if shared == "--report" else "shared.tmx")
+    with OutputLock(report):  # the first run, writing its own -o and this report
+        code = main(["translate", "-i", str(source), "-o", str(tmp_path / "second"), shared, str(report),
+                     "--model", str(tmp_path / "never-loaded"), "--glossary", "bundled"])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"{report}: another termlock run is writing this output (pid {os.getpid()}" in err
+    assert not (tmp_path / "second").exists() and not report.exists()

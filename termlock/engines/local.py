@@ -134,23 +134,24 @@ class LocalEngine:
 def _translate_directory(job: TranslateJob) -> TranslateOutcome:
     """``-i DIR -o OUTDIR``: every file translated in this process, the tree mirrored (:mod:`termlock.engines.sharded`).
 
-    OUTDIR is locked for the run (a second run on it fails at once), and
-    ``--overwrite`` applies to the bilingual files of the directory.
+    OUTDIR, ``--report`` and ``--tmx`` are locked for the run (a second run
+    writing any of them fails at once), and ``--overwrite`` applies to the
+    bilingual files of the directory.
     """
     from termlock.engines.sharded import in_process_pool, translate_sharded_job
-    from termlock.translate.batch.output_lock import OutputLock
+    from termlock.translate.batch.output_lock import lock_outputs
 
     if job.overwrite:
         raise TermlockError("--overwrite is not supported for a directory", path=job.input,
                             fix="translate the bilingual files one at a time with --overwrite")
     if job.output == STDIO:
         raise TermlockError("a directory is translated into a directory", path=job.input, fix="give -o OUTDIR")
-    lock = OutputLock(job.output.rstrip("/\\") or job.output)
-    lock.acquire()
+    locks = lock_outputs([job.output, job.report, job.tmx])
     try:
         outcome, _ = translate_sharded_job(job, in_process_pool)
     finally:
-        lock.release()
+        for lock in locks:
+            lock.release()
     return outcome
 
 

@@ -23,8 +23,10 @@ import sys
 import time
 import weakref
 from pathlib import Path
+from typing import Iterable
 
 from termlock.errors import TermlockError
+from termlock.fileio import is_stream
 
 LOCK_SUFFIX = ".termlock-lock"
 
@@ -111,6 +113,26 @@ class OutputLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def lock_outputs(paths: Iterable[str | os.PathLike[str] | None]) -> list[OutputLock]:
+    """Lock every output a run writes (OUT, ``--report``, ``--tmx``), all of them or none.
+
+    Two runs with different OUTs but one ``--report`` would each write the
+    report, the last silently winning; with every output locked the second
+    run is refused at once. None and streams (stdout, a FIFO, ``/dev/null``:
+    nothing is kept beside them) are skipped.
+    """
+    locks: list[OutputLock] = []
+    try:
+        for path in paths:
+            if path is not None and not is_stream(path):
+                locks.append(OutputLock(os.fspath(path).rstrip("/\\") or os.fspath(path)).acquire())
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    return locks
 
 
 def _unlock(path: Path, fd: int) -> None:

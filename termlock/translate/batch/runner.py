@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence, TextIO
 
 from termlock.documents import Store, write_store
 from termlock.fileio import is_stream
-from termlock.translate.batch.output_lock import OutputLock
+from termlock.translate.batch.output_lock import OutputLock, lock_outputs
 from termlock.translate.batch.journal import Journal, journal_path_for
 from termlock.translate.batch.resume import SavedWork, progress_bar, run_fingerprint, sha256_hex
 
@@ -118,23 +118,14 @@ class BatchRunner:
         self.locks: list[OutputLock] = []
         self.journal: Journal | None = None
         try:
-            if journal_path is not None:
-                # a stream's lock goes beside the journal named for it
-                self._lock(os.fspath(journal_path) if stream else self.out_path,
-                           f"{os.fspath(journal_path)}.lock" if stream else None)  # fmt: skip
-            for other in other_outputs:
-                if other is not None and not is_stream(other):
-                    self._lock(os.fspath(other))
+            if journal_path is not None and stream:  # a journal named for a stream: its lock goes beside it
+                self.locks.append(OutputLock(journal_path, lock_path=f"{os.fspath(journal_path)}.lock").acquire())
+            self.locks += lock_outputs([None if stream else self.out_path, *other_outputs])
             if journal_path is not None:
                 self._open_journal(journal_path, fingerprint, restart, check_report)
         except BaseException:
             self.close()
             raise
-
-    def _lock(self, target: str, lock_path: str | None = None) -> None:
-        lock = OutputLock(target, lock_path=lock_path)
-        lock.acquire()
-        self.locks.append(lock)
 
     def _open_journal(
         self,
