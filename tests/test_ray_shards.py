@@ -441,3 +441,78 @@ def test_merge_into_a_fifo_that_fails_midway_keeps_nothing_and_says_nothing_is_s
     run_job(inp, fifo, batch_size=3, shard_size=3)
     reader.join(10)
     assert len(got[0].decode("utf-8").splitlines()) == 12
+
+
+@pytest.fixture
+def no_cluster(monkeypatch):
+    """Fail the test if anything would start or join a Ray cluster."""
+    pytest.importorskip("ray", reason="--engine ray needs Ray installed")
+    from termlock.engines.ray import support
+
+    monkeypatch.setattr(support, "connect", lambda *a, **k: pytest.fail("a Ray cluster was started"))
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--prompt-template", "nosuch"], "unknown prompt template 'nosuch'"),
+        (["--model", "{tmp}/no-model"], "no-model: no such model directory"),
+        (["--dtype", "fp16"], "--dtype fp16 needs a GPU, and this run uses the CPU"),
+        (["--dtype", "int8", "--gpus-per-worker", "0.5"], "--dtype int8 is dynamic int8 quantization for the CPU"),
+        (["--dtype", "bf16", "--device", "cpu"], "--dtype bf16 needs a GPU"),
+    ],
+    ids=["template", "model-folder", "fp16-on-cpu-workers", "int8-on-gpu-workers", "bf16-on-cpu"],
+)
+def test_ray_translate_refuses_bad_settings_before_a_cluster_starts(tmp_path, capsys, no_cluster, extra, message):
+    from termlock.cli import main
+
+    doc = make_shards(tmp_path) / "a.txt"
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "model" / "model.safetensors").write_bytes(b"")
+    argv = ["translate", "--engine", "ray", "-i", str(doc), "-o", str(tmp_path / "o.txt"), "--glossary", "bundled",
+            "--model", str(tmp_path / "model"), *(a.replace("{tmp}", str(tmp_path)) for a in extra)]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err, err
+    assert not (tmp_path / "o.txt").exists()
+
+
+def test_a_model_folder_of_a_remote_cluster_is_not_checked_here(tmp_path, capsys, monkeypatch):
+    """On ray://HEAD the workers read their own disks: a folder missing on this machine may be there."""
+    pytest.importorskip("ray", reason="--engine ray needs Ray installed")
+    from termlock.cli import main
+    from termlock.engines.ray import support
+
+    started = []
+
+    def connect(address):
+        started.append(address)
+        raise TermlockError("stop here: the cluster would start now")
+
+    monkeypatch.setattr(support, "connect", connect)
+    doc = make_shards(tmp_path) / "a.txt"
+    code = main(["translate", "--engine", "ray", "--address", "ray://head:10001", "-i", str(doc), "-o", str(tmp_path / "o.txt"),
+                 "--glossary", "bundled", "--model", "/models/on-the-workers"])  # fmt: skip
+    assert code == 2 and "stop here" in capsys.readouterr().err
+    assert started == ["ray://head:10001"]
+
+
+@pytest.mark.parametrize("shape", ["files", "directories"])
+def test_ray_check_of_word_files_at_segment_granularity_names_document_granularity(tmp_path, capsys, no_cluster, shape):
+    import docx
+
+    from termlock.cli import main
+
+    for side, text in (("zh", "坚持双核驱动。"), ("en", "Adhere to dual cores.")):
+        document = docx.Document()
+        document.add_paragraph(text)
+        folder = tmp_path / side if shape == "directories" else tmp_path
+        folder.mkdir(exist_ok=True)
+        document.save(folder / ("a.docx" if shape == "directories" else f"a.{side}.docx"))
+    source, target = ((tmp_path / "zh", tmp_path / "en") if shape == "directories"
+                      else (tmp_path / "a.zh.docx", tmp_path / "a.en.docx"))  # fmt: skip
+    assert main(["check", "--engine", "ray", "--source", str(source), "--target", str(target)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("is a document, not one segment per line (fix: add --granularity document (paragraphs need not line up))")
+    assert "UTF-8" not in err and len(err.splitlines()) == 1

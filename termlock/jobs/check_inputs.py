@@ -31,24 +31,27 @@ GRANULARITIES = (SEGMENT, DOCUMENT)
 DOCUMENT_ONLY = DOCUMENT_EXTENSIONS
 
 
-def choose_granularity(requested: str | None, source: str | None, target: str | None) -> str:
+def choose_granularity(requested: str | None, *paths: str | None) -> str:
     """``segment`` or ``document``; documents (.docx, .md, .html) cannot be checked segment by segment.
 
     An XLIFF or TMX file as ``--source``/``--target`` is refused at either
-    granularity: it is checked with ``--bilingual``.
+    granularity: it is checked with ``--bilingual``. Every engine asks here
+    (the Ray engine for each shard file too), so a Word file at segment
+    granularity is told to add ``--granularity document`` whichever engine
+    reads it, not that it is not UTF-8.
     """
     if requested is not None and requested not in GRANULARITIES:
         raise TermlockError(f"unknown granularity {requested!r}", fix="use --granularity segment or --granularity document")
     from termlock.documents import known_format_of
 
-    for path in (source, target):
+    for path in paths:
         if path and known_format_of(path) in BILINGUAL:  # its lines are XML, not segments
             raise TermlockError(
                 f"{BILINGUAL[known_format_of(path)]} file holds both sides, not one segment per line",
                 path=path,
                 fix=f"check it with --bilingual {path}",
             )
-    documents = [p for p in (source, target) if p and Path(p).suffix.lower() in DOCUMENT_ONLY]
+    documents = [p for p in paths if p and Path(p).suffix.lower() in DOCUMENT_ONLY]
     if documents and requested != DOCUMENT:
         raise TermlockError(
             f"{documents[0]} is a document, not one segment per line",

@@ -53,6 +53,28 @@ class TranslatorSettings:
         """The keyword arguments of ``Translator(model, glossary, **options)``."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "model"}
 
+    def check(self, *, device: str | None = None, model_here: bool = True) -> None:
+        """Refuse, before anything starts, what would fail on every worker once its model loads.
+
+        Nothing heavy is imported and no model is read: a prompt template
+        that is neither a built-in name nor a readable template file, a
+        precision ``device`` cannot run (when the caller knows where the
+        model will run), and, when ``model_here``, a model folder that
+        cannot hold a model. The Ray engine calls this before it starts a
+        cluster, so a typo is one line, not a cluster start-up and a worker's
+        error.
+        """
+        from termlock.translate.models.loading import check_model_folder, resolve_dtype
+
+        if device is not None:
+            resolve_dtype(self.dtype, device)
+        if model_here:
+            check_model_folder(self.model)
+        if self.prompt_template is not None:
+            from termlock.translate.models.prompts import resolve_template
+
+            resolve_template(self.prompt_template)
+
 
 @dataclass(frozen=True)
 class TranslateJob:

@@ -32,7 +32,9 @@ class RayEngine:
         import_ray()
         if job.bilingual:
             raise TermlockError("--bilingual is not supported with --engine ray", fix="use --engine local for XLIFF/TMX files")
-        if job.granularity == "document":
+        from termlock.jobs.check_inputs import DOCUMENT, choose_granularity
+
+        if choose_granularity(job.granularity, job.source, job.target, job.reference) == DOCUMENT:
             return self._check_documents(job)
         for option, value in (("--terms", job.terms), ("--accept", job.accept), ("--write-accepted", job.outputs.write_accepted)):
             if value:
@@ -82,7 +84,11 @@ class RayEngine:
         if job.terms is not None and not Path(job.input).is_dir() and not _whole_document(job):
             raise TermlockError("--terms for a file of segments is not supported with --engine ray",
                                 fix="use --engine local (the default), or a directory of documents (one term list per document)")
-        pool = ClusterPool(job.engine.address, job.engine.num_workers, job.engine.gpus_per_worker or 0.0)
+        # before the cluster starts: a setting every worker would fail on is one line, not a cluster and a worker's error
+        settings, gpus = job.settings, job.engine.gpus_per_worker or 0.0
+        settings.check(device=settings.device if settings.device != "auto" else ("cuda" if gpus else "cpu"),
+                       model_here=job.engine.address is None)  # a local instance: workers read this machine's files
+        pool = ClusterPool(job.engine.address, job.engine.num_workers, gpus)
         outcome, result = translate_sharded_job(job, pool)
         if result.already_complete:
             return outcome

@@ -54,7 +54,9 @@ def read_segment_file(path: str, role: str, option: str) -> list[str]:
     so a sharded check and a check of the concatenated files agree.
     """
     from termlock.documents.segment_fields import field_format
+    from termlock.jobs.check_inputs import SEGMENT, choose_granularity
 
+    choose_granularity(SEGMENT, path)  # a Word/Markdown/HTML shard: "add --granularity document", as for one file
     suffix = Path(path).suffix.lower()
     if suffix in PARQUET_EXTENSIONS:
         return _parquet_segments(path, role)

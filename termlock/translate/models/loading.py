@@ -270,6 +270,19 @@ def _check_local_dir(path: Path, name: str, *, weights: bool = True) -> None:
         )
 
 
+def check_model_folder(name: str) -> bool:
+    """Whether ``name`` is a local model folder (else a hub id), refusing a folder that cannot hold a model.
+
+    No torch, no transformers: a missing folder, a file, a folder without
+    config.json or weights, or an unreadable weights file is one line
+    before anything heavy is imported (or a cluster is started).
+    """
+    if not _looks_like_path(name):
+        return False
+    _check_local_dir(Path(name).expanduser(), name)
+    return True
+
+
 def _check_readable(file: Path) -> None:
     """An unreadable weights or config file, said as such (transformers says "No such file")."""
     try:
@@ -599,13 +612,13 @@ def load_model(
     from termlock.translate.models.memory import memory_guard
 
     name = os.fspath(name_or_path)
+    local = check_model_folder(name)  # before torch is imported: a wrong path is said at once
     resolved_device = resolve_device(device)
     resolved_dtype = resolve_dtype(dtype, resolved_device)
     torch_dtype = _torch_dtype(resolved_dtype)
     guard = memory_guard(name, resolved_device, resolved_dtype, rows=batch_size * num_beams)
-    if _looks_like_path(name):
+    if local:
         path = Path(name).expanduser()
-        _check_local_dir(path, name)
         model, tokenizer = _load_parts(
             str(path), name, local_files_only=True, torch_dtype=torch_dtype, is_dir=True, before_weights=guard
         )
