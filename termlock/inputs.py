@@ -36,6 +36,7 @@ import sys
 from typing import BinaryIO, Iterator
 
 from termlock.errors import TermlockError, is_a_directory
+from termlock.filekinds import HEAD_BYTES, refuse_binary
 
 #: the path meaning standard input
 STDIN = "-"
@@ -115,8 +116,11 @@ def _utf8_error(data: bytes, exc: UnicodeDecodeError, path: str, option: str | N
 def decode_utf8(data: bytes, path: str, option: str | None = None) -> str:
     """A whole file's bytes as text: UTF-8, a leading byte-order mark dropped.
 
-    ``path`` (as shown) and ``option`` only name the file in the error.
+    ``path`` (as shown) and ``option`` only name the file in the error. A
+    file that is no text at all (a PDF, an old .doc, an .odt, RTF, UTF-16:
+    :mod:`termlock.filekinds`) is named for what it is, with its fix.
     """
+    refuse_binary(path, data[:HEAD_BYTES], option)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -175,10 +179,11 @@ class SegmentReader:
             while True:
                 block = handle.read(BLOCK_SIZE)
                 end = not block
-                if first:  # the byte-order mark is dropped once its three bytes are in
+                if first:  # the file's kind is told and a byte-order mark dropped once the first bytes are in
                     head += block
-                    if not end and len(head) < len(_BOM):
+                    if not end and len(head) < HEAD_BYTES:
                         continue
+                    refuse_binary(self.name, head[:HEAD_BYTES], self.option)
                     first = False
                     block = head[len(_BOM) :] if head.startswith(_BOM) else head
                 cut = block.rfind(b"\n") + 1

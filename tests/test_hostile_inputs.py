@@ -510,7 +510,68 @@ def test_truncated_or_corrupt_safetensors_is_one_line_naming_the_file(corpus, ou
     weights = model / "model.safetensors"
     data = weights.read_bytes()
     weights.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\x00" * 64)
-    argv = ["translate", "-i", str(corpus / "plain.zh"), "-o", str(out / "o.en"), "--model", str(model)]
+    argv = ["translate", "-i", str(corpus / "plain.zh"), "-o", str(out / "o.en"), "--model", str(model), "--glossary", "bundled"]
     line = refusal(capsys, argv)
     assert f"{weights}: the model weights are truncated or corrupt" in line, line
     assert "download the model again" in line and not (out / "o.en").exists()
+
+
+# --------------------------------------------------------------- issue 24: files that are not text, journals, glossaries
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        for name, data in members.items():
+            package.writestr(zipfile.ZipInfo(name), data)
+    return buffer.getvalue()
+
+
+_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 200
+_ODT = _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"})
+_ODS = _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"})
+#: name -> (bytes, the message every command gives, the fix it offers)
+NOT_TEXT: dict[str, tuple[bytes, str, str]] = {
+    "report.pdf": (_PDF, "a PDF document, not text", "pdftotext -layout FILE FILE.txt"),
+    "pdf_named.txt": (_PDF, "a PDF document, not text", "pdftotext"),
+    "old.doc": (_OLE, "an old binary Word .doc, not a .docx", "soffice --headless --convert-to docx FILE"),
+    "ole_named.zh": (_OLE, "an old binary Office file (or a password-protected one), not text", "without a password"),
+    "report.odt": (_ODT, "an OpenDocument text (.odt), not a .docx", "soffice --headless --convert-to docx FILE"),
+    "odt_named.txt": (_ODT, "an OpenDocument text (.odt), not a .docx", "save it as .docx"),
+    "sheet.ods.txt": (_ODS, "an OpenDocument spreadsheet or presentation, not text", "export its text as UTF-8"),
+    "report.rtf": (b"{\\rtf1\\ansi\\deff0 {\\fonttbl{\\f0 SimSun;}}\\f0 \\u21452?\\u26680?}", "an RTF document, not text", "save it as .docx"),
+    "notepad.txt": ("双核驱动\n".encode("utf-16"), "UTF-16 text, not UTF-8", "iconv -f UTF-16 -t UTF-8 FILE"),
+    "packed.txt": (b"\x1f\x8b\x08\x00" + b"\0" * 40, "a gzip-compressed file, not text", "gunzip -k FILE"),
+    "archive.txt": (_zip({"a.txt": b"x"}), "a ZIP package (a Word, Excel or OpenDocument file, or an archive), not text",
+                    "needs the .docx extension"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def not_text(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("not-text")
+    for name, (data, _, _) in NOT_TEXT.items():
+        (folder / name).write_bytes(data)
+    (folder / "plain.en").write_text("dual cores drive\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("name", NOT_TEXT)
+def test_a_file_that_is_not_text_is_named_by_every_command(not_text, out, capsys, name):
+    """A PDF, .doc, .odt, RTF or UTF-16 file was told to run iconv -f GB18030; now it is named, with the fix."""
+    _, message, fix = NOT_TEXT[name]
+    path = str(not_text / name)
+    for argv, option in (
+        (["translate", "-i", path, "-o", str(out / "o.txt"), "--glossary", "bundled", "--model", str(out / "none")], ""),
+        (["check", "--source", path, "--target", str(not_text / "plain.en")], "--source: "),
+        (["check", "--source", str(not_text / "plain.en"), "--target", path], "--target: "),
+        (["check", "--granularity", "document", "--source", path, "--target", str(not_text / "plain.en")], ""),
+    ):
+        line = refusal(capsys, argv)
+        assert f"{path}: {option}{message} (fix: " in line and fix in line, line
+        assert "GB18030" not in line
+    assert not (out / "o.txt").exists()

@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "yamlsafe": 0,  # user YAML without aliases, deep nesting, NUL or impossible dates
     "jsonsafe": 0,  # user JSON without a RecursionError on deep nesting
     "wording": 0,  # counted nouns in messages ("1 document", "2 documents")
+    "filekinds": 0,  # what a file that is not text is (PDF, .doc, .odt, UTF-16), named the same by every reader
     "glossary": 1,
     "corpora": 2,
     "documents": 2,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from termlock.documents.base import FORMATS, Store, Unit, register, write_atomically
 from termlock.errors import TermlockError
+from termlock.filekinds import refuse_binary
 from termlock.inputs import read_input, shown_name
 
 __all__ = [
@@ -70,9 +71,6 @@ _LAZY_EXTENSIONS = {
     ".pq": "parquet",
 }
 
-#: old binary Word files: refused by name (save them as .docx)
-OLD_WORD = (".doc", ".dot")
-
 #: format names accepted by --format besides the registry's own
 _ALIASES = {"txt": "text", "plain": "text", "ndjson": "jsonl", "xlf": "xliff", "md": "markdown", "htm": "html", "word": "docx"}
 
@@ -113,18 +111,19 @@ def _by_extension(path: str) -> str | None:
 
 
 def detect_format(path: str, fmt: str | None = None) -> str:
-    """The format for ``path``: ``fmt`` when given, else by extension, else text (an old .doc is refused)."""
+    """The format for ``path``: ``fmt`` when given, else by extension, else text.
+
+    A name that says the file is not text (``.doc``, ``.pdf``, ``.odt``,
+    ``.rtf``: :func:`termlock.filekinds.kind_by_name`) is refused with what
+    it is and how to convert it; the text reader checks the bytes too.
+    """
     if fmt:
         name = _ALIASES.get(fmt.lower(), fmt.lower())
         _load(name)
         return name
     if path == STDIO:
         return "text"
-    if Path(path).suffix.lower() in OLD_WORD:
-        raise TermlockError(
-            "an old binary Word .doc, not a .docx", path=path,
-            fix="open it in Word or LibreOffice and save it as .docx (soffice --headless --convert-to docx FILE)",
-        )
+    refuse_binary(path)
     return _by_extension(path) or "text"
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from termlock.documents.document_base import DocumentText
 from termlock.errors import TermlockError
+from termlock.filekinds import refuse_binary
 from termlock.inputs import decode_utf8, read_input
 
 DOCX = (".docx", ".docm")
@@ -26,8 +27,6 @@ MARKDOWN = (".md", ".markdown")
 HTML = (".html", ".htm")
 #: extensions that are whole documents, never one segment per line
 DOCUMENT_EXTENSIONS = DOCX + MARKDOWN + HTML
-#: what an old binary Word file is called
-OLD_WORD = (".doc", ".dot")
 
 
 def _decode(data: bytes, path: str) -> str:
@@ -76,11 +75,7 @@ def read_bytes(path: str | os.PathLike[str]) -> bytes:
 def document_text(data: bytes, path: str) -> DocumentText:
     """The paragraphs of a document's bytes (``path``'s extension says which kind, and names it in messages)."""
     suffix = Path(path).suffix.lower()
-    if suffix in OLD_WORD:
-        raise TermlockError(
-            "an old binary Word .doc, not a .docx", path=path,
-            fix="open it in Word or LibreOffice and save it as .docx (soffice --headless --convert-to docx FILE)",
-        )
+    refuse_binary(path)  # .doc, .pdf, .odt, .rtf by name
     if suffix in DOCX:
         from termlock.documents.docx import docx_document
 

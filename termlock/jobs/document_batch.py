@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from termlock.documents.document_base import DocumentText
-from termlock.documents.paragraphs import DOCUMENT_EXTENSIONS, OLD_WORD, document_text, read_bytes
+from termlock.documents.paragraphs import DOCUMENT_EXTENSIONS, document_text, read_bytes
 from termlock.errors import TermlockError
+from termlock.filekinds import OLD_WORD, binary_error, kind_by_name
 from termlock.evaluate.document_check import DocumentReport, check_document
 from termlock.evaluate.records import UnpairedDocument
 from termlock.glossary import Glossary
@@ -62,11 +63,9 @@ class DocumentPairs:
 
 
 def _refuse_old_word(path: Path) -> None:
-    if path.suffix.lower() in OLD_WORD:
-        raise TermlockError(
-            "an old binary Word .doc, not a .docx", path=str(path),
-            fix="save it as .docx (soffice --headless --convert-to docx FILE), or move it out of the directory",
-        )
+    """An old .doc among the documents is plainly meant to be checked: refused (a PDF is skipped and named)."""
+    if kind_by_name(path.name) is OLD_WORD:
+        raise binary_error(OLD_WORD, str(path), also="or move it out of the directory")
 
 
 def _documents(root: Path, option: str) -> tuple[dict[str, Path], list[str]]:

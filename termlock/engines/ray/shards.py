@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from termlock.errors import TermlockError
 from termlock.fileio import is_stream, write_atomically
+from termlock.filekinds import OLD_WORD, binary_error, kind_by_name
 from termlock.translate.batch.resume import refuse_changed_settings, run_fingerprint, sha256_hex
 
 MANIFEST_NAME = "manifest.json"
@@ -49,8 +50,6 @@ NOT_TRANSLATED_EXTENSIONS = frozenset(
     ".pdf .rtf .odt .ods .odp .xlsx .xls .xlsm .pptx .ppt .epub .png .jpg .jpeg .gif .bmp .tif .tiff .webp .ico "
     ".svg .zip .gz .tgz .bz2 .xz .7z .rar .tar .mp3 .mp4 .wav .mov .avi .exe .dll .so .bin .pyc .db .sqlite".split()
 )
-#: an old binary Word file in an input directory: refused (it is plainly meant to be translated)
-OLD_WORD_EXTENSIONS = (".doc", ".dot")
 
 
 def digest(value: Any) -> str:
@@ -149,11 +148,8 @@ def discover_documents(path: str, fmt: str | None = None) -> tuple[list[InputFil
         inputs, skipped = [], []
         for name, p in list_shard_files(source):
             suffix = p.suffix.lower()
-            if fmt is None and suffix in OLD_WORD_EXTENSIONS:
-                raise TermlockError(
-                    "an old binary Word .doc, not a .docx", path=str(p),
-                    fix="save it as .docx (soffice --headless --convert-to docx FILE), or move it out of the directory",
-                )
+            if fmt is None and kind_by_name(p.name) is OLD_WORD:  # plainly meant to be translated: refused
+                raise binary_error(OLD_WORD, str(p), also="or move it out of the directory")
             if fmt is None and suffix in NOT_TRANSLATED_EXTENSIONS:
                 skipped.append(name)
                 continue
