@@ -575,3 +575,57 @@ def test_a_file_that_is_not_text_is_named_by_every_command(not_text, out, capsys
         assert f"{path}: {option}{message} (fix: " in line and fix in line, line
         assert "GB18030" not in line
     assert not (out / "o.txt").exists()
+
+
+class _Killed(BaseException):
+    """Stands for a kill after the first batch was saved (not an error the CLI would turn into a message)."""
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda u: u.update(target=7), "unit 0's target is 7, not a string"),
+        (lambda u: u.update(index="0"), 'a saved unit\'s index is "0", not a whole number'),
+        (lambda u: u["report"].update(required="dual-cores"), "unit 0's report: 'required' is not a list of strings"),
+        (lambda u: u["report"].update(sentences={}), "unit 0's report: 'sentences' is not a list"),
+        (lambda u: u["report"]["sentences"][0].update(constrained="yes"),
+         "unit 0's report: sentence 1: 'constrained' is not true or false"),
+    ],
+    ids=["target", "index", "required", "sentences", "sentence-flag"],
+)
+def test_a_hand_edited_journal_with_wrong_types_is_one_line_and_keeps_the_saved_work(tmp_path, capsys, monkeypatch,
+                                                                                     tiny_model_dir, edit, problem):  # fmt: skip
+    import json
+
+    from termlock.translate.batch.journal import journal_path_for
+    from termlock.translate.translator import Translator
+
+    source = tmp_path / "s.zh"
+    source.write_text("双核驱动。\n卡脖子。\n", encoding="utf-8")
+    out = tmp_path / "o.en"
+    argv = ["translate", "-i", str(source), "-o", str(out), "--glossary", "bundled", "--model", str(tiny_model_dir),
+            "--beam", "1", "--max-length", "8", "--batch-size", "1", "--constraints", "always"]  # fmt: skip
+    original, batches = Translator.translate_segments, []
+
+    def killed_after_one(self, lines, glossaries=None):
+        if batches:
+            raise _Killed
+        batches.append(lines)
+        return original(self, lines, glossaries)
+
+    monkeypatch.setattr(Translator, "translate_segments", killed_after_one)
+    with pytest.raises(_Killed):
+        main(argv)
+    monkeypatch.undo()
+    journal = journal_path_for(out)
+    header, line = journal.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    edit(record["units"][0])
+    edited_line = json.dumps(record, ensure_ascii=False)
+    journal.write_text(f"{header}\n{edited_line}\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"termlock translate: error: {journal}:2: the resume journal is damaged: {problem} (fix: undo the edit "
+                   f"of that line to resume, or delete {journal} (or pass --restart) to start the job over)")  # fmt: skip
+    assert journal.read_text(encoding="utf-8") == f"{header}\n{edited_line}\n" and not out.exists()
