@@ -183,3 +183,35 @@ def test_quiet_prints_nothing_but_errors(work, capsys, tiny_model_dir):
     assert len((work / "five.en").read_text(encoding="utf-8").splitlines()) == 5
     assert translate_five(work, tiny_model_dir, "-q", "--model", str(work / "no-model"), "--restart") == 2
     assert "no such model directory" in one_error(capsys.readouterr().err)
+
+
+# ------------------------------------------------------------------ start-up: what a run imports before it needs it
+
+
+def _in_a_fresh_interpreter(code: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_mistyped_model_folder_is_said_before_torch_is_imported(work):
+    """It took the 3 s of importing torch to learn that --model pointed nowhere."""
+    argv = ["translate", "-i", str(work / "in.zh"), "-o", str(work / "o.en"), "--glossary", str(corpora.bundled_glossary_path()),
+            "--model", str(work / "no-such-model")]  # fmt: skip
+    printed = _in_a_fresh_interpreter(
+        f"import sys; from termlock.cli import main; code = main({argv!r}); print(code, 'torch' in sys.modules)"
+    )
+    assert printed == "2 False"
+
+
+def test_building_the_command_line_imports_neither_the_evaluator_nor_the_jobs():
+    printed = _in_a_fresh_interpreter(
+        "import sys; from termlock.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('termlock.evaluate', 'termlock.jobs.', 'termlock.glossary', 'torch'))))"
+    )
+    assert printed == "['termlock.jobs.engine_options']"  # --engine's settings only

@@ -14,11 +14,13 @@ are imported only when chosen, so Ray is never imported by a local run.
 from __future__ import annotations
 
 import importlib
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from termlock.errors import TermlockError
-from termlock.evaluate.records import CheckResult
-from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
+
+if TYPE_CHECKING:  # pragma: no cover - the command line imports this module for --engine's choices only
+    from termlock.evaluate.records import CheckResult
+    from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
 
 #: engine name -> "module:class" (imported on first use)
 ENGINES = {

@@ -13,13 +13,15 @@ as the Ray engine would on a cluster.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from termlock.errors import TermlockError, is_a_directory
-from termlock.evaluate.records import CheckResult
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
 from termlock.jobs.translate_job import build_report, not_read_lines, report_json_bytes, unit_locations
 from termlock.jobs.translated_tmx import write_translated_tmx
+
+if TYPE_CHECKING:  # pragma: no cover - a translate run needs no evaluate package
+    from termlock.evaluate.records import CheckResult
 
 STDIO = "-"
 

@@ -14,17 +14,32 @@ below ``engines`` and ``commands``.
 
 from __future__ import annotations
 
-from termlock.jobs.check_job import CheckJob, CheckOutputs
-from termlock.jobs.engine_options import EngineOptions
-from termlock.jobs.glossaries import load_job_glossary
-from termlock.jobs.translate_job import TranslateJob, TranslateOutcome, TranslatorSettings
+import importlib
+from typing import Any
 
-__all__ = [
-    "CheckJob",
-    "CheckOutputs",
-    "EngineOptions",
-    "TranslateJob",
-    "TranslateOutcome",
-    "TranslatorSettings",
-    "load_job_glossary",
-]
+#: public name -> module that defines it (imported on first access: the command line builds its
+#: parser from EngineOptions alone, and a translate run never needs the check job or the evaluator)
+_EXPORTS = {
+    "CheckJob": "termlock.jobs.check_job",
+    "CheckOutputs": "termlock.jobs.check_job",
+    "EngineOptions": "termlock.jobs.engine_options",
+    "TranslateJob": "termlock.jobs.translate_job",
+    "TranslateOutcome": "termlock.jobs.translate_job",
+    "TranslatorSettings": "termlock.jobs.translate_job",
+    "load_job_glossary": "termlock.jobs.glossaries",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from termlock.inputs import STDIN
 from termlock.errors import TermlockError
-from termlock.evaluate.gate import decide
-from termlock.evaluate.records import CheckResult
 from termlock.jobs.engine_options import EngineOptions
 from termlock.wording import counted
+
+if TYPE_CHECKING:  # pragma: no cover - translate imports the jobs package, not the evaluator
+    from termlock.evaluate.records import CheckResult
 
 EXIT_PASS = 0
 EXIT_BELOW_MINIMUM = 1
@@ -209,6 +211,8 @@ def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
     lines = render_summary(result).splitlines()
     lines += write_reports(job, result)
     summary = result.summary
+    from termlock.evaluate.gate import decide
+
     gate = decide(
         summary.ok, summary.term_occurrences, Fraction(job.min_term_success),
         glossary_terms=result.glossary_terms, accepted=summary.accepted,

@@ -396,10 +396,6 @@ def report_json_bytes(report: dict[str, Any]) -> bytes:
     return (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _excerpt(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[str]) -> list[str]:
     """One line per kind of warning, however many segments it concerns; each segment is in ``--report``.
 
@@ -407,6 +403,8 @@ def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[st
     more are counted, the first named, and the report lists every one
     (200 lines around the progress bar helped nobody).
     """
+    from termlock.translate.translator import sentence_excerpt
+
     listed = "--report lists each" if job.report else "pass --report FILE to list each"
     lines = []
     truncated = summary.get("truncated", [])
@@ -415,7 +413,7 @@ def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[st
     if len(truncated) == 1:
         item = truncated[0]
         lines.append(f"{where[item['index']]}: warning: the translation hit the length limit"
-                     f"{f' of {limits[0]} tokens' if limits else ''} and may be cut short ({try_more}): {_excerpt(item['sentence'])}")  # fmt: skip
+                     f"{f' of {limits[0]} tokens' if limits else ''} and may be cut short ({try_more}): {sentence_excerpt(item['sentence'])}")  # fmt: skip
     elif truncated:
         span = f" of {limits[0]} tokens" if len(limits) == 1 else f" ({limits[0]} to {limits[-1]} tokens)" if limits else ""
         lines.append(f"warning: {len(truncated)} sentences hit the length limit{span} and may be cut short, the first at "
@@ -425,7 +423,7 @@ def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[st
     if len(too_long) == 1:
         item = too_long[0]
         how = "does not fit the model even cut at a character" if unfit else "was cut without punctuation to fit"
-        lines.append(f"{where[item['index']]}: warning: a sentence longer than the model accepts {how}: {_excerpt(item['sentence'])}")
+        lines.append(f"{where[item['index']]}: warning: a sentence longer than the model accepts {how}: {sentence_excerpt(item['sentence'])}")
     elif too_long:
         worse = f", {unfit} of them do not fit even cut at a character" if unfit else ""
         lines.append(f"warning: {len(too_long)} sentences longer than the model accepts were cut without punctuation "

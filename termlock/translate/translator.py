@@ -184,13 +184,13 @@ class SegmentTranslation:
 #: the JSON types of a saved segment record (``SegmentTranslation.to_dict()``) and of its sentences;
 #: "ids": a list of strings, "text?": a string or null; a field may be absent unless it is "source"/"target"
 _SEGMENT_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
-                   "redecoded": "ids", "unsatisfied": "ids", "warnings": "ids", "copied": "flag"}  # fmt: skip
+                   "redecoded": "ids", "unsatisfied": "ids", "warnings": "ids"}  # fmt: skip
 _SENTENCE_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
                     "constrained": "flag", "unsatisfied": "ids", "split": "text?", "fits": "flag",
                     "truncated": "flag", "reason": "text?", "copied": "flag", "length_limit": "count"}  # fmt: skip
 _KINDS = {
     "text": (lambda v: isinstance(v, str), "a string"),
-    "text?": (lambda v: v is None or isinstance(v, str), "a string"),
+    "text?": (lambda v: v is None or isinstance(v, str), "a string or null"),
     "ids": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
     "flag": (lambda v: isinstance(v, bool), "true or false"),
     "count": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number"),
@@ -573,13 +573,13 @@ class Translator:
                 note = "does not fit the model even cut at a character" if not s.piece.fits else "was cut without punctuation"
                 warnings.append(
                     f"a sentence longer than the model's limit of {self.loaded.max_input_tokens} tokens "
-                    f"{note}: {_excerpt(s.piece.content)}"
+                    f"{note}: {sentence_excerpt(s.piece.content)}"
                 )
         for s in sentences:
             if s.truncated:
                 warnings.append(
                     f"the translation hit the length limit of {s.limit} tokens and may be cut short "
-                    f"(try --max-length {2 * s.limit}): {_excerpt(s.piece.content)}"
+                    f"(try --max-length {2 * s.limit}): {sentence_excerpt(s.piece.content)}"
                 )
         return SegmentTranslation(
             source=line,
@@ -642,7 +642,8 @@ def _unique_terms(terms: Iterable[Any]) -> list[Any]:
     return list(seen.values())
 
 
-def _excerpt(text: str, width: int = 40) -> str:
+def sentence_excerpt(text: str, width: int = 40) -> str:
+    """A sentence as a warning line quotes it: whole up to ``width`` characters, else cut with "…"."""
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -11,11 +11,14 @@ worker. Everything that can be refused is refused before Ray starts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from termlock.errors import TermlockError
-from termlock.evaluate.records import CheckResult
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome, load_job_glossary
 from termlock.wording import counted
+
+if TYPE_CHECKING:  # pragma: no cover - a translate run needs no evaluate package
+    from termlock.evaluate.records import CheckResult
 
 
 class RayEngine:
