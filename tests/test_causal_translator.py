@@ -280,9 +280,9 @@ def test_show_prompt_refuses_a_seq2seq_model_and_a_directory(tiny_model_dir, tmp
 
     source = tmp_path / "in.txt"
     source.write_text("你好。\n", encoding="utf-8")
-    assert main(["translate", "-i", str(source), "--model", str(tiny_model_dir), "--show-prompt"]) == 2
+    assert main(["translate", "-i", str(source), "--model", str(tiny_model_dir), "--show-prompt", "--glossary", "bundled"]) == 2
     assert "--show-prompt shows the prompt of a decoder-only LLM; this is a seq2seq model" in capsys.readouterr().err
-    assert main(["translate", "-i", str(tmp_path), "--model", str(tiny_model_dir), "--show-prompt"]) == 2
+    assert main(["translate", "-i", str(tmp_path), "--model", str(tiny_model_dir), "--show-prompt", "--glossary", "bundled"]) == 2
     assert "--show-prompt shows the prompts of one file's first segment, and this is a directory" in capsys.readouterr().err
 
 

@@ -21,6 +21,7 @@ engine runs.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any, Sequence
 
 from termlock.commands.argtypes import input_path, output_path, positive_int

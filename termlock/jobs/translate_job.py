@@ -56,13 +56,12 @@ class TranslatorSettings:
     def check(self, *, device: str | None = None, model_here: bool = True) -> None:
         """Refuse, before anything starts, what would fail on every worker once its model loads.
 
-        Nothing heavy is imported and no model is read: a prompt template
-        that is neither a built-in name nor a readable template file, a
-        precision ``device`` cannot run (when the caller knows where the
-        model will run), and, when ``model_here``, a model folder that
-        cannot hold a model. The Ray engine calls this before it starts a
-        cluster, so a typo is one line, not a cluster start-up and a worker's
-        error.
+        Nothing heavy is imported and no model is read: a precision
+        ``device`` cannot run (when the caller knows where the model will
+        run), and, when ``model_here``, a model folder that cannot hold a
+        model (the prompt template is resolved by :meth:`TranslateJob.validate`).
+        The Ray engine calls this before it starts a cluster, so a typo is
+        one line, not a cluster start-up and a worker's error.
         """
         from termlock.translate.models.loading import check_model_folder, resolve_dtype
 
@@ -70,10 +69,6 @@ class TranslatorSettings:
             resolve_dtype(self.dtype, device)
         if model_here:
             check_model_folder(self.model)
-        if self.prompt_template is not None:
-            from termlock.translate.models.prompts import resolve_template
-
-            resolve_template(self.prompt_template)
 
 
 @dataclass(frozen=True)
