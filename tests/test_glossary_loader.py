@@ -208,12 +208,12 @@ def test_byte_order_mark_is_accepted(tmp_path):
     assert len(load_glossary(path)) == 3
 
 
-def test_utf16_file_is_reported_as_not_utf8(tmp_path):
+def test_utf16_file_is_reported_as_utf16_with_its_conversion(tmp_path):
     path = tmp_path / "g.yaml"
     path.write_bytes(VALID.encode("utf-16"))
     problems = validate_glossary(path)
-    assert problems[0].line == 1 and problems[0].message == "not UTF-8 (byte 0xff at column 1)"
-    assert problems[0].fix.startswith("save the file as UTF-8")
+    assert problems[0].message == "UTF-16 text, not UTF-8"
+    assert problems[0].fix == "convert it: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8"
 
 
 # ---- round trip ----------------------------------------------------------------

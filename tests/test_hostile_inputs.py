@@ -189,7 +189,8 @@ CHECK_SEGMENTS: dict[str, tuple] = {
     # the TBX's DOCTYPE spells "dual cores" out, so as a translation of 双核驱动 it passes
     "entity.tbx": text_file("entity.tbx", 1, 0, 0, as_target=Runs(0, "(1 of 1 occurrence ok)")),
     "garbage.tbx": text_file("garbage.tbx", 1, 0, 0),
-    "garbage.xlsx": text_file("garbage.xlsx", 1, 0, 0),
+    # it starts as a ZIP package does: no text, named as what it claims to be (termlock.filekinds)
+    "garbage.xlsx": unreadable("a ZIP package (a Word, Excel or OpenDocument file, or an archive), not text"),
     "missing.zh": unreadable("no such file (fix: check the path)"),
     "loop": unreadable("cannot read: Too many levels of symbolic links (fix: check the path and that the file is readable)"),
     "a_folder": unreadable("is a directory, not a file (fix: pass a file, or --engine ray to process a directory of shards)"),
@@ -248,7 +249,7 @@ GLOSSARY: dict[str, dict[str, object]] = {
     "garbage.tbx": glossary_fails("garbage.tbx:1: not well-formed TBX: "),
     "garbage.xlsx": glossary_fails("garbage.xlsx: not a readable XLSX workbook (BadZipFile"),
     "binary.bin": glossary_fails("binary.bin: cannot tell the glossary format from the extension '.bin'"),
-    "missing.yaml": {"check": Fails("missing.yaml: --glossary: no such file (fix: check the path, or omit --glossary"),
+    "missing.yaml": {"check": Fails("missing.yaml: --glossary: no such file (fix: check the path, or pass --glossary bundled"),
                      "validate": Fails("missing.yaml: no such file (fix: check the path)"),
                      "other": Fails("missing.yaml: no such file (fix: check the path)")},
     "a_folder": {"check": Fails("a_folder: is a directory, not a file"), "validate": Fails("a_folder: is a directory, not a file"),
