@@ -106,7 +106,8 @@ def main() -> None:
     parser.add_argument("--workdir", default="/tmp/termlock-startup", help="where the model and files go")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--max-length", type=int, default=16)
-    parser.add_argument("--before-root", help="another checkout (e.g. main) timed in the same run, alternated: names end in _before")
+    parser.add_argument("--before-root",
+                        help="another checkout (e.g. main) timed in the same run, alternated: names end in _before")
     parser.add_argument("--python-path", default="", help="prepended to PYTHONPATH (e.g. a folder hiding a package)")
     args = parser.parse_args()
 
@@ -141,8 +142,8 @@ def main() -> None:
         for name, (argv, env) in variants.items():  # alternated, so load changes hit every variant alike
             runs[name].append(_timed(argv, env, workdir, 2 if name.startswith("termlock_wrong_model") else 0))
     best = {name: {"wall_s": round(min(w for w, _ in r), 3), "cpu_s": round(min(c for _, c in r), 3)} for name, r in runs.items()}
-    median = {name: {"wall_s": round(statistics.median(w for w, _ in r), 3), "cpu_s": round(statistics.median(c for _, c in r), 3)}
-              for name, r in runs.items()}  # fmt: skip
+    median = {name: {"wall_s": round(statistics.median(w for w, _ in r), 3),
+                     "cpu_s": round(statistics.median(c for _, c in r), 3)} for name, r in runs.items()}  # fmt: skip
 
     def ratios(name: str, against: str) -> dict[str, float]:
         return {f"{k}_{stat}": round(table[name][k] / table[against][k], 3)

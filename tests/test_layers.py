@@ -4,7 +4,8 @@ Inside ``termlock/translate`` the rooms (models/, search/, lock/, batch/,
 then translator.py and segmentation.py on top) import only the rooms
 TRANSLATE_ROOMS allows, and what runs without a model imports no torch.
 Imports inside functions count (they hide cycles but still couple the
-layers), and so do imports under ``TYPE_CHECKING``. Read from the source
+layers), and so do imports under ``TYPE_CHECKING`` and the modules a
+package's ``_EXPORTS`` table names for :mod:`termlock.lazy`. Read from the source
 with ``ast``, so nothing is imported to check it.
 """
 
@@ -31,6 +32,7 @@ LAYERS: dict[str, int] = {
     "jsonsafe": 0,  # user JSON without a RecursionError on deep nesting
     "wording": 0,  # counted nouns in messages ("1 document", "2 documents")
     "filekinds": 0,  # what a file that is not text is (PDF, .doc, .odt, UTF-16), named the same by every reader
+    "lazy": 0,  # packages whose public names import their modules on first use (PEP 562)
     "glossary": 1,
     "corpora": 2,
     "documents": 2,
@@ -49,7 +51,8 @@ FORBIDDEN_SIDEWAYS = {("evaluate", "translate"), ("translate", "evaluate"), ("co
 #: rooms of termlock/translate -> the rooms each may import (its own included). models/, lock/ and
 #: batch/ stand alone; the search drives a model and reads the lock; translator.py uses them all.
 TRANSLATE_ROOMS: dict[str, set[str]] = {
-    "": set(),  # termlock/translate/__init__.py: names only, imported lazily by string
+    # termlock/translate/__init__.py: the public names, each imported from its room on first use (termlock.lazy)
+    "": {"", "translator", "models", "segmentation", "batch"},
     "models": {"models"},
     "lock": {"lock"},
     "batch": {"batch"},
@@ -91,6 +94,9 @@ def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
             else:
                 module = node.module or ""
             targets = [module] + [f"{module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets):
+            # a lazy_exports table (termlock.lazy): each module named there is imported on first use
+            targets = [v.value for v in getattr(node.value, "values", []) if isinstance(v, ast.Constant)]
         else:
             continue
         for target in targets:
@@ -299,3 +305,10 @@ def test_a_new_room_of_translate_must_be_listed(package_copy: Path):
     (package_copy / "translate" / "extras").mkdir()
     (package_copy / "translate" / "extras" / "thing.py").write_text("X = 1\n")
     assert room_violations(package_copy) == ["termlock.translate.extras.thing: room 'extras' not in TRANSLATE_ROOMS"]
+
+
+def test_a_lazy_export_reaching_up_is_caught(package_copy: Path):
+    """A name in a package's _EXPORTS table is an import that happens later: the layers hold for it too."""
+    init = package_copy / "glossary" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + '\n_EXPORTS = {"TranslateJob": "termlock.jobs.translate_job"}\n')
+    assert layer_violations(package_copy) == ["termlock.glossary -> termlock.jobs.translate_job"]

@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read a glossary from TBX (2008 <martif> or 2019 <tbx>), CSV/TSV or XLSX, "
         "validate it, and write it as termlock YAML (or any format named by -o's extension).",
     )
-    p_import.add_argument("file", type=input_path, metavar="FILE", help=f"glossary to import ({BUNDLED_GLOSSARY}: the bundled one)")
+    p_import.add_argument("file", type=input_path, metavar="FILE",
+                          help=f"glossary to import ({BUNDLED_GLOSSARY}: the bundled one)")
     p_import.add_argument("-o", "--output", required=True, type=output_path, metavar="G.yaml", help="where to write the glossary")
     p_import.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats}); default: from the extension")
     p_import.add_argument("--source-lang", metavar="LANG", help="source language to take from a multilingual TBX (default zh)")
@@ -54,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a termlock glossary as TBX-Basic (2008 by default, --format tbx2019 for ISO 30042:2019), "
         "CSV, TSV or XLSX, chosen by -o's extension or --format.",
     )
-    p_export.add_argument("glossary", type=input_path, metavar="G.yaml", help=f"glossary to export ({BUNDLED_GLOSSARY}: the bundled one)")
+    p_export.add_argument("glossary", type=input_path, metavar="G.yaml",
+                          help=f"glossary to export ({BUNDLED_GLOSSARY}: the bundled one)")
     p_export.add_argument("-o", "--output", required=True, type=output_path, metavar="FILE", help="output file (.tbx, .csv, .tsv, .xlsx)")
     p_export.add_argument("--format", dest="out_format", metavar="FMT", help=f"output format ({formats}); default: from the extension")
     p_export.set_defaults(func=run_export)
@@ -65,12 +67,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check a glossary against the schema and consistency rules. Prints each problem as "
         "FILE:LINE: message (fix: ...). Exit 0 when clean, 1 when there are problems.",
     )
-    p_validate.add_argument("glossary", type=input_path, metavar="G.yaml", help=f"glossary to check (any supported format; {BUNDLED_GLOSSARY}: the bundled one)")
+    p_validate.add_argument("glossary", type=input_path, metavar="G.yaml",
+                            help=f"glossary to check (any supported format; {BUNDLED_GLOSSARY}: the bundled one)")
     p_validate.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats})")
     p_validate.set_defaults(func=run_validate)
 
     p_show = actions.add_parser("show", help="print a glossary as a table", description="Print a glossary as a table.")
-    p_show.add_argument("glossary", type=input_path, metavar="G.yaml", help=f"glossary to show (any supported format; {BUNDLED_GLOSSARY}: the bundled one)")
+    p_show.add_argument("glossary", type=input_path, metavar="G.yaml",
+                        help=f"glossary to show (any supported format; {BUNDLED_GLOSSARY}: the bundled one)")
     p_show.add_argument("--format", dest="in_format", metavar="FMT", help=f"input format ({formats})")
     p_show.set_defaults(func=run_show)
 

@@ -2,8 +2,9 @@
 
 They give a new user something real to run (``termlock check`` without a
 ``--glossary`` uses the bundled glossary, and ``--glossary bundled`` names it
-anywhere; the demo checks the bundled flawed translation) and give the tests a corpus whose expected findings are known:
-``flawed_plan.jsonl`` lists every problem planted in ``corpus.flawed.en``.
+anywhere; the demo checks the bundled flawed translation) and give the tests
+a corpus whose expected findings are known: ``flawed_plan.jsonl`` lists
+every problem planted in ``corpus.flawed.en``.
 
 Files are located with :mod:`importlib.resources`, so the same code works
 from a source checkout, an installed wheel, or a zipped package (where the

@@ -14,8 +14,7 @@ below ``engines`` and ``commands``.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from termlock.lazy import lazy_exports
 
 #: public name -> module that defines it (imported on first access: the command line builds its
 #: parser from EngineOptions alone, and a translate run never needs the check job or the evaluator)
@@ -30,16 +29,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -206,13 +206,12 @@ def write_reports(job: CheckJob, result: CheckResult) -> list[str]:
 
 def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
     """Reports written, the summary and the gate's verdict as lines, and the exit code."""
+    from termlock.evaluate.gate import decide
     from termlock.evaluate.reports.terminal_report import render_summary
 
     lines = render_summary(result).splitlines()
     lines += write_reports(job, result)
     summary = result.summary
-    from termlock.evaluate.gate import decide
-
     gate = decide(
         summary.ok, summary.term_occurrences, Fraction(job.min_term_success),
         glossary_terms=result.glossary_terms, accepted=summary.accepted,

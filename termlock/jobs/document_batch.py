@@ -26,9 +26,9 @@ from typing import Callable, Iterable, Iterator, Sequence
 from termlock.documents.document_base import DocumentText
 from termlock.documents.paragraphs import DOCUMENT_EXTENSIONS, document_text, read_bytes
 from termlock.errors import TermlockError
-from termlock.filekinds import OLD_WORD, binary_error, kind_by_name
 from termlock.evaluate.document_check import DocumentReport, check_document
 from termlock.evaluate.records import UnpairedDocument
+from termlock.filekinds import OLD_WORD, binary_error, kind_by_name
 from termlock.glossary import Glossary
 from termlock.inputs import decode_utf8, read_input, split_segments
 

@@ -407,8 +407,9 @@ def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[st
     try_more = f"try --max-length {2 * limits[-1]}" if limits else "try a higher --max-length"
     if len(truncated) == 1:
         item = truncated[0]
-        lines.append(f"{where[item['index']]}: warning: the translation hit the length limit"
-                     f"{f' of {limits[0]} tokens' if limits else ''} and may be cut short ({try_more}): {sentence_excerpt(item['sentence'])}")  # fmt: skip
+        limit = f" of {limits[0]} tokens" if limits else ""
+        lines.append(f"{where[item['index']]}: warning: the translation hit the length limit{limit} and may be cut short "
+                     f"({try_more}): {sentence_excerpt(item['sentence'])}")  # fmt: skip
     elif truncated:
         span = f" of {limits[0]} tokens" if len(limits) == 1 else f" ({limits[0]} to {limits[-1]} tokens)" if limits else ""
         lines.append(f"warning: {len(truncated)} sentences hit the length limit{span} and may be cut short, the first at "
@@ -418,7 +419,8 @@ def warning_lines(job: TranslateJob, summary: dict[str, Any], where: Sequence[st
     if len(too_long) == 1:
         item = too_long[0]
         how = "does not fit the model even cut at a character" if unfit else "was cut without punctuation to fit"
-        lines.append(f"{where[item['index']]}: warning: a sentence longer than the model accepts {how}: {sentence_excerpt(item['sentence'])}")
+        lines.append(f"{where[item['index']]}: warning: a sentence longer than the model accepts {how}: "
+                     f"{sentence_excerpt(item['sentence'])}")  # fmt: skip
     elif too_long:
         worse = f", {unfit} of them do not fit even cut at a character" if unfit else ""
         lines.append(f"warning: {len(too_long)} sentences longer than the model accepts were cut without punctuation "

@@ -3,13 +3,13 @@
 Importing this package is cheap: torch and transformers load only when a
 name that needs them is first used, so ``termlock check`` and the formats
 work on machines without them. ``from termlock.translate import Translator``
-resolves through :func:`__getattr__` below.
+resolves through the module ``__getattr__`` (PEP 562) that
+:func:`termlock.lazy.lazy_exports` builds from ``_EXPORTS`` below.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from termlock.lazy import lazy_exports
 
 #: public name -> module that defines it (imported on first access)
 _EXPORTS = {
@@ -30,16 +30,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
