@@ -75,9 +75,7 @@ def add_parts(path: Path | str, parts: dict[str, tuple[str, str]]) -> Path:
         types = types.replace("</Types>", f'<Override PartName="/word/{name}" ContentType="{content_type}"/></Types>')
     files["word/_rels/document.xml.rels"] = rels.encode("utf-8")
     files["[Content_Types].xml"] = types.encode("utf-8")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in files.items():
-            target.writestr(name, data)
+    _write_package(path, files)
     return Path(path)
 
 
@@ -174,10 +172,19 @@ def build_docx(path: Path | str, body: str, parts: dict[str, tuple[str, str]] | 
         styles = files["word/styles.xml"].decode("utf-8")
         files["word/styles.xml"] = re.sub(r"</w:styles>\s*$", styles_extra + "</w:styles>", styles).encode("utf-8")
     out = Path(path)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in files.items():
-            target.writestr(name, data)
+    _write_package(out, files)
     return out
+
+
+#: every member's time stamp: a package built twice from the same parts is the same bytes,
+#: even across a clock tick (ZIP times have two-second steps)
+PACKAGE_TIME = (2024, 1, 1, 0, 0, 0)
+
+
+def _write_package(path: Path | str, files: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in files.items():
+            target.writestr(zipfile.ZipInfo(name, date_time=PACKAGE_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def header_section(**kinds: str) -> str:
