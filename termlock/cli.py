@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "termlock.commands.check",
     "termlock.commands.translate",
     "termlock.commands.glossary",
+    "termlock.commands.serve",
 )
 
 EXIT_OK = 0

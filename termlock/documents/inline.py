@@ -581,3 +581,48 @@ def fill(container: etree._Element, tokens: Sequence[Token]) -> None:
             stack.pop()
         else:
             stack[-1].append(copy.deepcopy(token.element))
+
+
+def move_codes_out_of(tokens: Sequence[Token], spans: Iterable[tuple[int, int]]) -> list[Token]:
+    """``tokens`` with no code strictly inside any of ``spans`` (offsets into their plain text).
+
+    A glossary rendering is one unit for the reader and the checker: a code
+    that :func:`place_codes` put between "dual" and "cores" is moved to the
+    rendering's start (when every code there opens or stands alone) or to its
+    end (when one of them closes), all together, so their order -- and with it
+    the pairing -- stays as in the source.
+    """
+    text_parts: list[str] = []
+    codes: list[Code] = []
+    positions: list[int] = []
+    offset = 0
+    for token in tokens:
+        if isinstance(token, Text):
+            text_parts.append(token.text)
+            offset += len(token.text)
+        else:
+            codes.append(token)
+            positions.append(offset)
+    text = "".join(text_parts)
+    moved = False
+    for start, end in spans:
+        inner = [i for i, position in enumerate(positions) if start < position < end]
+        if not inner:
+            continue
+        target = end if any(codes[i].kind == "close" for i in inner) else start
+        for i in inner:
+            positions[i] = target
+        moved = True
+    if not moved:
+        return list(tokens)
+    _keep_order(positions)
+    out: list[Token] = []
+    cursor = 0
+    for code, position in zip(codes, positions):
+        if position > cursor:
+            out.append(Text(text[cursor:position]))
+            cursor = position
+        out.append(Code(code.kind, code.element, offset=position, partner=code.partner))
+    if cursor < len(text):
+        out.append(Text(text[cursor:]))
+    return out

@@ -1,0 +1,146 @@
+"""``termlock serve``: the glossary lock over HTTP, for CAT tools and pipelines.
+
+    termlock serve --model M [--glossary G ...] [--host 127.0.0.1] [--port 5000]
+                   [--api-keys keys.yaml] [--data-dir DIR] [every translation flag of translate]
+
+Thin: flags -> :class:`~termlock.server.settings.ServerSettings` (its
+translation part built by the same code as ``translate``'s) -> run, locally
+with uvicorn or on Ray Serve (``--engine ray --replicas N``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from termlock.commands.argtypes import positive_int
+from termlock.commands.translator_flags import add_translator_arguments, translator_settings
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the glossary lock over HTTP (LibreTranslate, DeepL, OpenAI-compatible APIs) for CAT tools",
+        description="Serve glossary-locked translation over HTTP: LibreTranslate-compatible /translate, a DeepL v2 "
+        "subset under /v2 (glossaries kept in --data-dir), OpenAI-compatible /v1/chat/completions and /v1/models, "
+        "and termlock's own /termlock/v1/translate and /termlock/v1/check. One model serves every route; requests "
+        "are decoded together. Binds 127.0.0.1 unless --host says otherwise.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    listen = parser.add_argument_group("listening")
+    listen.add_argument("--host", default="127.0.0.1", metavar="ADDR",
+                        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
+    listen.add_argument("--port", type=_port, default=5000, metavar="N", help="port (default 5000)")
+    listen.add_argument("--api-keys", metavar="keys.yaml",
+                        help="require an API key on every route but /health (YAML: key -> name, optional glossary and quota)")
+    listen.add_argument("--data-dir", metavar="DIR",
+                        help="where stored glossaries and key usage live (SQLite; default ~/.local/share/termlock)")
+    listen.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info",
+                        help="server log level (default info)")
+
+    terms = parser.add_argument_group("glossary")
+    terms.add_argument("--glossary", metavar="G.yaml", action="append",
+                       help="default glossary of every request (default: the bundled glossary); repeat to merge "
+                       "several; a request's own terms are merged over it")
+    add_translator_arguments(parser, terms)
+
+    batching = parser.add_argument_group("batching and limits")
+    batching.add_argument("--max-batch-size", type=positive_int, default=32, metavar="N",
+                          help="segments of concurrent requests decoded together at most (default 32)")
+    batching.add_argument("--max-wait-ms", type=_non_negative, default=2.0, metavar="MS",
+                          help="how long the decoder waits for more segments once one is queued (default 2)")
+    batching.add_argument("--max-queue", type=positive_int, default=1024, metavar="N",
+                          help="segments waiting at most; beyond, requests get 429 with Retry-After (default 1024)")
+    batching.add_argument("--cache-size", type=_count, default=10000, metavar="N",
+                          help="translations remembered, keyed on settings, glossary and text (default 10000; 0: off)")
+    batching.add_argument("--max-body-bytes", type=positive_int, default=1 << 20, metavar="N",
+                          help="largest request body (default 1048576); larger gets 413")
+    batching.add_argument("--max-texts", type=positive_int, default=50, metavar="N",
+                          help="texts per request at most (default 50, as DeepL); more gets 413")
+    batching.add_argument("--max-chars", type=positive_int, default=10000, metavar="N",
+                          help="characters per text at most (default 10000); more gets 413")
+
+    scale = parser.add_argument_group("scaling out (Ray Serve)")
+    scale.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="local: this process (default); ray: Ray Serve, --replicas copies of the model")
+    scale.add_argument("--replicas", type=positive_int, default=1, metavar="N", help="Ray Serve replicas (default 1)")
+    scale.add_argument("--address", metavar="ADDR",
+                       help="Ray cluster to join (auto, ray://HOST:10001); default: start a local Ray instance")
+
+
+def settings_from_args(args: argparse.Namespace):
+    from termlock.server.settings import ServerSettings, default_data_dir
+
+    return ServerSettings(
+        translator=translator_settings(args),
+        glossaries=tuple(args.glossary or ()),
+        exact=args.exact,
+        host=args.host,
+        port=args.port,
+        api_keys=args.api_keys,
+        data_dir=args.data_dir or default_data_dir(),
+        max_batch_size=args.max_batch_size,
+        max_wait_ms=args.max_wait_ms,
+        max_queue=args.max_queue,
+        cache_size=args.cache_size,
+        max_body_bytes=args.max_body_bytes,
+        max_texts=args.max_texts,
+        max_chars=args.max_chars,
+        engine=args.engine,
+        replicas=args.replicas,
+        address=args.address,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from termlock.errors import TermlockError
+
+    settings = settings_from_args(args)
+    if settings.engine != "ray" and (settings.replicas != 1 or settings.address):
+        raise TermlockError("--replicas and --address need --engine ray", fix="add --engine ray, or drop them")
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise TermlockError("termlock serve needs its server libraries", fix="pip install 'termlock[server]'") from None
+    if settings.engine == "ray":
+        from termlock.server.ray_serve import serve_on_ray
+
+        return serve_on_ray(settings, log_level=args.log_level)
+    from termlock.server.run import serve_locally
+
+    return serve_locally(settings, log_level=args.log_level, announce=lambda line: print(line, file=sys.stderr))

@@ -1,0 +1,110 @@
+"""``create_app(settings)``: the ASGI app of ``termlock serve``, every API shape over one translator.
+
+The app loads the default glossary and opens the glossary database at once
+(a bad file stops the start), then loads the model in a background thread
+so ``/health`` answers while it loads and ``/ready`` turns 200 when it is
+done. Shutdown (SIGTERM through uvicorn, after requests in flight are
+answered) lets the decoder finish what is queued. Errors take each API
+shape's own layout -- LibreTranslate ``{"error": "..."}``, DeepL
+``{"message": "..."}``, OpenAI ``{"error": {"message", "type", "param",
+"code"}}``, termlock ``{"error": {"message", "field", "code"}}`` -- and never
+carry a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from termlock import __version__
+from termlock.server.settings import ServerSettings
+from termlock.server.state import ServerState
+from termlock.web.errors import HttpError, install_error_handlers, too_large_error
+from termlock.web.security import FrontDoorMiddleware
+
+log = logging.getLogger("termlock.server")
+
+_LIBRE_PATHS = ("/translate", "/languages", "/detect")
+
+
+def render_error(request: Request, error: HttpError) -> Response:
+    """``error`` in the layout of the API shape ``request`` belongs to."""
+    path = request.url.path
+    headers = dict(error.headers)
+    status = error.status
+    if path.startswith("/v2/"):
+        return JSONResponse({"message": error.message}, status_code=status, headers=headers)
+    if path.startswith("/v1/"):
+        kind = "server_error" if status >= 500 else "rate_limit_error" if status == 429 else (
+            "authentication_error" if status in (401, 403) else "invalid_request_error")
+        return JSONResponse({"error": {"message": error.message, "type": kind, "param": error.field, "code": error.code}},
+                            status_code=status, headers=headers)
+    if path in _LIBRE_PATHS:
+        return JSONResponse({"error": error.message}, status_code=status, headers=headers)
+    return JSONResponse({"error": {"message": error.message, "field": error.field, "code": error.code}},
+                        status_code=status, headers=headers)
+
+
+def create_app(settings: ServerSettings, *, state: ServerState | None = None, load_in_background: bool = True) -> FastAPI:
+    """The app for ``settings`` (``state``: an already built one, e.g. on a Ray Serve replica)."""
+    from termlock.server import routes_deepl, routes_libre, routes_native, routes_openai, routes_ops
+
+    state = state or ServerState(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        loader = None
+        if load_in_background:
+            loader = asyncio.get_running_loop().run_in_executor(None, state.service.load)
+        else:
+            state.service.load()
+        try:
+            yield
+        finally:
+            if loader is not None:
+                await loader
+            await asyncio.get_running_loop().run_in_executor(None, state.service.close)
+
+    app = FastAPI(
+        title="termlock serve",
+        version=__version__,
+        description="Glossary-locked machine translation over HTTP: LibreTranslate-, DeepL v2- and "
+        "OpenAI-compatible routes and termlock's own, one model and one judge behind them all.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.termlock = state
+    install_error_handlers(app, render_error)
+    for module in (routes_ops, routes_libre, routes_deepl, routes_openai, routes_native):
+        app.include_router(module.router)
+
+    metrics = state.metrics
+
+    @app.middleware("http")
+    async def count(request: Request, call_next):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            label = getattr(route, "path", None) or "unmatched"
+            metrics.requests.labels(label, request.method, str(status)).inc()
+            metrics.latency.labels(label).observe(time.perf_counter() - started)
+
+    def too_large(scope, limit):
+        return render_error(Request(scope), too_large_error(limit))
+
+    app.add_middleware(FrontDoorMiddleware, limit=settings.max_body_bytes, render_too_large=too_large,
+                       log=logging.getLogger("termlock.access"))
+    return app

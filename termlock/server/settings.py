@@ -1,0 +1,60 @@
+"""``ServerSettings``: everything ``termlock serve`` is started with, in one record.
+
+The translation settings are the same :class:`~termlock.jobs.TranslatorSettings`
+``termlock translate`` builds (so a new setting reaches the server too); the
+rest says where to listen, how to batch, what to refuse and where to keep
+glossaries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from termlock.jobs import TranslatorSettings
+from termlock.web.launcher import DEFAULT_HOST
+
+
+def default_data_dir() -> str:
+    """``$XDG_DATA_HOME/termlock`` (``~/.local/share/termlock``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return str(Path(base) / "termlock")
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    translator: TranslatorSettings = field(default_factory=TranslatorSettings)
+    #: default glossary files of every request (none: the bundled glossary), merged in order
+    glossaries: tuple[str, ...] = ()
+    #: no inflection tolerance for any term
+    exact: bool = False
+    host: str = DEFAULT_HOST
+    port: int = 5000
+    #: the API keys YAML (None: no keys required)
+    api_keys: str | None = None
+    #: where the glossary database lives
+    data_dir: str = field(default_factory=default_data_dir)
+    #: segments decoded together at most, and how long the decoder waits for more once one is queued
+    max_batch_size: int = 32
+    max_wait_ms: float = 2.0
+    #: segments waiting at most before new requests get 429
+    max_queue: int = 1024
+    #: translations remembered (segments); 0 turns the cache off
+    cache_size: int = 10000
+    #: request limits: body bytes, texts per request, characters per text
+    max_body_bytes: int = 1 << 20
+    max_texts: int = 50
+    max_chars: int = 10000
+    #: the model name clients give (OpenAI ``model``); ``NAME@GLOSSARY`` selects a stored glossary
+    model_alias: str = "termlock"
+    #: ``local`` (this process) or ``ray`` (Ray Serve, ``replicas`` copies of the model)
+    engine: str = "local"
+    replicas: int = 1
+    address: str | None = None
+
+    def fingerprint(self) -> str:
+        """What shapes a translation besides the glossary and the text (the cache key's first part)."""
+        return json.dumps({"translator": dataclasses.asdict(self.translator), "exact": self.exact}, sort_keys=True)
