@@ -51,6 +51,33 @@ def render_error(request: Request, error: HttpError) -> Response:
                         status_code=status, headers=headers)
 
 
+class MetricsMiddleware:
+    """Pure ASGI: counts requests by route template, method and status; observes latency."""
+
+    def __init__(self, app, *, metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def observing_send(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observing_send)
+        finally:
+            label = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.requests.labels(label, scope.get("method", ""), str(status["code"])).inc()
+            self.metrics.latency.labels(label).observe(time.perf_counter() - started)
+
+
 def create_app(settings: ServerSettings, *, state: ServerState | None = None, load_in_background: bool = True) -> FastAPI:
     """The app for ``settings`` (``state``: an already built one, e.g. on a Ray Serve replica)."""
     from termlock.server import routes_deepl, routes_libre, routes_native, routes_openai, routes_ops
@@ -86,21 +113,7 @@ def create_app(settings: ServerSettings, *, state: ServerState | None = None, lo
     for module in (routes_ops, routes_libre, routes_deepl, routes_openai, routes_native):
         app.include_router(module.router)
 
-    metrics = state.metrics
-
-    @app.middleware("http")
-    async def count(request: Request, call_next):
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = request.scope.get("route")
-            label = getattr(route, "path", None) or "unmatched"
-            metrics.requests.labels(label, request.method, str(status)).inc()
-            metrics.latency.labels(label).observe(time.perf_counter() - started)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
 
     def too_large(scope, limit):
         return render_error(Request(scope), too_large_error(limit))

@@ -102,23 +102,25 @@ class FrontDoorMiddleware:
                     declared = int(value)
                 except ValueError:
                     declared = None
-        if declared is not None and declared > self.limit:
+        try:
+            # the whole body, bounded: a route never sees more than ``limit`` bytes
+            body = await read_body(receive, self.limit, declared)
+        except BodyTooLarge:
             response = self.render_too_large(scope, self.limit)
             await response(scope, receive, guarded_send)
             self._log(scope, status["code"], started)
             return
-        seen = {"bytes": 0}
+        replayed = False
 
-        async def counting_receive():
-            message = await receive()
-            if message["type"] == "http.request":
-                seen["bytes"] += len(message.get("body", b""))
-                if seen["bytes"] > self.limit:
-                    raise BodyTooLarge(self.limit)
-            return message
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the client to go (disconnect)
 
         try:
-            await self.app(scope, counting_receive, guarded_send)
+            await self.app(scope, replay, guarded_send)
         finally:
             self._log(scope, status["code"], started)
 
