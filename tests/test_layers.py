@@ -41,11 +41,17 @@ LAYERS: dict[str, int] = {
     "jobs": 4,
     "engines": 5,
     "commands": 6,
+    "server": 6,  # a front door like commands: builds the same jobs, calls the same translator and judge
+    "web": 6,  # HTTP plumbing shared by the web front doors (server, review page)
     "cli": 7,
     "__main__": 7,
 }
 #: same-layer pairs that must still not import each other
-FORBIDDEN_SIDEWAYS = {("evaluate", "translate"), ("translate", "evaluate"), ("corpora", "documents"), ("documents", "corpora")}
+FORBIDDEN_SIDEWAYS = {
+    ("evaluate", "translate"), ("translate", "evaluate"), ("corpora", "documents"), ("documents", "corpora"),
+    # the front doors stand side by side: none reaches into another; web is shared plumbing below the server
+    ("server", "commands"), ("server", "cli"), ("web", "server"), ("web", "commands"), ("web", "cli"),
+}
 
 
 #: rooms of termlock/translate -> the rooms each may import (its own included). models/, lock/ and
@@ -312,3 +318,12 @@ def test_a_lazy_export_reaching_up_is_caught(package_copy: Path):
     init = package_copy / "glossary" / "__init__.py"
     init.write_text(init.read_text(encoding="utf-8") + '\n_EXPORTS = {"TranslateJob": "termlock.jobs.translate_job"}\n')
     assert layer_violations(package_copy) == ["termlock.glossary -> termlock.jobs.translate_job"]
+
+
+def test_the_server_is_a_front_door_beside_the_commands(package_copy: Path):
+    (package_copy / "server" / "sneaky.py").write_text("from termlock.commands.translate import job_from_args\n")
+    (package_copy / "web" / "sneaky.py").write_text("def f():\n    from termlock.server.app import create_app\n")
+    assert layer_violations(package_copy) == [
+        "termlock.server.sneaky -> termlock.commands.translate",
+        "termlock.web.sneaky -> termlock.server.app",
+    ]

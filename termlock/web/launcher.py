@@ -15,6 +15,29 @@ from typing import Any
 DEFAULT_HOST = "127.0.0.1"
 
 
+def _server_class():
+    import signal
+
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """uvicorn's server, except that a SIGTERM stop ends the process normally (exit 0).
+
+        uvicorn re-raises a caught signal once it has shut down, so the
+        process dies *of* SIGTERM after its graceful shutdown; an orchestrator
+        asked for the stop and got it, so termlock exits 0 instead. Ctrl-C
+        (SIGINT) still ends as an interruption.
+        """
+
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            captured = getattr(self, "_captured_signals", None)
+            if sig == signal.SIGTERM and isinstance(captured, list) and sig in captured:
+                captured.remove(sig)
+
+    return GracefulServer
+
+
 def make_server(app: Any, *, host: str = DEFAULT_HOST, port: int = 5000, log_level: str = "info", **options: Any):
     """A ``uvicorn.Server`` for ``app`` (not started), bound to ``host`` (default loopback only)."""
     import uvicorn
@@ -30,7 +53,7 @@ def make_server(app: Any, *, host: str = DEFAULT_HOST, port: int = 5000, log_lev
         lifespan="on",
         **options,
     )
-    return uvicorn.Server(config)
+    return _server_class()(config)
 
 
 def run(app: Any, *, host: str = DEFAULT_HOST, port: int = 5000, log_level: str = "info", **options: Any) -> Any:
