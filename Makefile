@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
-EXTRAS ?= test,ray
+EXTRAS ?= test,ray,server
 DATA := termlock/corpora/data
 OUT ?= out
 

@@ -40,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from termlock.translate.models.prompts import PromptTemplate
 
 CONSTRAINT_MODES = ("auto", "always", "off")
+#: compiled (matcher, judge) pairs kept for per-line glossaries
+_PER_LINE_TOOLS = 256
 
 
 class Judge(Protocol):
@@ -446,9 +448,14 @@ class Translator:
         from termlock.glossary import SourceMatcher
 
         key = tuple(glossary.terms)
-        tools = self._per_line_tools.get(key)
+        tools = self._per_line_tools.pop(key, None)
         if tools is None:
-            tools = self._per_line_tools[key] = (SourceMatcher(glossary), SegmentJudge(glossary))
+            tools = (SourceMatcher(glossary), SegmentJudge(glossary))
+        # most recently used last; a long-lived translator (termlock serve: a glossary per request)
+        # keeps the compiled tools of a bounded number of glossaries
+        self._per_line_tools[key] = tools
+        while len(self._per_line_tools) > _PER_LINE_TOOLS:
+            del self._per_line_tools[next(iter(self._per_line_tools))]
         return tools
 
     def _sentences(self, number: int, line: str, finder: Any = None, judge: Any = None) -> list[_Sentence]:
