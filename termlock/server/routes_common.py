@@ -93,12 +93,15 @@ async def translate_texts(
         if service.load_error:
             raise HttpError(503, f"the model could not be loaded: {service.load_error}", code="model_not_loaded")
         raise HttpError(503, "the model is still loading; retry shortly", headers={"Retry-After": "5"}, code="loading")
+    characters = sum(len(m.plain) for m in marked)
     try:
-        state.charge(caller, sum(len(m.plain) for m in marked))
+        state.check_quota(caller, characters)
     except QuotaExceeded as exc:
         raise HttpError(quota_status, str(exc), code="insufficient_quota") from None
     try:
-        return await service.translate(marked, resolved, request=request)
+        outcomes = await service.translate(marked, resolved, request=request)
+        state.add_usage(caller, characters)
+        return outcomes
     except QueueFull as exc:
         state.metrics.rejected.labels("queue_full").inc()
         raise HttpError(429, f"too many segments waiting; retry after {exc.retry_after} s",

@@ -88,7 +88,7 @@ async def translate(request: Request) -> Response:
     text = params.get("text")
     if text is None or text == [] or text == "":
         raise HttpError(400, "text: missing; send at least one text", field="text")
-    texts = state.check_texts(text if isinstance(text, list) else [text], "text")
+    texts = state.check_texts(text if isinstance(text, list) else [text], "text", single=not isinstance(text, list))
     target = string_field(params, "target_lang", required=True)
     if languages.primary(target) != service.target_lang:
         raise HttpError(400, f"target_lang: {target} is not supported; this server translates "

@@ -77,7 +77,7 @@ async def _translate(request: Request) -> Response:
     if q is None or q == "" or q == []:
         raise HttpError(400, "q: missing; send the text to translate", field="q")
     batch = isinstance(q, list)
-    texts = state.check_texts(q if batch else [q], "q")
+    texts = state.check_texts(q if batch else [q], "q", single=not batch)
     source = string_field(params, "source", required=True)
     target = string_field(params, "target", required=True)
     if source != "auto" and languages.primary(source) != service.source_lang:
@@ -110,7 +110,7 @@ async def _translate(request: Request) -> Response:
     answers = [o.target for o in outcomes]
     body: dict = {"translatedText": answers if batch else answers[0]}
     if source == "auto":
-        detected = [{"confidence": languages.detect(t)[0]["confidence"], "language": service.source_lang} for t in texts]
+        detected = [languages.detect(t)[0] for t in texts]  # as guessed; the text is translated from the server's source
         body["detectedLanguage"] = detected if batch else detected[0]
     if alternatives:
         body["alternatives"] = [[] for _ in answers] if batch else []

@@ -145,7 +145,7 @@ async def chat_completions(request: Request) -> Response:
     if user_text is None or not user_text.strip():
         raise HttpError(400, "messages: no user message with text to translate", field="messages")
     parts = _SEPARATOR_RE.split(user_text)
-    state.check_texts(parts, "messages")
+    state.check_texts(parts, "messages[-1].content", single=len(parts) == 1)
     stored = state.stored_glossary(caller, glossary_name, "model") if glossary_name else None
     prompt = glossary_from_prompt("\n".join(system_parts), source_lang=service.source_lang,
                                   target_lang=service.target_lang) if system_parts else None

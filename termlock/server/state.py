@@ -96,21 +96,27 @@ class ServerState:
 
     # ---------------------------------------------------------------- quota
 
-    def charge(self, caller: Caller, characters: int) -> None:
-        """Count ``characters`` against the caller's quota (refusing when it would be exceeded)."""
+    def check_quota(self, caller: Caller, characters: int) -> None:
+        """Refuse when translating ``characters`` more would exceed the caller's quota."""
         record = caller.key
         if record is not None and record.quota is not None:
             used = self.store.used(caller.owner)
             if used + characters > record.quota:
                 self.metrics.rejected.labels("quota").inc()
                 raise QuotaExceeded(used, record.quota)
+
+    def add_usage(self, caller: Caller, characters: int) -> None:
+        """Count characters translated for the caller (after the translation succeeded)."""
         if characters:
             self.store.add_usage(caller.owner, characters)
 
     # --------------------------------------------------------------- limits
 
-    def check_texts(self, texts: Sequence[Any], field: str) -> list[str]:
-        """Texts a request asks to translate: strings, not too many, none too long."""
+    def check_texts(self, texts: Sequence[Any], field: str, *, single: bool = False) -> list[str]:
+        """Texts a request asks to translate: strings, not too many, none too long.
+
+        ``single``: the request sent one text, not a list (errors name ``field``, not ``field[0]``).
+        """
         limits = self.settings
         if not texts:
             raise HttpError(400, f"{field}: no text to translate; send at least one", field=field)
@@ -120,7 +126,7 @@ class ServerState:
                             field=field)
         out = []
         for index, text in enumerate(texts):
-            where = f"{field}[{index}]" if len(texts) > 1 or isinstance(texts, list) else field
+            where = field if single else f"{field}[{index}]"
             if not isinstance(text, str):
                 raise HttpError(400, f"{where}: expected a string, got {type(text).__name__}", field=where)
             if len(text) > limits.max_chars:
