@@ -51,6 +51,8 @@ def make_server(app: Any, *, host: str = DEFAULT_HOST, port: int = 5000, log_lev
         server_header=False,
         proxy_headers=False,
         lifespan="on",
+        # CAT tools send one segment at a time with pauses between: keep their connection open a while
+        timeout_keep_alive=options.pop("timeout_keep_alive", 30),
         **options,
     )
     return _server_class()(config)
