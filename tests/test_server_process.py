@@ -57,16 +57,16 @@ def test_sigterm_answers_every_queued_request_then_exits_0(tiny_model_dir, tmp_p
     (tmp_path / "terms.yaml").write_text(GLOSSARY_YAML, encoding="utf-8")
     port = _free_port()
     process = _serve("--model", str(tiny_model_dir), "--glossary", "terms.yaml", "--port", str(port), "--data-dir",
-                     str(tmp_path / "data"), "--max-batch-size", "8", "--cache-size", "0", cwd=tmp_path)
+                     str(tmp_path / "data"), "--max-batch-size", "2", "--cache-size", "0", cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base, process)
-        texts = [f"这款处理器采用双核设计，第{i}次。" for i in range(40)]
+        texts = [f"这款处理器采用双核设计，第{i}次。" for i in range(12)]
         answers: list = [None] * 4
 
         def client(index: int) -> None:
-            answers[index] = call(base, "POST", "/v2/translate", {"text": texts[index * 10:(index + 1) * 10],
-                                                                  "target_lang": "EN-US"}, timeout=120)
+            answers[index] = call(base, "POST", "/v2/translate", {"text": texts[index * 3:(index + 1) * 3],
+                                                                  "target_lang": "EN-US"}, timeout=600)
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(4)]
         for thread in threads:
@@ -74,8 +74,8 @@ def test_sigterm_answers_every_queued_request_then_exits_0(tiny_model_dir, tmp_p
         time.sleep(0.3)  # the requests are in; most of their segments still queued
         process.send_signal(signal.SIGTERM)
         for thread in threads:
-            thread.join(120)
-        assert process.wait(60) == 0
+            thread.join(600)
+        assert process.wait(120) == 0
     finally:
         if process.poll() is None:
             process.kill()
@@ -83,7 +83,7 @@ def test_sigterm_answers_every_queued_request_then_exits_0(tiny_model_dir, tmp_p
     for status, _, raw in answers:
         assert status == 200, raw
         translations = json.loads(raw)["translations"]
-        assert len(translations) == 10 and all("dual cores" in t["text"] for t in translations)
+        assert len(translations) == 3 and all("dual cores" in t["text"] for t in translations)
 
 
 def test_it_binds_loopback_by_default(tiny_model_dir, tmp_path):
