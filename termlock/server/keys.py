@@ -1,6 +1,6 @@
 """The ``--api-keys`` file: who may call the server, with which glossary and quota.
 
-Safe-loaded YAML, every problem named with its line::
+YAML read through :mod:`termlock.yamlsafe` (no aliases, bounded depth), every problem named with its line::
 
     keys:
       "k3y-for-weblate":            # the key clients send (Bearer, DeepL-Auth-Key or api_key)
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from termlock import yamlsafe
 from termlock.errors import TermlockError
 from termlock.web.keys import KeyRing
 
@@ -46,13 +47,7 @@ def _scalar(node: yaml.Node, path: str, what: str) -> str:
 
 def parse_keys(text: str, path: str) -> KeyRing[ApiKey]:
     """The key ring of an ``--api-keys`` file's text."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise TermlockError(f"not valid YAML: {exc.problem}", path=path, line=mark.line + 1 if mark else None, fix=_FIX) from None
-    except yaml.YAMLError as exc:
-        raise TermlockError(f"not valid YAML: {exc}", path=path, fix=_FIX) from None
+    root = yamlsafe.compose(text, path, what="keys file", needs="a keys file needs three")
     if not isinstance(root, yaml.MappingNode):
         raise TermlockError("expected a mapping with 'keys:'", path=path, line=1, fix=_FIX)
     top = {_scalar(k, path, "a top-level key"): v for k, v in root.value}

@@ -9,12 +9,12 @@ full, the quota as the route's own status.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from termlock import jsonsafe
 from termlock.glossary import Glossary
 from termlock.server import markup
 from termlock.server.batching import QueueFull, ShuttingDown
@@ -34,9 +34,9 @@ def inline_glossary(state: ServerState, value: Any, field: str) -> Glossary | No
         return None
     if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise HttpError(400, f"{field}: not valid JSON: {exc.msg}", field=field) from None
+            value = jsonsafe.loads(value)
+        except jsonsafe.JsonRefused as exc:
+            raise HttpError(400, f"{field}: not valid JSON: {exc.message}", field=field) from None
     service = state.service
     return glossary_from_value(value, field, source_lang=service.source_lang, target_lang=service.target_lang)
 

@@ -11,10 +11,10 @@ does not parse (with line and column), JSON that is not an object.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from termlock import jsonsafe
 from termlock.web.errors import HttpError
 
 
@@ -49,11 +49,10 @@ def parse_json_object(data: bytes, what: str = "body") -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise HttpError(400, f"{what}: not valid UTF-8 (byte {exc.start}); send UTF-8 JSON", field=what) from None
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HttpError(400, f"{what}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field=what) from None
-    except RecursionError:
-        raise HttpError(400, f"{what}: JSON nested too deeply", field=what) from None
+        value = jsonsafe.loads(text)
+    except jsonsafe.JsonRefused as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
+        raise HttpError(400, f"{what}: not valid JSON: {exc.message}{where}", field=what) from None
     if not isinstance(value, dict):
         raise HttpError(400, f"{what}: expected a JSON object, got {type(value).__name__}", field=what)
     return value
