@@ -36,7 +36,7 @@ class FakeDecoder:
         self.release.set()
         self.started = threading.Event()
 
-    def __call__(self, texts, glossaries):
+    def __call__(self, texts, glossaries, digests):
         self.started.set()
         self.release.wait(10)
         self.batches.append(list(texts))
@@ -196,11 +196,11 @@ def test_a_client_that_disconnects_drops_its_queued_segments(tiny_model_dir, tmp
         decoding = threading.Event()
         decoded: list[str] = []
 
-        def held(texts, glossaries):
+        def held(texts, glossaries, digests):
             decoding.set()
             hold.wait(30)
             decoded.extend(texts)
-            return original(texts, glossaries)
+            return original(texts, glossaries, digests)
 
         service.batcher._decode = held
         first = threading.Thread(target=call, args=(base, "POST", "/translate",

@@ -33,8 +33,8 @@ from typing import Any, Callable, Sequence
 
 log = logging.getLogger("termlock.server")
 
-#: decode(texts, glossaries) -> one result per text, in order
-DecodeBatch = Callable[[list[str], list[Any]], list[Any]]
+#: decode(texts, glossaries, digests) -> one result per text, in order
+DecodeBatch = Callable[[list[str], list[Any], list[str]], list[Any]]
 
 
 class QueueFull(Exception):
@@ -175,15 +175,17 @@ class MicroBatcher:
         unique: dict[tuple[str, str], int] = {}
         texts: list[str] = []
         glossaries: list[Any] = []
+        digests: list[str] = []
         for segment in batch:
             key = (segment.digest, segment.text)
             if key not in unique:
                 unique[key] = len(texts)
                 texts.append(segment.text)
                 glossaries.append(segment.glossary)
+                digests.append(segment.digest)
         started = time.perf_counter()
         try:
-            results = self._decode(texts, glossaries)
+            results = self._decode(texts, glossaries, digests)
         except BaseException as exc:  # delivered to every waiting request, the thread carries on
             log.exception("decoding a batch of %d segments failed", len(texts))
             for segment in batch:

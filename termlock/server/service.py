@@ -144,8 +144,12 @@ class TranslationService:
         except Exception:  # a tokenizer that cannot count this text: usage is informative only
             return len(text)
 
-    def _decode(self, texts: list[str], glossaries: list[Any]) -> list[Any]:
-        return self.translator.translate_segments(texts, glossaries)
+    def _decode(self, texts: list[str], glossaries: list[Any], digests: list[str]) -> list[Any]:
+        results = self.translator.translate_segments(texts, glossaries)
+        # cached as soon as decoded: a client that timed out and retries gets it at once
+        for text, digest, result in zip(texts, digests, results):
+            self.cache.put(digest, text, result)
+        return results
 
     # ------------------------------------------------------------ translate
 
@@ -177,7 +181,6 @@ class TranslationService:
             decoded = await self._wait(segments, request)
             for line, result in zip(pending, decoded):
                 results[line] = result
-                self.cache.put(resolved.digest, line, result)
         outcomes = []
         for text_marked, lines in zip(marked, lines_of):
             records = [results[line] for line in lines if line.strip()]
@@ -202,6 +205,7 @@ class TranslationService:
             return gathered.result()
         self.batcher.cancel(segments)
         gathered.cancel()
+        gathered.add_done_callback(_consume)  # its CancelledError is expected: never "never retrieved"
         raise ClientGone()
 
     def _outcome(self, marked: markup.Marked, translation: str, records: list[Any], resolved: Resolved) -> Outcome:
@@ -229,6 +233,11 @@ class TranslationService:
         if outcome.unsatisfied:
             self.metrics.terms_unmet.inc(len(outcome.unsatisfied))
         return outcome
+
+
+def _consume(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def _disconnected(request: Any) -> None:
