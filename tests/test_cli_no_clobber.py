@@ -81,7 +81,12 @@ NOT_PATHS = {
     "--format", "--min-term-success", "--granularity", "--engine", "--address", "--num-workers", "--shard-size",
     "--constraints", "--device", "--dtype", "--src-lang", "--tgt-lang", "--beam", "--batch-size", "--max-length",
     "--term-hints", "--gpus-per-worker", "--source-lang", "--target-lang", "--name", "--version", "--help",
+    # serve: listening, batching and limits, Ray Serve
+    "--host", "--port", "--log-level", "--max-batch-size", "--max-wait-ms", "--max-queue", "--cache-size",
+    "--max-body-bytes", "--max-texts", "--max-chars", "--replicas",
 }
+#: outputs that name a folder -> the file the command writes in it (aimed at an input through a symlink of that name)
+FOLDER_OUTPUTS = {"--data-dir": "termlock.sqlite3"}
 
 
 def commands() -> dict[str, argparse.ArgumentParser]:
@@ -124,6 +129,7 @@ def files(tmp_path, work):
     (work / "a.yaml").write_text("accepted: []\n", encoding="utf-8")
     (work / "p.yaml").write_text('prompt: "Translate: {source}"\n', encoding="utf-8")
     (work / "p.tsv").write_text("s.zh\tt.en\n", encoding="utf-8")
+    (work / "k.yaml").write_text("keys:\n  k3y-for-tests: tests\n", encoding="utf-8")
     model = work / "model"
     model.mkdir()
     (model / "config.json").write_text('{"model_type": "marian"}\n', encoding="utf-8")
@@ -136,6 +142,7 @@ BASE = {
     "translate": ["-i", "{s.zh}", "-o", "{o.en}", "--model", "{model}"],
     "glossary import": ["{tb.tbx}", "-o", "{new.yaml}"],
     "glossary export": ["{g.yaml}", "-o", "{new.tbx}"],
+    "serve": ["--model", "{model}"],
 }
 #: input option -> (its value, the file an output aimed at it names: the value, or a file inside a folder)
 INPUTS = {
@@ -143,7 +150,7 @@ INPUTS = {
     "--bilingual": ("{r.xlf}", "{r.xlf}"), "--glossary": ("{g.yaml}", "{g.yaml}"), "--terms": ("{t.jsonl}", "{t.jsonl}"),
     "--accept": ("{a.yaml}", "{a.yaml}"), "--input": ("{s.zh}", "{s.zh}"), "--prompt-template": ("{p.yaml}", "{p.yaml}"),
     "--model": ("{model}", "{model/config.json}"), "FILE": ("{tb.tbx}", "{tb.tbx}"), "G.yaml": ("{g.yaml}", "{g.yaml}"),
-    "--pairs": ("{p.tsv}", "{p.tsv}"),
+    "--pairs": ("{p.tsv}", "{p.tsv}"), "--api-keys": ("{k.yaml}", "{k.yaml}"),
 }
 
 
@@ -165,6 +172,8 @@ def argv_for(command: str, parser: argparse.ArgumentParser, source: argparse.Act
             args += [option(source), value]
         else:  # a positional input: the base line's first word
             args[0] = value
+    if option(sink) in FOLDER_OUTPUTS:  # the folder holding a link, named as its output file, to the input
+        aimed = "{out-folder}"
     sink_flags = set(sink.option_strings)
     for i, arg in enumerate(args):
         if arg in sink_flags:
@@ -192,6 +201,10 @@ def test_every_command_has_inputs_and_outputs_to_pair():
 def test_each_input_pointed_at_each_output_is_refused(files, capsys, name, source, sink):
     argv = argv_for(name, commands()[name], source, sink)
     folder = files
+    if option(sink) in FOLDER_OUTPUTS:
+        (folder / "out-folder").mkdir()
+        aimed = INPUTS[option(source)][1][1:-1]
+        (folder / "out-folder" / FOLDER_OUTPUTS[option(sink)]).symlink_to(folder / aimed)
     model_before = digest(folder / "model")
     before = digest(folder)
     argv = [str(folder / a[1:-1]) if a.startswith("{") else a for a in argv]

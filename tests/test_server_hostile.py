@@ -195,3 +195,21 @@ def test_glossaries_belong_to_the_key_that_made_them(server):
     assert call(base, "GET", f"/termlock/v1/glossaries/{glossary_id}", headers=AUTH)[0] == 200
     other = {"Authorization": f"Bearer {QUOTA_KEY}"}
     assert call(base, "GET", f"/termlock/v1/glossaries/{glossary_id}", headers=other)[0] == 404
+
+
+def test_a_key_bound_glossary_that_is_the_database_is_refused_before_it_is_opened(tmp_path, tiny_model_dir):
+    """The glossary a key is bound to is read by the server: the database under --data-dir may not be it."""
+    from termlock.errors import TermlockError
+    from termlock.server.state import ServerState
+
+    data = tmp_path / "data"
+    data.mkdir()
+    bound = tmp_path / "bound.yaml"
+    bound.write_text(GLOSSARY_YAML, encoding="utf-8")
+    (data / "termlock.sqlite3").symlink_to(bound)
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("keys:\n  k3y-for-tests: {name: tests, glossary: bound.yaml}\n", encoding="utf-8")
+    settings = server_settings(tiny_model_dir, data, api_keys=str(keys))
+    with pytest.raises(TermlockError, match="--data-dir would overwrite the input --api-keys .*bound.yaml"):
+        ServerState(settings)
+    assert bound.read_text(encoding="utf-8") == GLOSSARY_YAML

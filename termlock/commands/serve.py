@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from termlock.commands.argtypes import positive_int
+from termlock.commands.argtypes import input_path, output_path, positive_int
 from termlock.commands.translator_flags import add_translator_arguments, translator_settings
 
 
@@ -65,15 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listen.add_argument("--host", default="127.0.0.1", metavar="ADDR",
                         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
     listen.add_argument("--port", type=_port, default=5000, metavar="N", help="port (default 5000)")
-    listen.add_argument("--api-keys", metavar="keys.yaml",
+    listen.add_argument("--api-keys", type=input_path, metavar="keys.yaml",
                         help="require an API key on every route but /health (YAML: key -> name, optional glossary and quota)")
-    listen.add_argument("--data-dir", metavar="DIR",
+    listen.add_argument("--data-dir", type=output_path, metavar="DIR",
                         help="where stored glossaries and key usage live (SQLite; default ~/.local/share/termlock)")
     listen.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), default="info",
                         help="server log level (default info)")
 
     terms = parser.add_argument_group("glossary")
-    terms.add_argument("--glossary", metavar="G.yaml", action="append",
+    terms.add_argument("--glossary", type=input_path, metavar="G.yaml", action="append",
                        help="default glossary of every request (default: the bundled glossary); repeat to merge "
                        "several; a request's own terms are merged over it")
     add_translator_arguments(parser, terms)
@@ -130,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     from termlock.errors import TermlockError
 
     settings = settings_from_args(args)
+    settings.validate()  # no output over an input, before anything is loaded or started
     if settings.engine != "ray" and (settings.replicas != 1 or settings.address):
         raise TermlockError("--replicas and --address need --engine ray", fix="add --engine ray, or drop them")
     try:

@@ -70,6 +70,11 @@ class TranslatorSettings:
         if model_here:
             check_model_folder(self.model)
 
+    def files_read(self) -> list[tuple[str, str]]:
+        """``(option, path)`` for every file loading the translator reads: a prompt template file, and every
+        file of a local model folder or of a hub id's cached snapshots (what no output of a run may name)."""
+        return [*_template_file(self.prompt_template), *_model_files(self.model)]
+
 
 @dataclass(frozen=True)
 class TranslateJob:
@@ -124,7 +129,7 @@ class TranslateJob:
 
         refuse_clobbering(
             [("-i", self.input), *(("--glossary", path) for path in glossary_files(self.glossaries)), ("--terms", self.terms),
-             *_template_file(self.settings.prompt_template), *_model_files(self.settings.model)],
+             *self.settings.files_read()],
             [("-o", self.output), ("--report", self.report), ("--tmx", self.tmx)],
         )
         if self.terms is not None and self.glossaries:

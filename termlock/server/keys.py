@@ -97,12 +97,7 @@ def parse_keys(text: str, path: str) -> KeyRing[ApiKey]:
 
 
 def load_keys(path: str) -> KeyRing[ApiKey]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TermlockError("--api-keys: no such file", path=path, fix="check the path") from None
-    except UnicodeDecodeError:
-        raise TermlockError("--api-keys: not UTF-8 text", path=path, fix="save it as UTF-8") from None
-    except OSError as exc:
-        raise TermlockError(f"--api-keys: cannot read: {exc.strerror}", path=path, fix="check the permissions") from None
-    return parse_keys(text, path)
+    """The key ring of the ``--api-keys`` file (read by :mod:`termlock.inputs`, the one reader of input files)."""
+    from termlock.inputs import decode_utf8, read_input
+
+    return parse_keys(decode_utf8(read_input(path, "--api-keys", stdin=False), path, "--api-keys"), path)

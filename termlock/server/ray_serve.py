@@ -20,6 +20,7 @@ from typing import Any
 
 from termlock.errors import TermlockError
 from termlock.server.settings import ServerSettings
+from termlock.wording import counted
 
 APP_NAME = "termlock"
 
@@ -88,8 +89,8 @@ def serve_on_ray(settings: ServerSettings, *, log_level: str = "info") -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     start_on_ray(settings)
-    print(f"termlock serve: ready on http://{settings.host}:{settings.port} with {settings.replicas} Ray Serve "
-          f"replica(s) of {settings.translator.model}", file=sys.stderr)
+    print(f"termlock serve: ready on http://{settings.host}:{settings.port} with "
+          f"{counted(settings.replicas, 'Ray Serve replica')} of {settings.translator.model}", file=sys.stderr)
     try:
         stop.wait()
     finally:

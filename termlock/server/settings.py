@@ -17,6 +17,9 @@ from pathlib import Path
 from termlock.jobs import TranslatorSettings
 from termlock.web.launcher import DEFAULT_HOST
 
+#: the glossary and usage database's file name inside ``--data-dir``
+DATABASE_NAME = "termlock.sqlite3"
+
 
 def default_data_dir() -> str:
     """``$XDG_DATA_HOME/termlock`` (``~/.local/share/termlock``)."""
@@ -54,6 +57,26 @@ class ServerSettings:
     engine: str = "local"
     replicas: int = 1
     address: str | None = None
+
+    def database_files(self) -> list[str]:
+        """The files the server writes: the SQLite database under ``data_dir`` and its WAL companions."""
+        database = str(Path(self.data_dir) / DATABASE_NAME)
+        return [database, database + "-wal", database + "-shm"]
+
+    def validate(self, bound_glossaries: tuple[str, ...] = ()) -> None:
+        """Refuse a ``--data-dir`` whose database would overwrite a file the server reads (before any work).
+
+        What it reads: the ``--glossary`` files, the ``--api-keys`` file and
+        the glossary files its keys are bound to (``bound_glossaries``), a
+        prompt template file and every file of a local model folder.
+        """
+        from termlock.outputs import refuse_clobbering
+
+        refuse_clobbering(
+            [*(("--glossary", path) for path in self.glossaries), ("--api-keys", self.api_keys),
+             *(("--api-keys", path) for path in bound_glossaries), *self.translator.files_read()],
+            [("--data-dir", path) for path in self.database_files()],
+        )
 
     def fingerprint(self) -> str:
         """What shapes a translation besides the glossary and the text (the cache key's first part)."""

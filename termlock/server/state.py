@@ -43,15 +43,17 @@ class ServerState:
         self.settings = settings
         self.metrics = ServerMetrics()
         self.keys = load_keys(settings.api_keys) if settings.api_keys else None
+        bound_files = {record.name: record.glossary for record in (self.keys.records() if self.keys else ())
+                       if record.glossary and record.glossary.endswith(GLOSSARY_FILE_SUFFIXES)}
+        settings.validate(tuple(bound_files.values()))  # before the database is opened or the model loaded
         self.store = GlossaryStore(settings.data_dir)
         self.service = TranslationService(settings, self.metrics)
         self._bound: dict[str, Glossary] = {}
-        if self.keys is not None:  # glossary files bound to keys are read now: a bad one stops the start
+        if bound_files:  # glossary files bound to keys are read now: a bad one stops the start
             from termlock.jobs.glossaries import load_job_glossaries
 
-            for record in self.keys.records():
-                if record.glossary and record.glossary.endswith(GLOSSARY_FILE_SUFFIXES):
-                    self._bound[record.name] = load_job_glossaries([record.glossary]).glossary
+            for name, path in bound_files.items():
+                self._bound[name] = load_job_glossaries([path]).glossary
 
     # ------------------------------------------------------------- callers
 

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from termlock.errors import TermlockError
+from termlock.server.settings import DATABASE_NAME
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS glossaries (
@@ -62,7 +63,7 @@ class GlossaryStore:
     """The SQLite file ``DATA_DIR/termlock.sqlite3`` (created with the folder on first use)."""
 
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
-        self.path = Path(data_dir) / "termlock.sqlite3"
+        self.path = Path(data_dir) / DATABASE_NAME
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(self._connect()) as db:
