@@ -51,7 +51,9 @@ class SegmentChecker:
         self.glossary = glossary
         #: also check the numbers category (figures of the source missing from the target)
         self.numbers = numbers
-        self._judge = SegmentJudge(glossary).judge
+        #: the glossary's judge (a caller placing inline codes by the terms uses the same one)
+        self.judge = SegmentJudge(glossary)
+        self._judge = self.judge.judge
         # one shared tuple per term: a million reports must not hold a
         # million copies of the same expected list
         self._expected = {term.id: term.accepted for term in glossary.terms}

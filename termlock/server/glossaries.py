@@ -52,6 +52,11 @@ class Resolved:
     digest: str
     checker: Any
 
+    @property
+    def judge(self) -> Any:
+        """The glossary's SegmentJudge (the checker's own): inline codes are placed by the terms it finds."""
+        return self.checker.judge
+
 
 def _problem_text(exc: GlossaryError) -> str:
     return "; ".join(f"{p.message}{f' (fix: {p.fix})' if p.fix else ''}" for p in exc.problems[:5])

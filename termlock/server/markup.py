@@ -8,10 +8,10 @@ placeholders in the message. The model sees plain text only, so each
 segment goes through the same inline-code handling as an XLIFF unit
 (:mod:`termlock.documents.inline`): codes become ``g`` (wraps text) and
 ``x``/``bx`` (stands alone) elements, :func:`~termlock.documents.inline.tokenize`
-gives the plain text, :func:`~termlock.documents.inline.place_codes` puts
-every code back into the translation in source order, and
-:func:`~termlock.documents.inline.move_codes_out_of` keeps them out of the
-glossary renderings the judge found. Each code is written back exactly as
+gives the plain text, and :func:`~termlock.documents.inline.place_codes`,
+given the request glossary's judge, puts every code back into the
+translation by the terms, never inside a rendering the judge finds (as
+every store does). Each code is written back exactly as
 the client sent it (``<x id="0"></x>`` stays that, attribute quotes and
 all), because clients find their placeholders again by string.
 
@@ -30,13 +30,16 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from lxml import etree
 
 from termlock.documents import inline
 from termlock.web.errors import HttpError
 from termlock.xmlsafe import xml_parser
+
+if TYPE_CHECKING:  # pragma: no cover
+    from termlock.glossary.verdicts import SegmentJudge
 
 TEXT, XML, HTML, CHAT = "text", "xml", "html", "chat"
 
@@ -196,13 +199,21 @@ def parse(text: str, mode: str, *, ignore_tags: Iterable[str] = (), field_name: 
     return Marked(mode, inline.plain_text(tokens), tokens, raw, close_of, notes)
 
 
-def render(marked: Marked, translation: str, term_spans: Sequence[tuple[int, int]] = ()) -> str:
-    """The translation with every code of ``marked`` back in place, written as the client sent it."""
+def place(marked: Marked, translation: str, judge: "SegmentJudge | None" = None) -> list[inline.Token]:
+    """The translation's tokens with every code of ``marked`` placed by the glossary's terms, never through them.
+
+    ``judge``: the request glossary's :class:`~termlock.glossary.verdicts.SegmentJudge`
+    (:func:`~termlock.documents.inline.place_codes` places codes as every store does).
+    """
     if not marked.has_codes:
-        return _escape(translation, marked.mode)
-    placed = inline.place_codes(marked.tokens, translation)
-    if term_spans:
-        placed = inline.move_codes_out_of(placed, term_spans)
+        return [inline.Text(translation)] if translation else []
+    return inline.place_codes(marked.tokens, translation, judge)
+
+
+def render(marked: Marked, placed: Sequence[inline.Token]) -> str:
+    """The placed translation (:func:`place`), each code written back exactly as the client sent it."""
+    if not marked.has_codes:
+        return _escape(inline.plain_text(placed), marked.mode)
     codes = [token for token in placed if isinstance(token, inline.Code)]
     out: list[str] = []
     for token in placed:
@@ -214,13 +225,6 @@ def render(marked: Marked, translation: str, term_spans: Sequence[tuple[int, int
         else:
             out.append(marked.raw[int(token.element.get("n"))])
     return "".join(out)
-
-
-def placed_plain(marked: Marked, translation: str) -> str:
-    """The plain text of the rendered translation (what the judge reads; offsets of its spans)."""
-    if not marked.has_codes:
-        return translation
-    return inline.plain_text(inline.place_codes(marked.tokens, translation))
 
 
 def _escape(text: str, mode: str) -> str:

@@ -148,7 +148,7 @@ def _string_list(params: dict, name: str, *, required: bool) -> list[str] | None
 
 @router.post("/check", openapi_extra=_json_body(CHECK_SCHEMA), summary="Check translations: the JSON of check --json")
 async def check(request: Request) -> Response:
-    from termlock.evaluate.report_json import json_bytes
+    from termlock.evaluate.reports.json_report import json_bytes
     from termlock.jobs.check_inputs import check_segments
     from termlock.jobs.glossaries import GlossaryChoice
 

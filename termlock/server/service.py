@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from termlock.documents import inline
 from termlock.errors import TermlockError
 from termlock.server import markup
 from termlock.server.batching import MicroBatcher
@@ -209,10 +210,10 @@ class TranslationService:
         raise ClientGone()
 
     def _outcome(self, marked: markup.Marked, translation: str, records: list[Any], resolved: Resolved) -> Outcome:
-        plain_target = markup.placed_plain(marked, translation)
+        placed = markup.place(marked, translation, resolved.judge)
+        plain_target = inline.plain_text(placed)
         report = resolved.checker.check(0, marked.plain, plain_target)
-        spans = [occ.found_span for occ in report.terms if occ.found_span is not None]
-        target = markup.render(marked, translation, spans)
+        target = markup.render(marked, placed)
         if marked.repairs:
             self.metrics.tag_repairs.inc(len(marked.repairs))
         outcome = Outcome(
