@@ -40,7 +40,7 @@ class LocalEngine:
 
     def check(self, job: CheckJob) -> CheckResult:
         from termlock.jobs.check_inputs import (
-            DOCUMENT, aligned_segments, check_documents, check_segments, check_streamed, choose_granularity, streamable,
+            DOCUMENT, check_documents, check_segments, check_streamed, choose_granularity, read_segment_inputs, streamable,
         )
         from termlock.jobs.glossaries import load_job_glossaries
 
@@ -53,13 +53,8 @@ class LocalEngine:
         choice = load_job_glossaries(job.glossaries, exact=job.exact)
         if streamable(job):  # one pass, reports written as it goes, memory flat in segments
             return check_streamed(choice, job)
-        references = segment_ids = None
-        if job.bilingual:
-            sources, targets, segment_ids = _read_bilingual_pairs(job)
-        else:
-            sources, targets, ids, references = aligned_segments(job)
-            segment_ids = ids if any(i is not None for i in ids) else None
-        return check_segments(choice, sources, targets, references, segment_ids, terms=job.terms,
+        inputs = read_segment_inputs(job)
+        return check_segments(choice, inputs.sources, inputs.targets, inputs.references, inputs.ids, terms=job.terms,
                               accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
@@ -155,20 +150,6 @@ def _translate_directory(job: TranslateJob) -> TranslateOutcome:
         for lock in locks:
             lock.release()
     return outcome
-
-
-def _read_bilingual_pairs(job: CheckJob) -> tuple[list[str], list[str], list[str]]:
-    """Sources, targets and unit ids of the translated units of the bilingual file."""
-    from termlock.documents.bilingual import bilingual_format, read_bilingual
-
-    if job.outputs.xliff_notes and bilingual_format(job.bilingual) != "xliff":
-        raise TermlockError(
-            "--xliff-notes needs an XLIFF --bilingual file",
-            path=job.bilingual,
-            fix="drop --xliff-notes for TMX, JSONL or TSV input",
-        )
-    units = read_bilingual(job.bilingual)
-    return [u.source for u in units], [u.target or "" for u in units], [u.id for u in units]
 
 
 def allow_overwrite(store: Any, path: str) -> None:

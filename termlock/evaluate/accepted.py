@@ -31,13 +31,13 @@ import datetime as _dt
 import difflib
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import yaml
 
 from termlock import yamlsafe
 from termlock.errors import Problem, ProblemsError, TermlockError
-from termlock.evaluate.records import AcceptedFinding, CheckResult, SegmentReport
+from termlock.evaluate.records import AcceptedFinding, CheckResult, SegmentReport, TermOccurrence
 from termlock.inputs import decode_utf8, read_input
 
 KEYS = ("term", "segment", "source", "document", "status", "reason", "by", "date", "found")
@@ -128,30 +128,71 @@ def parse_accepted(text: str, path: str = "<accepted>") -> tuple[AcceptedFinding
                 bad = yamlsafe.date_problem(value_node, path)
                 problem(bad.message, bad.fix or "", at)
             fields[key] = _value(key, value_node)
-        get = fields.get
-        if get("term") is None:
-            problem("entry without a term id", _FIX)
-            continue
-        term = get("term")
-        if get("segment") is None and get("source") is None and get("document") is None and get("status") != INCONSISTENT:
-            problem(f"entry for {term!r} names no segment, source or document", _FIX)
-        if get("reason") is None:
-            problem(f"entry for {term!r} has no reason", "write why this finding is accepted, or delete the entry")
-        if get("by") is None:
-            problem(f"entry for {term!r} does not say who accepted it", "add 'by: NAME'")
-        status = get("status")
-        if status is not None and status not in ACCEPTABLE_STATUSES:
-            problem(f"status {status!r} cannot be accepted", f"use {', '.join(ACCEPTABLE_STATUSES)}, or leave status out")
-        findings.append(
-            AcceptedFinding(
-                term=term, reason=get("reason") or "", by=get("by") or "", date=get("date"),
-                segment=get("segment"), source=get("source"), document=get("document"),
-                status=status, path=path, line=line,
-            )
-        )
+        for message, fix in _entry_problems(fields):
+            problem(message, fix)
+        if fields.get("term") is not None:
+            findings.append(_finding(fields, path, line))
     if problems:
         raise ProblemsError(problems, "accepted findings")
     return tuple(findings)
+
+
+def _entry_problems(fields: Mapping[str, str | None]) -> list[tuple[str, str]]:
+    """What is wrong with one entry's fields (message, fix): the file's rules, entry by entry."""
+    get = fields.get
+    term = get("term")
+    if term is None:
+        return [("entry without a term id", _FIX)]
+    problems = []
+    if get("segment") is None and get("source") is None and get("document") is None and get("status") != INCONSISTENT:
+        problems.append((f"entry for {term!r} names no segment, source or document", _FIX))
+    if get("reason") is None:
+        problems.append((f"entry for {term!r} has no reason", "write why this finding is accepted, or delete the entry"))
+    if get("by") is None:
+        problems.append((f"entry for {term!r} does not say who accepted it", "add 'by: NAME'"))
+    status = get("status")
+    if status is not None and status not in ACCEPTABLE_STATUSES:
+        problems.append((f"status {status!r} cannot be accepted", f"use {', '.join(ACCEPTABLE_STATUSES)}, or leave status out"))
+    return problems
+
+
+def _finding(fields: Mapping[str, str | None], path: str, line: int | None) -> AcceptedFinding:
+    get = fields.get
+    return AcceptedFinding(
+        term=get("term") or "", reason=get("reason") or "", by=get("by") or "", date=get("date"),
+        segment=get("segment"), source=get("source"), document=get("document"),
+        status=get("status"), path=path, line=line, found=get("found"),
+    )
+
+
+def _entry_text(key: str, value: Any) -> str | None:
+    """A field of an entry built in code (the review page's), read by the file's rule: the value as written."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if not isinstance(value, (str, int, float)):
+        return None
+    text = str(value) if key in _EXACT else str(value).strip()
+    return text if text.strip() else None
+
+
+def finding_from_entry(value: Mapping[str, Any], *, path: str = "<accepted>", line: int | None = None) -> AcceptedFinding:
+    """One entry (a mapping with the keys of :data:`KEYS`) as an :class:`AcceptedFinding`; every problem of it raised.
+
+    The rules of the file, entry by entry: :func:`parse_accepted` applies
+    them to each entry it reads, the review page to each finding it accepts
+    and to each entry it stores, so a finding accepted on the page matches
+    what the exported file does.
+    """
+    if not isinstance(value, Mapping):
+        raise TermlockError("an entry must be a mapping (term: ..., reason: ...)", path=path, line=line, fix=_FIX)
+    problems = [Problem(path, line, f"unknown key {key!r}", _did_you_mean(str(key), KEYS)) for key in value if key not in KEYS]
+    fields = {key: _entry_text(key, value.get(key)) for key in KEYS}
+    problems += [Problem(path, line, message, fix) for message, fix in _entry_problems(fields)]
+    if problems:
+        raise ProblemsError(problems, "accepted findings")
+    return _finding(fields, path, line)
 
 
 def refuse_unknown_terms(findings: Sequence[AcceptedFinding], term_ids: Iterable[str]) -> None:
@@ -181,17 +222,23 @@ def load_accepted(path: str | Path) -> tuple[AcceptedFinding, ...]:
 
 
 def mark_accepted(
-    reports: Iterable[SegmentReport], findings: Sequence[AcceptedFinding]
+    reports: Iterable[SegmentReport], findings: Sequence[AcceptedFinding], *, replace_marks: bool = False
 ) -> tuple[list[SegmentReport], tuple[AcceptedFinding, ...]]:
     """Segment reports with accepted problems marked, and the entries that matched nothing.
 
     Only problems (``missing``/``forbidden``) can be accepted. One entry may
     cover several occurrences (the same term twice in one segment).
+    ``replace_marks``: clear the marks of an earlier call first (reports
+    that are marked again, as the review page does when a finding is no
+    longer accepted); fresh reports carry none.
     """
     segment_findings = [f for f in findings if f.document is None and f.status != INCONSISTENT]
     used: set[int] = set()
     out = []
     for report in reports:
+        if replace_marks:
+            for occ in report.terms:
+                occ.accepted = None
         if segment_findings and any(occ.status != "ok" for occ in report.terms):
             for occ in report.terms:
                 if occ.status == "ok":
@@ -249,29 +296,54 @@ def _renderings(term) -> str:  # noqa: ANN001 - a TermSummary
     return "; ".join(f"{rendering} x{count}" for rendering, count in term.renderings.items())
 
 
+#: the comment lines an accepted-findings file starts with
+HEADER = (
+    "# termlock accepted findings. Keep the entries you accept, write each one's reason,",
+    "# delete the others; then run termlock check ... --accept THIS_FILE.",
+    "# An entry matches a finding by term id and segment (its id, or its line number).",
+)
+
+
+def segment_key(segment: SegmentReport) -> str | int:
+    """How an entry names a segment: its id (XLIFF unit, JSONL id), else its 1-based line number."""
+    return segment.id if segment.id is not None else segment.index + 1
+
+
+def finding_entry(segment: SegmentReport, occurrence: TermOccurrence, *, reason: str, by: str, date: str) -> dict[str, Any]:
+    """One segment finding as an accepted-findings entry (keys in the file's order)."""
+    found = occurrence.forbidden_found or occurrence.found
+    return {
+        "term": occurrence.term_id,
+        "segment": segment_key(segment),
+        "source": segment.source,
+        "status": occurrence.status,
+        **({"found": found} if found else {}),
+        "reason": reason,
+        "by": by,
+        "date": date,
+    }
+
+
+def accepted_text(entries: Sequence[Mapping[str, Any]], header: Sequence[str] = HEADER) -> str:
+    """An accepted-findings file holding ``entries`` (mappings with the keys of :data:`KEYS`).
+
+    The one writer of the format: ``--write-accepted`` and the review page's
+    export both go through it, and :func:`parse_accepted` reads it back.
+    """
+    lines = [*header, "accepted:"]
+    if not entries:
+        lines[-1] = "accepted: []"
+        return "\n".join(lines) + "\n"
+    body = yaml.dump([dict(entry) for entry in entries], Dumper=_TemplateDumper, allow_unicode=True, sort_keys=False,
+                     width=4096, default_flow_style=False)
+    lines.extend("  " + line for line in body.rstrip("\n").split("\n"))
+    return "\n".join(lines) + "\n"
+
+
 def accepted_template(result: CheckResult, *, by: str, date: str | None = None) -> str:
     """YAML for ``--write-accepted``: every open finding, reason left for the reviewer."""
     day = date or _dt.date.today().isoformat()
-    lines = [
-        "# termlock accepted findings. Keep the entries you accept, write each one's reason,",
-        "# delete the others; then run termlock check ... --accept THIS_FILE.",
-        "# An entry matches a finding by term id and segment (its id, or its line number).",
-        "accepted:",
-    ]
-    entries = []
-    for segment, occ in result.problems():
-        entries.append(
-            {
-                "term": occ.term_id,
-                "segment": segment.id if segment.id is not None else segment.index + 1,
-                "source": segment.source,
-                "status": occ.status,
-                **({"found": occ.forbidden_found or occ.found} if (occ.forbidden_found or occ.found) else {}),
-                "reason": "",
-                "by": by,
-                "date": day,
-            }
-        )
+    entries = [finding_entry(segment, occ, reason="", by=by, date=day) for segment, occ in result.problems()]
     for term in result.open_inconsistent():
         entries.append(
             {"term": term.id, "status": INCONSISTENT, "found": _renderings(term), "reason": "", "by": by, "date": day}
@@ -283,10 +355,4 @@ def accepted_template(result: CheckResult, *, by: str, date: str | None = None) 
                     {"term": term.id, "document": document.name, "status": term.problem_status,
                      "reason": "", "by": by, "date": day}
                 )
-    if not entries:
-        lines[-1] = "accepted: []"
-        return "\n".join(lines) + "\n"
-    body = yaml.dump(entries, Dumper=_TemplateDumper, allow_unicode=True, sort_keys=False, width=4096,
-                     default_flow_style=False)
-    lines.extend("  " + line for line in body.rstrip("\n").split("\n"))
-    return "\n".join(lines) + "\n"
+    return accepted_text(entries)

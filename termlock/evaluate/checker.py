@@ -255,9 +255,28 @@ def check(
     ids = segment_ids if segment_ids is not None else [None] * len(sources)
     reports = [checker_of(i).check(i, s, t, sid) for i, (s, t, sid) in enumerate(zip(sources, targets, ids))]
     metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang) if references is not None else None
+    return result_of(glossary, reports, metrics, accepted=accepted, numbers=numbers)
+
+
+def result_of(
+    glossary: Glossary,
+    reports: Iterable[SegmentReport],
+    metrics: Metrics | None = None,
+    *,
+    accepted: Sequence[AcceptedFinding] | None = None,
+    numbers: bool = False,
+) -> CheckResult:
+    """The result of checked segments: accepted findings marked, then :func:`aggregate`.
+
+    What :func:`check` ends with, and what the review page runs after each
+    edit on the segment reports it keeps (only the edited one re-checked),
+    so its figures are those of ``check`` on the same text by construction.
+    Marks from an earlier call are replaced, so the same reports may be
+    marked again after an acceptance is withdrawn.
+    """
     if accepted is None:
         return aggregate(glossary, reports, metrics, numbers=numbers)
-    reports, stale = mark_accepted(reports, accepted)
+    reports, stale = mark_accepted(reports, accepted, replace_marks=True)
     return accept_inconsistencies(replace(aggregate(glossary, reports, metrics, numbers=numbers), stale_accepted=stale), accepted)
 
 

@@ -45,6 +45,16 @@ class AcceptedFinding:
     status: str | None = None
     path: str | None = None
     line: int | None = None
+    #: the rendering the entry says was found (informational; matching ignores it)
+    found: str | None = None
+
+    def entry(self) -> dict[str, Any]:
+        """The entry as the accepted-findings file writes it (keys in the file's order, empty ones left out)."""
+        values = {
+            "term": self.term, "segment": self.segment, "source": self.source, "document": self.document,
+            "status": self.status, "found": self.found, "reason": self.reason, "by": self.by, "date": self.date,
+        }
+        return {key: value for key, value in values.items() if value is not None}
 
     def matches_segment(self, segment: "SegmentReport", occurrence: "TermOccurrence") -> bool:
         if self.term != occurrence.term_id or self.document is not None:

@@ -12,7 +12,7 @@ evaluator, which do not import each other.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from termlock.documents.paragraphs import DOCUMENT_EXTENSIONS
@@ -113,29 +113,22 @@ def check_documents(choice: GlossaryChoice, job, run=None) -> CheckResult:
     The result is the same whoever runs the tasks: reports are put together
     in pair order. ``--terms`` has one line per pair, in pair order.
     """
-    from termlock.evaluate.document_check import document_result
     from termlock.jobs.document_batch import document_tasks, manifest_terms, run_locally
 
     batch = document_pairs_of(job)
     pairs = batch.pairs
     _refuse_reports_over_documents(job, pairs)
-    glossary = choice.glossary
-    glossary_of = lambda index: glossary  # noqa: E731
+    if job.terms is not None and job.pairs is not None and pairs[0].terms is not None:
+        raise TermlockError("the --pairs manifest gives each pair's terms, and so does --terms",
+                            path=job.terms, fix="drop --terms, or the manifest's third column")
     lists = None
-    if job.terms is not None:
-        if job.pairs is not None and pairs[0].terms is not None:
-            raise TermlockError("the --pairs manifest gives each pair's terms, and so does --terms",
-                                path=job.terms, fix="drop --terms, or the manifest's third column")
-        lists = read_term_lists_for(job.terms, len(pairs), "documents", exact=job.exact)
-    elif job.pairs is not None:
+    if job.terms is None and job.pairs is not None:
         lists = manifest_terms(job.pairs, pairs)
         if lists is not None and job.exact:
             from termlock.glossary.merge import exact_glossary
 
             lists = TermLists(exact_glossary(lists.glossary), lists.per_segment, lists.path)
-    if lists is not None:
-        glossary = lists.glossary
-        glossary_of = lists.segment_glossary
+    glossary, glossary_of = document_glossaries(choice, job.terms, len(pairs), exact=job.exact, lists=lists)
     references = _reference_texts(job, pairs)
     tasks = document_tasks(pairs, glossary_of, numbers=job.numbers, keep_text=references is not None)
     outcomes = {}
@@ -146,15 +139,84 @@ def check_documents(choice: GlossaryChoice, job, run=None) -> CheckResult:
         raise TermlockError(f"{counted(len(missing), 'document')} did not come back from the workers (first: {missing[0]})",
                             fix="run the check again")
     ordered = [outcomes[index] for index in range(len(pairs))]
+    return documents_result(
+        choice, glossary, [o.report for o in ordered],
+        target_texts=[o.target_text or "" for o in ordered] if references is not None else None, references=references,
+        accepted=load_accepted_findings(job.accept, glossary), accepted_file=job.accept,
+        unpaired=batch.unpaired, skipped=batch.skipped,
+    )
+
+
+def document_glossaries(choice: GlossaryChoice, terms: str | None, count: int, *, exact: bool = False,
+                        lists: TermLists | None = None):  # noqa: ANN201
+    """``(glossary of the report, glossary of document i)`` for ``count`` documents.
+
+    The run's glossary for every document, or with ``--terms`` (one line per
+    document, or a manifest's ``lists``) the union and each document's own.
+    """
+    if terms is not None:
+        lists = read_term_lists_for(terms, count, "documents", exact=exact)
+    if lists is None:
+        glossary = choice.glossary
+        return glossary, lambda index: glossary
+    return lists.glossary, lists.segment_glossary
+
+
+def documents_result(
+    choice: GlossaryChoice,
+    glossary,  # noqa: ANN001
+    reports: list,
+    *,
+    target_texts: list[str] | None = None,
+    references: list[str] | None = None,
+    accepted: tuple[AcceptedFinding, ...] | None = None,
+    accepted_file: str | None = None,
+    unpaired=(),  # noqa: ANN001
+    skipped=(),  # noqa: ANN001
+) -> CheckResult:
+    """The result of checked document reports: metrics over whole documents, accepted findings, the run's extras."""
+    from termlock.evaluate.document_check import document_result
+
     metrics = None
     if references is not None:
         from termlock.evaluate import corpus_metrics
 
         # each document is one segment: paragraphs need not line up
-        metrics = corpus_metrics([o.target_text or "" for o in ordered], references, target_lang=glossary.target_lang)
-    accepted = load_accepted_findings(job.accept, glossary)
-    result = document_result(glossary, [o.report for o in ordered], accepted=accepted, metrics=metrics, unpaired=batch.unpaired)
-    return replace(result, accepted_file=job.accept, glossary_conflicts=choice.conflicts, skipped=tuple(batch.skipped))
+        metrics = corpus_metrics(target_texts or [], references, target_lang=glossary.target_lang)
+    result = document_result(glossary, reports, accepted=accepted, metrics=metrics, unpaired=list(unpaired))
+    return replace(result, accepted_file=accepted_file, glossary_conflicts=choice.conflicts, skipped=tuple(skipped))
+
+
+def document_check(
+    choice: GlossaryChoice,
+    sources: list[str],
+    targets: list[str],
+    *,
+    source: str,
+    target: str,
+    references: list[str] | None = None,
+    terms: str | None = None,
+    accepted: tuple[AcceptedFinding, ...] | None = None,
+    accepted_path: str | None = None,
+    numbers: bool = True,
+    exact: bool = False,
+) -> CheckResult:
+    """One document pair's check from paragraphs already read (the review page passes the edited ones).
+
+    The same pieces as :func:`check_documents` on that pair: the glossary
+    (or the one line of ``--terms``), :func:`~termlock.evaluate.document_check.check_document`,
+    :func:`documents_result`.
+    """
+    from termlock.evaluate.document_check import check_document
+
+    glossary, glossary_of = document_glossaries(choice, terms, 1, exact=exact)
+    report = check_document(glossary_of(0), sources, targets, name=os.path.basename(target),
+                            source_path=source, target_path=target, numbers=numbers)
+    return documents_result(
+        choice, glossary, [report], target_texts=[" ".join(targets)],
+        references=[" ".join(references)] if references is not None else None,
+        accepted=accepted, accepted_file=accepted_path,
+    )
 
 
 def _refuse_reports_over_documents(job, pairs) -> None:
@@ -207,16 +269,20 @@ def check_segments(
     """Aligned segments: the glossary (or per-segment term lists), accepted findings, numbers."""
     from termlock.evaluate import check
 
-    glossary = choice.glossary
-    segment_glossaries = None
-    if terms is not None:
-        lists = read_term_lists_for(terms, len(sources), "segments", exact=exact)
-        glossary = lists.glossary
-        segment_glossaries = [lists.segment_glossary(i) for i in range(len(lists))]
+    union, segment_glossaries = segment_term_lists(terms, len(sources), exact=exact)
+    glossary = union if union is not None else choice.glossary
     accepted = load_accepted_findings(accepted_path, glossary)
     result = check(glossary, sources, targets, references, segment_ids=segment_ids,
                    accepted=accepted, segment_glossaries=segment_glossaries, numbers=numbers)
     return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
+
+
+def segment_term_lists(terms: str | None, count: int, *, exact: bool = False):  # noqa: ANN201
+    """``--terms``: the union glossary and one glossary per segment, or ``(None, None)`` without term lists."""
+    if terms is None:
+        return None, None
+    lists = read_term_lists_for(terms, count, "segments", exact=exact)
+    return lists.glossary, [lists.segment_glossary(i) for i in range(len(lists))]
 
 
 def streamable(job) -> bool:
@@ -264,6 +330,44 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
     return result
 
 
+@dataclass(frozen=True)
+class SegmentInputs:
+    """The aligned text of a segment job, read whole: what the local engine checks and the review page shows.
+
+    ``ids``: the segments' ids (a bilingual file's unit ids, a JSONL side's
+    ``id`` fields; None: segments are named by line number);
+    ``references`` only with ``--reference``.
+    """
+
+    sources: list[str]
+    targets: list[str]
+    references: list[str] | None = None
+    ids: list[str | None] | None = None
+
+
+def read_segment_inputs(job) -> SegmentInputs:  # noqa: ANN001
+    """A segment job's inputs: a bilingual file's translated units, or the aligned files (:func:`aligned_segments`)."""
+    if job.bilingual:
+        return SegmentInputs(*read_bilingual_pairs(job.bilingual, xliff_notes=bool(job.outputs.xliff_notes)))
+    sources, targets, ids, references = aligned_segments(job)
+    return SegmentInputs(sources, targets, references, ids if any(i is not None for i in ids) else None)
+
+
+def read_bilingual_pairs(path: str, *, xliff_notes: bool = False) -> tuple[list[str], list[str], None, list[str]]:
+    """``(sources, targets, no references, unit ids)`` of the translated units of a bilingual file.
+
+    ``xliff_notes``: the job writes the findings back as XLIFF notes, so the
+    file must be XLIFF (a TMX, JSONL or TSV has nowhere to put them).
+    """
+    from termlock.documents.bilingual import bilingual_format, read_bilingual
+
+    if xliff_notes and bilingual_format(path) != "xliff":
+        raise TermlockError("--xliff-notes needs an XLIFF --bilingual file", path=path,
+                            fix="drop --xliff-notes for TMX, JSONL or TSV input")
+    units = read_bilingual(path)
+    return [u.source for u in units], [u.target or "" for u in units], None, [u.id for u in units]
+
+
 def aligned_segments(job) -> tuple[list[str], list[str], list[str | None] | None, list[str] | None]:  # noqa: ANN001
     """``(sources, targets, segment ids, references)`` of a segment job's aligned files, read whole.
 
@@ -302,10 +406,15 @@ def write_accepted_template(result: CheckResult, path: str, *, by: str | None = 
     from termlock.evaluate.accepted import accepted_template
     from termlock.fileio import write_text_atomically
 
-    text = accepted_template(result, by=by or os.environ.get("TERMLOCK_REVIEWER") or _login_name())
+    text = accepted_template(result, by=by or default_reviewer())
     write_text_atomically(path, text)
     return (len(result.problems()) + len(result.open_inconsistent())
             + sum(len(document.problems()) for document in result.documents))
+
+
+def default_reviewer() -> str:
+    """Who accepts findings when nobody says: ``$TERMLOCK_REVIEWER``, else the login name."""
+    return os.environ.get("TERMLOCK_REVIEWER") or _login_name()
 
 
 def _login_name() -> str:
