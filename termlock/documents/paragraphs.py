@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from pathlib import Path
+from typing import Mapping
 
 from termlock.documents.document_base import DocumentText
 from termlock.errors import TermlockError
@@ -51,19 +52,74 @@ def _join(lines: list[str]) -> str:
     return out
 
 
+def _text_blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """The ``(first, after last)`` line numbers of each paragraph of stripped ``lines``."""
+    if not any(not line for line in lines[:-1]) or all(lines):
+        return [(number, number + 1) for number, line in enumerate(lines) if line]
+    blocks, start = [], None
+    for number, line in enumerate(lines + [""]):
+        if line and start is None:
+            start = number
+        elif not line and start is not None:
+            blocks.append((start, number))
+            start = None
+    return blocks
+
+
 def text_paragraphs(text: str) -> list[str]:
     """Paragraphs of plain text (see the module docstring)."""
     lines = [line.strip() for line in text.split("\n")]
-    if not any(not line for line in lines[:-1]) or all(lines):
-        return [line for line in lines if line]
-    paragraphs, block = [], []
-    for line in lines + [""]:
-        if line:
-            block.append(line)
-        elif block:
-            paragraphs.append(_join(block))
-            block = []
-    return paragraphs
+    return [_join(lines[start:end]) for start, end in _text_blocks(lines)]
+
+
+def revise_text(text: str, revisions: Mapping[int, str], path: str = "<text>") -> str:
+    """``text`` with paragraphs replaced (index as :func:`text_paragraphs` counts them -> new text, one line each)."""
+    lines = text.split("\n")
+    blocks = _text_blocks([line.strip() for line in lines])
+    for index in sorted(revisions, reverse=True):
+        if not 0 <= index < len(blocks):
+            raise TermlockError(f"no paragraph {index + 1} to revise ({len(blocks)} paragraphs)", path=path,
+                                fix="revise paragraphs of this same document")
+        start, end = blocks[index]
+        lines[start:end] = [revisions[index]]
+    return "\n".join(lines)
+
+
+def revise_paragraphs(path: str, data: bytes, revisions: Mapping[int, str]) -> bytes:
+    """A document's bytes with paragraphs replaced, in its own format (paragraphs as :func:`read_paragraphs` counts them).
+
+    A Word, Markdown or HTML document goes through its store, the writer
+    ``termlock translate`` uses: a paragraph is a unit, the new text its
+    target, so its formatting (runs, links, emphasis) is kept around the
+    new words and every paragraph not named keeps its bytes. Plain text:
+    :func:`revise_text`, line endings and a byte-order mark kept.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in DOCUMENT_EXTENSIONS:
+        store = _document_store(data, path)
+        units = store.units
+        for index, text in revisions.items():
+            if not 0 <= index < len(units):
+                raise TermlockError(f"no paragraph {index + 1} to revise ({len(units)} paragraphs)", path=path,
+                                    fix="revise paragraphs of this same document")
+            units[index].target = text
+        return store.serialize()
+    newline = "\r\n" if b"\r\n" in data else "\n"
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    revised = revise_text(_decode(data, path), revisions, path)
+    return (bom + revised.replace("\n", newline)).encode("utf-8")
+
+
+def _document_store(data: bytes, path: str):  # noqa: ANN202 - a DocumentStore
+    """The store of a Word, Markdown or HTML document (its units: the paragraphs :func:`document_text` reads)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in DOCX:
+        from termlock.documents.docx import DocxStore as store_class
+    elif suffix in MARKDOWN:
+        from termlock.documents.markdown import MarkdownStore as store_class
+    else:
+        from termlock.documents.html_document import HtmlStore as store_class
+    return store_class.parse(data, path)
 
 
 def read_bytes(path: str | os.PathLike[str]) -> bytes:

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 
 from termlock.documents.base import Store, Unit, register
+from termlock.errors import TermlockError
 from termlock.inputs import decode_utf8, split_segments
 
-__all__ = ["LineLayout", "LineStore", "TextStore", "decode_utf8", "one_line", "split_lines"]
+__all__ = ["LineLayout", "LineStore", "TextStore", "decode_utf8", "one_line", "revise_lines", "single_line", "split_lines"]
 
 #: characters str.splitlines() breaks on (plus tab for TSV, handled there)
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -48,6 +49,20 @@ def split_lines(text: str) -> tuple[list[str], LineLayout]:
     first = text.find("\n")
     newline = "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
     return split_segments(text), LineLayout(newline, text.endswith("\n"))
+
+
+#: what would end a segment where it stands in a line file (:mod:`termlock.inputs`' rule): LF, with the CRs before
+#: it, and a CR at the end of the line
+_SEGMENT_BREAKS = re.compile(r"\r*\n|\r+$")
+
+
+def single_line(text: str) -> str:
+    """``text`` as one segment of a line file: each line end made one space, nothing else changed (a reviewer's edit).
+
+    Unlike :func:`one_line` (a model's output), the text keeps its spaces and
+    every character the one input rule reads as content (a lone CR, U+2028).
+    """
+    return _SEGMENT_BREAKS.sub(" ", text)
 
 
 def one_line(text: str | None) -> str:
@@ -101,3 +116,21 @@ class TextStore(LineStore):
 
     def line(self, unit: Unit) -> str:
         return one_line(unit.target) if unit.translatable else ""
+
+
+def revise_lines(data: bytes, path: str, revisions: "dict[int, str]") -> bytes:
+    """A line file's bytes with some lines replaced (0-based index -> new text), all else kept.
+
+    The corrected target of a review: line endings (LF or CRLF), the final
+    newline and a byte-order mark stay as they were; a replacement is made
+    one line (:func:`single_line`), since a line break would shift every
+    segment after it. A line past the end is an error.
+    """
+    lines, layout = split_lines(decode_utf8(data, path))
+    for index, text in revisions.items():
+        if not 0 <= index < len(lines):
+            raise TermlockError(f"no line {index + 1} to revise ({len(lines)} lines)", path=path,
+                                fix="revise lines of this same file")
+        lines[index] = single_line(text)
+    bom = "\ufeff" if data.startswith(b"\xef\xbb\xbf") else ""
+    return (bom + layout.join(lines)).encode("utf-8")

@@ -15,6 +15,7 @@ with ``creationtool="termlock"`` that any CAT tool imports into a memory.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -133,6 +134,21 @@ class TmxStore(XmlStore):
 
     def write_target(self, slot: _TmxSlot, text: str, judge: Any = None) -> None:
         """Fill the target ``<tuv>`` (added after the last one, in the file's layout, when missing)."""
+        tuv = self._target_tuv(slot)
+        tuv.set("creationtool", "termlock")
+        tuv.set("creationtoolversion", __version__)
+        inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text), judge))
+
+    def write_revision(self, slot: _TmxSlot, text: str, by: str | None, when: _dt.datetime, judge: Any = None) -> None:
+        """A reviewer's correction: the target ``<tuv>`` filled, its ``changedate`` (and ``changeid``: ``by``) set."""
+        tuv = self._target_tuv(slot)
+        inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text), judge))
+        tuv.set("changedate", when.strftime("%Y%m%dT%H%M%SZ"))
+        if by:
+            tuv.set("changeid", by)
+
+    def _target_tuv(self, slot: _TmxSlot) -> etree._Element:
+        """The unit's target ``<tuv>``, added after its last one (in the file's layout) when it has none."""
         if slot.target_tuv is None:
             tuv = etree.Element("tuv")
             tuv.set(XML_LANG, self.target_lang)
@@ -143,10 +159,7 @@ class TmxStore(XmlStore):
                 tuv.text = indent
                 seg.tail = slot.source_seg.tail
             slot.target_tuv = tuv
-        tuv = slot.target_tuv
-        tuv.set("creationtool", "termlock")
-        tuv.set("creationtoolversion", __version__)
-        inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text), judge))
+        return slot.target_tuv
 
 
 def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:

@@ -21,6 +21,17 @@ state-qualifier="leveraged-mt">``; Trados SDLXLIFF: the segment's
 ``m:confirmed="0"``; XLIFF 2.0: ``<segment state="translated"
 subState="termlock:mt">``.
 
+How a unit a reviewer corrected is marked (:meth:`XmlStore.revise`, what
+``termlock review`` exports), the way each tool marks a human edit that is
+not yet confirmed: plain XLIFF 1.2: ``<target state="translated">`` (an MT
+``state-qualifier`` dropped); Trados SDLXLIFF: ``<sdl:seg conf="Translated"
+origin="interactive">`` (match attributes dropped, ``last_modified_by`` and
+``modified_on`` values set); memoQ: ``mq:status="PartiallyEdited"`` with
+``mq:lastchanginguser`` and ``mq:lastchangedtimestamp``, ``<target
+state="translated">``; Phrase: ``m:confirmed="0"``, the MT origin dropped;
+XLIFF 2.0: ``<segment state="reviewed" subState="termlock:review">``.
+Locked units are never revised.
+
 Inline codes: see :mod:`termlock.documents.inline` (stripped for the
 model, re-inserted in source order, boundary codes at the boundaries, inner
 codes by relative position). Everything else in the file (other units,
@@ -31,6 +42,7 @@ a store in which no unit changed serialises to the original bytes.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -119,7 +131,13 @@ class XliffStore(XmlStore):
         if self.version.startswith("2"):
             _write_20(slot, text, judge)
         else:
-            _write_12(slot, text, self.flavour, judge)
+            _mark_12(slot.unit_element, _write_12(slot, text, judge), slot, self.flavour)
+
+    def write_revision(self, slot: _Slot, text: str, by: str | None, when: _dt.datetime, judge: Any = None) -> None:
+        if self.version.startswith("2"):
+            _write_20(slot, text, judge, state="reviewed", sub_state=f"{TOOL}:review")
+        else:
+            _mark_revised_12(slot, _write_12(slot, text, judge), self.flavour, by, when)
 
     # --------------------------------------------------------------- annotate
 
@@ -373,7 +391,8 @@ def _finish(
     )
 
 
-def _write_12(slot: _Slot, text: str, flavour: str, judge: Any = None) -> None:
+def _write_12(slot: _Slot, text: str, judge: Any = None) -> etree._Element:
+    """Write ``text`` as the slot's target (made where missing); returns the ``<target>`` (unmarked)."""
     tu = slot.unit_element
     ns = namespace(tu)
     target = tu.find(_q(ns, "target"))
@@ -405,17 +424,55 @@ def _write_12(slot: _Slot, text: str, flavour: str, judge: Any = None) -> None:
         if target_mrk is None:
             target_mrk = etree.SubElement(target, _q(ns, "mrk"), mtype="seg", mid=slot.mid)
         inline.fill(target_mrk, inline.place_codes(slot.tokens, text, judge))
-    _mark_12(tu, target, slot, flavour)
+    return target
+
+
+def _sdl_seg(tu: etree._Element, mid: str) -> etree._Element:
+    """The ``<sdl:seg>`` of segment ``mid`` (made when the file has none)."""
+    seg_defs = tu.find(f"{{{SDL_NS}}}seg-defs")
+    if seg_defs is None:
+        seg_defs = etree.SubElement(tu, f"{{{SDL_NS}}}seg-defs")
+    seg = next((s for s in seg_defs if s.get("id") == mid and local_name(s) == "seg"), None)
+    if seg is None:
+        seg = etree.SubElement(seg_defs, f"{{{SDL_NS}}}seg", id=mid)
+    return seg
+
+
+def _mark_revised_12(slot: _Slot, target: etree._Element, flavour: str, by: str | None, when: _dt.datetime) -> None:
+    """Mark a reviewer's correction as the tool marks a human edit (see the module docstring)."""
+    tu = slot.unit_element
+    if flavour == "sdl" and slot.mid is not None:
+        seg = _sdl_seg(tu, slot.mid)
+        for stale in ("percent", "text-match", "struct-match", "origin-system"):
+            seg.attrib.pop(stale, None)
+        seg.set("conf", "Translated")
+        seg.set("origin", "interactive")
+        values = {v.get("key"): v for v in seg if local_name(v) == "value"}
+        stamps = {"modified_on": when.strftime("%m/%d/%Y %H:%M:%S")}
+        if by:
+            stamps["last_modified_by"] = by
+        for key, value in stamps.items():
+            element = values.get(key)
+            if element is None:
+                element = etree.SubElement(seg, f"{{{SDL_NS}}}value", key=key)
+            element.text = value
+    elif flavour == "memoq":
+        tu.set(f"{{{MQ_NS}}}status", "PartiallyEdited")
+        tu.set(f"{{{MQ_NS}}}lastchangedtimestamp", when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        if by:
+            tu.set(f"{{{MQ_NS}}}lastchanginguser", by)
+        target.set("state", "translated")
+    elif flavour == "phrase":
+        tu.attrib.pop(f"{{{PHRASE_NS}}}trans-origin", None)
+        tu.set(f"{{{PHRASE_NS}}}confirmed", "0")
+    else:
+        target.set("state", "translated")
+        target.attrib.pop("state-qualifier", None)
 
 
 def _mark_12(tu: etree._Element, target: etree._Element, slot: _Slot, flavour: str) -> None:
     if flavour == "sdl" and slot.mid is not None:
-        seg_defs = tu.find(f"{{{SDL_NS}}}seg-defs")
-        if seg_defs is None:
-            seg_defs = etree.SubElement(tu, f"{{{SDL_NS}}}seg-defs")
-        seg = next((s for s in seg_defs if s.get("id") == slot.mid and local_name(s) == "seg"), None)
-        if seg is None:
-            seg = etree.SubElement(seg_defs, f"{{{SDL_NS}}}seg", id=slot.mid)
+        seg = _sdl_seg(tu, slot.mid)
         for stale in ("percent", "text-match", "struct-match"):
             seg.attrib.pop(stale, None)
         seg.set("conf", "Draft")
@@ -545,7 +602,7 @@ def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
     )
 
 
-def _write_20(slot: _Slot, text: str, judge: Any = None) -> None:
+def _write_20(slot: _Slot, text: str, judge: Any = None, *, state: str = "translated", sub_state: str = f"{TOOL}:mt") -> None:
     segment = slot.unit_element
     ns = namespace(segment)
     target = segment.find(_q(ns, "target"))
@@ -555,8 +612,8 @@ def _write_20(slot: _Slot, text: str, judge: Any = None) -> None:
             target.set(XML_SPACE, slot.source.get(XML_SPACE))
         insert_after(slot.source, target)
     inline.fill(target, inline.place_codes(slot.tokens, text, judge))
-    segment.set("state", "translated")
-    segment.set("subState", f"{TOOL}:mt")
+    segment.set("state", state)
+    segment.set("subState", sub_state)
 
 
 # --------------------------------------------------------------- functions

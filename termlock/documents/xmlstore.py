@@ -13,6 +13,7 @@ XML formats; each format supplies where its units live in the tree
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,9 @@ class XmlStore(Store):
         self.source_lang = source_lang
         self.target_lang = target_lang
         self._slots: dict[str, XmlSlot] = slots or {}
+        #: a unit was revised (:meth:`revise`) since the file was last serialised
+        self._revised = False
+        self._units_by_id: dict[str, Unit] | None = None
 
     def allow_overwrite(self) -> None:
         """Make translated (but not locked) units translatable again."""
@@ -89,13 +93,48 @@ class XmlStore(Store):
         its inline codes placed by the unit's terms when ``judge`` (:meth:`Store.term_judge`) is given."""
         raise NotImplementedError
 
+    def revise(self, unit_id: str, text: str, *, by: str | None = None, when: _dt.datetime | None = None,
+               judge: Any = None) -> None:
+        """Replace a unit's target with a reviewer's correction, marked as the format's tool marks a human edit.
+
+        Any unit but a locked one may be revised, translated or not (what
+        ``termlock review`` exports); ``by`` names the reviewer where the
+        format records who changed a segment, ``when`` when (default: now);
+        inline codes are placed by the unit's terms when ``judge`` is given.
+        """
+        slot = self._slots.get(unit_id)
+        if slot is None:
+            raise TermlockError(f"no unit with id {unit_id!r} in this file", path=self.path,
+                                fix="revise units by the ids read from this same file")
+        if slot.locked:
+            raise TermlockError(
+                f"unit {unit_id!r} is locked in this file (approved, final or translate=\"no\")",
+                path=self.path, fix="unlock it in the CAT tool to change it, or leave it as it is",
+            )
+        unit = self._unit_of(unit_id)
+        self.write_revision(slot, text, by, when or _dt.datetime.now(_dt.timezone.utc),
+                            judge if judge is not None else self.term_judge(unit))
+        unit.target = text
+        slot.original_target = text
+        self._revised = True
+
+    def write_revision(self, slot: XmlSlot, text: str, by: str | None, when: _dt.datetime, judge: Any = None) -> None:
+        """Put a reviewer's ``text`` into the tree as ``slot``'s target, marked as a human edit (see :meth:`revise`)."""
+        raise NotImplementedError
+
+    def _unit_of(self, unit_id: str) -> Unit:
+        index = self._units_by_id
+        if index is None or len(index) != len(self.units):
+            index = self._units_by_id = {unit.id: unit for unit in self.units}
+        return index[unit_id]
+
     def serialize(self) -> bytes:
         """The file with every new or changed target of a translatable, unlocked unit written.
 
-        A blank target is no translation; with nothing written the original
-        bytes come back unchanged.
+        A blank target is no translation; with nothing written (or
+        revised) the original bytes come back unchanged.
         """
-        changed = False
+        changed, self._revised = self._revised, False
         for unit in self.units:
             slot = self._slots.get(unit.id)
             text = unit.target
