@@ -10,16 +10,18 @@ traceback on the server side and answered with a plain 500 message.
 
 from __future__ import annotations
 
-import logging
 import dataclasses
+import logging
+import sys
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from termlock.web.security import BodyTooLarge
+from termlock.errors import TermlockError
+from termlock.web.security import ASGIApp, BodyTooLarge, Receive, Scope, Send, send_json
 
 log = logging.getLogger("termlock.web")
 
@@ -93,3 +95,74 @@ def install_error_handlers(app, render: Renderer = plain_renderer) -> None:
 def too_large_error(limit: int) -> HttpError:
     """The 413 answer to a body over ``limit`` bytes."""
     return HttpError(413, f"body: over the limit of {limit} bytes; send fewer or shorter texts per request", field="body")
+
+
+def error_body(message: str, fix: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": message}
+    if fix:
+        body["fix"] = fix
+    body.update(extra)
+    return body
+
+
+def describe(exc: TermlockError) -> str:
+    """A TermlockError's message with where it happened, without its fix (that goes in ``fix``)."""
+    where = ""
+    if exc.path is not None:
+        where = f"{exc.path}:{exc.line}: " if exc.line is not None else f"{exc.path}: "
+    return where + exc.message
+
+
+def install_json_errors(app) -> None:
+    """Handlers on a FastAPI/Starlette ``app``: HTTP errors, validation errors and TermlockError as JSON."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    async def http_error(request, exc: HTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        return JSONResponse(error_body(detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    async def invalid(request, exc: RequestValidationError):
+        problems = []
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path"))
+            problems.append(f"{where or 'request'}: {problem.get('msg', 'invalid')}")
+        return JSONResponse(error_body("; ".join(problems) or "invalid request", "send the fields the page sends"),
+                            status_code=400)
+
+    async def termlock_error(request, exc: TermlockError):
+        return JSONResponse(error_body(describe(exc), exc.fix), status_code=400)
+
+    async def unexpected(request, exc: Exception):
+        return JSONResponse(error_body("internal error", "try again; the server's terminal says what failed"), status_code=500)
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(TermlockError, termlock_error)
+
+
+class OneLineErrors:
+    """The outermost middleware: an unexpected exception is one stderr line and a JSON 500, never a traceback."""
+
+    def __init__(self, app: ASGIApp, name: str = "termlock") -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            where = scope.get("path", "")
+            print(f"{self.name}: error: {scope.get('method', '')} {where}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if scope["type"] == "http" and not started:
+                await send_json(send, 500, error_body("internal error", "try again; the server's terminal says what failed"))
