@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "termlock.commands.translate",
     "termlock.commands.glossary",
     "termlock.commands.serve",
+    "termlock.commands.review",
 )
 
 EXIT_OK = 0

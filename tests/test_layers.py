@@ -42,16 +42,18 @@ LAYERS: dict[str, int] = {
     "engines": 5,
     "commands": 6,
     "server": 6,  # a front door like commands: builds the same jobs, calls the same translator and judge
+    "review": 6,  # the review page: a front door like commands (issue 21)
     "web": 6,  # HTTP plumbing shared by the web front doors (server, review page)
     "cli": 7,
     "__main__": 7,
 }
 #: same-layer pairs that must still not import each other
-FORBIDDEN_SIDEWAYS = {
-    ("evaluate", "translate"), ("translate", "evaluate"), ("corpora", "documents"), ("documents", "corpora"),
-    # the front doors stand side by side: none reaches into another; web is shared plumbing below the server
-    ("server", "commands"), ("server", "cli"), ("web", "server"), ("web", "commands"), ("web", "cli"),
-}
+FORBIDDEN_SIDEWAYS = {("evaluate", "translate"), ("translate", "evaluate"), ("corpora", "documents"), ("documents", "corpora")}
+#: front doors build jobs and call engines, never each other: the server and the review page never reach into
+#: commands (argparse), the cli or each other, and the web plumbing they share imports no front door at all
+FRONT_DOORS = ("commands", "review", "server")
+FORBIDDEN_SIDEWAYS |= {(door, other) for door in ("review", "server") for other in (*FRONT_DOORS, "cli") if other != door}
+FORBIDDEN_SIDEWAYS |= {("web", door) for door in (*FRONT_DOORS, "cli")}
 
 
 #: rooms of termlock/translate -> the rooms each may import (its own included). models/, lock/ and
@@ -327,3 +329,19 @@ def test_the_server_is_a_front_door_beside_the_commands(package_copy: Path):
         "termlock.server.sneaky -> termlock.commands.translate",
         "termlock.web.sneaky -> termlock.server.app",
     ]
+
+
+def test_the_review_page_and_the_web_plumbing_reach_no_other_front_door():
+    graph = import_graph(PACKAGE_ROOT)
+    crossing = [
+        (a, b) for a, targets in graph.items() for b in targets
+        if (part_of(a) == "review" and part_of(b) in ("commands", "server", "cli"))
+        or (part_of(a) == "web" and part_of(b) in (*FRONT_DOORS, "cli"))
+    ]
+    assert crossing == []
+    assert any(part_of(b) == "evaluate" for a, targets in graph.items() if part_of(a) == "review" for b in targets)
+
+
+def test_web_importing_the_review_page_is_caught(package_copy: Path):
+    (package_copy / "web" / "sneaky.py").write_text("from termlock.review.session import ReviewSession\n")
+    assert layer_violations(package_copy) == ["termlock.web.sneaky -> termlock.review.session"]

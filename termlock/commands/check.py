@@ -27,6 +27,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "paired by relative path, or the pairs of a --pairs manifest, in one report. "
         "Exit 0 when the term success rate is at least --min-term-success, 1 when below, 2 for bad input.",
     )
+    review = add_input_arguments(parser)
+    parser.add_argument("--json", type=output_path, metavar="OUT.json", help="write the full report as JSON")
+    parser.add_argument("--csv", type=output_path, metavar="OUT.csv", help="write one row per problem as CSV (UTF-8 with BOM)")
+    parser.add_argument("--html", type=output_path, metavar="OUT.html", help="write a self-contained HTML report")
+    parser.add_argument(
+        "--xliff-notes",
+        type=output_path,
+        metavar="OUT.xlf",
+        help="with an XLIFF --bilingual: write a copy with each unit's findings as <note>s for the CAT tool",
+    )
+    review.add_argument(
+        "--write-accepted",
+        type=output_path,
+        metavar="OUT.yaml",
+        help="write every open finding as an accepted-findings entry with an empty reason, for the reviewer to edit",
+    )
+    add_check_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """The inputs of a check job (``termlock check`` and ``termlock review`` take the same); returns the review group."""
     parser.add_argument(
         "--glossary",
         metavar="G.yaml",
@@ -43,9 +65,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(a document or a directory of documents, paired with SRC's by relative path, with --granularity document)"
     )
     parser.add_argument("--reference", type=input_path, metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
-    parser.add_argument("--json", type=output_path, metavar="OUT.json", help="write the full report as JSON")
-    parser.add_argument("--csv", type=output_path, metavar="OUT.csv", help="write one row per problem as CSV (UTF-8 with BOM)")
-    parser.add_argument("--html", type=output_path, metavar="OUT.html", help="write a self-contained HTML report")
     parser.add_argument(
         "--min-term-success",
         metavar="RATE",
@@ -59,12 +78,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="check a bilingual XLIFF (.xlf, .xliff, .sdlxliff, .mqxliff) or TMX file instead of "
         "--source/--target; reports name unit ids; untranslated units are skipped",
-    )
-    parser.add_argument(
-        "--xliff-notes",
-        type=output_path,
-        metavar="OUT.xlf",
-        help="with an XLIFF --bilingual: write a copy with each unit's findings as <note>s for the CAT tool",
     )
     review = parser.add_argument_group("review (documents, term lists, accepted findings)")
     review.add_argument(
@@ -95,12 +108,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="findings the reviewer accepted (term id + segment or source text, reason, by, date): "
         "shown apart, not counted as problems nor in the exit code; entries matching nothing are listed as stale",
     )
-    review.add_argument(
-        "--write-accepted",
-        type=output_path,
-        metavar="OUT.yaml",
-        help="write every open finding as an accepted-findings entry with an empty reason, for the reviewer to edit",
-    )
     review.add_argument("--exact", action="store_true", help="no inflection tolerance (plural, possessive) for any term")
     review.add_argument(
         "--no-numbers",
@@ -108,8 +115,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="do not report figures of the source missing from the target (the numbers category)",
     )
-    add_check_arguments(parser)
-    parser.set_defaults(func=run)
+    return review
 
 
 def parse_rate(text: str) -> Fraction:
@@ -124,22 +130,29 @@ def job_from_args(args: argparse.Namespace):
     from termlock.jobs import CheckJob, CheckOutputs
 
     return CheckJob(
+        **input_fields(args),
+        outputs=CheckOutputs(
+            json=args.json, csv=args.csv, html=args.html, xliff_notes=args.xliff_notes, write_accepted=args.write_accepted
+        ),
+        engine=engine_options(args),
+        keep_segments=False,  # the reports stream; nothing here reads the segments afterwards
+    )
+
+
+def input_fields(args: argparse.Namespace) -> dict:
+    """The :class:`CheckJob` fields :func:`add_input_arguments` reads."""
+    return dict(
         source=args.source,
         target=args.target,
         reference=args.reference,
         bilingual=args.bilingual,
         glossaries=tuple(args.glossary or ()),
         min_term_success=parse_rate(str(args.min_term_success)),
-        outputs=CheckOutputs(
-            json=args.json, csv=args.csv, html=args.html, xliff_notes=args.xliff_notes, write_accepted=args.write_accepted
-        ),
-        engine=engine_options(args),
         granularity=args.granularity,
         terms=args.terms,
         accept=args.accept,
         exact=args.exact,
         numbers=args.numbers,
-        keep_segments=False,  # the reports stream; nothing here reads the segments afterwards
         pairs=args.pairs,
     )
 
