@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,10 +125,14 @@ def termlock_env() -> dict[str, str]:
 
 
 @contextmanager
-def review_server(args: list[str], cwd: Path, timeout: float = 120.0) -> Iterator[tuple[str, subprocess.Popen, list[str]]]:
+def review_server(
+    args: list[str], cwd: Path, timeout: float = 120.0, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen, list[str]]]:
     """``termlock review ARGS --port 0`` running in ``cwd``: yields (URL, process, the lines it printed)."""
     command = [sys.executable, "-m", "termlock", "review", *args, "--port", "0"]
-    process = subprocess.Popen(command, cwd=cwd, env=termlock_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    environment = {**termlock_env(), **(env or {})}
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server can never block on a full pipe
+    process = subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=errors, text=True)
     lines: list[str] = []
     url = None
     deadline = time.monotonic() + timeout
@@ -142,8 +147,9 @@ def review_server(args: list[str], cwd: Path, timeout: float = 120.0) -> Iterato
                 break
         if url is None:
             process.kill()
-            _, err = process.communicate(timeout=30)
-            raise AssertionError(f"termlock review did not start: {lines} {err}")
+            process.wait(timeout=30)
+            errors.seek(0)
+            raise AssertionError(f"termlock review did not start: {lines} {errors.read().decode(errors='replace')}")
         yield url, process, lines
     finally:
         if process.poll() is None:
@@ -153,6 +159,5 @@ def review_server(args: list[str], cwd: Path, timeout: float = 120.0) -> Iterato
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=30)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+        process.stdout.close()
+        errors.close()

@@ -13,13 +13,17 @@ from pathlib import Path
 
 import pytest
 from review_helpers import bundled_copy
-from starlette.testclient import TestClient
 
-from termlock.evaluate.accepted import parse_accepted
-from termlock.jobs import CheckJob
-from termlock.review.app import create_app
-from termlock.review.opening import open_session
-from termlock.review.setup import open_state, review_paths
+pytest.importorskip("fastapi", reason="the review page needs the server extra (pip install 'termlock[server]')")
+pytest.importorskip("httpx", reason="starlette's TestClient needs httpx (the test extra)")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from termlock.evaluate.accepted import parse_accepted  # noqa: E402
+from termlock.jobs import CheckJob  # noqa: E402
+from termlock.review.app import create_app  # noqa: E402
+from termlock.review.opening import open_session  # noqa: E402
+from termlock.review.setup import open_state, review_paths  # noqa: E402
 
 BASE = "http://127.0.0.1:8765"
 STATIC = Path(__file__).resolve().parents[1] / "termlock" / "review" / "static"

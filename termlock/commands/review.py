@@ -63,6 +63,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(func=run_export)
 
 
+def _require_web_stack() -> None:
+    """FastAPI and uvicorn come with the ``server`` extra; without them, one line saying how to get them."""
+    from importlib.util import find_spec
+
+    from termlock.errors import TermlockError
+
+    missing = [name for name in ("fastapi", "uvicorn") if find_spec(name) is None]
+    if missing:
+        raise TermlockError(f"termlock review needs {' and '.join(missing)}, which are not installed",
+                            fix="pip install 'termlock[server]'")
+
+
 def run(args: argparse.Namespace) -> int:
     from termlock.errors import TermlockError
     from termlock.jobs import CheckJob
@@ -73,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     from termlock.web.launch import bind, serve, url_of
     from termlock.web.security import is_loopback, new_token
 
+    _require_web_stack()
     job = CheckJob(**input_fields(args))
+    job.validate()
     if args.port is not None and not 0 <= args.port <= 65535:
         raise TermlockError(f"--port {args.port} is not a port", fix="give a number from 0 to 65535")
     paths = review_paths(job, args.state, args.additions)
@@ -95,9 +109,10 @@ def run(args: argparse.Namespace) -> int:
         problems = overview["counts"]["missing"] + overview["counts"]["forbidden"]
         print(f"termlock review: {summary['segments']:,} segments, {problems:,} open finding(s); state "
               f"{'resumed' if resumed else 'started'}: {paths.state}", flush=True)
-        print(f"termlock review: open {url}", flush=True)
         if token is not None:
-            print("termlock review: the token in this URL is required by every request (anyone with it can edit)", flush=True)
+            print(f"termlock review: listening on {args.host}, so the token in the URL below is required by every request "
+                  "(anyone with it can read and edit this review)", flush=True)
+        print(f"termlock review: open {url}", flush=True)
         print("termlock review: Ctrl-C stops the server; every action is already saved", flush=True)
         if args.open:
             _open_later(url)

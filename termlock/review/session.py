@@ -113,7 +113,7 @@ class ReviewSession:
         union, per_segment = segment_term_lists(record["terms"], len(self.rows), exact=record["exact"])
         self.glossary: Glossary = union if union is not None else self.choice.glossary
         self._segment_glossaries = per_segment
-        self._checkers: dict[tuple, Any] = {}
+        self._checkers: dict[int, Any] = {}
         self._notes = {term.id: term.note for term in self.glossary.terms}
         self.reports: list[SegmentReport] = [self._check(row) for row in self.rows]
         self.metrics = None
@@ -129,13 +129,13 @@ class ReviewSession:
         self._result: CheckResult | None = None
 
     def _checker(self, index: int):
+        """The checker of segment ``index``: the job's glossary, or its own term list (one checker per list)."""
         from termlock.evaluate import SegmentChecker
 
         own = self._segment_glossaries[index] if self._segment_glossaries is not None else self.glossary
-        key = tuple(own.terms)
-        checker = self._checkers.get(key)
+        checker = self._checkers.get(id(own))  # the glossaries live as long as the session: ids are stable
         if checker is None:
-            checker = self._checkers[key] = SegmentChecker(own, numbers=self.record["numbers"])
+            checker = self._checkers[id(own)] = SegmentChecker(own, numbers=self.record["numbers"])
         return checker
 
     def _check(self, row: SegmentRow) -> SegmentReport:

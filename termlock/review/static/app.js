@@ -61,6 +61,7 @@
     return span;
   }
 
+  function baseName(path) { return String(path || "").split(/[\\/]/).pop(); }
   function fmt(n) { return (n === null || n === undefined) ? "–" : Number(n).toLocaleString("en-US"); }
   function pct(rate) { return (rate * 100).toFixed(2) + "%"; }
 
@@ -150,8 +151,8 @@
     var meta = $("job-meta");
     meta.replaceChildren(
       "Glossary ", el("b", { text: ov.glossary.name }), " (" + fmt(ov.glossary.terms) + " terms) · ",
-      ov.kind === "document" ? "document " : "target ", el("code", { text: inputs.target }),
-      " · " + fmt(ov.edited) + " edited · state ", el("code", { text: inputs.state })
+      ov.kind === "document" ? "document " : "target ", el("code", { text: baseName(inputs.target) }),
+      " · " + fmt(ov.edited) + " edited · state ", el("code", { text: baseName(inputs.state) })
     );
     meta.title = "source: " + inputs.source + "\ntarget: " + inputs.target + "\nglossary: " + inputs.glossaries +
       "\nstate: " + inputs.state + "\nproposed variants: " + inputs.additions;
@@ -168,7 +169,7 @@
       card("missing", colored(s.missing, "v-missing")),
       card("forbidden", colored(s.forbidden, "v-forbidden")),
       card("accepted", colored(s.accepted, "v-accepted"),
-        "", el("div", { className: "label", text: fmt(ov.accepted_findings) + " findings · " + fmt(ov.stale) + " stale" })),
+        "", el("div", { className: "label", text: fmt(ov.accepted_findings) + (ov.accepted_findings === 1 ? " finding" : " findings") + " · " + fmt(ov.stale) + " stale" })),
       card("inconsistent terms", fmt(s.inconsistent_terms))
     ];
     if (ov.numbers) {
@@ -198,6 +199,7 @@
     $("export-target-note").textContent = "(" + ov.format + ", edited units marked for the CAT tool" + (ov.format === "text" ? ": same lines and line endings" : "") + ")";
     $("export-command").textContent = "termlock review export " + inputs.state + " -o OUT --accepted accepted.yaml --json report.json --html report.html";
     document.querySelector("[data-view=paragraphs]").hidden = ov.kind !== "document";
+    document.querySelector("#findings thead th").textContent = ov.kind === "document" ? "in document" : "line";
   }
 
   function renderChart(worst) {
@@ -404,6 +406,13 @@
         targets.appendChild(holder);
       }
     });
+    if (!targets.childNodes.length) {
+      targets.appendChild(el("p", { className: "snippet muted", text: row.status === "ok" ? "" : "No rendering found in the translation. " }));
+      if (row.status !== "ok") {
+        targets.appendChild(button("Find the paragraph…", function () { showView("paragraphs"); $("paragraph-filter").focus(); },
+          "search the target's paragraphs and edit one"));
+      }
+    }
     var counts = el("td", { className: "num counts" }, [
       row.source_count + " in source", el("br"), "ok " + row.ok + " · missing " + row.missing + " · forbidden " + row.forbidden
     ]);

@@ -1,0 +1,125 @@
+"""``termlock review`` as a user starts it: the URL it prints, where it listens, the token, bad flags."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from importlib.util import find_spec
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+from review_helpers import bundled_copy, review_server
+
+from termlock.cli import main
+from termlock.evaluate.metrics import SegmentMetrics, corpus_metrics
+
+needs_web = pytest.mark.skipif(
+    not all(find_spec(name) for name in ("fastapi", "uvicorn")),
+    reason="the review page needs the server extra (pip install 'termlock[server]')",
+)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return bundled_copy(tmp_path)
+
+
+def get(url: str, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@needs_web
+def test_review_starts_on_the_loopback_prints_its_url_and_keeps_state_beside_the_target(corpus, tmp_path):
+    args = ["--source", corpus["source"].name, "--target", corpus["target"].name]
+    with review_server(args, tmp_path) as (url, process, lines):
+        assert url.startswith("http://127.0.0.1:") and "token" not in url
+        assert lines[0] == ("termlock review: 199 segments, 33 open finding(s); state started: "
+                            "corpus.flawed.en.termlock-review.sqlite")
+        status, body = get(url + "api/overview")
+        assert status == 200 and json.loads(body)["summary"]["missing"] == 22
+        status, page = get(url)
+        assert status == 200 and b'<script src="/static/app.js" defer></script>' in page
+    assert (tmp_path / "corpus.flawed.en.termlock-review.sqlite").exists()
+    assert process.returncode in (0, -15)  # SIGTERM ends it cleanly
+    with review_server(args, tmp_path) as (_, _, lines):
+        assert lines[0].endswith("state resumed: corpus.flawed.en.termlock-review.sqlite")
+
+
+@needs_web
+def test_off_the_loopback_it_prints_a_token_every_request_needs(corpus, tmp_path):
+    args = ["--source", str(corpus["source"]), "--target", str(corpus["target"]), "--host", "0.0.0.0"]
+    with review_server(args, tmp_path) as (url, _, lines):
+        assert "?token=" in url
+        assert any("the token in the URL below is required by every request" in line for line in lines)
+        base, token = url.split("?token=")
+        assert get(base + "api/overview")[0] == 401
+        assert get(base + "api/overview", {"Authorization": f"Bearer {token}"})[0] == 200
+
+
+@needs_web
+def test_open_hands_the_url_to_the_default_browser(corpus, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = f"/bin/sh -c 'printf %s > {opened}'"
+    args = ["--source", str(corpus["source"]), "--target", str(corpus["target"]), "--open"]
+    with review_server(args, tmp_path, env={"BROWSER": browser}) as (url, _, _):
+        deadline = time.monotonic() + 30
+        while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text() == url
+
+
+@needs_web
+@pytest.mark.parametrize("extra, message", [
+    (["--target", "-"], "cannot read the target from stdin"),
+    (["--port", "70000"], "--port 70000 is not a port"),
+    (["--state", "{source}"], "--state would overwrite the input --source"),
+    (["--host", "203.0.113.9"], "no such address on this machine"),
+])
+def test_bad_flags_are_one_line_and_exit_2(corpus, capsys, extra, message):
+    args = ["review", "--source", str(corpus["source"]), "--target", str(corpus["target"]), "--port", "0"]
+    args += [value.format(source=corpus["source"]) for value in extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and err.startswith("termlock review: error:")
+
+
+@needs_web
+def test_a_busy_port_is_named_with_the_fix(corpus, capsys):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        assert main(["review", "--source", str(corpus["source"]), "--target", str(corpus["target"]), "--port", str(port)]) == 2
+    finally:
+        holder.close()
+    assert f"cannot listen on 127.0.0.1:{port}: address already in use (fix: give another --port" in capsys.readouterr().err
+
+
+@needs_web
+def test_missing_inputs_are_refused_like_check(capsys):
+    assert main(["review", "--source", "nowhere.zh"]) == 2
+    assert "--target is required" in capsys.readouterr().err
+
+
+def test_segment_metrics_follow_edits_exactly_as_corpus_metrics_would():
+    rng = random.Random(7)
+    words = "the dual cores of Shenyang and Dalian build a new development pattern together".split()
+    references = [" ".join(rng.choices(words, k=rng.randint(3, 12))) for _ in range(40)]
+    hypotheses = [" ".join(rng.choices(words, k=rng.randint(0, 12))) for _ in range(40)]
+    tracker = SegmentMetrics(hypotheses, references)
+    assert tracker.metrics() == corpus_metrics(hypotheses, references)
+    for _ in range(10):
+        index = rng.randrange(40)
+        hypotheses[index] = references[index] if rng.random() < 0.5 else ""
+        tracker.update(index, hypotheses[index])
+        assert tracker.metrics() == corpus_metrics(hypotheses, references)
+    assert SegmentMetrics([], []).metrics() == corpus_metrics([], [])
