@@ -123,3 +123,29 @@ def test_segment_metrics_follow_edits_exactly_as_corpus_metrics_would():
         tracker.update(index, hypotheses[index])
         assert tracker.metrics() == corpus_metrics(hypotheses, references)
     assert SegmentMetrics([], []).metrics() == corpus_metrics([], [])
+
+
+def post(url: str, body: dict, csrf: str):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "X-CSRF-Token": csrf})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@needs_web
+def test_killing_the_server_loses_nothing(corpus, tmp_path):
+    args = ["--source", str(corpus["source"]), "--target", str(corpus["target"])]
+    with review_server(args, tmp_path) as (url, process, _):
+        csrf = json.loads(get(url + "api/session")[1])["csrf"]
+        row, other = json.loads(get(url + "api/findings")[1])["rows"][:2]
+        assert post(url + f"api/segments/{row['index']}", {"text": "Saved before the crash.", "version": 0, "by": "Ann"}, csrf)[0] == 200
+        assert post(url + "api/accept", {"index": other["index"], "n": other["n"], "reason": "a name", "by": "Ann"}, csrf)[0] == 200
+        process.kill()  # SIGKILL: no shutdown, no flush
+        process.wait(timeout=30)
+    with review_server(args, tmp_path) as (url, _, lines):
+        assert "state resumed" in lines[0]
+        assert json.loads(get(url + f"api/segments/{row['index']}")[1])["target"] == "Saved before the crash."
+        assert json.loads(get(url + "api/overview")[1])["summary"]["accepted"] == 1

@@ -520,3 +520,52 @@ def test_state_create_is_atomic_and_refuses_an_existing_file(tmp_path):
     with pytest.raises(TermlockError, match="already there"):
         ReviewState.create(tmp_path / "s.sqlite", seed)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite"]
+
+
+def test_an_accept_file_is_imported_once_and_a_withdrawal_sticks(corpus, tmp_path):
+    accepted = tmp_path / "accepted.yaml"
+    assert main(["check", "--source", str(corpus["source"]), "--target", str(corpus["target"]),
+                 "--write-accepted", str(accepted)]) == 0
+    text = accepted.read_text(encoding="utf-8").replace("reason: ''", "reason: checked earlier")
+    accepted.write_text(text, encoding="utf-8")
+    job = CheckJob(source=str(corpus["source"]), target=str(corpus["target"]), accept=str(accepted))
+    session, _ = start(job)
+    report = check_json(tmp_path, "--source", str(corpus["source"]), "--target", str(corpus["target"]), "--accept", str(accepted))
+    assert session.overview()["summary"] == report["summary"] and report["summary"]["accepted"] == 33
+    first = session.accepted_list()["entries"][0]["id"]
+    session.withdraw(first, "Li Wei")
+    session.state.close()
+    again, _ = start(job)
+    assert again.overview()["summary"]["accepted"] == 32  # not imported a second time
+    again.state.close()
+
+
+def test_term_lists_and_the_gate_follow_check(tmp_path):
+    (tmp_path / "s.zh").write_text("发挥双核作用。\n破解卡脖子难题。\n", encoding="utf-8")
+    (tmp_path / "t.en").write_text("Let the twin cores play.\nSolve the chokepoint problems.\n", encoding="utf-8")
+    terms = tmp_path / "terms.jsonl"
+    terms.write_text('[{"src": "双核", "tgt": "dual cores"}, {"src": "双核", "tgt": "twin cores"}]\n'
+                     '{"terms": {"卡脖子": ["stuck neck"]}}\n', encoding="utf-8")
+    job = CheckJob(source=str(tmp_path / "s.zh"), target=str(tmp_path / "t.en"), terms=str(terms), min_term_success=0.9)
+    session, _ = start(job)
+    report = check_json(tmp_path, "--source", str(tmp_path / "s.zh"), "--target", str(tmp_path / "t.en"),
+                        "--terms", str(terms), "--min-term-success", "0.9")
+    overview = session.overview()
+    assert overview["summary"] == report["summary"]
+    assert overview["gate"]["applies"] and not overview["gate"]["passed"]
+    assert overview["gate"]["text"].startswith("FAIL: term success rate 0.5000 is below")
+    session.edit(1, "Solve the stuck neck problems.", 0, "Li Wei")
+    assert session.overview()["gate"]["passed"]
+    session.state.close()
+
+
+def test_an_empty_job_opens_with_nothing_to_review(tmp_path):
+    (tmp_path / "s.zh").write_text("", encoding="utf-8")
+    (tmp_path / "t.en").write_text("", encoding="utf-8")
+    session, _ = start(CheckJob(source=str(tmp_path / "s.zh"), target=str(tmp_path / "t.en")))
+    assert session.overview()["summary"]["segments"] == 0
+    assert session.findings(FindingQuery()) == {"rows": [], "total": 0, "offset": 0, "limit": 100}
+    out = tmp_path / "out.en"
+    export(session, ExportOutputs(target=str(out)))
+    assert out.read_bytes() == b""
+    session.state.close()

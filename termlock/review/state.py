@@ -310,14 +310,23 @@ class ReviewState:
             db.execute("INSERT OR IGNORE INTO seen (idx, at) VALUES (?, ?)", (index, now()))
 
     def import_accepted(self, entries: Sequence[dict[str, Any]]) -> int:
-        """Add the entries of an --accept file not already in the state; returns how many were added."""
+        """Add the entries of an --accept file this state has never imported; returns how many were added.
+
+        An entry imported once and withdrawn on the page stays withdrawn when
+        the review is started again with the same file.
+        """
         with self._write() as db:
-            present = {json.dumps(json.loads(row[0]), sort_keys=True) for row in db.execute("SELECT entry FROM accepted")}
+            row = db.execute("SELECT value FROM meta WHERE key = 'imported'").fetchone()
+            imported = set(json.loads(row[0])) if row else set()
             added = 0
             for entry in entries:
-                if json.dumps(entry, sort_keys=True) not in present:
+                key = json.dumps(entry, sort_keys=True, ensure_ascii=False)
+                if key not in imported:
                     self._insert_accepted(db, entry, "file")
+                    imported.add(key)
                     added += 1
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('imported', ?)",
+                       (json.dumps(sorted(imported), ensure_ascii=False),))
             return added
 
     def undo(self, by: str | None) -> dict[str, Any]:
@@ -440,6 +449,8 @@ def _fill(db: sqlite3.Connection, seed: Seed) -> None:
     )
     for entry in seed.accepted:
         ReviewState._insert_accepted(db, entry, "file")
+    imported = sorted({json.dumps(entry, sort_keys=True, ensure_ascii=False) for entry in seed.accepted})
+    db.execute("INSERT INTO meta (key, value) VALUES ('imported', ?)", (json.dumps(imported, ensure_ascii=False),))
 
 
 @contextmanager

@@ -258,8 +258,8 @@
   function loadFindings(options) {
     options = options || {};
     closeEditor();
-    var extra = {};
-    if (options.around) { extra.around = options.around; } else { extra.offset = options.offset || 0; }
+    var extra = { offset: options.offset || 0 };
+    if (options.around) { extra.around = options.around; }  /* the page holding that row; else the offset */
     return api("GET", "/api/findings?" + query(extra)).then(function (page) {
       S.rows = page.rows;
       S.offset = page.offset;
@@ -893,6 +893,9 @@
     if (typing) {
       if (event.key === "Escape") { target.blur(); }
       return;
+    }
+    if ((event.key === "Enter" || event.key === " ") && target.closest && target.closest("button, a, summary")) {
+      return;  /* a focused control does what it says */
     }
     if (event.ctrlKey || event.metaKey || event.altKey) {
       if ((event.ctrlKey || event.metaKey) && (event.key === "z" || event.key === "Z")) { event.preventDefault(); undo(); }
