@@ -117,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         if args.open:
             _open_later(url)
         serve(app, sock)
+        print(f"termlock review: stopped; every action is saved in {paths.state}", flush=True)
     finally:
         state.close()
     return 0

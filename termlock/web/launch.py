@@ -65,9 +65,31 @@ def url_of(sock: socket.socket, host: str, path: str = "/") -> str:
 
 
 def serve(app: Any, sock: socket.socket, *, log_level: str = "warning") -> None:
-    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C or SIGTERM end it cleanly)."""
+    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM, then return normally.
+
+    uvicorn shuts down gracefully on those signals and then raises the
+    signal again for the handler it found; here that handler does nothing,
+    so the command ends with its own exit code and message instead of a
+    KeyboardInterrupt (or a kill by SIGTERM that skips every ``finally``).
+    """
+    import signal
+    import threading
+
     import uvicorn
 
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off", server_header=False,
                             proxy_headers=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    server = uvicorn.Server(config)
+    if threading.current_thread() is not threading.main_thread():
+        server.run(sockets=[sock])
+        return
+    quiet = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in quiet.items():
+            signal.signal(sig, handler)
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    """The handler uvicorn hands a signal back to once it has shut down: nothing left to do."""
