@@ -125,17 +125,11 @@ class CheckJob:
     def refuse_unsafe_outputs(self) -> None:
         """No report may overwrite an input or another report; --xliff-notes must be named as XLIFF."""
         from termlock.documents import known_format_of
-        from termlock.jobs.glossaries import BUNDLED_GLOSSARY, glossary_files
         from termlock.outputs import refuse_clobbering
 
-        inputs = [("--source", self.source), ("--target", self.target), ("--reference", self.reference), ("--bilingual", self.bilingual)]
-        # no --glossary (and no --terms) reads the bundled glossary: an input like any other
-        named = self.glossaries or (() if self.terms is not None else (BUNDLED_GLOSSARY,))
-        inputs += [("--glossary", path) for path in glossary_files(named)]
-        inputs += [("--terms", self.terms), ("--accept", self.accept), ("--pairs", self.pairs)]
         outputs = self.outputs
         refuse_clobbering(
-            inputs,
+            self.input_paths(),
             [("--json", outputs.json), ("--csv", outputs.csv), ("--html", outputs.html),
              ("--xliff-notes", outputs.xliff_notes), ("--write-accepted", outputs.write_accepted)],
         )
@@ -148,6 +142,17 @@ class CheckJob:
                     path=notes,
                     fix="give --xliff-notes an XLIFF name (.xlf, .xliff, .sdlxliff, .mqxliff)",
                 )
+
+    def input_paths(self) -> list[tuple[str, str | None]]:
+        """``(option, path)`` of every file the job reads (None: not given): what no output may name."""
+        from termlock.jobs.glossaries import BUNDLED_GLOSSARY, glossary_files
+
+        inputs = [("--source", self.source), ("--target", self.target), ("--reference", self.reference), ("--bilingual", self.bilingual)]
+        # no --glossary (and no --terms) reads the bundled glossary: an input like any other
+        named = self.glossaries or (() if self.terms is not None else (BUNDLED_GLOSSARY,))
+        inputs += [("--glossary", path) for path in glossary_files(named)]
+        inputs += [("--terms", self.terms), ("--accept", self.accept), ("--pairs", self.pairs)]
+        return inputs
 
     def input_names(self) -> dict[str, str | None]:
         """The inputs as a report shows them."""

@@ -126,7 +126,7 @@ def report_inputs(session, target_name: str | None) -> dict[str, str | None]:
 
 
 def json_report(result: CheckResult) -> bytes:
-    from termlock.evaluate.report_json import json_bytes
+    from termlock.evaluate.reports.json_report import json_bytes
 
     return json_bytes(result)
 
@@ -134,7 +134,7 @@ def json_report(result: CheckResult) -> bytes:
 def html_report(session, result: CheckResult, target_name: str | None) -> bytes:
     from fractions import Fraction
 
-    from termlock.evaluate.report_html import render_html
+    from termlock.evaluate.reports.html_report import render_html
 
     minimum = Fraction(session.record["min_term_success"])
     page = render_html(result, inputs=report_inputs(session, target_name), min_term_success=minimum if minimum else None)
@@ -144,7 +144,7 @@ def html_report(session, result: CheckResult, target_name: str | None) -> bytes:
 def csv_report(result: CheckResult) -> bytes:
     import codecs
 
-    from termlock.evaluate.report_csv import csv_text
+    from termlock.evaluate.reports.csv_report import csv_text
 
     return codecs.BOM_UTF8 + csv_text(result).encode("utf-8")
 

@@ -3,7 +3,7 @@
 A session holds one :class:`~termlock.evaluate.SegmentReport` per segment,
 made by :class:`~termlock.evaluate.SegmentChecker` (the judge of
 :mod:`termlock.glossary.verdicts`). An edit re-checks that one segment;
-the figures are then :func:`termlock.evaluate.fidelity.result_of` over all
+the figures are then :func:`termlock.evaluate.checker.result_of` over all
 reports, the accepted findings marked by the code ``--accept`` uses, so
 the page shows exactly what ``termlock check --accept`` reports for the
 same text. BLEU/chrF follow edits through
@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 from termlock.errors import TermlockError
 from termlock.evaluate.accepted import finding_entry, finding_from_entry
-from termlock.evaluate.excerpt import excerpt, shift
+from termlock.evaluate.reports.excerpt import excerpt, shift
 from termlock.evaluate.records import OK, AcceptedFinding, CheckResult, SegmentReport, TermOccurrence
 from termlock.glossary import Glossary
 from termlock.review.setup import ReviewPaths, TEXT
@@ -173,7 +173,7 @@ class ReviewSession:
 
     def result(self) -> CheckResult:
         """The check of the current text, with the accepted findings: what ``check --accept`` gives."""
-        from termlock.evaluate.fidelity import result_of
+        from termlock.evaluate.checker import result_of
 
         with self.lock:
             if self._result is None:
@@ -185,7 +185,7 @@ class ReviewSession:
 
     def result_with(self, findings, *, accepted_file: str | None, target: str | None = None) -> CheckResult:
         """The result with other accepted findings (an exported file read back); hold :attr:`lock` while using it."""
-        from termlock.evaluate.fidelity import result_of
+        from termlock.evaluate.checker import result_of
 
         with self.lock:
             metrics = self.metrics.metrics() if self.metrics is not None else None

@@ -68,7 +68,7 @@ def check_job_of(record: dict[str, Any]) -> CheckJob:
 
 def review_paths(job: CheckJob, state: str | None, additions: str | None) -> ReviewPaths:
     """The state file (default beside the target) and the glossary-additions file (default beside the state)."""
-    target = job.bilingual or job.target
+    target = job.bilingual or job.target or job.pairs or "termlock"  # a job without a target is refused later
     state_path = state or default_state_path(target)
     if additions is None:
         base = state_path[: -len(".sqlite")] if state_path.endswith(".sqlite") else state_path
@@ -77,18 +77,16 @@ def review_paths(job: CheckJob, state: str | None, additions: str | None) -> Rev
 
 
 def refuse_unsafe(job: CheckJob, paths: ReviewPaths) -> None:
-    """What a review may not be given: stdin, report outputs, or a state/additions file that is an input."""
-    from termlock.documents.lines import STDIN
+    """What a review may not be given: a state or additions file that is an input (refused first, as check
+    refuses its reports), then what the check job refuses, stdin as the target, a folder as the state."""
+    from termlock.inputs import STDIN
     from termlock.outputs import refuse_clobbering
 
+    refuse_clobbering(job.input_paths(), [("--state", paths.state), ("--additions", paths.additions)])
     job.validate()
     if job.target == STDIN:
         raise TermlockError("termlock review cannot read the target from stdin",
                             fix="give --target a file: the corrected target is exported in the same format")
-    inputs = [("--source", job.source), ("--target", job.target), ("--reference", job.reference), ("--bilingual", job.bilingual)]
-    inputs += [("--glossary", path) for path in job.glossaries]
-    inputs += [("--terms", job.terms), ("--accept", job.accept)]
-    refuse_clobbering(inputs, [("--state", paths.state), ("--additions", paths.additions)])
     if os.path.isdir(paths.state):
         raise TermlockError("--state is a directory", path=paths.state, fix="give --state a file name")
 
@@ -96,20 +94,20 @@ def refuse_unsafe(job: CheckJob, paths: ReviewPaths) -> None:
 def read_seed(job: CheckJob) -> Seed:
     """The job's inputs read as ``termlock check`` reads them, ready to start a state."""
     from termlock.jobs.check_inputs import DOCUMENT as DOCUMENT_GRANULARITY
-    from termlock.jobs.check_inputs import choose_granularity, load_accepted_findings, read_segment_inputs
+    from termlock.jobs.check_inputs import choose_granularity, read_segment_inputs
 
-    accepted = [finding.entry() for finding in load_accepted_findings(job.accept) or ()]
     granularity = "segment" if job.bilingual else choose_granularity(job.granularity, job.source, job.target)
     if granularity == DOCUMENT_GRANULARITY:
         from termlock.documents.paragraphs import read_paragraphs
 
+        _refuse_document_batches(job)
         sources = read_paragraphs(job.source)
         targets = read_paragraphs(job.target)
         references = read_paragraphs(job.reference) if job.reference else None
         record = job_record(job, kind="document", target_format=DOCUMENT)
         return Seed(
             record, [""] * len(targets), targets, None, None,
-            files={"target": (record["target"], _read(job.target))}, accepted=accepted,
+            files={"target": (record["target"], _read(job.target))}, accepted=_accepted_entries(job, 1, document=True),
             extra_meta={"source_paragraphs": sources, "reference_paragraphs": references},
         )
     inputs = read_segment_inputs(job)
@@ -120,9 +118,36 @@ def read_seed(job: CheckJob) -> Seed:
         record = job_record(job, kind="segments", target_format=bilingual_format(job.bilingual, data))
         files = {"target": (record["bilingual"], data)}
     else:
-        record = job_record(job, kind="segments", target_format=TEXT)
+        from termlock.documents.segment_fields import field_format
+
+        record = job_record(job, kind="segments", target_format=field_format(job.target) or TEXT)
         files = {"target": (record["target"], _read(job.target))}
+    accepted = _accepted_entries(job, len(inputs.sources))
     return Seed(record, inputs.sources, inputs.targets, inputs.references, inputs.ids, files=files, accepted=accepted)
+
+
+def _refuse_document_batches(job: CheckJob) -> None:
+    """A review is of one document pair: a --pairs manifest or directories of documents are check's, not the page's."""
+    if job.pairs is not None or any(os.path.isdir(path) for path in (job.source, job.target) if path):
+        raise TermlockError("termlock review takes one source and one target document",
+                            fix="review each pair on its own (--source DOC --target DOC); "
+                                "termlock check --granularity document checks a batch")
+
+
+def _accepted_entries(job: CheckJob, count: int, *, document: bool = False) -> list[dict[str, Any]]:
+    """The ``--accept`` file's entries, each naming a term of the glossary the review reports on (as check requires)."""
+    if job.accept is None:
+        return []
+    from termlock.jobs.check_inputs import document_glossaries, load_accepted_findings, segment_term_lists
+    from termlock.jobs.glossaries import load_job_glossaries
+
+    choice = load_job_glossaries(job.glossaries, exact=job.exact)
+    if document:
+        glossary, _ = document_glossaries(choice, job.terms, count, exact=job.exact)
+    else:
+        union, _ = segment_term_lists(job.terms, count, exact=job.exact)
+        glossary = union if union is not None else choice.glossary
+    return [finding.entry() for finding in load_accepted_findings(job.accept, glossary) or ()]
 
 
 def _read(path: str) -> bytes:
