@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from termlock import __version__, stdout_guard
-from termlock.errors import TermlockError
+from termlock.errors import DEBUG_VARIABLE, TermlockError
 
 #: Subcommand modules, in the order ``termlock --help`` lists them.
 COMMAND_MODULES = (
@@ -31,8 +31,6 @@ EXIT_BAD_INPUT = 2
 #: termlock itself failed (a bug): never 1, which a pipeline reads as "the gate failed", nor 2 ("fix your
 #: input"); 70 is EX_SOFTWARE of sysexits.h, "an internal software error"
 EXIT_CRASH = 70
-#: set to see the traceback of a crash
-DEBUG_VARIABLE = "TERMLOCK_DEBUG"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,9 @@ prints it on one line and exits 2 instead of showing a stack trace.
 
 from __future__ import annotations
 
+#: set to see the traceback of a crash (the command line) or of a web route's unexpected error (the servers)
+DEBUG_VARIABLE = "TERMLOCK_DEBUG"
+
 
 class TermlockError(Exception):
     """Bad input or usage, reported with location and fix.

@@ -34,18 +34,19 @@ terms:
 def running_server(settings: Any, *, wait_ready: bool = True) -> Iterator[tuple[str, Any]]:
     """``(base_url, app)`` of a server for ``settings`` on 127.0.0.1 and a free port."""
     from termlock.server.app import create_app
-    from termlock.web.launcher import bound_port, make_server
+    from termlock.web.launcher import bind, make_server, url_of
 
     app = create_app(settings)
-    server = make_server(app, host="127.0.0.1", port=0, log_level="warning")
-    thread = threading.Thread(target=server.run, name="test-server", daemon=True)
+    sock = bind("127.0.0.1", (0,))
+    server = make_server(app, log_level="warning")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="test-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    base = f"http://127.0.0.1:{bound_port(server)}"
+    base = url_of(sock, "127.0.0.1", "")
     if wait_ready:
         state = app.state.termlock
         state.service.wait_loaded(120)
@@ -55,6 +56,7 @@ def running_server(settings: Any, *, wait_ready: bool = True) -> Iterator[tuple[
     finally:
         server.should_exit = True
         thread.join(60)
+        sock.close()
 
 
 def call(base: str, method: str, path: str, body: Any = None, *, headers: dict | None = None,

@@ -81,9 +81,9 @@ NOT_PATHS = {
     "--format", "--min-term-success", "--granularity", "--engine", "--address", "--num-workers", "--shard-size",
     "--constraints", "--device", "--dtype", "--src-lang", "--tgt-lang", "--beam", "--batch-size", "--max-length",
     "--term-hints", "--gpus-per-worker", "--source-lang", "--target-lang", "--name", "--version", "--help",
-    # serve: listening, batching and limits, Ray Serve
+    # serve: listening, batching and limits, Ray Serve; review: the page
     "--host", "--port", "--log-level", "--max-batch-size", "--max-wait-ms", "--max-queue", "--cache-size",
-    "--max-body-bytes", "--max-texts", "--max-chars", "--replicas",
+    "--max-body-bytes", "--max-texts", "--max-chars", "--replicas", "--reviewer",
 }
 #: outputs that name a folder -> the file the command writes in it (aimed at an input through a symlink of that name)
 FOLDER_OUTPUTS = {"--data-dir": "termlock.sqlite3"}
@@ -95,7 +95,7 @@ def commands() -> dict[str, argparse.ArgumentParser]:
 
     def walk(parser: argparse.ArgumentParser, prefix: tuple[str, ...]) -> None:
         subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-        if not subs:
+        if not subs or parser.get_default("func") is not None:  # a command that runs itself (review), or a leaf
             found[" ".join(prefix)] = parser
         for action in subs:
             for name, sub in action.choices.items():
@@ -130,6 +130,7 @@ def files(tmp_path, work):
     (work / "p.yaml").write_text('prompt: "Translate: {source}"\n', encoding="utf-8")
     (work / "p.tsv").write_text("s.zh\tt.en\n", encoding="utf-8")
     (work / "k.yaml").write_text("keys:\n  k3y-for-tests: tests\n", encoding="utf-8")
+    (work / "st.sqlite").write_bytes(b"")  # a review state (the refusal comes before it is opened)
     model = work / "model"
     model.mkdir()
     (model / "config.json").write_text('{"model_type": "marian"}\n', encoding="utf-8")
@@ -143,6 +144,8 @@ BASE = {
     "glossary import": ["{tb.tbx}", "-o", "{new.yaml}"],
     "glossary export": ["{g.yaml}", "-o", "{new.tbx}"],
     "serve": ["--model", "{model}"],
+    "review": ["--source", "{s.zh}", "--target", "{t.en}"],
+    "review export": ["{st.sqlite}", "-o", "{new.en}"],
 }
 #: input option -> (its value, the file an output aimed at it names: the value, or a file inside a folder)
 INPUTS = {
@@ -150,7 +153,7 @@ INPUTS = {
     "--bilingual": ("{r.xlf}", "{r.xlf}"), "--glossary": ("{g.yaml}", "{g.yaml}"), "--terms": ("{t.jsonl}", "{t.jsonl}"),
     "--accept": ("{a.yaml}", "{a.yaml}"), "--input": ("{s.zh}", "{s.zh}"), "--prompt-template": ("{p.yaml}", "{p.yaml}"),
     "--model": ("{model}", "{model/config.json}"), "FILE": ("{tb.tbx}", "{tb.tbx}"), "G.yaml": ("{g.yaml}", "{g.yaml}"),
-    "--pairs": ("{p.tsv}", "{p.tsv}"), "--api-keys": ("{k.yaml}", "{k.yaml}"),
+    "--pairs": ("{p.tsv}", "{p.tsv}"), "--api-keys": ("{k.yaml}", "{k.yaml}"), "STATE": ("{st.sqlite}", "{st.sqlite}"),
 }
 
 

@@ -345,3 +345,21 @@ def test_the_review_page_and_the_web_plumbing_reach_no_other_front_door():
 def test_web_importing_the_review_page_is_caught(package_copy: Path):
     (package_copy / "web" / "sneaky.py").write_text("from termlock.review.session import ReviewSession\n")
     assert layer_violations(package_copy) == ["termlock.web.sneaky -> termlock.review.session"]
+
+
+def test_the_server_and_the_review_page_importing_each_other_is_caught(package_copy: Path):
+    """Two front doors share only ``web/`` and the layers below: a helper one needs from the other moves down."""
+    (package_copy / "server" / "sneaky.py").write_text("def f():\n    from termlock.review.app import create_app\n")
+    (package_copy / "review" / "sneaky.py").write_text("from termlock.server.app import render_error\n")
+    assert layer_violations(package_copy) == [
+        "termlock.review.sneaky -> termlock.server.app",
+        "termlock.server.sneaky -> termlock.review.app",
+    ]
+
+
+def test_both_web_front_doors_run_behind_the_one_web_stack():
+    """serve and review each build their app through ``web.stack.front_door`` and start it with ``web.launcher``."""
+    graph = import_graph(PACKAGE_ROOT)
+    assert "termlock.web.stack" in graph["termlock.server.app"] and "termlock.web.stack" in graph["termlock.review.app"]
+    assert "termlock.web.launcher" in graph["termlock.server.run"]
+    assert "termlock.web.launcher" in graph["termlock.commands.review"]

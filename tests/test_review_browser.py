@@ -303,7 +303,7 @@ def test_a_20000_segment_job_opens_pages_and_scrolls_without_freezing(browser, t
         (tmp_path / f"big.{role}").write_text(text * repeat, encoding="utf-8")
     args = ["--source", str(tmp_path / "big.source"), "--target", str(tmp_path / "big.target")]
     with review_server(args, tmp_path, timeout=300) as (url, _, lines):
-        assert lines[0].startswith("termlock review: 20,099 segments, 3,333 open finding(s)")
+        assert lines[0].startswith("termlock review: 20,099 segments, 3,333 open findings")
         started = time.monotonic()
         view = Watched(browser, url)
         opened = time.monotonic() - started

@@ -41,7 +41,7 @@ def test_review_starts_on_the_loopback_prints_its_url_and_keeps_state_beside_the
     args = ["--source", corpus["source"].name, "--target", corpus["target"].name]
     with review_server(args, tmp_path) as (url, process, lines):
         assert url.startswith("http://127.0.0.1:") and "token" not in url
-        assert lines[0] == ("termlock review: 199 segments, 33 open finding(s); state started: "
+        assert lines[0] == ("termlock review: 199 segments, 33 open findings; state started: "
                             "corpus.flawed.en.termlock-review.sqlite")
         status, body = get(url + "api/overview")
         assert status == 200 and json.loads(body)["summary"]["missing"] == 22
@@ -79,7 +79,6 @@ def test_open_hands_the_url_to_the_default_browser(corpus, tmp_path):
 @needs_web
 @pytest.mark.parametrize("extra, message", [
     (["--target", "-"], "cannot read the target from stdin"),
-    (["--port", "70000"], "--port 70000 is not a port"),
     (["--state", "{source}"], "--state would overwrite the input --source"),
     (["--host", "203.0.113.9"], "no such address on this machine"),
 ])
@@ -89,6 +88,13 @@ def test_bad_flags_are_one_line_and_exit_2(corpus, capsys, extra, message):
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1 and err.startswith("termlock review: error:")
+
+
+def test_a_port_out_of_range_is_an_argparse_usage_error(corpus, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["review", "--source", str(corpus["source"]), "--target", str(corpus["target"]), "--port", "70000"])
+    errors = [line for line in capsys.readouterr().err.splitlines() if ": error: " in line]
+    assert exited.value.code == 2 and errors == ["termlock review: error: argument --port: a port is 0 to 65535, got 70000"]
 
 
 @needs_web

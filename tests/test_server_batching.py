@@ -210,7 +210,7 @@ def test_a_client_that_disconnects_drops_its_queued_segments(tiny_model_dir, tmp
         body = json.dumps({"q": "走开的客户。", "source": "zh", "target": "en"}).encode()
         where = urlsplit(base)
         with socket.create_connection((where.hostname, where.port)) as sock:
-            sock.sendall(b"POST /translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"POST /translate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                          + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
             deadline = time.monotonic() + 10
             while service.batcher.depth < 1 and time.monotonic() < deadline:

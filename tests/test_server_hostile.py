@@ -111,7 +111,7 @@ def _raw_exchange(base: str, head: bytes, body: bytes) -> bytes:
 def test_a_10_mb_body_is_413_before_it_is_read(server):
     base, _ = server
     body = b'{"text": ["' + b"a" * 10_000_000 + b'"], "target_lang": "EN"}'
-    head = (f"POST /v2/translate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+    head = (f"POST /v2/translate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
     answer = _raw_exchange(base, head, b"")  # refused on the declared length: no byte of the body is needed
     status_line, _, rest = answer.partition(b"\r\n")
@@ -124,7 +124,7 @@ def test_a_chunked_body_over_the_limit_is_413_too(server):
     base, _ = server
     # one byte over the limit, and no end: the server must refuse while the body is still coming
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in (b"a" * 100_000, b"a" * 100_000, b"a"))
-    head = (f"POST /v2/translate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\n"
+    head = (f"POST /v2/translate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n"
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
     answer = _raw_exchange(base, head, body)
     assert b" 413 " in answer.partition(b"\r\n")[0]
@@ -141,6 +141,27 @@ def test_each_shape_has_its_own_error_layout(server):
     assert openai["error"]["param"] == "model" and openai["error"]["type"] == "invalid_request_error"
     native = json.loads(call(base, "GET", "/termlock/v1/nowhere", headers=AUTH)[2])
     assert native["error"]["message"].startswith("no such route")
+
+
+def test_a_foreign_host_name_on_the_loopback_is_refused_in_the_shapes_layout(server):
+    """DNS rebinding: a page whose name resolves to 127.0.0.1 sends its own name; only loopback names are served."""
+    base, _ = server
+    status, headers, raw = call(base, "POST", "/v2/translate", {"text": ["x"], "target_lang": "EN"},
+                                headers={**AUTH, "Host": "attacker.example:5000"})
+    assert status == 400 and json.loads(raw)["message"].startswith("unexpected Host header")
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    status, _, raw = call(base, "GET", "/translate?q=x&source=zh&target=en", headers={**AUTH, "Host": "evil.example"})
+    assert status == 400 and json.loads(raw)["error"].startswith("unexpected Host header")
+    assert call(base, "GET", "/health", headers={"Host": "localhost:5000"})[0] == 200
+
+
+def test_the_api_docs_page_has_its_own_policy_and_the_api_the_strict_one(server):
+    base, _ = server
+    _, headers, _ = call(base, "GET", "/docs", headers=AUTH)
+    assert "cdn.jsdelivr.net" in headers["Content-Security-Policy"]
+    _, headers, _ = call(base, "GET", "/health")
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+    assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_keys_in_every_place_clients_put_them(server):

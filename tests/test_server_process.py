@@ -133,4 +133,4 @@ def test_a_port_in_use_is_exit_2(tiny_model_dir, tmp_path):
         process = _serve("--model", str(tiny_model_dir), "--port", str(port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
         _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2, stderr
-    assert "could not listen" in stderr and "Traceback" not in stderr
+    assert "cannot listen on" in stderr and "address already in use" in stderr and "Traceback" not in stderr

@@ -12,7 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from termlock.commands.argtypes import input_path, output_path, port
 from termlock.commands.check import add_input_arguments, input_fields
+from termlock.web.launcher import DEFAULT_HOST
+from termlock.wording import noun
 
 #: ports tried in turn when --port is not given
 DEFAULT_PORTS = tuple(range(8765, 8785))
@@ -30,14 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_input_arguments(parser)
     web = parser.add_argument_group("web page")
-    web.add_argument("--host", default="127.0.0.1",
+    web.add_argument("--host", default=DEFAULT_HOST,
                      help="address to listen on (default 127.0.0.1: this machine only; any other needs the printed token)")
-    web.add_argument("--port", type=int, metavar="N",
+    web.add_argument("--port", type=port, metavar="N",
                      help=f"port (default: the first free one from {DEFAULT_PORTS[0]}; 0 lets the system pick)")
-    web.add_argument("--state", metavar="FILE",
+    web.add_argument("--state", type=output_path, metavar="FILE",
                      help="the review's SQLite state (default: beside the target, TARGET.termlock-review.sqlite); "
                      "an existing one is resumed")
-    web.add_argument("--additions", metavar="FILE.yaml",
+    web.add_argument("--additions", type=output_path, metavar="FILE.yaml",
                      help="where proposed glossary variants go (default: beside the state, STATE.glossary-additions.yaml); "
                      "never the input glossary")
     web.add_argument("--reviewer", metavar="NAME", help="the name the page starts with (default: $TERMLOCK_REVIEWER, else the login name)")
@@ -53,61 +56,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "as notes; TMX), the accepted findings in exactly the --accept format, and the JSON/HTML/CSV reports that "
         "termlock check --accept gives on the exported target. No output may be an input or the state.",
     )
-    export.add_argument("state", metavar="STATE", help="the review's state file")
-    export.add_argument("-o", "--output", metavar="OUT", help="the corrected target (the target's own format)")
-    export.add_argument("--accepted", metavar="OUT.yaml", help="the accepted findings (the --accept format)")
-    export.add_argument("--json", metavar="OUT.json", help="the JSON report of the exported target")
-    export.add_argument("--html", metavar="OUT.html", help="the HTML report of the exported target")
-    export.add_argument("--csv", metavar="OUT.csv", help="the CSV report (one row per problem)")
-    export.add_argument("--additions", metavar="OUT.yaml", help="the proposed glossary variants (a glossary file)")
+    export.add_argument("state", type=input_path, metavar="STATE", help="the review's state file")
+    export.add_argument("-o", "--output", type=output_path, metavar="OUT", help="the corrected target (the target's own format)")
+    export.add_argument("--accepted", type=output_path, metavar="OUT.yaml", help="the accepted findings (the --accept format)")
+    export.add_argument("--json", type=output_path, metavar="OUT.json", help="the JSON report of the exported target")
+    export.add_argument("--html", type=output_path, metavar="OUT.html", help="the HTML report of the exported target")
+    export.add_argument("--csv", type=output_path, metavar="OUT.csv", help="the CSV report (one row per problem)")
+    export.add_argument("--additions", type=output_path, metavar="OUT.yaml",
+                        help="the proposed glossary variants (a glossary file)")
     export.set_defaults(func=run_export)
 
 
-def _require_web_stack() -> None:
-    """FastAPI and uvicorn come with the ``server`` extra; without them, one line saying how to get them."""
-    from importlib.util import find_spec
-
-    from termlock.errors import TermlockError
-
-    missing = [name for name in ("fastapi", "uvicorn") if find_spec(name) is None]
-    if missing:
-        raise TermlockError(f"termlock review needs {' and '.join(missing)}, which are not installed",
-                            fix="pip install 'termlock[server]'")
-
-
 def run(args: argparse.Namespace) -> int:
-    from termlock.errors import TermlockError
     from termlock.jobs import CheckJob
     from termlock.jobs.check_inputs import default_reviewer
-    from termlock.review.app import LOOPBACK_NAMES, create_app
+    from termlock.review.app import create_app
     from termlock.review.opening import open_session
     from termlock.review.setup import open_state, review_paths
-    from termlock.web.launch import bind, serve, url_of
-    from termlock.web.security import is_loopback, new_token
+    from termlock.web.keys import new_token
+    from termlock.web.launcher import bind, require_server_libraries, serve, url_of
+    from termlock.web.security import allowed_hosts
 
-    _require_web_stack()
+    require_server_libraries("review")
     job = CheckJob(**input_fields(args))
-    job.validate()
-    if args.port is not None and not 0 <= args.port <= 65535:
-        raise TermlockError(f"--port {args.port} is not a port", fix="give a number from 0 to 65535")
-    paths = review_paths(job, args.state, args.additions)
-    loopback = is_loopback(args.host)
-    token = None if loopback else new_token()
+    paths = review_paths(job, args.state, args.additions)  # open_state refuses clobbering, then validates the job
+    allowed = allowed_hosts(args.host)
+    token = None if allowed is not None else new_token()  # off the loopback: the token guards every request
     state, resumed = open_state(job, paths)
     try:
         session = open_session(state, paths)
         overview = session.overview()
         ports = DEFAULT_PORTS if args.port is None else (args.port,)
         sock = bind(args.host, ports)
-        if loopback:
-            allowed = (*LOOPBACK_NAMES, args.host)
-        else:
-            allowed = None  # the token guards every request; any name may reach this address
         app = create_app(session, token=token, allowed_hosts=allowed, reviewer=args.reviewer or default_reviewer())
         url = url_of(sock, args.host, "/" if token is None else f"/?token={token}")
         summary = overview["summary"]
         problems = overview["counts"]["missing"] + overview["counts"]["forbidden"]
-        print(f"termlock review: {summary['segments']:,} segments, {problems:,} open finding(s); state "
+        print(f"termlock review: {summary['segments']:,} {noun(summary['segments'], 'segment')}, "
+              f"{problems:,} {noun(problems, 'open finding')}; state "
               f"{'resumed' if resumed else 'started'}: {paths.state}", flush=True)
         if token is not None:
             print(f"termlock review: listening on {args.host}, so the token in the URL below is required by every request "
@@ -134,11 +120,13 @@ def _open_later(url: str) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from termlock.outputs import refuse_clobbering
     from termlock.review.export import ExportOutputs, export
     from termlock.review.opening import open_for_export
 
     outputs = ExportOutputs(target=args.output, accepted=args.accepted, json=args.json, html=args.html,
                             csv=args.csv, additions=args.additions)
+    refuse_clobbering([("STATE", args.state)], outputs.named())  # before the state is opened; its inputs: in export()
     session = open_for_export(args.state)
     try:
         lines = export(session, outputs)

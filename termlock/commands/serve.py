@@ -13,38 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from termlock.commands.argtypes import input_path, output_path, positive_int
+from termlock.commands.argtypes import count, input_path, non_negative, output_path, port, positive_int
 from termlock.commands.translator_flags import add_translator_arguments, translator_settings
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+from termlock.web.launcher import DEFAULT_HOST, require_server_libraries
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,9 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     listen = parser.add_argument_group("listening")
-    listen.add_argument("--host", default="127.0.0.1", metavar="ADDR",
+    listen.add_argument("--host", default=DEFAULT_HOST, metavar="ADDR",
                         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
-    listen.add_argument("--port", type=_port, default=5000, metavar="N", help="port (default 5000)")
+    listen.add_argument("--port", type=port, default=5000, metavar="N", help="port (default 5000)")
     listen.add_argument("--api-keys", type=input_path, metavar="keys.yaml",
                         help="require an API key on every route but /health (YAML: key -> name, optional glossary and quota)")
     listen.add_argument("--data-dir", type=output_path, metavar="DIR",
@@ -81,11 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     batching = parser.add_argument_group("batching and limits")
     batching.add_argument("--max-batch-size", type=positive_int, default=32, metavar="N",
                           help="segments of concurrent requests decoded together at most (default 32)")
-    batching.add_argument("--max-wait-ms", type=_non_negative, default=2.0, metavar="MS",
+    batching.add_argument("--max-wait-ms", type=non_negative, default=2.0, metavar="MS",
                           help="how long the decoder waits for more segments once one is queued (default 2)")
     batching.add_argument("--max-queue", type=positive_int, default=1024, metavar="N",
                           help="segments waiting at most; beyond, requests get 429 with Retry-After (default 1024)")
-    batching.add_argument("--cache-size", type=_count, default=10000, metavar="N",
+    batching.add_argument("--cache-size", type=count, default=10000, metavar="N",
                           help="translations remembered, keyed on settings, glossary and text (default 10000; 0: off)")
     batching.add_argument("--max-body-bytes", type=positive_int, default=1 << 20, metavar="N",
                           help="largest request body (default 1048576); larger gets 413")
@@ -133,11 +104,7 @@ def run(args: argparse.Namespace) -> int:
     settings.validate()  # no output over an input, before anything is loaded or started
     if settings.engine != "ray" and (settings.replicas != 1 or settings.address):
         raise TermlockError("--replicas and --address need --engine ray", fix="add --engine ray, or drop them")
-    try:
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
-    except ImportError:
-        raise TermlockError("termlock serve needs its server libraries", fix="pip install 'termlock[server]'") from None
+    require_server_libraries("serve")
     if settings.engine == "ray":
         from termlock.server.ray_serve import serve_on_ray
 

@@ -33,20 +33,15 @@ from typing import Annotated, Any
 from termlock import __version__
 from termlock.errors import TermlockError
 from termlock.review.state import StaleEdit
-from termlock.web.errors import OneLineErrors, error_body, install_json_errors
-from termlock.web.security import (
-    BodyLimit,
-    HostGuard,
-    SecurityHeaders,
-    new_token,
-    tokens_match,
-)
+from termlock.web.errors import HttpError, render_plain
+from termlock.web.keys import new_token, presented_key, tokens_match
+from termlock.web.security import LOOPBACK_NAMES, PAGE_POLICY
+from termlock.web.stack import front_door
 
 #: request bodies above this are refused (a 100 KB segment of CJK as JSON escapes is ~600 KB)
 BODY_LIMIT = 8 * 1024 * 1024
 CSRF_HEADER = "x-csrf-token"
 STATIC = ("app.js", "app.css")
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 
 
 def _static(name: str) -> bytes:
@@ -67,7 +62,7 @@ def create_app(session, *, token: str | None = None, allowed_hosts: tuple[str, .
                reviewer: str = "reviewer"):
     """The ASGI app for ``session``: ``token`` required when given, ``allowed_hosts`` None serves any Host."""
     from fastapi import FastAPI, Query, Request
-    from fastapi.responses import JSONResponse, RedirectResponse, Response
+    from fastapi.responses import RedirectResponse, Response
     from pydantic import AfterValidator, BaseModel, Field
 
     Text = Annotated[str, AfterValidator(_utf8)]
@@ -106,33 +101,28 @@ def create_app(session, *, token: str | None = None, allowed_hosts: tuple[str, .
     csrf = new_token()
     cookie = "termlock_review_" + hashlib.sha256((token or csrf).encode()).hexdigest()[:10]
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="termlock review")
-    install_json_errors(app)
 
     @app.exception_handler(StaleEdit)
     async def stale(request: Request, exc: StaleEdit):
         row = exc.row
         current = {"index": row.index, "target": row.target, "version": row.version, "edited_by": row.edited_by,
                    "edited_at": row.edited_at}
-        return JSONResponse(error_body(exc.message, exc.fix, stale=True, current=current), status_code=409)
+        return render_plain(request, HttpError(409, exc.message, fix=exc.fix, extra={"stale": True, "current": current}))
 
     def signed_in(request: Request) -> bool:
         if token is None:
             return True
-        given = request.cookies.get(cookie)
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            given = header[7:].strip()
-        return tokens_match(given, token)
+        return tokens_match(presented_key(request.headers) or request.cookies.get(cookie), token)
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
         path = request.url.path
         if token is not None and path != "/" and not signed_in(request):
-            return JSONResponse(error_body("this review needs its token", "open the URL termlock review printed"), status_code=401)
+            return render_plain(request, HttpError(401, "this review needs its token", fix="open the URL termlock review printed"))
         if request.method not in ("GET", "HEAD"):
             problem = _refuse_cross_site(request, csrf)
             if problem is not None:
-                return JSONResponse(error_body(*problem), status_code=403)
+                return render_plain(request, HttpError(403, problem[0], fix=problem[1]))
         return await call_next(request)
 
     @app.get("/")
@@ -148,7 +138,7 @@ def create_app(session, *, token: str | None = None, allowed_hosts: tuple[str, .
     @app.get("/static/{name}")
     def static(name: str):
         if name not in STATIC:
-            return JSONResponse(error_body("no such file"), status_code=404)
+            raise HttpError(404, f"no such file: /static/{name}")
         kind = "text/javascript" if name.endswith(".js") else "text/css"
         return Response(_static(name), media_type=f"{kind}; charset=utf-8")
 
@@ -262,12 +252,10 @@ def create_app(session, *, token: str | None = None, allowed_hosts: tuple[str, .
             elif what == "additions":
                 name, data, kind = "glossary-additions.yaml", ex.additions_bytes(session), "application/yaml"
             else:
-                return JSONResponse(error_body(f"nothing to export as {what!r}",
-                                               "export target, accepted, json, html, csv or additions"), status_code=404)
+                raise HttpError(404, f"nothing to export as {what!r}", fix="export target, accepted, json, html, csv or additions")
         return Response(data, media_type=kind, headers={"content-disposition": _attachment(name)})
 
-    guarded = HostGuard(app, allowed_hosts) if allowed_hosts is not None else app
-    return OneLineErrors(SecurityHeaders(BodyLimit(guarded, BODY_LIMIT)), "termlock review")
+    return front_door(app, name="termlock review", policy=PAGE_POLICY, body_limit=BODY_LIMIT, allowed_hosts=allowed_hosts)
 
 
 def _attachment(name: str) -> str:

@@ -25,8 +25,9 @@ from starlette.responses import JSONResponse, Response
 from termlock import __version__
 from termlock.server.settings import ServerSettings
 from termlock.server.state import ServerState
-from termlock.web.errors import HttpError, install_error_handlers, too_large_error
-from termlock.web.security import FrontDoorMiddleware
+from termlock.web.errors import HttpError
+from termlock.web.security import SWAGGER_UI_POLICY, allowed_hosts
+from termlock.web.stack import front_door
 
 log = logging.getLogger("termlock.server")
 
@@ -38,16 +39,17 @@ def render_error(request: Request, error: HttpError) -> Response:
     path = request.url.path
     headers = dict(error.headers)
     status = error.status
+    message = f"{error.message} (fix: {error.fix})" if error.fix else error.message
     if path.startswith("/v2/"):
-        return JSONResponse({"message": error.message}, status_code=status, headers=headers)
+        return JSONResponse({"message": message}, status_code=status, headers=headers)
     if path.startswith("/v1/"):
         kind = "server_error" if status >= 500 else "rate_limit_error" if status == 429 else (
             "authentication_error" if status in (401, 403) else "invalid_request_error")
-        return JSONResponse({"error": {"message": error.message, "type": kind, "param": error.field, "code": error.code}},
+        return JSONResponse({"error": {"message": message, "type": kind, "param": error.field, "code": error.code}},
                             status_code=status, headers=headers)
     if path in _LIBRE_PATHS:
-        return JSONResponse({"error": error.message}, status_code=status, headers=headers)
-    return JSONResponse({"error": {"message": error.message, "field": error.field, "code": error.code}},
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": {"message": message, "field": error.field, "code": error.code}},
                         status_code=status, headers=headers)
 
 
@@ -78,8 +80,9 @@ class MetricsMiddleware:
             self.metrics.latency.labels(label).observe(time.perf_counter() - started)
 
 
-def create_app(settings: ServerSettings, *, state: ServerState | None = None, load_in_background: bool = True) -> FastAPI:
-    """The app for ``settings`` (``state``: an already built one, e.g. on a Ray Serve replica)."""
+def create_app(settings: ServerSettings, *, state: ServerState | None = None, load_in_background: bool = True):
+    """The app for ``settings`` behind the web front doors' stack (``state``: an already built one, e.g. on a
+    Ray Serve replica); ``.state.termlock`` is its :class:`ServerState`."""
     from termlock.server import routes_deepl, routes_libre, routes_native, routes_openai, routes_ops
 
     state = state or ServerState(settings)
@@ -109,15 +112,11 @@ def create_app(settings: ServerSettings, *, state: ServerState | None = None, lo
         openapi_url=None,
     )
     app.state.termlock = state
-    install_error_handlers(app, render_error)
     for module in (routes_ops, routes_libre, routes_deepl, routes_openai, routes_native):
         app.include_router(module.router)
-
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
-
-    def too_large(scope, limit):
-        return render_error(Request(scope), too_large_error(limit))
-
-    app.add_middleware(FrontDoorMiddleware, limit=settings.max_body_bytes, render_too_large=too_large,
-                       log=logging.getLogger("termlock.access"))
-    return app
+    return front_door(
+        app, name="termlock serve", render=render_error, policies={"/docs": SWAGGER_UI_POLICY},
+        body_limit=settings.max_body_bytes, allowed_hosts=allowed_hosts(settings.host),
+        access_log=logging.getLogger("termlock.access"),
+    )

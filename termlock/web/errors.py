@@ -1,108 +1,57 @@
-"""JSON errors for HTTP front doors: one exception type, handlers that never leak a traceback.
+"""Every failure of a web route as a JSON error: a status, one line naming the field and the fix; never a traceback.
 
-A route raises :class:`HttpError` with the status, a message that names the
-field at fault and how to fix it; the app's renderer turns it into the body
-its clients expect (each API shape has its own error layout). Everything
-else that escapes a route -- a 404 from routing, a validation error, a bug
--- goes through the same renderer; an unexpected exception is logged with its
-traceback on the server side and answered with a plain 500 message.
+A route raises :class:`HttpError` (or a :class:`~termlock.errors.TermlockError`,
+which is bad input: 400 with its message and fix); the front door's
+:data:`Renderer` turns it into the body its clients expect (the server has
+one layout per API shape, the review page ``{"error", "fix"}``:
+:func:`render_plain`). Everything else that escapes a route -- a 404 from
+routing, a validation error, a bug -- goes through the same renderer, so no
+client ever sees a framework's own error page.
+
+An exception nobody anticipated is a 500 saying only that, and one line in
+the server's log (:class:`OneLineErrors`, the outermost middleware; the
+traceback only with ``TERMLOCK_DEBUG=1``), so neither a response nor the
+terminal shows a stack trace or a path from inside the package.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import sys
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
-from termlock.errors import TermlockError
-from termlock.web.security import ASGIApp, BodyTooLarge, Receive, Scope, Send, send_json
+from termlock.errors import DEBUG_VARIABLE, TermlockError
+from termlock.web.security import ASGIApp, Receive, Refusal, Scope, Send
 
 log = logging.getLogger("termlock.web")
+
+#: what a 500 says (the log says more)
+INTERNAL_ERROR = "internal error: the server could not answer this request; its log says what failed"
 
 
 @dataclass
 class HttpError(Exception):
-    """An answer other than 2xx: ``status``, a one-line ``message``, the ``field`` it concerns."""
+    """An answer other than 2xx: ``status``, a one-line ``message``, the ``field`` it concerns, the ``fix``.
+
+    ``code``: a machine-readable code (OpenAI's ``code``, e.g. ``invalid_api_key``);
+    ``extra``: more keys of the body (the review page's current text of a stale edit).
+    """
 
     status: int
     message: str
     field: str | None = None
-    #: a machine-readable code (OpenAI's ``code``, e.g. ``invalid_api_key``)
     code: str | None = None
     headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    fix: str | None = None
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
 
     def __str__(self) -> str:
         return self.message
-
-
-#: renders an :class:`HttpError` for the request's API shape
-Renderer = Callable[[Request, HttpError], Response]
-
-
-def plain_renderer(request: Request, error: HttpError) -> Response:
-    """``{"error": {"message", "field", "code"}}``: the default layout."""
-    body = {"error": {"message": error.message, "field": error.field, "code": error.code}}
-    return JSONResponse(body, status_code=error.status, headers=dict(error.headers))
-
-
-_REASONS = {
-    404: "no such route",
-    405: "method not allowed on this route",
-}
-
-
-def install_error_handlers(app, render: Renderer = plain_renderer) -> None:
-    """Route every error of ``app`` through ``render``; no traceback ever reaches a client."""
-    from fastapi.exceptions import RequestValidationError
-
-    async def http_error(request: Request, exc: HttpError) -> Response:
-        return render(request, exc)
-
-    async def starlette_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = _REASONS.get(exc.status_code) or (exc.detail if isinstance(exc.detail, str) else "request refused")
-        if exc.status_code == 404:
-            message = f"{message}: {request.method} {request.url.path}"
-        return render(request, HttpError(exc.status_code, message, headers=dict(exc.headers or {})))
-
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path"))
-        return render(request, HttpError(400, f"{where or 'request'}: {first.get('msg', 'invalid value')}", field=where or None))
-
-    async def too_large(request: Request, exc: BodyTooLarge) -> Response:
-        return render(request, too_large_error(exc.limit))
-
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return render(request, HttpError(500, "internal error: the server could not answer this request; it is logged"))
-
-    app.add_exception_handler(HttpError, http_error)
-    app.add_exception_handler(StarletteHTTPException, starlette_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(BodyTooLarge, too_large)
-    app.add_exception_handler(Exception, unexpected)
-
-
-def too_large_error(limit: int) -> HttpError:
-    """The 413 answer to a body over ``limit`` bytes."""
-    return HttpError(413, f"body: over the limit of {limit} bytes; send fewer or shorter texts per request", field="body")
-
-
-def error_body(message: str, fix: str | None = None, **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": message}
-    if fix:
-        body["fix"] = fix
-    body.update(extra)
-    return body
 
 
 def describe(exc: TermlockError) -> str:
@@ -113,42 +62,87 @@ def describe(exc: TermlockError) -> str:
     return where + exc.message
 
 
-def install_json_errors(app) -> None:
-    """Handlers on a FastAPI/Starlette ``app``: HTTP errors, validation errors and TermlockError as JSON."""
+#: renders an :class:`HttpError` for the request (``starlette.requests.Request``) in the front door's layout
+Renderer = Callable[[Any, HttpError], Any]
+
+
+def render_plain(request: Any, error: HttpError) -> Any:
+    """``{"error": message, "fix": ..., "field": ..., **extra}`` (keys without a value left out)."""
+    from starlette.responses import JSONResponse
+
+    body: dict[str, Any] = {"error": error.message}
+    if error.fix:
+        body["fix"] = error.fix
+    if error.field:
+        body["field"] = error.field
+    body.update(error.extra)
+    return JSONResponse(body, status_code=error.status, headers=dict(error.headers))
+
+
+def refusal(render: Renderer) -> Refusal:
+    """``render`` for middleware that answers before the app (413, a foreign ``Host``): from the scope."""
+    from starlette.requests import Request
+
+    def refuse(scope: Scope, status: int, message: str, field: str | None) -> ASGIApp:
+        return render(Request(scope), HttpError(status, message, field=field))
+
+    return refuse
+
+
+_REASONS = {
+    404: "no such route",
+    405: "method not allowed on this route",
+}
+
+
+def install_error_handlers(app: Any, render: Renderer = render_plain) -> None:
+    """Route every error of a FastAPI ``app`` through ``render``; no traceback ever reaches a client."""
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
 
-    async def http_error(request, exc: HTTPException):
-        detail = exc.detail if isinstance(exc.detail, str) else "request refused"
-        return JSONResponse(error_body(detail), status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    async def http_error(request: Any, exc: HttpError) -> Any:
+        return render(request, exc)
 
-    async def invalid(request, exc: RequestValidationError):
-        problems = []
+    async def termlock_error(request: Any, exc: TermlockError) -> Any:
+        return render(request, HttpError(400, describe(exc), fix=exc.fix))
+
+    async def starlette_error(request: Any, exc: HTTPException) -> Any:
+        message = _REASONS.get(exc.status_code) or (exc.detail if isinstance(exc.detail, str) else "request refused")
+        if exc.status_code == 404:
+            message = f"{message}: {request.method} {request.url.path}"
+        return render(request, HttpError(exc.status_code, message, headers=dict(exc.headers or {})))
+
+    async def validation_error(request: Any, exc: RequestValidationError) -> Any:
+        problems, fields = [], []
         for problem in exc.errors():
             where = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path"))
-            problems.append(f"{where or 'request'}: {problem.get('msg', 'invalid')}")
-        return JSONResponse(error_body("; ".join(problems) or "invalid request", "send the fields the page sends"),
-                            status_code=400)
+            problems.append(f"{where or 'request'}: {problem.get('msg', 'invalid value')}")
+            fields.append(where or None)
+        return render(request, HttpError(400, "; ".join(problems) or "invalid request", field=fields[0] if fields else None))
 
-    async def termlock_error(request, exc: TermlockError):
-        return JSONResponse(error_body(describe(exc), exc.fix), status_code=400)
+    async def unexpected(request: Any, exc: Exception) -> Any:
+        return render(request, HttpError(500, INTERNAL_ERROR))  # logged by OneLineErrors, outside
 
-    async def unexpected(request, exc: Exception):
-        return JSONResponse(error_body("internal error", "try again; the server's terminal says what failed"), status_code=500)
-
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
-    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HttpError, http_error)
     app.add_exception_handler(TermlockError, termlock_error)
+    app.add_exception_handler(HTTPException, starlette_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected)
 
 
 class OneLineErrors:
-    """The outermost middleware: an unexpected exception is one stderr line and a JSON 500, never a traceback."""
+    """The outermost middleware: an exception that escaped the app is one log line, and a 500 if none was sent.
 
-    def __init__(self, app: ASGIApp, name: str = "termlock") -> None:
+    Starlette answers an unexpected exception through the app's handler and
+    then raises it again for the server to log, with its traceback; here it
+    ends as one line naming the request and the exception (the traceback with
+    ``TERMLOCK_DEBUG=1``). ``refuse`` answers when the app could not.
+    """
+
+    def __init__(self, app: ASGIApp, name: str, refuse: Refusal) -> None:
         self.app = app
         self.name = name
+        self.refuse = refuse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -162,7 +156,10 @@ class OneLineErrors:
         try:
             await self.app(scope, receive, tracking)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            where = scope.get("path", "")
-            print(f"{self.name}: error: {scope.get('method', '')} {where}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            debug = bool(os.environ.get(DEBUG_VARIABLE))
+            log.error("%s: internal error: %s %s: %s: %s%s", self.name, scope.get("method", ""), scope.get("path", ""),
+                      type(exc).__name__, exc, "" if debug else f" ({DEBUG_VARIABLE}=1 shows the traceback)",
+                      exc_info=exc if debug else None)
             if scope["type"] == "http" and not started:
-                await send_json(send, 500, error_body("internal error", "try again; the server's terminal says what failed"))
+                response = self.refuse(scope, 500, INTERNAL_ERROR, None)
+                await response(scope, receive, send)

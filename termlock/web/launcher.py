@@ -1,74 +1,135 @@
-"""Run an ASGI app with uvicorn: 127.0.0.1 unless told otherwise, graceful on SIGTERM.
+"""Run an ASGI app under uvicorn on a socket bound here first: 127.0.0.1 unless told otherwise.
+
+Binding before uvicorn starts lets a command print its URL (with the port
+the system chose, for port 0) only once the address is really held, and
+turn "address in use" or "permission denied" into one clear line (exit 2)
+before anything slow (a model) is loaded, instead of a uvicorn log.
 
 uvicorn stops accepting connections on SIGINT/SIGTERM, lets requests in
-flight finish, then runs the app's shutdown (where a front door finishes its
-queued work). Its access log is off: it would print query strings, and those
-can carry API keys; :class:`~termlock.web.security.FrontDoorMiddleware`
-logs method, path and status instead.
+flight finish, runs the app's shutdown (where a front door finishes its
+queued work or closes its state), then raises the signal again for the
+handler it found. :func:`signals_handed_back` makes that handler a no-op,
+so the command ends with its own exit code and message instead of a
+KeyboardInterrupt or a death by SIGTERM that skips every ``finally``: an
+orchestrator asked for the stop and got it. uvicorn's access log is off (a
+request line can carry a key or a token); a front door logs method, path
+and status itself (:class:`~termlock.web.stack.AccessLog`).
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+import errno
+import ipaddress
+import socket
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from termlock.errors import TermlockError
 
 DEFAULT_HOST = "127.0.0.1"
 
 
-def _server_class():
-    import signal
+def require_server_libraries(command: str) -> None:
+    """FastAPI and uvicorn come with the ``server`` extra; without them, one line saying how to get them."""
+    from importlib.util import find_spec
 
-    import uvicorn
-
-    class GracefulServer(uvicorn.Server):
-        """uvicorn's server, except that a SIGTERM stop ends the process normally (exit 0).
-
-        uvicorn re-raises a caught signal once it has shut down, so the
-        process dies *of* SIGTERM after its graceful shutdown; an orchestrator
-        asked for the stop and got it, so termlock exits 0 instead. Ctrl-C
-        (SIGINT) still ends as an interruption.
-        """
-
-        def handle_exit(self, sig, frame) -> None:
-            super().handle_exit(sig, frame)
-            captured = getattr(self, "_captured_signals", None)
-            if sig == signal.SIGTERM and isinstance(captured, list) and sig in captured:
-                captured.remove(sig)
-
-    return GracefulServer
+    missing = [name for name in ("fastapi", "uvicorn") if find_spec(name) is None]
+    if missing:
+        raise TermlockError(f"termlock {command} needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
+                            "not installed", fix="pip install 'termlock[server]'")
 
 
-def make_server(app: Any, *, host: str = DEFAULT_HOST, port: int = 5000, log_level: str = "info", **options: Any):
-    """A ``uvicorn.Server`` for ``app`` (not started), bound to ``host`` (default loopback only)."""
+def _family(host: str) -> int:
+    try:
+        return socket.AF_INET6 if ipaddress.ip_address(host.strip("[]")).version == 6 else socket.AF_INET
+    except ValueError:
+        return socket.AF_INET
+
+
+def bind(host: str, ports: Sequence[int]) -> socket.socket:
+    """A listening socket on the first of ``ports`` that is free (one port: exactly that one; 0: any)."""
+    last: OSError | None = None
+    for port in ports:
+        sock = socket.socket(_family(host), socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+            sock.listen(2048)
+            sock.set_inheritable(True)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+            if exc.errno != errno.EADDRINUSE:
+                break
+    assert last is not None
+    shown = f"{host}:{ports[0]}" if len(ports) == 1 else f"{host}, ports {ports[0]}-{ports[-1]}"
+    if last.errno == errno.EADDRINUSE:
+        raise TermlockError(f"cannot listen on {shown}: address already in use",
+                            fix="give another --port (0 picks a free one), or stop what uses it")
+    if last.errno in (errno.EACCES, errno.EPERM):
+        raise TermlockError(f"cannot listen on {shown}: permission denied", fix="use a port above 1023")
+    if last.errno == errno.EADDRNOTAVAIL or isinstance(last, socket.gaierror):
+        raise TermlockError(f"cannot listen on {shown}: no such address on this machine",
+                            fix="give --host an address of this machine")
+    raise TermlockError(f"cannot listen on {shown}: {last.strerror or last}", fix="check --host and --port")
+
+
+def bound_port(sock: socket.socket) -> int:
+    """The port ``sock`` listens on (the one the system picked for port 0)."""
+    return sock.getsockname()[1]
+
+
+def url_of(sock: socket.socket, host: str, path: str = "/") -> str:
+    """The URL a client on this machine opens for ``sock`` (a wildcard address shown as 127.0.0.1)."""
+    shown = host.strip("[]")
+    if shown in ("0.0.0.0", "::", ""):
+        shown = DEFAULT_HOST
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{bound_port(sock)}{path}"
+
+
+def make_server(app: Any, *, log_level: str = "warning", timeout_keep_alive: int = 30) -> Any:
+    """A ``uvicorn.Server`` for ``app`` (not started; give it a socket from :func:`bind`)."""
     import uvicorn
 
     config = uvicorn.Config(
         app,
-        host=host or DEFAULT_HOST,
-        port=port,
         log_level=log_level,
         access_log=False,
         server_header=False,
         proxy_headers=False,
         lifespan="on",
         # CAT tools send one segment at a time with pauses between: keep their connection open a while
-        timeout_keep_alive=options.pop("timeout_keep_alive", 30),
-        **options,
+        timeout_keep_alive=timeout_keep_alive,
     )
-    return _server_class()(config)
+    return uvicorn.Server(config)
 
 
-def run(app: Any, *, host: str = DEFAULT_HOST, port: int = 5000, log_level: str = "info", **options: Any) -> Any:
-    """Serve ``app`` until SIGINT/SIGTERM; returns the server (its ``started`` tells whether it bound)."""
-    logging.getLogger("termlock").setLevel(getattr(logging, log_level.upper(), logging.INFO))
-    server = make_server(app, host=host, port=port, log_level=log_level, **options)
-    server.run()
-    return server
+@contextmanager
+def signals_handed_back() -> Iterator[None]:
+    """While uvicorn runs in this (main) thread: the SIGINT/SIGTERM it raises again after shutting down does nothing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def bound_port(server: Any) -> int:
-    """The port a started server listens on (useful with ``port=0``)."""
-    for listener in server.servers:
-        for sock in listener.sockets:
-            return sock.getsockname()[1]
-    raise RuntimeError("the server is not listening")
+def serve(app: Any, sock: socket.socket, *, log_level: str = "warning") -> None:
+    """Serve ``app`` on ``sock`` until Ctrl-C or SIGTERM, then return normally (see the module docstring)."""
+    server = make_server(app, log_level=log_level)
+    with signals_handed_back():
+        server.run(sockets=[sock])
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    """The handler uvicorn hands a signal back to once it has shut down: nothing left to do."""
