@@ -84,7 +84,7 @@ def test_edit_accept_and_export_equal_check_on_the_exported_files(bundled, corpu
     lines = export(bundled, ExportOutputs(target=str(out / "reviewed.en"), accepted=str(out / "accepted.yaml"),
                                           json=str(out / "report.json"), csv=str(out / "problems.csv"),
                                           html=str(out / "report.html")))
-    assert lines[0] == f"wrote the corrected target (1 segment(s) edited): {out / 'reviewed.en'}"
+    assert lines[0] == f"wrote the corrected target (1 segment edited): {out / 'reviewed.en'}"
     exported = json.loads((out / "report.json").read_text(encoding="utf-8"))
     report = check_json(tmp_path, "--source", str(corpus["source"]), "--target", str(out / "reviewed.en"),
                         "--accept", str(out / "accepted.yaml"))
@@ -492,7 +492,7 @@ def test_review_export_command_writes_every_output(bundled, corpus, tmp_path, ca
                  "--json", str(out / "r.json"), "--html", str(out / "r.html"), "--csv", str(out / "p.csv")])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "wrote 1 accepted finding(s)" in printed and "wrote HTML report" in printed
+    assert "wrote 1 accepted finding:" in printed and "wrote HTML report" in printed
     assert "accepted findings" in (out / "r.html").read_text(encoding="utf-8").lower()
     assert main(["review", "export", state, "-o", str(corpus["target"])]) == 2
     assert "-o would overwrite the input --target" in capsys.readouterr().err

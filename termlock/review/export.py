@@ -27,6 +27,7 @@ from pathlib import Path
 from termlock.errors import TermlockError
 from termlock.evaluate.records import CheckResult
 from termlock.review.setup import DOCUMENT, TEXT, TMX, XLIFF, stored_target_store
+from termlock.wording import counted
 
 
 @dataclass(frozen=True)
@@ -206,10 +207,10 @@ def export(session, outputs: ExportOutputs) -> list[str]:
         if outputs.target:
             write_atomically(outputs.target, target_bytes(session))
             edited = sum(1 for row in session.rows if row.target != row.original)
-            lines.append(f"wrote the corrected target ({edited} segment(s) edited): {outputs.target}")
+            lines.append(f"wrote the corrected target ({counted(edited, 'segment')} edited): {outputs.target}")
         if outputs.accepted:
             write_atomically(outputs.accepted, accepted_bytes(session, outputs.target))
-            lines.append(f"wrote {len(session.accepted)} accepted finding(s): {outputs.accepted}")
+            lines.append(f"wrote {counted(len(session.accepted), 'accepted finding')}: {outputs.accepted}")
         if outputs.json or outputs.html or outputs.csv:
             accepted_name = outputs.accepted or "accepted.yaml"
             result = exported_result(session, accepted_name, outputs.target)
@@ -224,6 +225,6 @@ def export(session, outputs: ExportOutputs) -> list[str]:
                 lines.append(f"wrote CSV report: {outputs.csv}")
         if outputs.additions:
             write_atomically(outputs.additions, additions_bytes(session))
-            lines.append(f"wrote {len(session.state.proposals())} proposed variant(s): {outputs.additions}")
+            lines.append(f"wrote {counted(len(session.state.proposals()), 'proposed variant')}: {outputs.additions}")
         return lines
 
