@@ -183,7 +183,9 @@ def test_a_reviewer_works_through_the_bundled_flawed_corpus(browser, tmp_path):
         figures = {name: view.figure(name) for name in ("rate", "occurrences", "ok", "missing", "forbidden", "accepted", "inconsistent")}
 
         # reload: everything kept, the reviewer back on the finding they were on
-        page.wait_for_timeout(400)  # the cursor is saved a moment after a move
+        # the cursor is saved a moment after a move: wait until the server has it (a loaded machine is slow)
+        view.until("fetch('/api/overview').then(r => r.json()).then(o => !!o.cursor && o.cursor.key === "
+                   + json.dumps(first) + ")")
         view.open(url)
         assert {name: view.figure(name) for name in figures} == figures
         assert page.get_attribute("tr.finding.current", "data-key") == first
