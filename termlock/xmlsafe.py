@@ -18,6 +18,10 @@ from lxml import etree
 
 from termlock.errors import TermlockError
 
+#: characters XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): dropped or refused
+#: before text goes into an XML file, by every writer alike
+NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_LANG = f"{{{XML_NS}}}lang"
 

@@ -61,7 +61,7 @@ def test_write_tmx_of_translated_units(tmp_path):
         Unit("u1", "推动“双核”联动发展。", "Promote the dual cores & <more>."),
         Unit("u2", "坚持问题导向", None),  # not translated: left out
         Unit("u3", "   ", "blank source: left out"),
-        Unit("u4", "三篇大文章\x07", "three big articles\x0b"),  # control characters cannot go into XML
+        Unit("u4", "三篇大文章\x07", "three big\ud800 articles\x0b"),  # control characters, lone surrogates: not XML
     ]
     out = tmp_path / "done.tmx"
     assert write_tmx(str(out), units) == 2

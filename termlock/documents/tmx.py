@@ -16,7 +16,6 @@ with ``creationtool="termlock"`` that any CAT tool imports into a memory.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
@@ -28,10 +27,9 @@ from termlock.documents import inline
 from termlock.documents.base import Unit, register, write_atomically
 from termlock.documents.xmlstore import XmlSlot, XmlStore, parse_document
 from termlock.inputs import read_input
-from termlock.xmlsafe import XML_LANG, insert_after, local_name
+from termlock.xmlsafe import NOT_XML_CHARS, XML_LANG, insert_after, local_name
 
 _FIX = "export the memory again as TMX 1.4, or repair the named element"
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def primary_subtag(lang: str | None) -> str:
@@ -174,7 +172,7 @@ def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:
 
 def _clean(text: str) -> str:
     """Drop characters XML 1.0 cannot hold (control characters from raw input)."""
-    return _INVALID_XML_CHARS.sub("", text)
+    return NOT_XML_CHARS.sub("", text)
 
 
 #: 2.0 markers and code points that carry nothing a memory needs

@@ -31,7 +31,6 @@ text the model sees, never written back).
 from __future__ import annotations
 
 import copy
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +41,7 @@ from lxml import etree
 from termlock.documents import inline
 from termlock.documents.wordscan import MATH, MATH_STRICT
 from termlock.documents.wordstyles import HiddenText
+from termlock.xmlsafe import NOT_XML_CHARS
 
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -275,14 +275,11 @@ class ParagraphReader:
 # --------------------------------------------------------------------- writing
 
 
-#: characters XML 1.0 cannot hold (a model's output may contain one): dropped, as Word would not open the part
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def fill_paragraph(paragraph: WordParagraph, translation: str, judge: Any = None) -> None:
     """Put ``translation`` into the paragraph's runs (and its text box copies), codes placed by :mod:`inline`
     (by the glossary's terms, given ``judge``)."""
-    _fill(paragraph.element, inline.place_codes(paragraph.tokens, _NOT_XML.sub("", translation), judge))
+    # a model's stray control character is dropped: Word would not open the part
+    _fill(paragraph.element, inline.place_codes(paragraph.tokens, NOT_XML_CHARS.sub("", translation), judge))
     for mirror in paragraph.mirrors:
         fill_paragraph(mirror, translation, judge)
 

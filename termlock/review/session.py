@@ -17,7 +17,6 @@ reloads it. One lock serialises the actions of all browsers on a server.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 import threading
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -30,13 +29,12 @@ from termlock.evaluate.records import OK, AcceptedFinding, CheckResult, SegmentR
 from termlock.glossary import Glossary
 from termlock.review.setup import ReviewPaths, TEXT
 from termlock.review.state import ReviewState, SegmentRow
+from termlock.xmlsafe import NOT_XML_CHARS
 
 #: rows a findings page holds at most
 MAX_PAGE = 500
 #: segment lines listed per rendering in the inconsistency view
 MAX_LINES = 60
-#: characters XML 1.0 cannot hold (a bilingual target is XML)
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: a row's filter status: the occurrence's status, or "accepted"
 ACCEPTED = "accepted"
 FILTER_STATUSES = ("missing", "forbidden", ACCEPTED, OK)
@@ -436,7 +434,7 @@ class ReviewSession:
         if self.record["format"] == TEXT:
             # one segment per line: a line break would shift every segment after it
             return single_line(text)
-        bad = _XML_UNSAFE.search(text)
+        bad = NOT_XML_CHARS.search(text)  # a bilingual target is XML
         if bad:
             raise TermlockError(f"the new target holds the control character U+{ord(bad.group()):04X}, which XML cannot hold",
                                 fix="remove it")
