@@ -45,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     terms = parser.add_argument_group("glossary")
     terms.add_argument("--glossary", type=input_path, metavar="G.yaml", action="append",
-                       help="default glossary of every request (default: the bundled glossary); repeat to merge "
+                       help="default glossary of every request (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled one; "
+                       "default: the bundled glossary, named when the server is ready); repeat to merge "
                        "several; a request's own terms are merged over it")
     add_translator_arguments(parser, terms)
 

@@ -70,10 +70,12 @@ class ServerSettings:
         the glossary files its keys are bound to (``bound_glossaries``), a
         prompt template file and every file of a local model folder.
         """
+        from termlock.jobs.glossaries import BUNDLED_GLOSSARY, glossary_files
         from termlock.outputs import refuse_clobbering
 
+        named = self.glossaries or (BUNDLED_GLOSSARY,)  # no --glossary: the bundled one, an input like any other
         refuse_clobbering(
-            [*(("--glossary", path) for path in self.glossaries), ("--api-keys", self.api_keys),
+            [*(("--glossary", path) for path in glossary_files(named)), ("--api-keys", self.api_keys),
              *(("--api-keys", path) for path in bound_glossaries), *self.translator.files_read()],
             [("--data-dir", path) for path in self.database_files()],
         )
