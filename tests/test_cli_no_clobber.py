@@ -83,7 +83,7 @@ NOT_PATHS = {
     "--term-hints", "--gpus-per-worker", "--source-lang", "--target-lang", "--name", "--version", "--help",
     # serve: listening, batching and limits, Ray Serve; review: the page
     "--host", "--port", "--log-level", "--max-batch-size", "--max-wait-ms", "--max-queue", "--cache-size",
-    "--max-body-bytes", "--max-texts", "--max-chars", "--replicas", "--reviewer",
+    "--max-body-bytes", "--max-texts", "--max-chars", "--replicas", "--reviewer", "--allow-host",
 }
 #: outputs that name a folder -> the file the command writes in it (aimed at an input through a symlink of that name)
 FOLDER_OUTPUTS = {"--data-dir": "termlock.sqlite3"}

@@ -31,7 +31,8 @@ def server(tiny_model_dir, tmp_path_factory):
         f'keys:\n  "{KEY}":\n    name: weblate\n    glossary: project.yaml\n'
         f'  "{QUOTA_KEY}":\n    name: small\n    quota: 20\n', encoding="utf-8")
     settings = server_settings(tiny_model_dir, folder / "data", folder / "terms.yaml",
-                               api_keys=str(folder / "keys.yaml"), max_body_bytes=200_000, max_texts=50, max_chars=2000)
+                               api_keys=str(folder / "keys.yaml"), max_body_bytes=200_000, max_texts=50, max_chars=2000,
+                               allowed_host_names=("mt.example.org",))
     with running_server(settings) as (base, app):
         yield base, app
 
@@ -153,6 +154,14 @@ def test_a_foreign_host_name_on_the_loopback_is_refused_in_the_shapes_layout(ser
     status, _, raw = call(base, "GET", "/translate?q=x&source=zh&target=en", headers={**AUTH, "Host": "evil.example"})
     assert status == 400 and json.loads(raw)["error"].startswith("unexpected Host header")
     assert call(base, "GET", "/health", headers={"Host": "localhost:5000"})[0] == 200
+
+
+def test_a_name_given_with_allow_host_is_served_as_a_reverse_proxy_forwards_it(server):
+    base, _ = server
+    status, _, raw = call(base, "POST", "/translate", {"q": PROCESSOR, "source": "zh", "target": "en"},
+                          headers={**AUTH, "Host": "MT.example.org:443"})
+    assert status == 200 and "dual cores" in json.loads(raw)["translatedText"]
+    assert call(base, "GET", "/health", headers={"Host": "other.example.org"})[0] == 400
 
 
 def test_the_api_docs_page_has_its_own_policy_and_the_api_the_strict_one(server):

@@ -88,7 +88,7 @@ def test_sigterm_answers_every_queued_request_then_exits_0(tiny_model_dir, tmp_p
 
 def test_it_binds_loopback_by_default(tiny_model_dir, tmp_path):
     port = _free_port()
-    process = _serve("--model", str(tiny_model_dir), "--port", str(port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+    process = _serve("--model", str(tiny_model_dir), "--glossary", "bundled", "--port", str(port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
     try:
         _wait_ready(f"http://127.0.0.1:{port}", process)
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
@@ -113,6 +113,8 @@ def test_bad_start_is_one_line_and_exit_2(tmp_path, tiny_model_dir, args, messag
     (tmp_path / "keys.yaml").write_text("keys:\n  short: someone\n", encoding="utf-8")
     if "--model" not in args:
         args = ["--model", str(tiny_model_dir), *args]
+    if "--glossary" not in args:
+        args = [*args, "--glossary", "bundled"]
     process = _serve(*args, "--port", str(_free_port()), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
     try:
         _, stderr = process.communicate(timeout=120)
@@ -125,12 +127,23 @@ def test_bad_start_is_one_line_and_exit_2(tmp_path, tiny_model_dir, args, messag
     assert "Traceback" not in stderr
 
 
+def test_no_glossary_is_refused_as_translate_refuses_it(tiny_model_dir, tmp_path):
+    """The bundled glossary is never forced on a client's text unless named (--glossary bundled)."""
+    process = _serve("--model", str(tiny_model_dir), "--port", str(_free_port()), "--data-dir", str(tmp_path / "data"),
+                     cwd=tmp_path)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, stderr
+    assert "termlock serve: error: no glossary" in stderr and "--glossary bundled" in stderr
+    assert not (tmp_path / "data").exists() and "Traceback" not in stderr
+
+
 def test_a_port_in_use_is_exit_2(tiny_model_dir, tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = _serve("--model", str(tiny_model_dir), "--port", str(port), "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+        process = _serve("--model", str(tiny_model_dir), "--glossary", "bundled", "--port", str(port),
+                         "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
         _, stderr = process.communicate(timeout=120)
     assert process.returncode == 2, stderr
     assert "cannot listen on" in stderr and "address already in use" in stderr and "Traceback" not in stderr

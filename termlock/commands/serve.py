@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listen.add_argument("--host", default=DEFAULT_HOST, metavar="ADDR",
                         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
     listen.add_argument("--port", type=port, default=5000, metavar="N", help="port (default 5000)")
+    listen.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="a further Host name to serve on a loopback address, e.g. the public name a reverse proxy "
+                        "forwards (repeatable; default: loopback names only, against DNS rebinding)")
     listen.add_argument("--api-keys", type=input_path, metavar="keys.yaml",
                         help="require an API key on every route but /health (YAML: key -> name, optional glossary and quota)")
     listen.add_argument("--data-dir", type=output_path, metavar="DIR",
@@ -45,8 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     terms = parser.add_argument_group("glossary")
     terms.add_argument("--glossary", type=input_path, metavar="G.yaml", action="append",
-                       help="default glossary of every request (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled one; "
-                       "default: the bundled glossary, named when the server is ready); repeat to merge "
+                       help="default glossary of every request (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled "
+                       "glossary of Liaoning political terms); required, as for translate; repeat to merge "
                        "several; a request's own terms are merged over it")
     add_translator_arguments(parser, terms)
 
@@ -82,6 +85,7 @@ def settings_from_args(args: argparse.Namespace):
         glossaries=tuple(args.glossary or ()),
         exact=args.exact,
         host=args.host,
+        allowed_host_names=tuple(args.allow_host),
         port=args.port,
         api_keys=args.api_keys,
         data_dir=args.data_dir or default_data_dir(),
@@ -103,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     settings.validate()  # no output over an input, before anything is loaded or started
+    if not settings.glossaries:
+        from termlock.jobs.glossaries import BUNDLED_GLOSSARY
+
+        raise TermlockError(
+            "no glossary: serve locks the terms of a glossary you name",
+            fix=f"pass --glossary FILE (repeatable), or --glossary {BUNDLED_GLOSSARY} for the bundled glossary of "
+            "Liaoning political terms; requests may add their own glossaries over it",
+        )
     if settings.engine != "ray" and (settings.replicas != 1 or settings.address):
         raise TermlockError("--replicas and --address need --engine ray", fix="add --engine ray, or drop them")
     require_server_libraries("serve")

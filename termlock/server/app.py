@@ -117,6 +117,12 @@ def create_app(settings: ServerSettings, *, state: ServerState | None = None, lo
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return front_door(
         app, name="termlock serve", render=render_error, policies={"/docs": SWAGGER_UI_POLICY},
-        body_limit=settings.max_body_bytes, allowed_hosts=allowed_hosts(settings.host),
+        body_limit=settings.max_body_bytes, allowed_hosts=_served_hosts(settings),
         access_log=logging.getLogger("termlock.access"),
     )
+
+
+def _served_hosts(settings: ServerSettings) -> tuple[str, ...] | None:
+    """The Host names served: loopback names (and ``--allow-host`` names) on a loopback address, else any."""
+    names = allowed_hosts(settings.host)
+    return None if names is None else (*names, *settings.allowed_host_names)

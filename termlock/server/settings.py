@@ -35,6 +35,8 @@ class ServerSettings:
     #: no inflection tolerance for any term
     exact: bool = False
     host: str = DEFAULT_HOST
+    #: Host names served besides the loopback names on a loopback address (a reverse proxy's public name)
+    allowed_host_names: tuple[str, ...] = ()
     port: int = 5000
     #: the API keys YAML (None: no keys required)
     api_keys: str | None = None
