@@ -96,7 +96,9 @@ def test_text_n_lines_in_n_lines_out(lines, final_newline):
     out_lines = out.split("\n")
     for unit, produced in zip(store.units, out_lines):
         if unit.translatable:
-            assert produced.startswith(unit.source.strip().upper()[:1]) and produced.endswith("tab")
+            lead = unit.source[: len(unit.source) - len(unit.source.lstrip())]
+            trail = unit.source[len(unit.source.rstrip()):]
+            assert produced.startswith(lead + unit.source.strip().upper()[:1]) and produced.endswith("tab" + trail)
         else:
             assert produced == ""
 
@@ -114,8 +116,13 @@ def test_jsonl_keeps_fields_key_order_and_blank_lines(tmp_path):
     assert first == {"id": 7, "source": "双核", "meta": {"x": [1, 2]}, "target": "EN[双核]"}
     assert json.loads(lines[2]) == {"source": "", "id": 8, "target": ""}
     third = json.loads(lines[3])
-    assert list(third) == ["target", "source"] and third["target"] == "EN[卡脖子]"
+    assert third == {"target": "old", "source": "卡脖子"}  # an existing target is kept (as in XLIFF)...
     assert "双核" in lines[0]  # not \u-escaped
+    store = read_store(str(tmp_path / "in.jsonl"))
+    store.allow_overwrite()  # ...unless --overwrite: then it is replaced in place
+    out = translate_all(store).serialize().decode().split("\n")
+    third = json.loads(out[3])
+    assert list(third) == ["target", "source"] and third["target"] == "EN[卡脖子]"
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ from termlock.documents.base import Store, Unit, register
 from termlock.errors import TermlockError
 from termlock.inputs import decode_utf8, split_segments
 
-__all__ = ["LineLayout", "LineStore", "TextStore", "decode_utf8", "one_line", "revise_lines", "single_line", "split_lines"]
+__all__ = ["LineLayout", "LineStore", "TextStore", "decode_utf8", "one_line", "revise_lines", "single_line", "split_lines",
+           "with_margins_of"]
 
 #: characters str.splitlines() breaks on (plus tab for TSV, handled there)
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -72,6 +73,13 @@ def one_line(text: str | None) -> str:
     return _LINE_BREAKS.sub(" ", text).strip()
 
 
+def with_margins_of(source: str, translation: str) -> str:
+    """``translation`` between ``source``'s leading and trailing whitespace (an indented line stays indented)."""
+    lead = source[: len(source) - len(source.lstrip())]
+    trail = source[len(source.rstrip()):]
+    return lead + translation + trail if translation else ""
+
+
 class LineStore(Store):
     """A file of one unit per line (text, JSON Lines, TSV), written back line for line.
 
@@ -115,7 +123,7 @@ class TextStore(LineStore):
         return Unit(id=str(number), source=line, translatable=bool(line.strip()))
 
     def line(self, unit: Unit) -> str:
-        return one_line(unit.target) if unit.translatable else ""
+        return with_margins_of(unit.source, one_line(unit.target)) if unit.translatable else ""
 
 
 def revise_lines(data: bytes, path: str, revisions: "dict[int, str]") -> bytes:
