@@ -123,6 +123,12 @@ class Case:
     in_place: bool = False
     #: the file holds source and target side by side (XLIFF, TMX): units may be locked or translated already
     bilingual: bool = False
+    #: units may hold a translation already (bilingual files, JSONL "target"): kept unless --overwrite
+    keeps_targets: bool = False
+
+    def __post_init__(self) -> None:
+        if self.bilingual:
+            object.__setattr__(self, "keeps_targets", True)
 
     def parse(self) -> Store:
         store = read_store(self.name, self.format, data=self.sample())
@@ -136,7 +142,8 @@ def _file(name: str) -> Callable[[], bytes]:
 
 CASES = [
     Case("text", "in.txt", lambda: "一\r\n\r\n  \r\n二 ＆ <b>\r\n三".encode(), _text_targets),
-    Case("jsonl", "in.jsonl", lambda: '{"id": 7, "source": "双核"}\n\n{"source": "", "id": 8}\n{"target": "old", "source": "卡脖子"}\n'.encode(), _jsonl_targets),
+    Case("jsonl", "in.jsonl", lambda: '{"id": 7, "source": "双核"}\n\n{"source": "", "id": 8}\n{"target": "old", "source": "卡脖子"}\n'.encode(), _jsonl_targets,
+         keeps_targets=True),
     Case("tsv", "in.tsv", lambda: "双核\tid-1\tnote\n\n卡脖子\n\tonly-id\n".encode(), _tsv_targets),
     Case("parquet", "in.parquet", _parquet_sample, _parquet_targets),
     Case("xliff", "okapi12.xlf", _file("okapi12.xlf"), _bilingual_targets, in_place=True, bilingual=True),
@@ -240,20 +247,32 @@ def test_a_file_rewritten_in_place_comes_back_byte_for_byte_when_nothing_changed
 
 
 @each_case
-def test_only_bilingual_stores_reopen_translated_units(case):
-    assert hasattr(case.parse(), "allow_overwrite") == case.bilingual  # --overwrite is refused for the others
+def test_only_stores_that_hold_translations_reopen_them(case):
+    assert hasattr(case.parse(), "allow_overwrite") == case.keeps_targets  # --overwrite is refused for the others
 
 
-@each_bilingual_case
-def test_overwrite_reopens_translated_units_never_locked_ones(case):
-    store = case.parse()
-    locked = {u.id for u in store.units if u.meta.get("status") == "locked"}
-    store.allow_overwrite()
-    for unit in store.units:
-        assert unit.translatable == (unit.id not in locked and bool(unit.source.strip())), unit.id
-    reopened = type(store).parse(case.sample(), case.name, overwrite=True)  # what translate --overwrite reads
-    assert [u.translatable for u in reopened.units] == [u.translatable for u in store.units]
-    fill(store)
-    written = case.targets(store.serialize(), store)
-    parsed = {u.id: u.target for u in case.parse().units}
-    assert all(written[uid] == parsed[uid] for uid in locked)
+#: what a unit with a translation is: a draft (MT, TM, draft: --overwrite) or a person's finished work
+#: (confirmed, reviewed, approved, signed off: only --overwrite-confirmed); locked units never change
+STATUSES = {"untranslated", "empty", "locked", "translated", "confirmed", None}
+
+
+@cases(lambda case: case.keeps_targets)
+def test_overwrite_replaces_drafts_overwrite_confirmed_also_finished_work_never_locked_units(case):
+    for confirmed, reopened in ((False, {"translated"}), (True, {"translated", "confirmed"})):
+        store = case.parse()
+        before = {u.id: (u.translatable, u.meta.get("status")) for u in store.units}
+        assert {status for _, status in before.values()} <= STATUSES
+        store.allow_overwrite(confirmed=confirmed)
+        for unit in store.units:
+            was_translatable, status = before[unit.id]
+            expected = was_translatable or (status in reopened and bool(unit.source.strip()))
+            assert unit.translatable == expected, (unit.id, status, confirmed)
+        if case.bilingual:  # what translate --overwrite / --overwrite-confirmed reads
+            flag = "overwrite_confirmed" if confirmed else "overwrite"
+            reread = type(store).parse(case.sample(), case.name, **{flag: True})
+            assert [u.translatable for u in reread.units] == [u.translatable for u in store.units]
+        kept = {uid for uid, (translatable, status) in before.items() if not translatable and status not in reopened}
+        fill(store)
+        written = case.targets(store.serialize(), store)
+        parsed = {u.id: u.target for u in case.parse().units}
+        assert all((written[uid] or None) == parsed[uid] for uid in kept)  # (JSONL: an empty source gets "")

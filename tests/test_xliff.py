@@ -106,7 +106,7 @@ def test_plain_12_states_locks_and_notes():
     by_id = {u.id: u for u in store.units}
     assert by_id["t1"].meta["notes"] == ["Title of the communiqué"]
     assert by_id["t2"].source == "推动“双核”联动，打好三篇大文章攻坚战。"  # mrk text kept, ph code dropped
-    assert by_id["t3"].meta["status"] == "locked"  # approved="yes", signed-off
+    assert by_id["t3"].meta["status"] == "confirmed"  # approved="yes", signed-off: only --overwrite-confirmed replaces it
     assert by_id["t4"].meta["status"] == "locked"  # group translate="no"
     assert by_id["t6"].meta["status"] == "locked"  # trans-unit translate="no"
     assert by_id["t5"].target == "Breakthroughs in stuck neck technologies"
@@ -121,7 +121,7 @@ def test_xliff20_segments_and_locks():
     assert by_id["u1:s1"].meta["notes"] == ["Heading of the first section"]
     assert by_id["u2"].target == "build the new development pattern" and not by_id["u2"].translatable
     assert by_id["u3"].meta["status"] == "locked"  # translate="no"
-    assert by_id["u4"].meta["status"] == "locked"  # state="final"
+    assert by_id["u4"].meta["status"] == "confirmed"  # state="final": only --overwrite-confirmed replaces it
     assert by_id["u5"].source == "破解“卡脖子”难题，推进供给侧结构性改革。"
 
 
@@ -540,13 +540,17 @@ def test_cli_translate_xliff_end_to_end(tmp_path, tiny_model_dir):
     pairs = TmxStore.parse(tmx.read_bytes(), "done.tmx").units
     assert [(u.id, u.source, u.target) for u in pairs] == [(uid, before[uid].source, after[uid].target) for uid in filled]
 
-    # --overwrite retranslates the confirmed memoQ unit, never the locked one
+    # --overwrite keeps the ManuallyConfirmed memoQ unit; --overwrite-confirmed retranslates it; the locked one never
     mq_out = tmp_path / "out.mqxliff"
     assert main(["translate", "-i", str(DATA / "memoq.mqxliff"), "-o", str(mq_out), "--overwrite", *common]) == 0
     units = {u.id: u for u in XliffStore.parse(mq_out.read_bytes(), "mq").units}
+    assert units["3"].meta["mq_status"] == "ManuallyConfirmed"
+    assert main(["translate", "-i", str(DATA / "memoq.mqxliff"), "-o", str(mq_out), "--overwrite-confirmed",
+                 "--restart", *common]) == 0
+    units = {u.id: u for u in XliffStore.parse(mq_out.read_bytes(), "mq").units}
     assert units["3"].meta["mq_status"] == "MachineTranslated"
     assert units["4"].meta["status"] == "locked" and units["4"].target is None
-    with pytest.raises(TermlockError, match="--overwrite applies to bilingual input"):
+    with pytest.raises(TermlockError, match="--overwrite applies to input with translations in it"):
         from termlock.engines.local import allow_overwrite as _allow_overwrite
         from termlock.documents import read_store
 

@@ -72,7 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     io.add_argument(
         "--overwrite",
         action="store_true",
-        help="XLIFF/TMX: retranslate units that already have a translation (locked units are never touched)",
+        help="XLIFF/TMX/JSONL: retranslate drafts, machine translation and TM pre-translations "
+        "(a person's confirmed, reviewed, approved or signed-off units are kept; locked units are never touched)",
+    )
+    io.add_argument(
+        "--overwrite-confirmed",
+        action="store_true",
+        help="with --overwrite: also replace a person's confirmed, reviewed, approved and signed-off units by "
+        "machine translation (Trados Translated/Approved*, memoQ Confirmed/Proofread, XLIFF translated/final...)",
     )
 
     terms = parser.add_argument_group("glossary")
@@ -126,7 +133,8 @@ def job_from_args(args: argparse.Namespace):
         format=args.format,
         report=args.report,
         tmx=args.tmx,
-        overwrite=args.overwrite,
+        overwrite=args.overwrite or args.overwrite_confirmed,
+        overwrite_confirmed=args.overwrite_confirmed,
         restart=args.restart,
         engine=engine_options(args),
         quiet=args.quiet,

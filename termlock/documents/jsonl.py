@@ -2,8 +2,10 @@
 
 Pipelines keep ids, document names and QA flags beside each segment, so
 every other field is written back untouched and in its original key order;
-``target`` is appended (or replaced in place when the object already has
-one). Blank lines are kept as blank lines so line numbers still match.
+``target`` is appended. An object that already has a non-empty ``target``
+string keeps it, as a translated XLIFF unit keeps its target: only
+``--overwrite`` (:meth:`JsonlStore.allow_overwrite`) replaces it, in place.
+Blank lines are kept as blank lines so line numbers still match.
 """
 
 from __future__ import annotations
@@ -55,12 +57,28 @@ class JsonlStore(LineStore):
         meta = {"object": obj}
         if isinstance(obj.get("id"), (str, int)) and not isinstance(obj.get("id"), bool):
             meta["id"] = str(obj["id"])  # the object's own id: what --report names the segment by
+        existing = obj.get(TARGET_KEY)
+        if isinstance(existing, str) and existing.strip() and source.strip():
+            meta["status"] = "translated"  # kept unless --overwrite, like a translated XLIFF unit
+            return Unit(id=str(number), source=source, target=existing, translatable=False, meta=meta)
         return Unit(id=str(number), source=source, translatable=bool(source.strip()), meta=meta)
+
+    def allow_overwrite(self, confirmed: bool = False) -> None:
+        """``--overwrite``: objects that already have a ``target`` are translated again (it is replaced in place).
+
+        JSON Lines record no state, so a target is a draft to ``--overwrite``
+        (``confirmed`` changes nothing).
+        """
+        for unit in self.units:
+            if unit.meta.get("status") == "translated":
+                unit.translatable = True
 
     def line(self, unit: Unit) -> str:
         obj = unit.meta.get("object")
         if obj is None:
             return ""
+        if not unit.translatable and unit.meta.get("status") == "translated":
+            return json.dumps(obj, ensure_ascii=False)  # its own translation, kept
         out = dict(obj)  # keeps key order; an existing "target" keeps its place
         out[TARGET_KEY] = (unit.target or "") if unit.translatable else ""
         return json.dumps(out, ensure_ascii=False)

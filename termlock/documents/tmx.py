@@ -8,7 +8,15 @@ tags compare by primary subtag and case-insensitively (``ZH-CN`` is ``zh``).
 Inline codes (``bpt``/``ept``/``it``/``ph``/``ut``, text-bearing ``hi``) are
 handled as in XLIFF (see :mod:`termlock.documents.inline`).
 
-Translating a TMX fills in the missing target ``<tuv>`` of each unit.
+Translating a TMX fills in the missing target ``<tuv>`` of each unit. A
+target ``<tuv>`` that is there is a person's translation (a memory holds
+finished work) unless it says a machine made it (``creationtool="termlock"``,
+a ``creationid``/``changeid`` of ``MT!``, or an ``x-origin`` prop naming MT):
+``--overwrite`` replaces only those, ``--overwrite-confirmed`` every one.
+A replaced ``<tuv>`` no longer names the translator: its ``creationid``,
+``changeid``, dates and usage counts are dropped (and the ``<tu>``'s
+``changeid``/``changedate``: the last change is now termlock's),
+``creationtool`` says termlock.
 Writing a fresh TMX of translated pairs (``write_tmx``) gives a TMX 1.4 file
 with ``creationtool="termlock"`` that any CAT tool imports into a memory.
 """
@@ -70,6 +78,7 @@ class TmxStore(XmlStore):
         source_lang: str | None = None,
         target_lang: str | None = None,
         overwrite: bool = False,
+        overwrite_confirmed: bool = False,
     ) -> "TmxStore":
         tree = parse_document(data, path, kind="TMX", root="tmx", fix=_FIX, other_file="pass a TMX file (.tmx)")
         root = tree.getroot()
@@ -114,13 +123,19 @@ class TmxStore(XmlStore):
             target_text = None
             if target_tuv is not None:
                 target_text = inline.plain_text(inline.tokenize(target_tuv.find("seg"))).strip() or None
-            translatable = bool(source_text) and (target_text is None or overwrite)
+            translatable = bool(source_text) and target_text is None
+            if not source_text:
+                status = "empty"
+            elif target_text is None:
+                status = "untranslated"
+            else:
+                status = "translated" if _machine_made(tu, target_tuv) else "confirmed"
             meta = {
                 "format": "tmx",
                 "tuid": tu.get("tuid"),
                 "position": position,
                 "line": tu.sourceline,
-                "status": "translated" if target_text else ("untranslated" if source_text else "empty"),
+                "status": status,
                 "notes": [n.text or "" for n in tu.findall("note")],
                 "props": {p.get("type", ""): p.text or "" for p in tu.findall("prop")},
             }
@@ -128,11 +143,18 @@ class TmxStore(XmlStore):
             slots[uid] = _TmxSlot(
                 tokens=tokens, original_target=target_text, tu=tu, source_tuv=source_tuv, source_seg=seg, target_tuv=target_tuv
             )
-        return cls(units, path, tree=tree, original=data, source_lang=src, target_lang=tgt, slots=slots)
+        store = cls(units, path, tree=tree, original=data, source_lang=src, target_lang=tgt, slots=slots)
+        if overwrite or overwrite_confirmed:
+            store.allow_overwrite(confirmed=overwrite_confirmed)
+        return store
 
     def write_target(self, slot: _TmxSlot, text: str, judge: Any = None) -> None:
         """Fill the target ``<tuv>`` (added after the last one, in the file's layout, when missing)."""
         tuv = self._target_tuv(slot)
+        for name in _PERSON_ATTRIBUTES:  # the translator's name and dates are not the machine's
+            tuv.attrib.pop(name, None)
+        for name in _LAST_CHANGE_ATTRIBUTES:
+            slot.tu.attrib.pop(name, None)
         tuv.set("creationtool", "termlock")
         tuv.set("creationtoolversion", __version__)
         inline.fill(tuv.find("seg"), inline.place_codes(slot.tokens, _clean(text), judge))
@@ -158,6 +180,28 @@ class TmxStore(XmlStore):
                 seg.tail = slot.source_seg.tail
             slot.target_tuv = tuv
         return slot.target_tuv
+
+
+#: who made a <tuv> and when, and how often it was used: a person's, dropped when the machine replaces it
+_PERSON_ATTRIBUTES = ("creationid", "creationdate", "changeid", "changedate", "usagecount", "lastusagedate")
+#: the <tu>'s record of its last change, which is now termlock's
+_LAST_CHANGE_ATTRIBUTES = ("changeid", "changedate")
+#: the user id Wordfast and other tools give machine translation in a memory
+_MT_USER = "mt!"
+
+
+def _machine_made(tu: etree._Element, tuv: etree._Element) -> bool:
+    """Whether a target ``<tuv>`` says a machine made it (TMX has no standard field: the usual marks)."""
+    if tuv.get("creationtool") == "termlock" and tuv.get("changedate") is None:
+        return True  # (a reviewer's correction of it has a changedate: a person's work)
+    if any((tuv.get(name) or "").strip().lower() == _MT_USER for name in ("creationid", "changeid")):
+        return True
+    for prop in [*tuv.findall("prop"), *tu.findall("prop")]:
+        if (prop.get("type") or "").lower() in ("x-origin", "origin", "x-translation-origin"):
+            value = (prop.text or "").strip().lower().replace(" ", "")
+            if value in ("mt", "machinetranslation", "machine", "nmt"):
+                return True
+    return False
 
 
 def _guess_target(tus: list[etree._Element], source_lang: str) -> str | None:

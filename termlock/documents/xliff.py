@@ -8,10 +8,14 @@ the ``<file>`` when two files reuse an id), so a report points a reviewer at
 the unit they see in their CAT tool.
 
 What is translated: only units with no translation yet. Locked units
-(``translate="no"`` on the unit or an enclosing group/file, ``approved="yes"``,
-1.2 state ``final``/``signed-off``, 2.0 state ``final``, Trados
-``sdl:seg locked="true"`` or an approved confirmation level, memoQ
-``mq:locked``, Phrase ``m:locked="true"``) are never written; translated units only with ``overwrite``.
+(the nearest ``translate`` attribute of the unit, group or file says
+``no``, Trados ``sdl:seg locked="true"``, memoQ ``mq:locked``, Phrase
+``m:locked="true"``) are never written. A unit with a translation is
+either *confirmed* -- a person's finished work: confirmed, reviewed,
+approved or signed off (see :func:`_confirmed_12` and :func:`_confirmed_20`
+for each tool's states) -- which only ``overwrite_confirmed`` replaces, or
+a *draft* (a draft, machine translation, TM pre-translation, a rejected
+translation), which ``overwrite`` replaces.
 
 How a filled unit is marked, the way each tool reads it:
 plain XLIFF 1.2: ``<target state="needs-review-translation"
@@ -53,7 +57,7 @@ from termlock.documents import inline
 from termlock.documents.base import Unit, register, write_atomically
 from termlock.documents.xmlstore import XmlSlot, XmlStore, parse_document
 from termlock.inputs import read_input
-from termlock.xmlsafe import XML_NS, insert_after, local_name, namespace, serialize_like
+from termlock.xmlsafe import XML_NS, append_child, insert_after, insert_before, local_name, namespace, serialize_like
 
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 XLIFF20_NS = "urn:oasis:names:tc:xliff:document:2.0"
@@ -69,8 +73,19 @@ TOOL = "termlock"
 
 _FIX = "export the file again from the CAT tool, or repair the named element"
 _UNTRANSLATED_STATES_12 = frozenset({"new", "needs-translation"})
-_LOCKED_STATES_12 = frozenset({"final", "signed-off"})
-_SDL_APPROVED = frozenset({"ApprovedTranslation", "ApprovedSignOff"})
+#: 1.2 states of finished work (``translated`` unless a qualifier says a machine or a memory made it)
+_CONFIRMED_STATES_12 = frozenset({"translated", "final", "signed-off"})
+#: 1.2 state qualifiers of a pre-translation: a machine, a memory or a glossary made the target, no person
+_PRETRANSLATED_QUALIFIERS_12 = frozenset({
+    "leveraged-mt", "mt-suggestion", "leveraged-tm", "tm-suggestion", "fuzzy-match", "exact-match", "id-match",
+    "leveraged-inherited", "leveraged-repository", "leveraged-glossary",
+})
+#: Trados confirmation levels of a person's finished work (Draft and the two Rejected levels are not)
+_SDL_CONFIRMED = frozenset({"Translated", "ApprovedTranslation", "ApprovedSignOff"})
+#: XLIFF 2 states of finished work (``translated`` unless its subState says a machine made it)
+_CONFIRMED_STATES_20 = frozenset({"translated", "reviewed", "final"})
+#: attributes of a Trados segment that describe where its translation came from (kept as sdl:prev-origin)
+_SDL_ORIGIN_ATTRIBUTES = ("origin", "origin-system", "percent", "struct-match", "text-match")
 _MQ_LOCKED_VALUES = frozenset({"locked", "true", "yes", "1"})
 _MQ_UNTRANSLATED = frozenset({"NotStarted", ""})
 #: The XLIFF state memoQ gives a machine-translated row, beside mq:status="MachineTranslated".
@@ -104,7 +119,7 @@ class XliffStore(XmlStore):
     # ------------------------------------------------------------------ parse
 
     @classmethod
-    def parse(cls, data: bytes, path: str, *, overwrite: bool = False) -> "XliffStore":
+    def parse(cls, data: bytes, path: str, *, overwrite: bool = False, overwrite_confirmed: bool = False) -> "XliffStore":
         tree = parse_document(data, path, kind="XLIFF", root="xliff", fix=_FIX,
                               other_file="pass an XLIFF 1.2 or 2.0 file (.xlf, .xliff, .sdlxliff, .mqxliff)")
         root = tree.getroot()
@@ -121,8 +136,8 @@ class XliffStore(XmlStore):
                 line=root.sourceline,
                 fix="use XLIFF 1.2 or 2.0",
             )
-        if overwrite:
-            store.allow_overwrite()
+        if overwrite or overwrite_confirmed:
+            store.allow_overwrite(confirmed=overwrite_confirmed)
         return store
 
     # -------------------------------------------------------------- serialize
@@ -193,11 +208,16 @@ def _require_id(element: etree._Element, path: str, what: str) -> str:
 
 
 def _translate_no(element: etree._Element, stop: str) -> bool:
-    """translate="no" on the element or an ancestor up to (and incl.) ``stop``."""
+    """Whether the nearest ``translate`` attribute, on the element or an ancestor up to (and incl.) ``stop``, says no.
+
+    The nearest one wins, as both standards define it: a ``<group
+    translate="yes">`` inside a ``<file translate="no">`` is translated.
+    """
     node: etree._Element | None = element
     while node is not None:
-        if node.get("translate") == "no":
-            return True
+        value = node.get("translate")
+        if value is not None:
+            return value == "no"
         if local_name(node) == stop:
             return False
         node = node.getparent()
@@ -255,8 +275,6 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
             state = target.get("state") if target is not None else None
             locked = (
                 _translate_no(tu, "file")
-                or tu.get("approved") == "yes"
-                or state in _LOCKED_STATES_12
                 or (tu.get(f"{{{MQ_NS}}}locked") or "").lower() in _MQ_LOCKED_VALUES
                 or tu.get(f"{{{PHRASE_NS}}}locked") == "true"
             )
@@ -279,7 +297,8 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
             if not mrks:
                 slot = _Slot(unit_element=tu, note_owner=tu, source=source, tokens=inline.tokenize(source), locked=locked)
                 target_text = _plain(target) if target is not None else None
-                unit = _make_unit(tu_id, slot, target_text, state, meta_base)
+                confirmed = _confirmed_12(tu, target, flavour, None)
+                unit = _make_unit(tu_id, slot, target_text, state, meta_base, confirmed)
                 pending.append((file_key, tu_id, unit, slot))
                 continue
             target_mrks = {m.get("mid"): m for m in _seg_mrks(target, ns)}
@@ -297,11 +316,7 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 seg_locked = locked
                 meta = dict(meta_base, segment=mid)
                 if sdl_seg is not None:
-                    seg_locked = (
-                        seg_locked
-                        or sdl_seg.get("locked") == "true"
-                        or sdl_seg.get("conf") in _SDL_APPROVED
-                    )
+                    seg_locked = seg_locked or sdl_seg.get("locked") == "true"
                     meta["sdl_conf"] = sdl_seg.get("conf")
                     meta["sdl_origin"] = sdl_seg.get("origin")
                 slot = _Slot(
@@ -316,9 +331,49 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 target_mrk = target_mrks.get(mid)
                 target_text = _plain(target_mrk) if target_mrk is not None else None
                 local_id = tu_id if len(mrks) == 1 else f"{tu_id}:{mid}"
-                unit = _make_unit(local_id, slot, target_text, state, meta)
+                confirmed = _confirmed_12(tu, target, flavour, sdl_seg)
+                unit = _make_unit(local_id, slot, target_text, state, meta, confirmed)
                 pending.append((file_key, local_id, unit, slot))
     return _finish(tree, data, path, "1.2", flavour, source_lang, target_lang, pending)
+
+
+def _confirmed_12(tu: etree._Element, target: etree._Element | None, flavour: str,
+                  sdl_seg: etree._Element | None) -> bool:
+    """Whether a 1.2 unit's translation is a person's finished work (confirmed, reviewed, approved, signed off).
+
+    Each tool says it its own way: ``approved="yes"`` or state ``final``/
+    ``signed-off`` anywhere; Trados by the segment's confirmation level
+    (``Translated``, ``ApprovedTranslation``, ``ApprovedSignOff``; not
+    ``Draft``, ``RejectedTranslation``, ``RejectedSignOff``); memoQ by
+    ``mq:status`` (``Confirmed``, ``ManuallyConfirmed``, ``Proofread`` and
+    the other confirmed/proofread levels; not ``PartiallyEdited``,
+    ``Pretranslated``, ``MachineTranslated``...); Phrase by
+    ``m:confirmed="1"``; plain XLIFF by state ``translated`` (or no state:
+    a target of unknown origin is taken for a person's) unless its
+    ``state-qualifier`` names a machine, memory or glossary match.
+    """
+    state = target.get("state") if target is not None else None
+    if tu.get("approved") == "yes" or state in ("final", "signed-off"):
+        return True
+    if flavour == "sdl" and sdl_seg is not None:
+        return sdl_seg.get("conf") in _SDL_CONFIRMED
+    if flavour == "memoq" and tu.get(f"{{{MQ_NS}}}status") is not None:
+        status = tu.get(f"{{{MQ_NS}}}status", "").lower()
+        return "confirmed" in status or "proofread" in status
+    if flavour == "phrase" and tu.get(f"{{{PHRASE_NS}}}confirmed") is not None:
+        return tu.get(f"{{{PHRASE_NS}}}confirmed") == "1"
+    qualifier = target.get("state-qualifier") if target is not None else None
+    return (state is None or state in _CONFIRMED_STATES_12) and qualifier not in _PRETRANSLATED_QUALIFIERS_12
+
+
+def _confirmed_20(segment: etree._Element) -> bool:
+    """Whether a 2.0 segment's translation is finished human work: state ``reviewed`` or ``final``, or
+    ``translated`` unless its ``subState`` names machine translation (termlock's ``termlock:mt``)."""
+    state = segment.get("state", "initial")
+    if state == "translated":
+        sub_state = (segment.get("subState") or "").lower()
+        return not any(part in ("mt", "machine-translation", "machinetranslation") for part in sub_state.split(":")[1:])
+    return state in _CONFIRMED_STATES_20
 
 
 def _make_unit(
@@ -327,6 +382,7 @@ def _make_unit(
     target_text: str | None,
     state: str | None,
     meta: dict,
+    confirmed: bool = False,
 ) -> Unit:
     source_text = inline.plain_text(slot.tokens).strip()
     target_clean = target_text.strip() if target_text is not None else None
@@ -336,7 +392,7 @@ def _make_unit(
     elif not source_text:
         status = "empty"
     elif translated:
-        status = "translated"
+        status = "confirmed" if confirmed else "translated"
     else:
         status = "untranslated"
     slot.original_target = target_clean if translated else None
@@ -473,13 +529,13 @@ def _mark_revised_12(slot: _Slot, target: etree._Element, flavour: str, by: str 
 def _mark_12(tu: etree._Element, target: etree._Element, slot: _Slot, flavour: str) -> None:
     if flavour == "sdl" and slot.mid is not None:
         seg = _sdl_seg(tu, slot.mid)
-        for stale in ("percent", "text-match", "struct-match"):
-            seg.attrib.pop(stale, None)
+        _keep_sdl_origin(seg)
         seg.set("conf", "Draft")
         seg.set("origin", "mt")
         seg.set("origin-system", TOOL)
     elif flavour == "memoq":
         tu.set(f"{{{MQ_NS}}}status", "MachineTranslated")
+        tu.attrib.pop(f"{{{MQ_NS}}}percent", None)  # a TM match's percentage says nothing about machine translation
         # a target left at state="new"/"needs-translation" reads as empty to every XLIFF reader
         target.set("state", _MQ_FILLED_STATE)
     elif flavour == "phrase":
@@ -488,6 +544,28 @@ def _mark_12(tu: etree._Element, target: etree._Element, slot: _Slot, flavour: s
     else:
         target.set("state", "needs-review-translation")
         target.set("state-qualifier", "leveraged-mt")
+
+
+def _keep_sdl_origin(seg: etree._Element) -> None:
+    """Move a Trados segment's origin (a draft's, a TM match's, with its history) into ``<sdl:prev-origin>``,
+    as Studio does when a translation is replaced, so the new origin's history keeps where the old one came from.
+
+    The segment's ``sdl:value`` records (``created_by``...) describe that
+    earlier translation too, so they move with it.
+    """
+    if not any(seg.get(name) is not None for name in _SDL_ORIGIN_ATTRIBUTES):
+        return
+    previous = etree.Element(f"{{{SDL_NS}}}prev-origin")
+    for name in _SDL_ORIGIN_ATTRIBUTES:
+        value = seg.attrib.pop(name, None)
+        if value is not None:
+            previous.set(name, value)
+    for child in list(seg):
+        if local_name(child) in ("prev-origin", "value") and namespace(child) == SDL_NS:
+            seg.remove(child)
+            child.tail = None
+            previous.append(child)
+    seg.insert(0, previous)
 
 
 def _remove_termlock_notes(owner: etree._Element, version: str) -> None:
@@ -534,17 +612,22 @@ def _add_note_12(tu: etree._Element, text: str) -> None:
 
 
 def _add_note_20(unit: etree._Element, text: str) -> None:
+    """A ``<note category="termlock">`` in the unit's ``<notes>``, made where the schema wants it when missing:
+    after the unit's extension elements (``mda:metadata``...), before ``originalData`` and the segments."""
     ns = namespace(unit)
     notes = unit.find(_q(ns, "notes"))
     if notes is None:
         notes = etree.Element(_q(ns, "notes"))
-        indent = unit.text if unit.text and not unit.text.strip() else None
-        unit.insert(0, notes)
-        notes.tail = indent
-    note = etree.SubElement(notes, _q(ns, "note"))
+        anchor = next((child for child in unit if isinstance(child.tag, str) and namespace(child) == ns), None)
+        if anchor is None:
+            append_child(unit, notes)
+        else:
+            insert_before(anchor, notes)
+    note = etree.Element(_q(ns, "note"))
     note.set("category", TOOL)
     note.set("priority", "1")
     note.text = text
+    append_child(notes, note)
 
 
 # ---------------------------------------------------------------------- 2.0
@@ -580,7 +663,7 @@ def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                     source=source,
                     tokens=inline.tokenize(source),
                     segment_label=f"segment {segment_id}" if len(segments) > 1 else None,
-                    locked=locked or state == "final",
+                    locked=locked,
                 )
                 meta = {
                     "format": "xliff",
@@ -595,7 +678,7 @@ def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 }
                 local_id = unit_id if len(segments) == 1 else f"{unit_id}:{segment_id}"
                 target_text = _plain(target) if target is not None else None
-                unit = _make_unit(local_id, slot, target_text, None, meta)
+                unit = _make_unit(local_id, slot, target_text, None, meta, _confirmed_20(segment))
                 pending.append((file_key, local_id, unit, slot))
     return _finish(
         tree, data, path, root.get("version", "2.0"), "xliff", root.get("srcLang"), root.get("trgLang"), pending

@@ -25,6 +25,12 @@ from termlock.errors import TermlockError
 from termlock.xmlsafe import local_name, parse_xml, serialize_like
 
 
+#: unit statuses ``--overwrite`` reopens: drafts, machine translation, TM pre-translations
+REOPENED = frozenset({"translated"})
+#: and ``--overwrite-confirmed``: a person's confirmed, reviewed, approved or signed-off work as well
+REOPENED_WITH_CONFIRMED = frozenset({"translated", "confirmed"})
+
+
 def parse_document(data: bytes, path: str, *, kind: str, root: str, fix: str, other_file: str) -> etree._ElementTree:
     """``data`` parsed safely (:func:`termlock.xmlsafe.parse_xml`), its root element required to be ``<root>``.
 
@@ -81,11 +87,14 @@ class XmlStore(Store):
         self._revised = False
         self._units_by_id: dict[str, Unit] | None = None
 
-    def allow_overwrite(self) -> None:
-        """Make translated (but not locked) units translatable again."""
+    def allow_overwrite(self, confirmed: bool = False) -> None:
+        """Make translated units translatable again: drafts, machine and memory pre-translations
+        (``--overwrite``), and with ``confirmed`` a person's confirmed, reviewed, approved or signed-off
+        work too (``--overwrite-confirmed``); locked units never."""
+        reopened = REOPENED_WITH_CONFIRMED if confirmed else REOPENED
         for unit in self.units:
             slot = self._slots.get(unit.id)
-            if slot is not None and not slot.locked and unit.source.strip():
+            if slot is not None and not slot.locked and unit.source.strip() and unit.meta.get("status") in reopened:
                 unit.translatable = True
 
     def write_target(self, slot: XmlSlot, text: str, judge: Any = None) -> None:

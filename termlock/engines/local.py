@@ -76,8 +76,8 @@ class LocalEngine:
         store = read_store(job.input, fmt, data=data)
         if hasattr(store, "target_lang"):
             store.target_lang = glossary.target_lang
-        if job.overwrite:
-            allow_overwrite(store, job.input)
+        if job.overwrite or job.overwrite_confirmed:
+            allow_overwrite(store, job.input, confirmed=job.overwrite_confirmed)
         glossary_of = None
         if job.terms is not None:
             from termlock.jobs.term_inputs import glossaries_by_source
@@ -138,9 +138,10 @@ def _translate_directory(job: TranslateJob) -> TranslateOutcome:
     from termlock.engines.sharded import in_process_pool, translate_sharded_job
     from termlock.translate.batch.output_lock import lock_outputs
 
-    if job.overwrite:
-        raise TermlockError("--overwrite is not supported for a directory", path=job.input,
-                            fix="translate the bilingual files one at a time with --overwrite")
+    if job.overwrite or job.overwrite_confirmed:
+        flag = "--overwrite-confirmed" if job.overwrite_confirmed else "--overwrite"
+        raise TermlockError(f"{flag} is not supported for a directory", path=job.input,
+                            fix=f"translate the bilingual files one at a time with {flag}")
     if job.output == STDIO:
         raise TermlockError("a directory is translated into a directory", path=job.input, fix="give -o OUTDIR")
     locks = lock_outputs([job.output, job.report, job.tmx])
@@ -152,13 +153,19 @@ def _translate_directory(job: TranslateJob) -> TranslateOutcome:
     return outcome
 
 
-def allow_overwrite(store: Any, path: str) -> None:
-    """Make already translated units translatable again (bilingual formats only)."""
+def allow_overwrite(store: Any, path: str, *, confirmed: bool = False) -> None:
+    """Make already translated units translatable again (bilingual formats and JSONL only).
+
+    Drafts, machine and TM pre-translations; with ``confirmed``
+    (``--overwrite-confirmed``) a person's confirmed, reviewed, approved and
+    signed-off work too. Locked units never.
+    """
     allow = getattr(store, "allow_overwrite", None)
+    flag = "--overwrite-confirmed" if confirmed else "--overwrite"
     if allow is None:
         raise TermlockError(
-            f"--overwrite applies to bilingual input (XLIFF, TMX), not {store.name}",
+            f"{flag} applies to input with translations in it (XLIFF, TMX, JSONL with \"target\"), not {store.name}",
             path=path,
-            fix="drop --overwrite: every segment of this file is translated anyway",
+            fix=f"drop {flag}: every segment of this file is translated anyway",
         )
-    allow()
+    allow(confirmed=confirmed)

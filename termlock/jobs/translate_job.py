@@ -82,7 +82,10 @@ class TranslateJob:
 
     ``format``: the document format (None: by extension); ``report``: the
     per-segment term report (JSON); ``tmx``: a TMX of the pairs translated;
-    ``overwrite``: retranslate already translated bilingual units;
+    ``overwrite``: retranslate drafts, machine and TM pre-translations of
+    bilingual files (and JSONL targets); ``overwrite_confirmed``: a person's
+    confirmed, reviewed, approved and signed-off units as well (implies
+    ``overwrite``; see docs/formats.md for each tool's states);
     ``restart``: discard work saved by an interrupted run.
     """
 
@@ -94,6 +97,7 @@ class TranslateJob:
     report: str | None = None
     tmx: str | None = None
     overwrite: bool = False
+    overwrite_confirmed: bool = False
     restart: bool = False
     engine: EngineOptions = field(default_factory=EngineOptions)
     #: per-segment term lists (WMT23/WMT25 JSONL, one line per unit): each unit is locked to its own terms only
@@ -159,7 +163,8 @@ class TranslateJob:
             "batch_size": settings.batch_size,
             "constraints": settings.constraints,
             "max_length": settings.max_length,
-            "overwrite": self.overwrite,
+            "overwrite": self.overwrite or self.overwrite_confirmed,
+            **({"overwrite_confirmed": True} if self.overwrite_confirmed else {}),
             "terms_sha256": _file_digest(self.terms) if self.terms is not None else None,
             "exact": self.exact,
             # only when set, so that journals of earlier runs stay resumable

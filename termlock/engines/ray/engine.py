@@ -82,8 +82,9 @@ class RayEngine:
 
         job.validate()
         import_ray()  # say how to install it before doing anything else
-        if job.overwrite:
-            raise TermlockError("--overwrite is not supported with --engine ray", fix="use --engine local for it")
+        if job.overwrite or job.overwrite_confirmed:
+            flag = "--overwrite-confirmed" if job.overwrite_confirmed else "--overwrite"
+            raise TermlockError(f"{flag} is not supported with --engine ray", fix="use --engine local for it")
         if job.terms is not None and not Path(job.input).is_dir() and not _whole_document(job):
             raise TermlockError("--terms for a file of segments is not supported with --engine ray",
                                 fix="use --engine local (the default), or a directory of documents (one term list per document)")
