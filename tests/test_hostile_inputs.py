@@ -186,8 +186,8 @@ CHECK_SEGMENTS: dict[str, tuple] = {
     "unclosed.csv": (checked(3, 2, 2), lines_differ("unclosed.csv", 3, "--target"), lines_differ("unclosed.csv", 3, "--source")),
     "semicolon.csv": (checked(2, 1, 1), lines_differ("semicolon.csv", 2, "--target"), lines_differ("semicolon.csv", 2, "--source")),
     "formula.csv": (checked(2, 1, 0), lines_differ("formula.csv", 2, "--target"), lines_differ("formula.csv", 2, "--source")),
-    # the TBX's DOCTYPE spells "dual cores" out, so as a translation of 双核驱动 it passes
-    "entity.tbx": text_file("entity.tbx", 1, 0, 0, as_target=Runs(0, "(1 of 1 occurrence ok)")),
+    # XML is never read line by line: a TBX is named for what it is, whichever side it is passed as
+    "entity.tbx": (Fails("entity.tbx: a TBX termbase, not a file of segments (fix: pass it as --glossary"),) * 3,
     "garbage.tbx": text_file("garbage.tbx", 1, 0, 0),
     # it starts as a ZIP package does: no text, named as what it claims to be (termlock.filekinds)
     "garbage.xlsx": unreadable("a ZIP package (a Word, Excel or OpenDocument file, or an archive), not text"),
@@ -630,3 +630,75 @@ def test_a_hand_edited_journal_with_wrong_types_is_one_line_and_keeps_the_saved_
     assert err == (f"termlock translate: error: {journal}:2: the resume journal is damaged: {problem} (fix: undo the edit "
                    f"of that line to resume, or delete {journal} (or pass --restart) to start the job over)")  # fmt: skip
     assert journal.read_text(encoding="utf-8") == f"{header}\n{edited_line}\n" and not out.exists()
+
+
+# --------------------------------------------------------------- real CAT files (issue 24): the format by content
+
+#: a Wordfast Pro TXML file: XML, but no XLIFF
+TXML = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<txml locale="zh-CN" targetlocale="en-US" version="1.0" createdby="WF2">\n'
+    b'<translatable blockId="1"><segment segmentId="0"><source>\xe5\x8f\x8c\xe6\xa0\xb8\xe9\xa9\xb1\xe5\x8a\xa8</source>'
+    b"</segment></translatable>\n</txml>\n"
+)
+HUGE_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE xliff [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    b'<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="a" source-language="zh" '
+    b'target-language="en" datatype="plaintext"><header><internal-file form="base64">' + b"QUJD" * 2_900_000
+    + b"</internal-file></header><body><trans-unit id=\"1\"><source>&b;</source></trans-unit></body></file></xliff>"
+)
+
+CAT_FILES: dict[str, bytes] = {
+    "wordfast.txml": TXML,
+    "wordfast_named.txt": TXML,  # the name says text, the content says otherwise
+    "job.txlf": (DATA / "formats" / "okapi12.xlf").read_bytes(),  # Wordfast's XLIFF: XLIFF whatever the name
+    "memory_named.xlf": (DATA / "formats" / "omegat.tmx").read_bytes(),  # a TMX named .xlf is read as the TMX it is
+    "drawing.xml": b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>\xe5\x8f\x8c\xe6\xa0\xb8</text></svg>\n',
+    "huge_laughs.sdlxliff": HUGE_LAUGHS,
+}
+
+WORDFAST = "a Wordfast Pro TXML file (not XLIFF), which termlock does not read (fix: open it in Wordfast Pro and export it as XLIFF (.txlf)"
+OTHER_XML = "an XML file with root element <svg>, not a format termlock reads (fix: pass XLIFF or TMX"
+HUGE = "a text node over 10 MB that also declares entities"
+
+#: name -> what `translate -i F`, `check --bilingual F` and `check --source F --target plain.en` must do
+CAT_EXPECTED: dict[str, tuple] = {
+    "wordfast.txml": (Fails(WORDFAST),) * 3,
+    "wordfast_named.txt": (Fails(WORDFAST),) * 3,
+    "job.txlf": (translated(3), checked(2, 2, 2), Fails("job.txlf: an XLIFF file holds both sides")),
+    "memory_named.xlf": (Fails("OUT's extension means xliff, but the input is read as tmx"), checked(3, 3, 2),
+                         Fails("memory_named.xlf: a TMX file holds both sides")),
+    "drawing.xml": (Fails(OTHER_XML),) * 3,
+    "huge_laughs.sdlxliff": (Fails(HUGE),) * 2 + (Fails("huge_laughs.sdlxliff: an XLIFF file holds both sides"),),
+}
+
+
+@pytest.fixture(scope="module")
+def cat_corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cat")
+    for name, data in CAT_FILES.items():
+        (folder / name).write_bytes(data)
+    (folder / "plain.en").write_text("dual cores drive\n", encoding="utf-8")
+    before = digests(folder)
+    yield folder
+    assert digests(folder) == before, "a command changed a CAT file"
+
+
+def test_every_cat_file_has_its_expected_outcomes():
+    assert set(CAT_EXPECTED) == set(CAT_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(CAT_FILES))
+def test_cat_files_are_read_by_their_content_in_every_command(cat_corpus, out, capsys, tiny_model_dir, name):
+    path = str(cat_corpus / name)
+    as_input, as_bilingual, as_source = CAT_EXPECTED[name]
+    output = out / ("o" + Path(name).suffix)
+    glossary = ["--glossary", str(DATA / "check" / "glossary.yaml")]
+    run(capsys, ["translate", "-i", path, "-o", str(output), "--model", str(tiny_model_dir), "--beam", "1",
+                 "--max-length", "8", *glossary], as_input)  # fmt: skip
+    assert output.exists() == isinstance(as_input, Runs)  # a refused input leaves no output behind
+    if output.exists() and name.endswith(".txlf"):  # written back as the XLIFF it is, not line by line
+        from termlock.documents.xliff import XliffStore
+
+        assert XliffStore.parse(output.read_bytes(), "o.txlf").units
+    run(capsys, ["check", "--bilingual", path, *glossary], as_bilingual)
+    run(capsys, ["check", "--source", path, "--target", str(cat_corpus / "plain.en"), *glossary], as_source)

@@ -1,8 +1,12 @@
 """Segment stores: read any supported file into units, write it back atomically.
 
-The runner and the CLI only see :class:`Store`; the format is chosen by the
-file's extension, or by ``--format`` when the extension says nothing (or is
-wrong). Plain text is the fallback, so ``corpus.zh`` or stdin just work.
+The runner and the CLI only see :class:`Store`; the format is chosen by
+:func:`detect_format`, the one rule every command uses: ``--format`` when
+given; else an XML file's root element (``<xliff>``, ``<tmx>``: a ``.txlf``
+is XLIFF, an ``.xlf`` holding a TMX is a TMX; a Wordfast ``.txml``, a TBX
+or any other declared XML is refused with what to do instead, never read
+line by line); else the extension. Plain text is the fallback, so
+``corpus.zh`` or stdin just work.
 
 Built-in formats register themselves when their module is imported; XML
 formats (XLIFF, TMX) need lxml, Parquet needs pyarrow and the whole-document
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +29,7 @@ from termlock.inputs import read_input, shown_name
 
 __all__ = [
     "FORMATS",
+    "bilingual_kind_of",
     "Store",
     "Unit",
     "STDIO",
@@ -71,6 +77,25 @@ _LAZY_EXTENSIONS = {
     ".pq": "parquet",
 }
 
+#: formats whose files are read as XML by their root element: an XML file is one of them whatever its name
+_XML_ROOTS = {"xliff": "xliff", "tmx": "tmx"}
+#: formats an extension may name that the content decides instead (XML is no text; an .xlf may hold a TMX)
+_DECIDED_BY_CONTENT = frozenset({"text", "xliff", "tmx"})
+#: bytes enough to see past an XML declaration, a DOCTYPE and comments to the root element
+_HEAD_BYTES = 8192
+
+#: XML that other tools write and termlock does not read, by root element: what it is, and what to do instead
+_FOREIGN_XML = {
+    "txml": ("a Wordfast Pro TXML file (not XLIFF), which termlock does not read",
+             "open it in Wordfast Pro and export it as XLIFF (.txlf), then pass that"),
+    "martif": ("a TBX termbase, not a file of segments", "pass it as --glossary (or import it: termlock glossary import)"),
+    "tbx": ("a TBX termbase, not a file of segments", "pass it as --glossary (or import it: termlock glossary import)"),
+}
+
+_XML_DECLARATION = re.compile(r"\s*<\?xml[\s?]")
+_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*|[^\[>]*\[.*?\]\s*)>", re.DOTALL)
+_ROOT = re.compile(r"<(?:[A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)[\s/>]")
+
 #: format names accepted by --format besides the registry's own
 _ALIASES = {"txt": "text", "plain": "text", "ndjson": "jsonl", "xlf": "xliff", "md": "markdown", "htm": "html", "word": "docx"}
 
@@ -110,12 +135,75 @@ def _by_extension(path: str) -> str | None:
     return _LAZY_EXTENSIONS.get(suffix)
 
 
-def detect_format(path: str, fmt: str | None = None) -> str:
-    """The format for ``path``: ``fmt`` when given, else by extension, else text.
+def _decoded_head(head: bytes) -> str:
+    """The first bytes of a file as text, whatever its byte-order mark (UTF-8 or UTF-16), errors dropped."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[len(bom):].decode(codec, errors="ignore")
+    if head.startswith(b"<\x00"):
+        return head.decode("utf-16-le", errors="ignore")
+    if head.startswith(b"\x00<"):
+        return head.decode("utf-16-be", errors="ignore")
+    return head.decode("utf-8", errors="ignore")
 
-    A name that says the file is not text (``.doc``, ``.pdf``, ``.odt``,
-    ``.rtf``: :func:`termlock.filekinds.kind_by_name`) is refused with what
-    it is and how to convert it; the text reader checks the bytes too.
+
+def xml_root(head: bytes) -> tuple[bool, str | None]:
+    """Whether ``head`` (a file's first bytes) starts with an XML declaration, and its root element's local name."""
+    text = _decoded_head(head)
+    declared = bool(_XML_DECLARATION.match(text))
+    pos = 0
+    while True:
+        match = _PROLOG_ITEM.match(text, pos)
+        if not match or match.end() == pos:
+            break
+        pos = match.end()
+    root = _ROOT.match(text, pos)
+    return declared, (root.group(1) if root else None)
+
+
+def _head_of(path: str) -> bytes:
+    """The first bytes of a regular file ('' for anything else: the reader reports a missing file, a FIFO is
+    not read twice)."""
+    try:
+        if not os.path.isfile(path):
+            return b""
+        with open(path, "rb") as handle:
+            return handle.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def _by_content(path: str, head: bytes, named: str | None) -> str | None:
+    """The format an XML file's root element decides, None when the content decides nothing; refuses XML no
+    format of termlock reads (a Wordfast TXML, a TBX, any other declared XML)."""
+    declared, root = xml_root(head)
+    if root in _XML_ROOTS:
+        return _XML_ROOTS[root]
+    if root in _FOREIGN_XML:
+        message, fix = _FOREIGN_XML[root]
+        raise TermlockError(message, path=path, fix=fix)
+    if declared and named not in ("xliff", "tmx"):  # (a broken XLIFF or TMX is for its own reader to name)
+        raise TermlockError(
+            f"an XML file with root element <{root or '?'}>, not a format termlock reads",
+            path=path,
+            fix="pass XLIFF or TMX (export it from the tool that made it); to translate its lines as text "
+            "anyway, pass --format text",
+        )
+    return None
+
+
+def detect_format(path: str, fmt: str | None = None, *, head: bytes | None = None) -> str:
+    """The format for ``path``: the one rule every command (translate, check, every engine) uses.
+
+    ``fmt`` (``--format``) when given; else, for a name that says text,
+    XLIFF, TMX or nothing, the content: an XML file's root element
+    (``<xliff>`` whatever the name, ``.txlf`` included; ``<tmx>``), XML of
+    another kind refused with what to do (:data:`_FOREIGN_XML`); else the
+    extension; else text. A name that says the file is not text (``.doc``,
+    ``.pdf``, ``.odt``, ``.rtf``: :func:`termlock.filekinds.kind_by_name`) is
+    refused with what it is and how to convert it; the text reader checks the
+    bytes too. ``head``: the file's first bytes when the caller has them
+    (else they are read here).
     """
     if fmt:
         name = _ALIASES.get(fmt.lower(), fmt.lower())
@@ -124,7 +212,20 @@ def detect_format(path: str, fmt: str | None = None) -> str:
     if path == STDIO:
         return "text"
     refuse_binary(path)
-    return _by_extension(path) or "text"
+    named = _by_extension(path)
+    if named is None or named in _DECIDED_BY_CONTENT:
+        decided = _by_content(path, _head_of(path) if head is None else head[:_HEAD_BYTES], named)
+        if decided is not None:
+            return decided
+    return named or "text"
+
+
+def bilingual_kind_of(path: str, head: bytes | None = None) -> str | None:
+    """'xliff' or 'tmx' when ``path`` is a bilingual CAT file by :func:`detect_format`'s rule, else None."""
+    if path == STDIO:
+        return None
+    kind = detect_format(path, head=head)
+    return kind if kind in _XML_ROOTS else None
 
 
 def known_format_of(path: str) -> str | None:
@@ -156,7 +257,7 @@ def read_store(path: str | os.PathLike[str], fmt: str | None = None, *, data: by
     second read, which matters for stdin.
     """
     name = os.fspath(path)
-    store_cls = _load(detect_format(name, fmt))
+    store_cls = _load(detect_format(name, fmt, head=data))
     raw = read_input(name) if data is None else data
     return store_cls.parse(raw, shown_name(name))
 

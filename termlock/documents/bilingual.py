@@ -7,8 +7,7 @@ their unit ids, and carry its findings back into the XLIFF as notes.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from termlock.documents import bilingual_kind_of
 from termlock.errors import TermlockError
 from termlock.documents.base import Unit
 from termlock.documents.segment_fields import SOURCE, TARGET, FieldReader, field_format
@@ -18,24 +17,15 @@ from termlock.inputs import decode_utf8, read_input, split_segments
 
 __all__ = ["annotate_xliff", "bilingual_format", "read_bilingual"]
 
-_XLIFF_EXTENSIONS = frozenset(XliffStore.extensions)
-
-
 def bilingual_format(path: str, data: bytes | None = None) -> str:
-    """'xliff', 'tmx', or 'jsonl'/'tsv' (a translated line file), from the extension or else from the root element."""
+    """'xliff', 'tmx', or 'jsonl'/'tsv' (a translated line file): the line formats by extension, the rest by
+    :func:`termlock.documents.detect_format`'s rule (an XML file by its root element, whatever its name)."""
     line_format = field_format(path)
     if line_format is not None:
         return line_format
-    suffix = Path(path).suffix.lower()
-    if suffix in _XLIFF_EXTENSIONS:
-        return "xliff"
-    if suffix == ".tmx":
-        return "tmx"
-    head = (data or b"")[:4096].lower()
-    if b"<xliff" in head:
-        return "xliff"
-    if b"<tmx" in head:
-        return "tmx"
+    kind = bilingual_kind_of(path, data)
+    if kind is not None:
+        return kind
     raise TermlockError(
         "not a bilingual file termlock knows",
         path=path,

@@ -42,12 +42,13 @@ def choose_granularity(requested: str | None, *paths: str | None) -> str:
     """
     if requested is not None and requested not in GRANULARITIES:
         raise TermlockError(f"unknown granularity {requested!r}", fix="use --granularity segment or --granularity document")
-    from termlock.documents import known_format_of
+    from termlock.documents import bilingual_kind_of
 
     for path in paths:
-        if path and known_format_of(path) in BILINGUAL:  # its lines are XML, not segments
+        kind = bilingual_kind_of(path) if path else None  # by content: a .txlf is XLIFF; a .txml is refused
+        if kind in BILINGUAL:  # its lines are XML, not segments
             raise TermlockError(
-                f"{BILINGUAL[known_format_of(path)]} file holds both sides, not one segment per line",
+                f"{BILINGUAL[kind]} file holds both sides, not one segment per line",
                 path=path,
                 fix=f"check it with --bilingual {path}",
             )
