@@ -349,3 +349,46 @@ def test_translate_overwrite_keeps_confirmed_work_and_overwrite_confirmed_replac
     assert main(["translate", "-i", str(source), "-o", str(out2), "--overwrite-confirmed", *common]) == 0
     after = {u.id: u for u in XliffStore.parse(out2.read_bytes(), "out").units}
     assert after[approved].meta["sdl_conf"] == "Draft" and after[approved].meta["sdl_origin"] == "mt"
+
+
+# ------------------------------------------------------------- --xliff-notes in each tool's own comment element
+
+
+def test_xliff_notes_in_sdlxliff_are_trados_segment_comments():
+    uid = "6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d"
+    data = (DATA / "trados.sdlxliff").read_bytes()
+    store = XliffStore.parse(data, "t.sdlxliff")
+    assert store.annotate({uid: ["missing: new development pattern", "forbidden: x"]}) == 2
+    root = etree.fromstring(store.original)
+    assert not root.findall(".//x:note", N12)  # no plain notes: Studio does not show them
+    (definition,) = root.findall("sdl:doc-info/sdl:cmt-defs/sdl:cmt-def", N12)
+    comments = definition.findall("sdl:Comments/sdl:Comment", N12)
+    assert [c.text for c in comments] == ["missing: new development pattern", "forbidden: x"]
+    assert {(c.get("user"), c.get("severity"), c.get("version")) for c in comments} == {("termlock", "Medium", "1.0")}
+    marker = root.find(".//x:target/x:mrk[@mid='3']/x:mrk", N12)
+    assert marker.get("mtype") == "x-sdl-comment" and marker.get(f"{{{SDL_NS}}}cid") == definition.get("id")
+    assert marker.text == "Build the new development pattern."
+    # the file still reads the same, and annotating again replaces the comment instead of adding one
+    again = XliffStore.parse(store.original, "t.sdlxliff")
+    assert [(u.id, u.target) for u in again.units] == [(u.id, u.target) for u in XliffStore.parse(data, "t").units]
+    again.annotate({uid: ["only this"]})
+    root = etree.fromstring(again.original)
+    assert [c.text for c in root.iter(f"{{{SDL_NS}}}Comment")] == ["only this"]
+    assert len(root.findall(".//x:mrk[@mtype='x-sdl-comment']", N12)) == 1
+    assert again.annotate({}) == 0 and b"x-sdl-comment" not in again.original and b"cmt-def" not in again.original
+
+
+def test_xliff_notes_in_mqxliff_are_memoq_row_comments():
+    data = (DATA / "memoq.mqxliff").read_bytes()
+    store = XliffStore.parse(data, "m.mqxliff")
+    assert store.annotate({"3": ["inconsistent: revitalization"]}) == 1
+    root = etree.fromstring(store.original)
+    tu = root.find(".//x:trans-unit[@id='3']", N12)
+    assert tu.find("x:note", N12) is None
+    (comment,) = tu.findall("mq:comments/mq:comment", N12)
+    assert comment.text == "inconsistent: revitalization"
+    assert (comment.get("creatoruser"), comment.get("appliesto"), comment.get("deleted")) == ("termlock", "Target", "false")
+    assert "      </target>\n        <mq:comments>" not in store.original.decode()  # laid out like its siblings
+    assert "\n        <mq:comments>\n          <mq:comment " in store.original.decode()
+    again = XliffStore.parse(store.original, "m.mqxliff")
+    assert again.annotate({}) == 0 and b"mq:comment" not in again.original

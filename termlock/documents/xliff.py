@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -159,8 +160,14 @@ class XliffStore(XmlStore):
     def annotate(self, findings_by_unit_id: Mapping[str, Sequence[str]]) -> int:
         """Add each unit's findings as notes a reviewer sees in the CAT tool.
 
-        Earlier termlock notes are removed first, so annotating again replaces
-        them instead of piling up. Returns the number of notes written.
+        Each tool gets its own comment element, the one its editor shows:
+        Trados Studio a segment comment (``<sdl:cmt-def>`` in ``doc-info``, the
+        target segment wrapped in ``<mrk mtype="x-sdl-comment" sdl:cid>``),
+        memoQ a row comment (``<mq:comments><mq:comment creatoruser="termlock"
+        appliesto="Target">``), plain XLIFF 1.2 ``<note from="termlock">``,
+        2.0 ``<note category="termlock">``. Earlier termlock notes are
+        removed first, so annotating again replaces them instead of piling
+        up. Returns the number of notes written.
         """
         unknown = [uid for uid in findings_by_unit_id if uid not in self._slots]
         if unknown:
@@ -174,9 +181,20 @@ class XliffStore(XmlStore):
             owners[id(slot.note_owner)] = slot.note_owner
         for owner in owners.values():
             _remove_termlock_notes(owner, self.version)
+        root = self.tree.getroot()
+        if self.flavour == "sdl":
+            _remove_sdl_comments(root)
+        when = _dt.datetime.now(_dt.timezone.utc)
         count = 0
         for uid, messages in findings_by_unit_id.items():
             slot = self._slots[uid]
+            if self.flavour == "sdl" and messages and _add_sdl_comment(root, slot, messages, when):
+                count += len(messages)
+                continue
+            if self.flavour == "memoq" and messages:
+                _add_memoq_comments(slot.unit_element, uid, messages, when)
+                count += len(messages)
+                continue
             for message in messages:
                 text = f"{slot.segment_label}: {message}" if slot.segment_label else message
                 if self.version.startswith("2"):
@@ -570,6 +588,13 @@ def _keep_sdl_origin(seg: etree._Element) -> None:
 
 def _remove_termlock_notes(owner: etree._Element, version: str) -> None:
     ns = namespace(owner)
+    comments = owner.find(f"{{{MQ_NS}}}comments")
+    if comments is not None:
+        for comment in comments.findall(f"{{{MQ_NS}}}comment"):
+            if comment.get("creatoruser") == TOOL:
+                _remove_keeping_tail(comment)
+        if not len(comments):
+            _remove_keeping_tail(comments)
     if version.startswith("2"):
         notes = owner.find(_q(ns, "notes"))
         if notes is None:
@@ -595,6 +620,105 @@ def _remove_keeping_tail(element: etree._Element) -> None:
         else:
             parent.text = element.tail
     parent.remove(element)
+
+
+def _comment_id(*parts: str) -> str:
+    """A stable id for termlock's comment on one segment (the same findings give the same file)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "termlock:" + "\x1f".join(parts)))
+
+
+def _add_sdl_comment(root: etree._Element, slot: _Slot, messages: Sequence[str], when: _dt.datetime) -> bool:
+    """The findings as one Trados Studio segment comment; False when the segment has no target to comment on.
+
+    Studio keeps a comment's text in ``doc-info/cmt-defs/cmt-def/Comments/
+    Comment`` (severity, user, date, version) and marks what it is about by
+    wrapping that text in the target: ``<mrk mtype="x-sdl-comment"
+    sdl:cid="...">``.
+    """
+    tu = slot.unit_element
+    ns = namespace(tu)
+    target = tu.find(_q(ns, "target"))
+    if slot.mid is None or target is None:
+        return False
+    segment = next((m for m in _seg_mrks(target, ns) if m.get("mid") == slot.mid), None)
+    if segment is None:
+        return False
+    cid = _comment_id(tu.get("id", ""), slot.mid)
+    doc_info = root.find(f"{{{SDL_NS}}}doc-info")
+    if doc_info is None:
+        doc_info = etree.Element(f"{{{SDL_NS}}}doc-info", nsmap={None: SDL_NS})
+        root.insert(0, doc_info)
+        doc_info.tail = root.text
+    definitions = doc_info.find(f"{{{SDL_NS}}}cmt-defs")
+    if definitions is None:
+        definitions = etree.SubElement(doc_info, f"{{{SDL_NS}}}cmt-defs")
+    definition = etree.SubElement(definitions, f"{{{SDL_NS}}}cmt-def", id=cid)
+    comments = etree.SubElement(definition, f"{{{SDL_NS}}}Comments")
+    stamp = when.isoformat(timespec="microseconds")
+    for message in messages:
+        comment = etree.SubElement(comments, f"{{{SDL_NS}}}Comment", severity="Medium", user=TOOL, date=stamp, version="1.0")
+        comment.text = message
+    marker = etree.Element(_q(ns, "mrk"), mtype="x-sdl-comment")
+    marker.set(f"{{{SDL_NS}}}cid", cid)
+    marker.text, segment.text = segment.text, None
+    for child in list(segment):
+        marker.append(child)
+    segment.append(marker)
+    return True
+
+
+def _remove_sdl_comments(root: etree._Element) -> None:
+    """Take termlock's earlier Trados comments out: their definitions, and the markers around target text."""
+    ids = set()
+    for definition in root.iter(f"{{{SDL_NS}}}cmt-def"):
+        users = {c.get("user") for c in definition.iter(f"{{{SDL_NS}}}Comment")}
+        if users == {TOOL}:
+            ids.add(definition.get("id"))
+    if not ids:
+        return
+    for definition in [d for d in root.iter(f"{{{SDL_NS}}}cmt-def") if d.get("id") in ids]:
+        definitions = definition.getparent()
+        _remove_keeping_tail(definition)
+        if not len(definitions):
+            _remove_keeping_tail(definitions)
+    for marker in [m for m in root.iter(f"{{{XLIFF12_NS}}}mrk") if m.get(f"{{{SDL_NS}}}cid") in ids]:
+        _unwrap(marker)
+
+
+def _unwrap(element: etree._Element) -> None:
+    """Replace ``element`` by its content (text, children, tail kept in place)."""
+    parent = element.getparent()
+    previous = element.getprevious()
+
+    def add_text(after: etree._Element | None, text: str | None) -> None:
+        if not text:
+            return
+        if after is None:
+            parent.text = (parent.text or "") + text
+        else:
+            after.tail = (after.tail or "") + text
+
+    add_text(previous, element.text)
+    children = list(element)
+    for child in children:
+        element.addprevious(child)
+    tail, element.tail = element.tail, None
+    parent.remove(element)
+    add_text(children[-1] if children else previous, tail)
+
+
+def _add_memoq_comments(tu: etree._Element, uid: str, messages: Sequence[str], when: _dt.datetime) -> None:
+    """The findings as memoQ row comments on the target (``<mq:comments>`` at the end of the trans-unit)."""
+    comments = tu.find(f"{{{MQ_NS}}}comments")
+    if comments is None:
+        comments = etree.Element(f"{{{MQ_NS}}}comments")
+        append_child(tu, comments)
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for number, message in enumerate(messages):
+        comment = etree.Element(f"{{{MQ_NS}}}comment", id=_comment_id(uid, str(number), message), creatoruser=TOOL,
+                                time=stamp, deleted="false", category="0", appliesto="Target", origin="User")
+        comment.text = message
+        append_child(comments, comment)
 
 
 def _add_note_12(tu: etree._Element, text: str) -> None:
