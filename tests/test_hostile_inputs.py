@@ -654,6 +654,12 @@ CAT_FILES: dict[str, bytes] = {
     "memory_named.xlf": (DATA / "formats" / "omegat.tmx").read_bytes(),  # a TMX named .xlf is read as the TMX it is
     "drawing.xml": b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>\xe5\x8f\x8c\xe6\xa0\xb8</text></svg>\n',
     "huge_laughs.sdlxliff": HUGE_LAUGHS,
+    # a memory saved by a Windows tool: UTF-16 with a BOM and CRLF, translated and written back as such
+    "windows_utf16.tmx": b"\xff\xfe" + (
+        '<?xml version="1.0" encoding="UTF-16"?>\r\n<!DOCTYPE tmx SYSTEM "tmx14.dtd">\r\n<tmx version="1.4">\r\n'
+        '<header creationtool="X" creationtoolversion="1" segtype="sentence" o-tmf="X" adminlang="en" srclang="zh-CN" '
+        'datatype="plaintext"/>\r\n<body>\r\n<tu><tuv xml:lang="zh-CN"><seg>推动双核联动</seg></tuv></tu>\r\n</body>\r\n</tmx>\r\n'
+    ).encode("utf-16-le"),
 }
 
 WORDFAST = "a Wordfast Pro TXML file (not XLIFF), which termlock does not read (fix: open it in Wordfast Pro and export it as XLIFF (.txlf)"
@@ -669,6 +675,7 @@ CAT_EXPECTED: dict[str, tuple] = {
                          Fails("memory_named.xlf: a TMX file holds both sides")),
     "drawing.xml": (Fails(OTHER_XML),) * 3,
     "huge_laughs.sdlxliff": (Fails(HUGE),) * 2 + (Fails("huge_laughs.sdlxliff: an XLIFF file holds both sides"),),
+    "windows_utf16.tmx": (translated(1), checked(0, 0, 0), Fails("windows_utf16.tmx: a TMX file holds both sides")),
 }
 
 
@@ -700,5 +707,10 @@ def test_cat_files_are_read_by_their_content_in_every_command(cat_corpus, out, c
         from termlock.documents.xliff import XliffStore
 
         assert XliffStore.parse(output.read_bytes(), "o.txlf").units
+    if output.exists() and name.endswith(".tmx"):  # its own encoding, line ends and prolog
+        written = output.read_bytes()
+        assert written.startswith(b"\xff\xfe" + '<?xml version="1.0" encoding="UTF-16"?>\r\n<!DOCTYPE'.encode("utf-16-le"))
+        text = written[2:].decode("utf-16-le")
+        assert text.count("\n") == text.count("\r\n") and text.endswith("</tmx>\r\n") and "creationtool=\"termlock\"" in text
     run(capsys, ["check", "--bilingual", path, *glossary], as_bilingual)
     run(capsys, ["check", "--source", path, "--target", str(cat_corpus / "plain.en"), *glossary], as_source)
