@@ -212,6 +212,11 @@ def detect_format(path: str, fmt: str | None = None, *, head: bytes | None = Non
     if path == STDIO:
         return "text"
     refuse_binary(path)
+    return _by_name_and_content(path, head)
+
+
+def _by_name_and_content(path: str, head: bytes | None) -> str:
+    """:func:`detect_format` without ``--format``: the root element of an XML file, else the extension, else text."""
     named = _by_extension(path)
     if named is None or named in _DECIDED_BY_CONTENT:
         decided = _by_content(path, _head_of(path) if head is None else head[:_HEAD_BYTES], named)
@@ -221,10 +226,14 @@ def detect_format(path: str, fmt: str | None = None, *, head: bytes | None = Non
 
 
 def bilingual_kind_of(path: str, head: bytes | None = None) -> str | None:
-    """'xliff' or 'tmx' when ``path`` is a bilingual CAT file by :func:`detect_format`'s rule, else None."""
+    """'xliff' or 'tmx' when ``path`` is a bilingual CAT file by :func:`detect_format`'s rule, else None.
+
+    A file that is no text at all (a PDF...) is left to the reader that
+    names it with the option it was passed as.
+    """
     if path == STDIO:
         return None
-    kind = detect_format(path, head=head)
+    kind = _by_name_and_content(path, head)
     return kind if kind in _XML_ROOTS else None
 
 
