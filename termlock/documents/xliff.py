@@ -316,6 +316,7 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 slot = _Slot(unit_element=tu, note_owner=tu, source=source, tokens=inline.tokenize(source), locked=locked)
                 target_text = _plain(target) if target is not None else None
                 confirmed = _confirmed_12(tu, target, flavour, None)
+                slot.approved = _approved_12(tu, target, None)
                 unit = _make_unit(tu_id, slot, target_text, state, meta_base, confirmed)
                 pending.append((file_key, tu_id, unit, slot))
                 continue
@@ -350,6 +351,7 @@ def _parse_12(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 target_text = _plain(target_mrk) if target_mrk is not None else None
                 local_id = tu_id if len(mrks) == 1 else f"{tu_id}:{mid}"
                 confirmed = _confirmed_12(tu, target, flavour, sdl_seg)
+                slot.approved = _approved_12(tu, target, sdl_seg)
                 unit = _make_unit(local_id, slot, target_text, state, meta, confirmed)
                 pending.append((file_key, local_id, unit, slot))
     return _finish(tree, data, path, "1.2", flavour, source_lang, target_lang, pending)
@@ -384,6 +386,14 @@ def _confirmed_12(tu: etree._Element, target: etree._Element | None, flavour: st
     return (state is None or state in _CONFIRMED_STATES_12) and qualifier not in _PRETRANSLATED_QUALIFIERS_12
 
 
+def _approved_12(tu: etree._Element, target: etree._Element | None, sdl_seg: etree._Element | None) -> bool:
+    """Whether a 1.2 unit is approved or signed off (``approved="yes"``, state ``final``/``signed-off``, a
+    Trados approved level): finished work a reviewer's edit may not change either (:meth:`XmlStore.revise`)."""
+    state = target.get("state") if target is not None else None
+    return (tu.get("approved") == "yes" or state in ("final", "signed-off")
+            or (sdl_seg is not None and sdl_seg.get("conf") in ("ApprovedTranslation", "ApprovedSignOff")))
+
+
 def _confirmed_20(segment: etree._Element) -> bool:
     """Whether a 2.0 segment's translation is finished human work: state ``reviewed`` or ``final``, or
     ``translated`` unless its ``subState`` names machine translation (termlock's ``termlock:mt``)."""
@@ -415,6 +425,8 @@ def _make_unit(
         status = "untranslated"
     slot.original_target = target_clean if translated else None
     meta = dict(meta, status=status, codes=len(inline.codes_of(slot.tokens)))
+    if slot.approved and status == "confirmed":
+        meta["approved"] = True  # approved or signed off: not revised in review either
     return Unit(
         id=uid,
         source=source_text,
@@ -802,6 +814,7 @@ def _parse_20(tree: etree._ElementTree, data: bytes, path: str) -> XliffStore:
                 }
                 local_id = unit_id if len(segments) == 1 else f"{unit_id}:{segment_id}"
                 target_text = _plain(target) if target is not None else None
+                slot.approved = segment.get("state") == "final"
                 unit = _make_unit(local_id, slot, target_text, None, meta, _confirmed_20(segment))
                 pending.append((file_key, local_id, unit, slot))
     return _finish(

@@ -53,13 +53,16 @@ def parse_document(data: bytes, path: str, *, kind: str, root: str, fix: str, ot
 class XmlSlot:
     """Where one unit lives in the tree: its source's inline tokens and what was there when parsed.
 
-    ``locked``: never written (a CAT tool's lock, ``translate="no"``,
-    approved or final); ``original_target``: the target as parsed, or as
+    ``locked``: never written (a CAT tool's lock, ``translate="no"``);
+    ``original_target``: the target as parsed, or as
     last written, so an unchanged target is not written again.
     """
 
     tokens: list[inline.Token]
     locked: bool = False
+    #: approved or signed off in the CAT tool: machine translation replaces it only with --overwrite-confirmed,
+    #: a reviewer's edit never (:meth:`XmlStore.revise`)
+    approved: bool = False
     original_target: str | None = None
 
 
@@ -115,7 +118,7 @@ class XmlStore(Store):
         if slot is None:
             raise TermlockError(f"no unit with id {unit_id!r} in this file", path=self.path,
                                 fix="revise units by the ids read from this same file")
-        if slot.locked:
+        if slot.locked or slot.approved:
             raise TermlockError(
                 f"unit {unit_id!r} is locked in this file (approved, final or translate=\"no\")",
                 path=self.path, fix="unlock it in the CAT tool to change it, or leave it as it is",

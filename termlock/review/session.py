@@ -450,7 +450,8 @@ class ReviewSession:
             from termlock.review.setup import stored_target_store
 
             store = stored_target_store(self.state, self.record)
-            locked = self._locked_units = {unit.id for unit in store.units if unit.meta.get("status") == "locked"}
+            locked = self._locked_units = {unit.id for unit in store.units
+                                           if unit.meta.get("status") == "locked" or unit.meta.get("approved")}
         row = self.rows[index]
         if row.unit_id in locked:
             raise TermlockError(
