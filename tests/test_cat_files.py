@@ -392,3 +392,19 @@ def test_xliff_notes_in_mqxliff_are_memoq_row_comments():
     assert "\n        <mq:comments>\n          <mq:comment " in store.original.decode()
     again = XliffStore.parse(store.original, "m.mqxliff")
     assert again.annotate({}) == 0 and b"mq:comment" not in again.original
+
+
+def test_a_reviewers_correction_of_termlocks_tmx_translation_is_a_persons_work():
+    store = filled(TmxStore.parse((DATA / "omegat.tmx").read_bytes(), "o.tmx"))
+    machine = TmxStore.parse(store.serialize(), "mt.tmx")
+    (added,) = [u for u in machine.units if u.meta["status"] == "translated"]  # termlock's own MT: a draft
+    machine.revise(added.id, "three-year action for comprehensive revitalization", by="Li Wei")
+    reviewed = TmxStore.parse(machine.serialize(), "reviewed.tmx", overwrite=True)
+    assert not {u.id: u for u in reviewed.units}[added.id].translatable  # only --overwrite-confirmed replaces it
+
+
+def test_approved_units_stay_closed_to_a_reviewers_edit_but_not_to_overwrite_confirmed():
+    store = XliffStore.parse((DATA / "okapi12.xlf").read_bytes(), "o.xlf", overwrite_confirmed=True)
+    assert {u.id: u for u in store.units}["t3"].translatable
+    with pytest.raises(TermlockError, match="is locked in this file"):
+        store.revise("t3", "a new development pattern")
