@@ -365,6 +365,7 @@ def test_plain_xliff_export_marks_the_edit_translated_and_adds_notes(tmp_path):
 def test_sdlxliff_export_marks_the_edit_interactive_with_the_reviewer(tmp_path):
     _, glossary, session = bilingual(tmp_path, "job.sdlxliff", xliff12("sdl"))
     out = fix_and_export(tmp_path, session, ".sdlxliff")
+    _kept_by_plain_overwrite(out)
     tree = etree.parse(str(out))
     seg = tree.find(".//sdl:seg[@id='u2']", X)
     assert (seg.get("conf"), seg.get("origin"), seg.get("origin-system"), seg.get("percent")) == ("Translated", "interactive", None, None)
@@ -376,12 +377,22 @@ def test_sdlxliff_export_marks_the_edit_interactive_with_the_reviewer(tmp_path):
     session.state.close()
 
 
-def test_memoq_export_marks_the_edit_as_edited_by_the_reviewer(tmp_path):
+def _kept_by_plain_overwrite(path) -> None:
+    """The reviewer's correction is a person's confirmed work: --overwrite leaves it, --overwrite-confirmed not."""
+    from termlock.documents.xliff import XliffStore
+
+    data = path.read_bytes()
+    assert not {u.id: u for u in XliffStore.parse(data, path.name, overwrite=True).units}["u2"].translatable
+    assert {u.id: u for u in XliffStore.parse(data, path.name, overwrite_confirmed=True).units}["u2"].translatable
+
+
+def test_memoq_export_marks_the_edit_confirmed_by_the_reviewer(tmp_path):
     _, glossary, session = bilingual(tmp_path, "job.mqxliff", xliff12("memoq"))
     out = fix_and_export(tmp_path, session, ".mqxliff")
+    _kept_by_plain_overwrite(out)
     tree = etree.parse(str(out))
     unit = tree.find(".//x:trans-unit[@id='u2']", X)
-    assert unit.get(f"{{{X['mq']}}}status") == "PartiallyEdited"
+    assert unit.get(f"{{{X['mq']}}}status") == "ManuallyConfirmed"
     assert unit.get(f"{{{X['mq']}}}lastchanginguser") == "Li Wei"
     assert unit.find("x:target", X).get("state") == "translated"
     assert tree.find(".//x:trans-unit[@id='u1']", X).get(f"{{{X['mq']}}}status") == "ManuallyConfirmed"

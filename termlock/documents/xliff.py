@@ -26,14 +26,17 @@ state-qualifier="leveraged-mt">``; Trados SDLXLIFF: the segment's
 subState="termlock:mt">``.
 
 How a unit a reviewer corrected is marked (:meth:`XmlStore.revise`, what
-``termlock review`` exports), the way each tool marks a human edit that is
-not yet confirmed: plain XLIFF 1.2: ``<target state="translated">`` (an MT
-``state-qualifier`` dropped); Trados SDLXLIFF: ``<sdl:seg conf="Translated"
-origin="interactive">`` (match attributes dropped, ``last_modified_by`` and
-``modified_on`` values set); memoQ: ``mq:status="PartiallyEdited"`` with
-``mq:lastchanginguser`` and ``mq:lastchangedtimestamp``, ``<target
-state="translated">``; Phrase: ``m:confirmed="0"``, the MT origin dropped;
-XLIFF 2.0: ``<segment state="reviewed" subState="termlock:review">``.
+``termlock review`` exports): as a person's confirmed work, the way each
+tool marks a segment a translator edited and confirmed, so that a later
+``--overwrite`` never replaces the correction with MT (only
+``--overwrite-confirmed`` does): plain XLIFF 1.2: ``<target
+state="translated">`` (an MT ``state-qualifier`` dropped); Trados
+SDLXLIFF: ``<sdl:seg conf="Translated" origin="interactive">`` (match
+attributes dropped, ``last_modified_by`` and ``modified_on`` values set);
+memoQ: ``mq:status="ManuallyConfirmed"`` with ``mq:lastchanginguser`` and
+``mq:lastchangedtimestamp``, ``<target state="translated">``; Phrase:
+``m:confirmed="1"``, the MT origin dropped; XLIFF 2.0: ``<segment
+state="reviewed" subState="termlock:review">``.
 Locked units are never revised.
 
 Inline codes: see :mod:`termlock.documents.inline` (stripped for the
@@ -543,14 +546,15 @@ def _mark_revised_12(slot: _Slot, target: etree._Element, flavour: str, by: str 
                 element = etree.SubElement(seg, f"{{{SDL_NS}}}value", key=key)
             element.text = value
     elif flavour == "memoq":
-        tu.set(f"{{{MQ_NS}}}status", "PartiallyEdited")
+        tu.set(f"{{{MQ_NS}}}status", "ManuallyConfirmed")
+        tu.attrib.pop(f"{{{MQ_NS}}}percent", None)  # the reviewer's text is no TM match
         tu.set(f"{{{MQ_NS}}}lastchangedtimestamp", when.strftime("%Y-%m-%dT%H:%M:%SZ"))
         if by:
             tu.set(f"{{{MQ_NS}}}lastchanginguser", by)
         target.set("state", "translated")
     elif flavour == "phrase":
         tu.attrib.pop(f"{{{PHRASE_NS}}}trans-origin", None)
-        tu.set(f"{{{PHRASE_NS}}}confirmed", "0")
+        tu.set(f"{{{PHRASE_NS}}}confirmed", "1")
     else:
         target.set("state", "translated")
         target.attrib.pop("state-qualifier", None)
