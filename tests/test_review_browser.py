@@ -59,14 +59,14 @@ class Watched:
 
     def open(self, url: str) -> None:
         self.page.goto(url)
-        self.page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+        self.page.wait_for_selector("body[data-ready=true]", timeout=180_000)
         self.settle()
 
     def settle(self) -> None:
         """Wait until no API request is in flight."""
         self.until("!document.body.hasAttribute('aria-busy')")
 
-    def until(self, expression: str, timeout: float = 60.0) -> None:
+    def until(self, expression: str, timeout: float = 180.0) -> None:
         """Poll a JavaScript expression until it is true (``wait_for_function`` evaluates strings, which the CSP forbids)."""
         deadline = time.monotonic() + timeout
         while not self.page.evaluate(expression):
