@@ -23,6 +23,11 @@ is there too), else ``ok`` when an accepted rendering is there, else
 When a term occurs several times, the n-th occurrence is paired with the
 n-th match in the target (the last one when there are fewer), so a segment
 that mixes two renderings of one term shows both.
+
+An ``ok`` occurrence whose rendering is accepted only in the folded view
+(a hyphen written as a space, odd capitals, another dash or apostrophe)
+also carries a spelling finding (:mod:`termlock.glossary.spelling`): it
+stays ``ok``, and the glossary's spelling goes beside it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 
 from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch, SourceMatcher
+from termlock.glossary.spelling import Misspelling, SpellingRules
 from termlock.glossary.target_match import TargetMatch, TargetMatcher
 
 #: statuses of one source-term occurrence, in the order reports list them
@@ -49,13 +55,16 @@ class Verdict:
     """One occurrence of a term in the source and what the target does with it.
 
     ``found`` is the accepted rendering paired with this occurrence,
-    ``forbidden`` the forbidden one (either None when absent).
+    ``forbidden`` the forbidden one (either None when absent);
+    ``spelling``: for an ``ok`` occurrence whose ``found`` is not in the
+    glossary's spelling, what it should read (else None).
     """
 
     match: SourceMatch
     status: str
     found: TargetMatch | None
     forbidden: TargetMatch | None
+    spelling: Misspelling | None = None
 
 
 class SegmentJudge:
@@ -73,6 +82,7 @@ class SegmentJudge:
         target = TargetMatcher(glossary)
         self._accepted = target.accepted
         self._forbidden = target.forbidden
+        self._misspelling = self.misspelling = SpellingRules().misspelling
 
     def judge(self, source: str, target: str) -> list[Verdict]:
         """A verdict per glossary term occurrence in ``source``, in source order."""
@@ -114,19 +124,28 @@ class SegmentJudge:
             good = accepted[tid]
             hit = (good[nth] if nth < len(good) else good[-1]) if good else None
             wrong = (bad[nth] if nth < len(bad) else bad[-1]) if bad else None
-            status = FORBIDDEN if wrong is not None else OK if hit is not None else MISSING
-            verdicts.append(Verdict(match, status, hit, wrong))
+            if wrong is not None:
+                verdicts.append(Verdict(match, FORBIDDEN, hit, wrong))
+            elif hit is not None:
+                verdicts.append(Verdict(match, OK, hit, None, self._misspelling(term, hit)))
+            else:
+                verdicts.append(Verdict(match, MISSING, None, None))
         return verdicts
 
     def verdicts(self, source: str, target: str) -> dict[str, str]:
         """Term id -> its worst status over its occurrences in ``source``."""
-        worst: dict[str, str] = {}
-        for verdict in self.judge(source, target):
-            tid = verdict.match.term.id
-            previous = worst.get(tid)
-            if previous is None or _SEVERITY[verdict.status] > _SEVERITY[previous]:
-                worst[tid] = verdict.status
-        return worst
+        return worst_statuses(self.judge(source, target))
+
+
+def worst_statuses(verdicts: list[Verdict]) -> dict[str, str]:
+    """Term id -> its worst status over the given occurrences, in order of first occurrence."""
+    worst: dict[str, str] = {}
+    for verdict in verdicts:
+        tid = verdict.match.term.id
+        previous = worst.get(tid)
+        if previous is None or _SEVERITY[verdict.status] > _SEVERITY[previous]:
+            worst[tid] = verdict.status
+    return worst
 
 
 #: up to this many matches in a segment, containment is checked pair by pair
