@@ -54,7 +54,7 @@ def test_round_trip_accept_rerun_stale(tmp_path):
     assert report["segments"][1]["terms"][0]["accepted"]["by"] == "Li Wei"
     # the CSV lists it apart, after the problems
     rows = csv_text(second).strip().split("\r\n")
-    assert len(rows) == 3 and rows[-1].endswith("Li Wei,2026-11-30,,,,,")  # the per-document columns stay empty
+    assert len(rows) == 3 and rows[-1].endswith("Li Wei,2026-11-30,,,,,,,")  # per-document and spelling columns empty
 
     # the translation is fixed: the entry matches nothing and is stale
     fixed = list(TARGETS)

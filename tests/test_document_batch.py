@@ -87,7 +87,7 @@ def test_twenty_pairs_in_one_run_give_the_figures_of_twenty_runs(tmp_path, capsy
     out = capsys.readouterr().out
     batch = json.loads((tmp_path / "batch.json").read_text(encoding="utf-8"))
     assert [d["name"] for d in batch["documents"]] == names
-    totals = {"term_occurrences": 0, "ok": 0, "missing": 0, "forbidden": 0}
+    totals = {"term_occurrences": 0, "ok": 0, "missing": 0, "forbidden": 0, "spelling": 0}
     for number, name in enumerate(names):
         single = tmp_path / f"single{number}.json"
         check("--source", str(tmp_path / "zh" / name), "--target", str(tmp_path / "en" / name), "--glossary", glossary,
@@ -100,11 +100,11 @@ def test_twenty_pairs_in_one_run_give_the_figures_of_twenty_runs(tmp_path, capsy
     assert batch["unpaired"] == [] and batch["skipped"] == []
     # the per-document table in every report
     table = [line.split() for line in out.splitlines() if re.match(r"\s+doc\d\d\.", line)]
-    assert [row[0] for row in table] == names and all(len(row) == 8 for row in table)
+    assert [row[0] for row in table] == names and all(len(row) == 9 for row in table)  # ... success, spelling
     rows = list(csv.DictReader(io.StringIO((tmp_path / "batch.csv").read_text(encoding="utf-8-sig"))))
     documents = [r for r in rows if r["status"] == "document"]
-    assert [(r["segment_id"], int(r["occurrences"]), int(r["ok"])) for r in documents] == [
-        (d["name"], d["term_occurrences"], d["ok"]) for d in batch["documents"]]
+    assert [(r["segment_id"], int(r["occurrences"]), int(r["ok"]), int(r["spelling_findings"])) for r in documents] == [
+        (d["name"], d["term_occurrences"], d["ok"], d["spelling"]) for d in batch["documents"]]
     assert [r for r in rows if r["status"] == "total"][0]["occurrences"] == str(totals["term_occurrences"])
     page = (tmp_path / "batch.html").read_text(encoding="utf-8")
     assert page.count('<tr><td><a href="#doc-') == 20 and "all 20 documents" in page

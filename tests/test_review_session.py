@@ -67,6 +67,22 @@ def test_a_fresh_review_shows_exactly_what_check_reports(bundled, corpus, tmp_pa
     assert [t["id"] for t in bundled.inconsistent()] == [t["id"] for t in report["inconsistent"]]
 
 
+def test_strict_spelling_gives_the_figures_and_gate_of_check_strict_spelling(corpus, tmp_path):
+    """A review of a job with --strict-spelling rates and gates spelling findings as check does (issue 26)."""
+    target = tmp_path / "unhyphenated.en"
+    target.write_text(corpus["target"].read_text(encoding="utf-8").replace("-", " "), encoding="utf-8")
+    job = CheckJob(source=str(corpus["source"]), target=str(target), strict_spelling=True, min_term_success=1)
+    session, _ = start(job)
+    try:
+        overview = session.overview()
+    finally:
+        session.state.close()
+    report = check_json(tmp_path, "--source", str(corpus["source"]), "--target", str(target), "--strict-spelling")
+    assert overview["summary"] == report["summary"]
+    assert report["summary"]["strict_spelling"] is True and report["summary"]["spelling"] > 0
+    assert overview["gate"]["passed"] is False and "--strict-spelling" in overview["gate"]["text"]
+
+
 def test_edit_accept_and_export_equal_check_on_the_exported_files(bundled, corpus, tmp_path):
     missing = first_problem(bundled, "missing")
     segment = bundled.segment(missing["index"])

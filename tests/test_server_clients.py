@@ -250,6 +250,14 @@ def test_native_check_is_check_json_byte_for_byte(server, tmp_path, glossary_fil
     assert status == 200 and headers["Content-Type"] == "application/json"
     assert raw == (tmp_path / "out.json").read_bytes()
     assert json.loads(raw)["summary"]["forbidden"] == 1
+    # spelling findings counted as problems, as check --strict-spelling counts them
+    targets[1] = "Food-security matters."  # a hyphen the glossary does not write
+    (tmp_path / "tgt.txt").write_text("\n".join(targets) + "\n", encoding="utf-8")
+    assert main(["check", "--glossary", str(glossary_file), "--source", str(tmp_path / "src.txt"),
+                 "--target", str(tmp_path / "tgt.txt"), "--strict-spelling", "--json", str(tmp_path / "strict.json")]) == 0
+    status, _, raw = call(base, "POST", "/termlock/v1/check", {"sources": sources, "targets": targets, "strict_spelling": True})
+    assert status == 200 and raw == (tmp_path / "strict.json").read_bytes()
+    assert json.loads(raw)["summary"]["strict_spelling"] is True and json.loads(raw)["summary"]["spelling"] == 1
 
 
 def test_health_ready_and_metrics(server):

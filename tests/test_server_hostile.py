@@ -73,6 +73,8 @@ def _ok_again(base: str) -> None:
         ("POST", "/v1/chat/completions", {"model": "termlock", "messages": [{"role": "user", "content": "文本"}], "n": 3},
          None, None, 400, "n"),
         ("POST", "/termlock/v1/check", {"sources": ["a", "b"], "targets": ["a"]}, None, None, 400, "targets"),
+        ("POST", "/termlock/v1/check", {"sources": ["a"], "targets": ["a"], "strict_spelling": "yes"}, None, None, 400,
+         "strict_spelling"),
         ("POST", "/termlock/v1/translate", {"segments": [{"text": "文本", "terms": 5}]}, None, None, 400, "segments[0].terms"),
     ],
 )

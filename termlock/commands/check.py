@@ -115,6 +115,13 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
         action="store_false",
         help="do not report figures of the source missing from the target (the numbers category)",
     )
+    review.add_argument(
+        "--strict-spelling",
+        action="store_true",
+        help="count spelling findings (an accepted rendering not written in the glossary's spelling: "
+        "a hyphen dropped, odd capitals, another dash or apostrophe) against the term success rate and "
+        "--min-term-success; by default they are listed as their own category",
+    )
     return review
 
 
@@ -153,6 +160,7 @@ def input_fields(args: argparse.Namespace) -> dict:
         accept=args.accept,
         exact=args.exact,
         numbers=args.numbers,
+        strict_spelling=args.strict_spelling,
         pairs=args.pairs,
     )
 

@@ -55,7 +55,8 @@ class LocalEngine:
             return check_streamed(choice, job)
         inputs = read_segment_inputs(job)
         return check_segments(choice, inputs.sources, inputs.targets, inputs.references, inputs.ids, terms=job.terms,
-                              accepted_path=job.accept, numbers=job.numbers, exact=job.exact)
+                              accepted_path=job.accept, numbers=job.numbers, exact=job.exact,
+                              strict_spelling=job.strict_spelling)
 
     def translate(self, job: TranslateJob) -> TranslateOutcome:
         from termlock.documents import detect_format, read_input, read_store, refuse_format_mismatch, write_atomically

@@ -293,7 +293,8 @@ def accept_inconsistencies(result: CheckResult, findings: Sequence[AcceptedFindi
 
 
 def _renderings(term) -> str:  # noqa: ANN001 - a TermSummary
-    return "; ".join(f"{rendering} x{count}" for rendering, count in term.renderings.items())
+    """The renderings of an inconsistent term as consistency counts them: by spelling."""
+    return "; ".join(f"{rendering} x{count}" for rendering, count in (term.spellings or term.renderings).items())
 
 
 #: the comment lines an accepted-findings file starts with

@@ -26,6 +26,7 @@ from termlock.evaluate.records import (
     CheckResult,
     Metrics,
     SegmentReport,
+    SpellingFinding,
     TermOccurrence,
     TermSummary,
     summarize_terms,
@@ -36,6 +37,8 @@ from termlock.wording import counted
 
 #: found / rendering / span of a rendering that is not there
 _NOTHING = (None, None, None)
+#: spelling / spelled of an occurrence in the glossary's spelling
+_NO_SPELLING = (None, None)
 
 
 class SegmentChecker:
@@ -63,7 +66,7 @@ class SegmentChecker:
         occurrences = []
         expected = self._expected
         for verdict in self._judge(source, target):
-            match, hit, wrong = verdict.match, verdict.found, verdict.forbidden
+            match, hit, wrong, spelling = verdict.match, verdict.found, verdict.forbidden, verdict.spelling
             tid = match.term.id
             # positional: keyword calls cost measurably at a million occurrences
             occurrences.append(
@@ -75,6 +78,8 @@ class SegmentChecker:
                     (match.start, match.end),  # source_span
                     *((hit.text, hit.rendering, (hit.start, hit.end)) if hit is not None else _NOTHING),
                     *((wrong.text, wrong.rendering, (wrong.start, wrong.end)) if wrong is not None else _NOTHING),
+                    None,  # accepted
+                    *((spelling.expected, spelling.written) if spelling is not None else _NO_SPELLING),
                 )
             )
         report = SegmentReport(index, source, target, tuple(occurrences), segment_id)
@@ -94,16 +99,22 @@ class Aggregator:
     increasing index order (:func:`aggregate` sorts them first; a streamed
     check produces them in order). ``numbers``: the reports were checked for
     figures; the result's ``numbers`` adds them up (None otherwise).
+    ``strict_spelling``: spelling findings count against the term success
+    rate (:func:`summarize_terms`).
     """
 
-    def __init__(self, glossary: Glossary, *, numbers: bool = False) -> None:
+    def __init__(self, glossary: Glossary, *, numbers: bool = False, strict_spelling: bool = False) -> None:
         self.glossary = glossary
         self.numbers = numbers
+        self.strict_spelling = strict_spelling
         self.segments = 0
-        # occurrences, ok, missing, forbidden, accepted
-        self._counts: dict[str, list[int]] = {term.id: [0, 0, 0, 0, 0] for term in glossary.terms}
+        # occurrences, ok, missing, forbidden, accepted, spelling findings
+        self._counts: dict[str, list[int]] = {term.id: [0, 0, 0, 0, 0, 0] for term in glossary.terms}
         # rendering -> [count, distinct indexes in order]
         self._used: dict[str, dict[str, list]] = {term.id: {} for term in glossary.terms}
+        # spelling (the rendering, or the spelling written) -> [count, distinct indexes in order]
+        self._spelled: dict[str, dict[str, list]] = {term.id: {} for term in glossary.terms}
+        self._misspelled: list[SpellingFinding] = []
         self._figures = 0
         self._missing_figures: list[NumberFinding] = []
         self._last_index: int | None = None
@@ -117,7 +128,7 @@ class Aggregator:
             raise ValueError(f"segment report {index} arrived after {last}: add them in index order")
         self._last_index = index
         self.segments += 1
-        counts, used = self._counts, self._used
+        counts, used, spelled = self._counts, self._used, self._spelled
         for occ in report.terms:
             tid = occ.term_id
             row = counts.get(tid)
@@ -129,13 +140,15 @@ class Aggregator:
             status = occ.status
             row[_SLOT[status] if occ.accepted is None else 4] += 1
             if status == OK and occ.rendering is not None:
-                entry = used[tid].get(occ.rendering)
-                if entry is None:
-                    used[tid][occ.rendering] = [1, [index]]
+                _tally(used[tid], occ.rendering, index)
+                if occ.spelling is None:
+                    _tally(spelled[tid], occ.rendering, index)
                 else:
-                    entry[0] += 1
-                    if entry[1][-1] != index:
-                        entry[1].append(index)
+                    row[5] += 1
+                    _tally(spelled[tid], occ.spelled or occ.found or "", index)
+                    self._misspelled.append(
+                        SpellingFinding(index, report.id, tid, occ.source, occ.found or "", occ.spelling)
+                    )
         if self.numbers:
             self._figures += report.figures
             self._missing_figures.extend(NumberFinding(index, report.id, f) for f in report.missing_figures)
@@ -144,9 +157,11 @@ class Aggregator:
         """The CheckResult of the reports added; ``segments`` are the reports to carry, when the caller kept them."""
         terms = []
         for term in self.glossary.terms:
-            occurrences, ok, missing, bad, accepted = self._counts[term.id]
+            occurrences, ok, missing, bad, accepted, misspelled = self._counts[term.id]
             seen = self._used[term.id]
             order = [r for r in term.accepted if r in seen] + [r for r in seen if r not in term.accepted]
+            spelled = self._spelled[term.id]
+            spelled_order = [r for r in order if r in spelled] + [r for r in spelled if r not in seen]
             terms.append(
                 TermSummary(
                     id=term.id,
@@ -160,10 +175,13 @@ class Aggregator:
                     segments_by_rendering={r: tuple(seen[r][1]) for r in order},
                     note=term.note,
                     accepted=accepted,
+                    spellings={r: spelled[r][0] for r in spelled_order},
+                    segments_by_spelling={r: tuple(spelled[r][1]) for r in spelled_order},
+                    spelling=misspelled,
                 )
             )
 
-        summary = summarize_terms(terms, self.segments, metrics)
+        summary = summarize_terms(terms, self.segments, metrics, strict_spelling=self.strict_spelling)
         figures = NumbersReport(self._figures, tuple(self._missing_figures)) if self.numbers else None
         return CheckResult(
             glossary_name=self.glossary.name,
@@ -172,10 +190,22 @@ class Aggregator:
             segments=segments,
             terms=tuple(terms),
             numbers=figures,
+            spelling=tuple(self._misspelled),
         )
 
 
 _SLOT = {OK: 1, MISSING: 2, FORBIDDEN: 3}
+
+
+def _tally(seen: dict[str, list], key: str, index: int) -> None:
+    """Count ``key`` once more and note segment ``index`` behind it (once per segment)."""
+    entry = seen.get(key)
+    if entry is None:
+        seen[key] = [1, [index]]
+    else:
+        entry[0] += 1
+        if entry[1][-1] != index:
+            entry[1].append(index)
 
 
 def aggregate(
@@ -184,6 +214,7 @@ def aggregate(
     metrics: Metrics | None = None,
     *,
     numbers: bool = False,
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """Document-level result from segment reports in any order.
 
@@ -192,10 +223,11 @@ def aggregate(
     count towards a term's renderings, keyed by the glossary rendering
     matched, so inflected forms of one rendering stay one rendering.
     ``numbers``: the reports were checked for figures (``SegmentChecker(numbers=True)``);
-    the result's ``numbers`` adds them up (None otherwise).
+    the result's ``numbers`` adds them up (None otherwise). ``strict_spelling``:
+    spelling findings count against the term success rate.
     """
     reports = tuple(sorted(segment_reports, key=attrgetter("index")))
-    totals = Aggregator(glossary, numbers=numbers)
+    totals = Aggregator(glossary, numbers=numbers, strict_spelling=strict_spelling)
     for report in reports:
         totals.add(report)
     return totals.result(metrics, reports)
@@ -210,6 +242,7 @@ def check(
     accepted: Sequence[AcceptedFinding] | None = None,
     segment_glossaries: Sequence[Glossary] | None = None,
     numbers: bool = False,
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """Check a translated document against ``glossary``.
 
@@ -223,6 +256,9 @@ def check(
     ``segment_glossaries[i]`` only, and ``glossary`` (their union) names the
     terms of the report. ``numbers``: also report figures of the source
     missing from the target (:mod:`termlock.evaluate.numbers`).
+    ``strict_spelling``: spelling findings (:mod:`termlock.glossary.spelling`)
+    count against the term success rate; by default they are a category of
+    their own.
     """
     from termlock.evaluate.metrics import corpus_metrics
 
@@ -255,7 +291,7 @@ def check(
     ids = segment_ids if segment_ids is not None else [None] * len(sources)
     reports = [checker_of(i).check(i, s, t, sid) for i, (s, t, sid) in enumerate(zip(sources, targets, ids))]
     metrics = corpus_metrics(targets, references, target_lang=glossary.target_lang) if references is not None else None
-    return result_of(glossary, reports, metrics, accepted=accepted, numbers=numbers)
+    return result_of(glossary, reports, metrics, accepted=accepted, numbers=numbers, strict_spelling=strict_spelling)
 
 
 def result_of(
@@ -265,6 +301,7 @@ def result_of(
     *,
     accepted: Sequence[AcceptedFinding] | None = None,
     numbers: bool = False,
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """The result of checked segments: accepted findings marked, then :func:`aggregate`.
 
@@ -272,12 +309,19 @@ def result_of(
     edit on the segment reports it keeps (only the edited one re-checked),
     so its figures are those of ``check`` on the same text by construction.
     Marks from an earlier call are replaced, so the same reports may be
-    marked again after an acceptance is withdrawn.
+    marked again after an acceptance is withdrawn. ``strict_spelling``:
+    spelling findings count against the term success rate.
     """
     if accepted is None:
-        return aggregate(glossary, reports, metrics, numbers=numbers)
+        return aggregate(glossary, reports, metrics, numbers=numbers, strict_spelling=strict_spelling)
     reports, stale = mark_accepted(reports, accepted, replace_marks=True)
-    return accept_inconsistencies(replace(aggregate(glossary, reports, metrics, numbers=numbers), stale_accepted=stale), accepted)
+    return accept_inconsistencies(
+        replace(
+            aggregate(glossary, reports, metrics, numbers=numbers, strict_spelling=strict_spelling),
+            stale_accepted=stale,
+        ),
+        accepted,
+    )
 
 
 def _same_length(name_a: str, a: list, name_b: str, b: list) -> None:

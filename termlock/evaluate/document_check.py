@@ -18,7 +18,10 @@ per term:
   accepted renderings the rest, up to the source count; what is left is
   missing. ``success`` = ok / source count, which without forbidden
   renderings is exactly min(1, renderings found / source count);
-* ``consistent``: one accepted rendering used, not two or more;
+* ``consistent``: one accepted rendering used, in one spelling, not two or more;
+* ``misspelled``: accepted renderings not in the glossary's spelling (the
+  spelling category, :mod:`termlock.glossary.spelling`), and ``spellings``
+  each spelling used with its count;
 * short context snippets for the HTML report.
 
 The document's ``term_success_rate`` is ok / source occurrences over all its
@@ -50,6 +53,7 @@ from termlock.evaluate.records import (
     OK,
     CheckResult,
     Metrics,
+    SpellingFinding,
     TermSummary,
     success_rate,
     summarize_terms,
@@ -108,6 +112,15 @@ class DocumentTerm:
     note: str | None = None
     snippets: tuple[Snippet, ...] = ()
     accepted: AcceptedFinding | None = None
+    #: the renderings found by spelling (glossary rendering when spelled as the glossary, else as written)
+    spellings: dict[str, int] = field(default_factory=dict)
+    #: accepted renderings not in the glossary's spelling: (paragraph, found, glossary spelling)
+    misspelled: tuple[tuple[int, str, str], ...] = ()
+
+    @property
+    def spelling(self) -> int:
+        """Spelling findings among the ``ok`` occurrences (never more than them)."""
+        return min(len(self.misspelled), self.ok)
 
     @property
     def found(self) -> int:
@@ -121,7 +134,7 @@ class DocumentTerm:
 
     @property
     def consistent(self) -> bool:
-        return len(self.renderings) < 2
+        return len(self.spellings or self.renderings) < 2
 
     @property
     def problem_status(self) -> str | None:
@@ -153,6 +166,8 @@ class DocumentTerm:
                 "reason": self.accepted.reason, "by": self.accepted.by, "date": self.accepted.date, "line": self.accepted.line,
             },
             "snippets": [s.to_dict() for s in self.snippets],
+            "spellings": dict(self.spellings),
+            "spelling": [{"paragraph": p, "found": f, "expected": e} for p, f, e in self.misspelled],
         }
 
 
@@ -173,6 +188,8 @@ class DocumentReport:
     target_not_read: tuple[Any, ...] = ()
     #: False when no translation was found for the source document (every occurrence missing)
     paired: bool = True
+    #: spelling findings count against the rate (``--strict-spelling``; set by :func:`document_result`)
+    strict_spelling: bool = False
 
     @property
     def occurrences(self) -> int:
@@ -183,8 +200,16 @@ class DocumentReport:
 
     @property
     def term_success_rate(self) -> float:
+        """Done / occurrences, as the summary counts: accepted terms done, spelling findings not under strict spelling."""
         done = sum(t.ok if t.accepted is None else t.source_count for t in self.terms)
+        if self.strict_spelling:
+            done -= self.spelling
         return success_rate(done, self.occurrences)
+
+    @property
+    def spelling(self) -> int:
+        """Spelling findings: accepted renderings not in the glossary's spelling (every term, as the summary counts)."""
+        return sum(t.spelling for t in self.terms)
 
     @property
     def ok(self) -> int:
@@ -219,6 +244,7 @@ class DocumentReport:
             "forbidden": self._open("forbidden"),
             "term_success_rate": self.term_success_rate,
             "inconsistent_terms": sum(1 for t in self.terms if not t.consistent),
+            "spelling": self.spelling,
             "terms": [t.to_dict() for t in self.terms],
             "numbers": self.numbers.to_dict() if self.numbers is not None else None,
             "paired": self.paired,
@@ -258,6 +284,8 @@ def check_document(
     judge = SegmentJudge(glossary)
     found: dict[str, dict[str, int]] = {tid: {} for tid in counts}
     wrong: dict[str, dict[str, int]] = {tid: {} for tid in counts}
+    spelled: dict[str, dict[str, int]] = {tid: {} for tid in counts}
+    misspelled: dict[str, list[tuple[int, str, str]]] = {tid: [] for tid in counts}
     target_snips: dict[str, list[Snippet]] = {tid: [] for tid in counts}
     if ordered:
         for number, paragraph in enumerate(target_paragraphs):
@@ -269,6 +297,12 @@ def check_document(
                         snips = target_snips[tid]
                         if kind == "forbidden" or len(snips) < SNIPPETS:
                             snips.append(snippet(number, paragraph, hit.start, hit.end, kind))
+                        if kind == "accepted":
+                            wrongly = judge.misspelling(terms_by_id[tid], hit)
+                            key = hit.rendering if wrongly is None else wrongly.written
+                            spelled[tid][key] = spelled[tid].get(key, 0) + 1
+                            if wrongly is not None:
+                                misspelled[tid].append((number, hit.text, wrongly.expected))
 
     terms = []
     for term in ordered:
@@ -294,6 +328,8 @@ def check_document(
                 forbidden=forbidden_n,
                 note=term.note,
                 snippets=tuple(source_snips[term.id]) + tuple(target_side),
+                spellings=_ordered_spellings(spelled[term.id], term.accepted),
+                misspelled=tuple(misspelled[term.id]),
             )
         )
     figures = document_numbers(source_paragraphs, target_paragraphs, name=name) if numbers else None
@@ -309,6 +345,12 @@ def check_document(
         target_not_read=tuple(target_not_read),
         paired=paired,
     )
+
+
+def _ordered_spellings(spellings: dict[str, int], renderings: Sequence[str]) -> dict[str, int]:
+    """Glossary renderings first (glossary order), then the other spellings as they came."""
+    order = [r for r in renderings if r in spellings] + [s for s in spellings if s not in renderings]
+    return {s: spellings[s] for s in order}
 
 
 def mark_document_accepted(
@@ -340,6 +382,7 @@ def document_result(
     accepted: Sequence[AcceptedFinding] | None = None,
     metrics: Metrics | None = None,
     unpaired: Sequence[Any] = (),
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """A :class:`CheckResult` for ``--granularity document``: no segments, a ``documents`` section.
 
@@ -349,16 +392,21 @@ def document_result(
     rendered one way in one document and another way in the next is
     inconsistent across the set. ``unpaired``: the translations that had no
     source document (a source without a translation is one of ``documents``).
+    ``strict_spelling``: spelling findings count against the term success rate.
     """
     stale: tuple[AcceptedFinding, ...] = ()
+    if strict_spelling:
+        documents = [replace(document, strict_spelling=True) for document in documents]
     if accepted is not None:
         documents, stale = mark_document_accepted(documents, accepted)
         stale = stale + tuple(f for f in accepted if f.document is None and f.status != INCONSISTENT)
     tally: dict[str, list[int]] = {}
     used: dict[str, dict[str, int]] = {}
+    spelled: dict[str, dict[str, int]] = {}
+    findings: list[SpellingFinding] = []
     for document in documents:
         for term in document.terms:
-            row = tally.setdefault(term.id, [0, 0, 0, 0, 0])
+            row = tally.setdefault(term.id, [0, 0, 0, 0, 0, 0])
             row[0] += term.source_count
             if term.accepted is None:
                 row[1] += term.ok
@@ -367,21 +415,32 @@ def document_result(
             else:
                 row[1] += term.ok
                 row[4] += term.missing + term.forbidden
+            row[5] += term.spelling
             counted = used.setdefault(term.id, {})
             for rendering, n in term.renderings.items():
                 counted[rendering] = counted.get(rendering, 0) + n
+            spelled_as = spelled.setdefault(term.id, {})
+            for spelling, n in term.spellings.items():
+                spelled_as[spelling] = spelled_as.get(spelling, 0) + n
+            findings.extend(
+                SpellingFinding(paragraph, None, term.id, term.source, text, expected, document=document.name)
+                for paragraph, text, expected in term.misspelled
+            )
     summaries = []
     for term in glossary.terms:
-        occurrences, ok, missing, bad, accepted_n = tally.get(term.id, (0, 0, 0, 0, 0))
+        occurrences, ok, missing, bad, accepted_n, misspelled = tally.get(term.id, (0, 0, 0, 0, 0, 0))
         seen = used.get(term.id, {})
         summaries.append(
             TermSummary(
                 id=term.id, source=term.source, target=term.target, occurrences=occurrences, ok=ok,
                 missing=missing, forbidden=bad, renderings={r: seen[r] for r in term.accepted if r in seen},
                 note=term.note, accepted=accepted_n,
+                spellings=_ordered_spellings(spelled.get(term.id, {}), term.accepted), spelling=misspelled,
             )
         )
-    summary = summarize_terms(summaries, sum(d.source_paragraphs for d in documents), metrics)
+    summary = summarize_terms(
+        summaries, sum(d.source_paragraphs for d in documents), metrics, strict_spelling=strict_spelling
+    )
     numbers = [d.numbers for d in documents if d.numbers is not None]
     merged_numbers = (
         NumbersReport(sum(n.checked for n in numbers), tuple(f for n in numbers for f in n.missing)) if numbers else None
@@ -396,5 +455,6 @@ def document_result(
         numbers=merged_numbers,
         documents=tuple(documents),
         unpaired=tuple(unpaired),
+        spelling=tuple(findings),
     )
     return accept_inconsistencies(result, accepted) if accepted is not None else result

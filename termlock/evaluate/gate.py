@@ -53,6 +53,8 @@ class GateDecision:
     warning: str | None = None
     #: how many of ``ok`` are problems a reviewer accepted (counted as done)
     accepted: int = 0
+    #: spelling findings left out of ``ok`` (``--strict-spelling``)
+    misspelled: int = 0
 
     @property
     def applies(self) -> bool:
@@ -65,6 +67,8 @@ class GateDecision:
         shown = f"term success rate {rate:.4f} is"
         minimum = f"--min-term-success {float(self.minimum):.4f}"
         counts = f"{self.ok} of {self.occurrences} {noun(self.occurrences, 'occurrence')} ok" + (" or accepted" if self.accepted else "")
+        if self.misspelled:
+            counts += f", {self.misspelled} not in the glossary's spelling (--strict-spelling)"
         if self.passed:
             return f"PASS: {shown} at least {minimum} ({counts})"
         needed = -(-self.minimum * self.occurrences // 1)  # ceil, exactly
@@ -72,14 +76,21 @@ class GateDecision:
 
 
 def decide(
-    ok: int, occurrences: int, minimum: Fraction, *, glossary_terms: int | None = None, accepted: int = 0
+    ok: int,
+    occurrences: int,
+    minimum: Fraction,
+    *,
+    glossary_terms: int | None = None,
+    accepted: int = 0,
+    misspelled: int = 0,
 ) -> GateDecision:
     """Pass when ``(ok + accepted) / occurrences >= minimum``, compared exactly.
 
     ``accepted``: problems a reviewer accepted, which count as done (as in
-    the term success rate).
+    the term success rate). ``misspelled``: ``ok`` occurrences that count
+    as not done (spelling findings under ``--strict-spelling``).
     """
-    ok += accepted
+    ok += accepted - misspelled
     passed = ok >= minimum * occurrences
     warning = None
     if minimum > 0:
@@ -87,4 +98,4 @@ def decide(
             warning = "the glossary has no terms, so --min-term-success checked nothing"
         elif occurrences == 0:
             warning = "no glossary term occurs in the source, so --min-term-success checked nothing"
-    return GateDecision(passed, ok, occurrences, minimum, warning, accepted)
+    return GateDecision(passed, ok, occurrences, minimum, warning, accepted, misspelled)

@@ -104,9 +104,14 @@ class TermOccurrence:
     ``source`` is the spelling found in the source (it may be a traditional
     or alternative spelling, not the glossary's first one). ``found`` and
     ``forbidden_found`` are the surface text in the target, ``rendering`` and
-    ``forbidden_rendering`` the glossary entries they matched: consistency is
-    judged on the glossary entry, so "article's" and "articles" count as one
-    rendering. Spans are ``(start, end)`` character offsets for highlighting.
+    ``forbidden_rendering`` the glossary entries they matched. ``spelling``:
+    for an ``ok`` occurrence found only in the checker's folded view ("State
+    owned enterprise"), the glossary's spelling of it (a spelling finding;
+    None when spelled as the glossary), and ``spelled`` the surface as
+    consistency compares it (:mod:`termlock.glossary.spelling`). Consistency
+    is judged on the spelling: the glossary entry when spelled as the
+    glossary (so "article's" and "articles" count as one), else ``spelled``.
+    Spans are ``(start, end)`` character offsets for highlighting.
     """
 
     term_id: str
@@ -122,6 +127,15 @@ class TermOccurrence:
     forbidden_span: Span | None = None
     #: the reviewer's acceptance of this problem (``--accept``), else None
     accepted: AcceptedFinding | None = None
+    spelling: str | None = None
+    spelled: str | None = None
+
+    @property
+    def spelling_key(self) -> str | None:
+        """How consistency sees this occurrence: its glossary rendering, or its own spelling (None unless ``ok``)."""
+        if self.status != OK:
+            return None
+        return self.rendering if self.spelling is None else self.spelled
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +151,7 @@ class TermOccurrence:
             "found_span": list(self.found_span) if self.found_span is not None else None,
             "forbidden_span": list(self.forbidden_span) if self.forbidden_span is not None else None,
             "accepted": _acceptance(self.accepted),
+            "spelling": self.spelling,
         }
 
 
@@ -163,6 +178,11 @@ class SegmentReport:
         """Occurrences that are not ``ok`` and not accepted by the reviewer."""
         return tuple(occ for occ in self.terms if occ.status != OK and occ.accepted is None)
 
+    @property
+    def misspelled(self) -> tuple[TermOccurrence, ...]:
+        """``ok`` occurrences not in the glossary's spelling (spelling findings)."""
+        return tuple(occ for occ in self.terms if occ.spelling is not None)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,
@@ -178,9 +198,12 @@ class TermSummary:
     """Document-level figures for one glossary term.
 
     ``renderings`` counts, per accepted glossary rendering, the ``ok``
-    occurrences that used it (glossary order); two or more keys make the term
-    inconsistent. ``segments_by_rendering`` lists the segment indexes behind
-    each count so a reviewer can go and look.
+    occurrences that used it (glossary order). ``spellings`` counts the same
+    occurrences by how they are spelled (the glossary rendering when spelled
+    as the glossary, else the spelling written: "State owned enterprises");
+    two or more keys make the term inconsistent. ``segments_by_rendering``
+    and ``segments_by_spelling`` list the segment indexes behind each count
+    so a reviewer can go and look. ``spelling``: the spelling findings.
     """
 
     id: str
@@ -195,10 +218,13 @@ class TermSummary:
     note: str | None = None
     #: problems the reviewer accepted: not in ``missing``/``forbidden``, counted as done
     accepted: int = 0
+    spellings: dict[str, int] = field(default_factory=dict)
+    segments_by_spelling: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    spelling: int = 0
 
     @property
     def consistent(self) -> bool:
-        return len(self.renderings) < 2
+        return len(self.spellings or self.renderings) < 2
 
     @property
     def problems(self) -> int:
@@ -221,7 +247,34 @@ class TermSummary:
             "consistent": self.consistent,
             "note": self.note,
             "accepted": self.accepted,
+            "spellings": dict(self.spellings),
+            "spelling": self.spelling,
         }
+
+
+@dataclass(frozen=True)
+class SpellingFinding:
+    """An ``ok`` occurrence not in the glossary's spelling, for the report's ``spelling`` section.
+
+    ``index``/``segment_id`` name the segment (``document`` the document at
+    document granularity, where ``index`` is the paragraph); ``found`` is
+    the surface, ``expected`` the glossary's spelling of it.
+    """
+
+    index: int
+    segment_id: str | None
+    term: str
+    source: str
+    found: str
+    expected: str
+    document: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "segment_id": self.segment_id}
+        if self.document is not None:
+            out["document"] = self.document
+        out.update(term=self.term, source=self.source, found=self.found, expected=self.expected)
+        return out
 
 
 @dataclass(frozen=True)
@@ -258,6 +311,10 @@ class Summary:
     chrf_pp_signature: str | None = None
     #: findings the reviewer accepted (``--accept``): counted as done, not as problems
     accepted: int = 0
+    #: ``ok`` occurrences not in the glossary's spelling (a category of their own)
+    spelling: int = 0
+    #: spelling findings count against the rate and the gate (``--strict-spelling``)
+    strict_spelling: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -274,6 +331,8 @@ class Summary:
             "chrf_pp": self.chrf_pp,
             "chrf_pp_signature": self.chrf_pp_signature,
             "accepted": self.accepted,
+            "spelling": self.spelling,
+            "strict_spelling": self.strict_spelling,
         }
 
 
@@ -307,6 +366,8 @@ class CheckResult:
     unpaired: tuple["UnpairedDocument", ...] = ()
     #: a batch of documents: files in the directories that are not documents termlock reads
     skipped: tuple[str, ...] = ()
+    #: the spelling category: accepted renderings not in the glossary's spelling, in document order
+    spelling: tuple[SpellingFinding, ...] = ()
     #: report files already written while the check ran (a streamed check:
     #: :mod:`termlock.evaluate.stream`), as ``("json", path)`` pairs; such a
     #: result carries no segments, and the reports must not be written again
@@ -387,6 +448,11 @@ class CheckResult:
             "glossary_conflicts": [conflict.to_dict() for conflict in self.glossary_conflicts],
             "unpaired": [item.to_dict() for item in self.unpaired],
             "skipped": list(self.skipped),
+            "spelling": {
+                "count": len(self.spelling),
+                "strict": self.summary.strict_spelling,
+                "findings": [finding.to_dict() for finding in self.spelling],
+            },
         }
 
     def inconsistent_to_dict(self) -> list[dict[str, Any]]:
@@ -398,6 +464,8 @@ class CheckResult:
                 "renderings": dict(term.renderings),
                 "segments": {r: list(ix) for r, ix in term.segments_by_rendering.items()},
                 "accepted": _acceptance(self.inconsistency_accepted(term.id)),
+                "spellings": dict(term.spellings),
+                "segments_by_spelling": {r: list(ix) for r, ix in term.segments_by_spelling.items()},
             }
             for term in self.inconsistent
         ]
@@ -430,18 +498,25 @@ def _acceptance(finding: AcceptedFinding | None) -> dict[str, Any] | None:
     return {"reason": finding.reason, "by": finding.by, "date": finding.date, "line": finding.line}
 
 
-def summarize_terms(terms: "Sequence[TermSummary]", segments: int, metrics: "Metrics | None") -> "Summary":
-    """The summary figures of a term table: one rule for segment and document checks alike."""
+def summarize_terms(
+    terms: "Sequence[TermSummary]", segments: int, metrics: "Metrics | None", *, strict_spelling: bool = False
+) -> "Summary":
+    """The summary figures of a term table: one rule for segment and document checks alike.
+
+    ``strict_spelling``: spelling findings are not done (the rate leaves them out of ``ok``).
+    """
     total = sum(t.occurrences for t in terms)
     ok_total = sum(t.ok for t in terms)
     accepted_total = sum(t.accepted for t in terms)
+    spelling_total = sum(t.spelling for t in terms)
+    done = ok_total + accepted_total - (spelling_total if strict_spelling else 0)
     return Summary(
         segments=segments,
         term_occurrences=total,
         ok=ok_total,
         missing=sum(t.missing for t in terms),
         forbidden=sum(t.forbidden for t in terms),
-        term_success_rate=success_rate(ok_total + accepted_total, total),
+        term_success_rate=success_rate(done, total),
         inconsistent_terms=sum(1 for t in terms if not t.consistent),
         bleu=metrics.bleu if metrics else None,
         chrf=metrics.chrf if metrics else None,
@@ -449,6 +524,8 @@ def summarize_terms(terms: "Sequence[TermSummary]", segments: int, metrics: "Met
         chrf_pp=metrics.chrf_pp if metrics else None,
         chrf_pp_signature=metrics.chrf_pp_signature if metrics else None,
         accepted=accepted_total,
+        spelling=spelling_total,
+        strict_spelling=strict_spelling,
     )
 
 

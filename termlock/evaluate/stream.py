@@ -88,6 +88,7 @@ def check_stream(
     keep_segments: bool = False,
     numbers: bool = False,
     glossary_conflicts: Sequence[MergeConflict] = (),
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """Check ``(source, target)`` or ``(source, target, segment id)`` pairs in one pass.
 
@@ -96,10 +97,11 @@ def check_stream(
     file, when anything fails, including the input iterator: a misaligned
     or undecodable input found half way writes no report). The result
     carries the segment reports only with ``keep_segments`` (what
-    ``--xliff-notes`` needs); ``metrics`` (BLEU/chrF) go into its summary.
+    ``--xliff-notes`` needs); ``metrics`` (BLEU/chrF) go into its summary;
+    ``strict_spelling``: spelling findings count against the term success rate.
     """
     checker = SegmentChecker(glossary, numbers=numbers).check
-    totals = Aggregator(glossary, numbers=numbers)
+    totals = Aggregator(glossary, numbers=numbers, strict_spelling=strict_spelling)
     add_total = totals.add
     adders = [writer.add for writer in writers]
     kept: list[SegmentReport] | None = [] if keep_segments else None

@@ -144,7 +144,7 @@ def check_documents(choice: GlossaryChoice, job, run=None) -> CheckResult:
         choice, glossary, [o.report for o in ordered],
         target_texts=[o.target_text or "" for o in ordered] if references is not None else None, references=references,
         accepted=load_accepted_findings(job.accept, glossary), accepted_file=job.accept,
-        unpaired=batch.unpaired, skipped=batch.skipped,
+        unpaired=batch.unpaired, skipped=batch.skipped, strict_spelling=job.strict_spelling,
     )
 
 
@@ -174,6 +174,7 @@ def documents_result(
     accepted_file: str | None = None,
     unpaired=(),  # noqa: ANN001
     skipped=(),  # noqa: ANN001
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """The result of checked document reports: metrics over whole documents, accepted findings, the run's extras."""
     from termlock.evaluate.document_check import document_result
@@ -184,7 +185,8 @@ def documents_result(
 
         # each document is one segment: paragraphs need not line up
         metrics = corpus_metrics(target_texts or [], references, target_lang=glossary.target_lang)
-    result = document_result(glossary, reports, accepted=accepted, metrics=metrics, unpaired=list(unpaired))
+    result = document_result(glossary, reports, accepted=accepted, metrics=metrics, unpaired=list(unpaired),
+                             strict_spelling=strict_spelling)
     return replace(result, accepted_file=accepted_file, glossary_conflicts=choice.conflicts, skipped=tuple(skipped))
 
 
@@ -201,6 +203,7 @@ def document_check(
     accepted_path: str | None = None,
     numbers: bool = True,
     exact: bool = False,
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """One document pair's check from paragraphs already read (the review page passes the edited ones).
 
@@ -216,7 +219,7 @@ def document_check(
     return documents_result(
         choice, glossary, [report], target_texts=[" ".join(targets)],
         references=[" ".join(references)] if references is not None else None,
-        accepted=accepted, accepted_file=accepted_path,
+        accepted=accepted, accepted_file=accepted_path, strict_spelling=strict_spelling,
     )
 
 
@@ -266,6 +269,7 @@ def check_segments(
     accepted_path: str | None = None,
     numbers: bool = True,
     exact: bool = False,
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """Aligned segments: the glossary (or per-segment term lists), accepted findings, numbers."""
     from termlock.evaluate import check
@@ -274,7 +278,8 @@ def check_segments(
     glossary = union if union is not None else choice.glossary
     accepted = load_accepted_findings(accepted_path, glossary)
     result = check(glossary, sources, targets, references, segment_ids=segment_ids,
-                   accepted=accepted, segment_glossaries=segment_glossaries, numbers=numbers)
+                   accepted=accepted, segment_glossaries=segment_glossaries, numbers=numbers,
+                   strict_spelling=strict_spelling)
     return replace(result, accepted_file=accepted_path, glossary_conflicts=choice.conflicts)
 
 
@@ -327,7 +332,8 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
     reports = ReportFiles(json=outputs.json, csv=outputs.csv, html=outputs.html,
                           html_inputs=job.input_names(), min_term_success=job.min_term_success)
     result = check_stream(glossary, pairs, reports.open(glossary_notes(glossary)), metrics=metrics, numbers=job.numbers,
-                          keep_segments=job.keep_segments, glossary_conflicts=choice.conflicts)
+                          keep_segments=job.keep_segments, glossary_conflicts=choice.conflicts,
+                          strict_spelling=job.strict_spelling)
     return result
 
 

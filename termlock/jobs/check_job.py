@@ -58,6 +58,9 @@ class CheckJob:
     ``accept``: the reviewer's accepted findings (YAML).
     ``exact``: no inflection tolerance for any term.
     ``numbers``: the numbers category (figures missing from the target).
+    ``strict_spelling``: spelling findings (an accepted rendering not in the
+    glossary's spelling) count against the term success rate and the gate;
+    by default they are a category of their own.
     ``keep_segments``: the result carries every segment report (a library
     caller's default); the command line sets it False, so a plain segment
     check streams with memory flat in the number of segments and the
@@ -80,6 +83,7 @@ class CheckJob:
     keep_segments: bool = True
     #: a manifest of document pairs (``--pairs``: source, target, optional terms per line)
     pairs: str | None = None
+    strict_spelling: bool = False
 
     def validate(self) -> None:
         """No output over an input (first: nothing else matters then); either ``bilingual``, ``pairs`` or
@@ -220,6 +224,7 @@ def finish_check(job: CheckJob, result: CheckResult) -> CheckOutcome:
     gate = decide(
         summary.ok, summary.term_occurrences, Fraction(job.min_term_success),
         glossary_terms=result.glossary_terms, accepted=summary.accepted,
+        misspelled=summary.spelling if summary.strict_spelling else 0,
     )
     if gate.applies:
         lines.append(gate.describe())

@@ -63,7 +63,7 @@ class DocumentSession(ReviewSession):
             self.choice, self.sources, [row.target for row in self.rows], source=record["source"],
             target=target or record["target"],
             references=self.references, terms=record["terms"], accepted=tuple(findings), accepted_path=accepted_file,
-            numbers=record["numbers"], exact=record["exact"],
+            numbers=record["numbers"], exact=record["exact"], strict_spelling=record.get("strict_spelling", False),
         )
         return result
 

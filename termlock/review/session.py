@@ -177,7 +177,8 @@ class ReviewSession:
             if self._result is None:
                 metrics = self.metrics.metrics() if self.metrics is not None else None
                 findings = [finding for _, finding in self.accepted]
-                result = result_of(self.glossary, self.reports, metrics, accepted=findings, numbers=self.record["numbers"])
+                result = result_of(self.glossary, self.reports, metrics, accepted=findings, numbers=self.record["numbers"],
+                                   strict_spelling=self.record.get("strict_spelling", False))
                 self._result = replace(result, glossary_conflicts=self.choice.conflicts)
             return self._result
 
@@ -187,7 +188,8 @@ class ReviewSession:
 
         with self.lock:
             metrics = self.metrics.metrics() if self.metrics is not None else None
-            result = result_of(self.glossary, self.reports, metrics, accepted=list(findings), numbers=self.record["numbers"])
+            result = result_of(self.glossary, self.reports, metrics, accepted=list(findings), numbers=self.record["numbers"],
+                               strict_spelling=self.record.get("strict_spelling", False))
             self._result = None  # the reports now carry these marks; the page's own are made again when asked
             return replace(result, accepted_file=accepted_file, glossary_conflicts=self.choice.conflicts)
 
@@ -204,7 +206,8 @@ class ReviewSession:
             result = self.result()
             s = result.summary
             minimum = Fraction(self.record["min_term_success"])
-            gate = decide(s.ok, s.term_occurrences, minimum, glossary_terms=result.glossary_terms, accepted=s.accepted)
+            gate = decide(s.ok, s.term_occurrences, minimum, glossary_terms=result.glossary_terms, accepted=s.accepted,
+                          misspelled=s.spelling if s.strict_spelling else 0)  # as check's gate (--strict-spelling)
             return {
                 "kind": self.record["kind"],
                 "summary": s.to_dict(),

@@ -50,6 +50,7 @@ def job_record(job: CheckJob, *, kind: str, target_format: str) -> dict[str, Any
         "accept": _absolute(job.accept),
         "exact": job.exact,
         "numbers": job.numbers,
+        "strict_spelling": job.strict_spelling,
         "min_term_success": str(Fraction(job.min_term_success)),
         "kind": kind,
         "format": target_format,
@@ -62,7 +63,7 @@ def check_job_of(record: dict[str, Any]) -> CheckJob:
         source=record["source"], target=record["target"], reference=record["reference"], bilingual=record["bilingual"],
         glossaries=tuple(record["glossaries"]), min_term_success=Fraction(record["min_term_success"]),
         outputs=CheckOutputs(), granularity=record["granularity"], terms=record["terms"], accept=record["accept"],
-        exact=record["exact"], numbers=record["numbers"],
+        exact=record["exact"], numbers=record["numbers"], strict_spelling=record.get("strict_spelling", False),
     )
 
 

@@ -6,8 +6,9 @@
   A segment's ``terms`` (any inline glossary layout, WMT23/WMT25 included) are merged over the
   request's glossary for that segment only, as ``translate --terms`` locks each line to its own.
 * ``POST /termlock/v1/check``: ``{"sources": [...], "targets": [...], "references": [...]?, "ids": [...]?,
-  "glossary": ..., "glossary_id": ..., "numbers": true}`` -> exactly the JSON ``termlock check --json``
-  writes for the same segments and glossary (the same evaluate code writes it).
+  "glossary": ..., "glossary_id": ..., "numbers": true, "strict_spelling": false}`` -> exactly the JSON
+  ``termlock check --json`` (``--strict-spelling``) writes for the same segments and glossary (the same
+  evaluate code writes it).
 * ``/termlock/v1/glossaries``: create (a termlock glossary as JSON ``{"name", "terms": [...]}`` or as
   YAML with ``Content-Type: application/yaml``), list, get (with its YAML), delete. The same store as
   the DeepL glossaries: an id works in every API shape, and ``termlock@NAME`` in chat requests.
@@ -58,6 +59,7 @@ CHECK_SCHEMA = {
         "ids": {"type": "array", "items": {"type": "string"}},
         "glossary": {}, "glossary_id": {"type": "string"},
         "numbers": {"type": "boolean", "default": True},
+        "strict_spelling": {"type": "boolean", "default": False},
     },
 }
 GLOSSARY_SCHEMA = {
@@ -173,12 +175,15 @@ async def check(request: Request) -> Response:
     numbers = params.get("numbers", True)
     if not isinstance(numbers, bool):
         raise HttpError(400, "numbers: expected true or false", field="numbers")
+    strict_spelling = params.get("strict_spelling", False)
+    if not isinstance(strict_spelling, bool):
+        raise HttpError(400, "strict_spelling: expected true or false", field="strict_spelling")
     stored, inline = _request_glossaries(state, caller, params)
     resolved = resolve(state, caller, stored, inline)
 
     def run() -> bytes:
         result = check_segments(GlossaryChoice(resolved.glossary), list(sources), list(targets), references, ids,
-                                numbers=numbers)
+                                numbers=numbers, strict_spelling=strict_spelling)
         return json_bytes(result)
 
     body = await run_in_threadpool(run)

@@ -113,6 +113,7 @@ def check_sharded(
     pool: Pool,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     numbers: bool = False,
+    strict_spelling: bool = False,
 ) -> CheckResult:
     """Check aligned shards on ``pool``; the result equals ``check()`` on the concatenated shards."""
     if chunk_size < 1:
@@ -142,4 +143,4 @@ def check_sharded(
     if references is not None:
         all_references = [r for shard in references for r in shard.segments]
         metrics = corpus_metrics(all_targets, all_references, target_lang=glossary.target_lang)
-    return aggregate(glossary, reports, metrics, numbers=numbers)
+    return aggregate(glossary, reports, metrics, numbers=numbers, strict_spelling=strict_spelling)

@@ -59,7 +59,8 @@ class RayEngine:
         glossary = load_job_glossary(job.glossaries, exact=job.exact)
         pool = ClusterPool(job.engine.address, job.engine.num_workers)
         return check_sharded(glossary, sources, targets, references, pool=pool,
-                             chunk_size=job.engine.shard_size or DEFAULT_CHUNK_SIZE, numbers=job.numbers)
+                             chunk_size=job.engine.shard_size or DEFAULT_CHUNK_SIZE, numbers=job.numbers,
+                             strict_spelling=job.strict_spelling)
 
     def _check_documents(self, job: CheckJob) -> CheckResult:
         """Whole documents: one document pair per task on the cluster, the result put together as the local engine does."""

@@ -1,12 +1,15 @@
-"""The CSV report: one row per term occurrence that is not ``ok``.
+"""The CSV report: one row per term occurrence that is not ``ok``, or not in the glossary's spelling.
 
-Problems come first (then one row per term rendered inconsistently, status
-``inconsistent``, its renderings with counts and lines); findings the reviewer accepted (``--accept``) follow,
-with the reason, who and when in the last three columns. At document
-granularity a row is a term of a document with a problem (no line number),
-and the per-document table follows: a row per document (``status``
-``document``) and one for the whole batch (``status`` ``total``) with the
-``occurrences``, ``ok``, ``missing``, ``forbidden`` and ``success`` columns,
+Problems and spelling findings (status ``ok``, the glossary's spelling in
+the ``spelling`` column) come first, in document order (then one row per
+term rendered or spelled inconsistently, status ``inconsistent``, its
+renderings or spellings with counts and lines); findings the reviewer
+accepted (``--accept``) follow, with the reason, who and when in their
+three columns. At document granularity a row is a term of a document with
+a problem or a spelling finding (no line number), and the per-document
+table follows: a row per document (``status`` ``document``) and one for
+the whole batch (``status`` ``total``) with the ``occurrences``, ``ok``,
+``missing``, ``forbidden``, ``success`` and ``spelling_findings`` columns,
 which other rows leave empty.
 
 Written as UTF-8 *with* a byte-order mark (``utf-8-sig``): Excel opens a
@@ -63,6 +66,10 @@ COLUMNS = (
     "missing",
     "forbidden",
     "success",
+    # added for spelling findings: the glossary's spelling of the accepted rendering found
+    "spelling",
+    # the per-document table's count of spelling findings (rows with status "document" and "total")
+    "spelling_findings",
 )
 #: cells of the per-document columns on other rows
 _NO_COUNTS = ("", "", "", "", "")
@@ -94,7 +101,8 @@ def _segment_row(segment: SegmentReport, occ: TermOccurrence, notes: Mapping[str
         excerpt(segment.target, [occ.forbidden_span, occ.found_span])[0],
         *decision,
     )
-    return (segment.index + 1, segment.index, *map(spreadsheet_text, text), *_NO_COUNTS)
+    spelling = occ.spelling or ""
+    return (segment.index + 1, segment.index, *map(spreadsheet_text, text), *_NO_COUNTS, spreadsheet_text(spelling), "")
 
 
 def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
@@ -104,7 +112,7 @@ def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
         document.name,
         term.id,
         term.source,
-        term.problem_status or "",
+        term.problem_status or OK,
         EXPECTED_SEPARATOR.join(term.expected),
         "; ".join(f"{r} x{n}" for r, n in term.renderings.items()),
         "; ".join(f"{r} x{n}" for r, n in term.forbidden_found.items()),
@@ -113,14 +121,15 @@ def _document_row(document, term, notes: Mapping[str, str]) -> tuple:
         f"{term.found} accepted rendering(s) in the target document",
         *decision,
     )
-    return ("", "", *map(spreadsheet_text, text), *_NO_COUNTS)
+    spelling = "; ".join(f"{found} -> {expected}" for _, found, expected in term.misspelled)
+    return ("", "", *map(spreadsheet_text, text), *_NO_COUNTS, spreadsheet_text(spelling), "")
 
 
 def _counts_row(name: str, status: str, source: str, target: str, occurrences: int, ok: int, missing: int,
-                forbidden: int, success: float) -> tuple:
-    """A row of the per-document table: the document (or the batch) and its figures."""
+                forbidden: int, success: float, spelling: int) -> tuple:
+    """A row of the per-document table: the document (or the batch) and its figures, spelling findings last."""
     text = (name, "", "", status, "", "", "", "", source, target, "", "", "")
-    return ("", "", *map(spreadsheet_text, text), occurrences, ok, missing, forbidden, f"{success:.4f}")
+    return ("", "", *map(spreadsheet_text, text), occurrences, ok, missing, forbidden, f"{success:.4f}", "", spelling)
 
 
 def _document_table(result: CheckResult) -> list[tuple]:
@@ -129,11 +138,12 @@ def _document_table(result: CheckResult) -> list[tuple]:
         return []
     rows = [
         _counts_row(d.name, "document", d.source_path or "", d.target_path or "(no translation)", d.occurrences,
-                    d.ok, d.missing, d.forbidden, d.term_success_rate)
+                    d.ok, d.missing, d.forbidden, d.term_success_rate, d.spelling)
         for d in result.documents
     ]
     s = result.summary
-    rows.append(_counts_row(counted(len(result.documents), "document"), "total", "", "", s.term_occurrences, s.ok, s.missing, s.forbidden, s.term_success_rate))
+    rows.append(_counts_row(counted(len(result.documents), "document"), "total", "", "", s.term_occurrences, s.ok,
+                            s.missing, s.forbidden, s.term_success_rate, s.spelling))
     return rows
 
 
@@ -143,7 +153,7 @@ def _lines(indexes) -> str:  # noqa: ANN001 - 0-based segment indexes
 
 
 def _inconsistent_row(term, acceptance, notes: Mapping[str, str]) -> tuple:  # noqa: ANN001 - a TermSummary
-    """A term rendered in several accepted ways: one row, the renderings with counts and lines."""
+    """A term rendered or spelled in several accepted ways: one row, the spellings with counts and lines."""
     decision = ("", "", "") if acceptance is None else (acceptance.reason, acceptance.by, acceptance.date or "")
     text = (
         "",
@@ -151,14 +161,14 @@ def _inconsistent_row(term, acceptance, notes: Mapping[str, str]) -> tuple:  # n
         term.source,
         "inconsistent",
         term.target,
-        "; ".join(f"{r} x{n}" for r, n in term.renderings.items()),
+        "; ".join(f"{r} x{n}" for r, n in (term.spellings or term.renderings).items()),
         "",
         notes.get(term.id, ""),
         "",
-        "; ".join(f"{r}: lines {_lines(ix)}" for r, ix in term.segments_by_rendering.items()),
+        "; ".join(f"{r}: lines {_lines(ix)}" for r, ix in (term.segments_by_spelling or term.segments_by_rendering).items()),
         *decision,
     )
-    return ("", "", *map(spreadsheet_text, text))
+    return ("", "", *map(spreadsheet_text, text), *_NO_COUNTS, "", "")
 
 
 class CsvReportWriter:
@@ -186,7 +196,7 @@ class CsvReportWriter:
 
     def add(self, segment: SegmentReport) -> None:
         for occ in segment.terms:
-            if occ.status != OK and occ.accepted is None:
+            if (occ.status != OK and occ.accepted is None) or occ.spelling is not None:
                 self._writer.writerow(_segment_row(segment, occ, self._notes))
                 self._pending += 1
         if self._pending >= 2000:
@@ -247,7 +257,9 @@ def _document_rows(result: CheckResult) -> list:
     Such rows have no line; ``segment_id`` names the document and the
     source/target cells give the counts (paragraphs do not line up).
     """
-    problems = [(doc, t) for doc in result.documents for t in doc.terms if t.problem_status and t.accepted is None]
+    problems = [
+        (doc, t) for doc in result.documents for t in doc.terms if (t.problem_status or t.misspelled) and t.accepted is None
+    ]
     accepted = [(doc, t) for doc in result.documents for t in doc.terms if t.accepted is not None]
     return problems + accepted
 

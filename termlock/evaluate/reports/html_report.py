@@ -206,7 +206,10 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
 
         from termlock.evaluate.gate import decide
 
-        passed = decide(s.ok, s.term_occurrences, Fraction(min_term_success), accepted=s.accepted).passed
+        misspelled = s.spelling if s.strict_spelling else 0
+        passed = decide(
+            s.ok, s.term_occurrences, Fraction(min_term_success), accepted=s.accepted, misspelled=misspelled
+        ).passed
         css += " pass" if passed else " fail"
         verdict = (
             f'<div class="verdict">{"PASS" if passed else "FAIL"}: '
@@ -220,6 +223,9 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
         _card("missing", f'<span class="v-missing">{_fmt(s.missing)}</span>'),
         _card("forbidden", f'<span class="v-forbidden">{_fmt(s.forbidden)}</span>'),
         _card("inconsistent terms", _fmt(s.inconsistent_terms)),
+        _card("spelling findings", f'<span class="v-missing">{_fmt(s.spelling)}</span>', extra=(
+            '<div class="label">counted as problems (--strict-spelling)</div>' if s.strict_spelling
+            else '<div class="label">not in the rate</div>')),
         _card("BLEU", _fmt(s.bleu)),
         _card("chrF", _fmt(s.chrf)),
         _card("chrF++", _fmt(s.chrf_pp)),
@@ -301,11 +307,24 @@ def _occurrence_row(segment: SegmentReport, occ: TermOccurrence, note: str | Non
     )
 
 
+def _spelling_row(segment: SegmentReport, occ: TermOccurrence) -> str:
+    target_text, target_at = excerpt(segment.target, [occ.found_span])
+    marks = [(*shift(occ.found_span, target_at), "good")] if occ.found_span is not None else []
+    line_html = _e(segment.index + 1) + (f'<br><code class="muted">{_e(segment.id)}</code>' if segment.id else "")
+    return (
+        f'<tr><td class="num">{line_html}</td>'
+        f'<td class="term"><code>{_e(occ.term_id)}</code><br><span lang="zh">{_e(occ.source)}</span></td>'
+        f"<td>“{_e(occ.found)}”</td><td>“{_e(occ.spelling)}”</td>"
+        f'<td class="text" lang="en">{_highlight(target_text, marks)}</td></tr>'
+    )
+
+
 class ProblemRows:
     """The problems table, filled as segments arrive: every problem counted, at most ``max_rows`` rendered.
 
     The page shows the first ``max_rows`` problems and says how many it
     left out, so a streamed check keeps only those rows, not the segments.
+    Spelling findings get rows of their own (``spelling_rows``), capped alike.
     """
 
     def __init__(self, notes: Mapping[str, str | None], max_rows: int = MAX_ROWS) -> None:
@@ -314,9 +333,12 @@ class ProblemRows:
         self.rows: list[str] = []
         self.missing = 0
         self.forbidden = 0
+        self.spelling_rows: list[str] = []
 
     def add(self, segment: SegmentReport) -> None:
         for occ in segment.terms:
+            if occ.spelling is not None and len(self.spelling_rows) < self.max_rows:
+                self.spelling_rows.append(_spelling_row(segment, occ))
             if occ.status == OK or occ.accepted is not None:
                 continue
             if occ.status == MISSING:
@@ -356,6 +378,39 @@ def _problems(rows: ProblemRows) -> str:
     return head + filters + cap + table + "</section>"
 
 
+def _spelling(result: CheckResult, rows: ProblemRows) -> str:
+    """The spelling category: accepted renderings not written in the glossary's spelling."""
+    findings = result.spelling
+    counted = ("counted as problems in the term success rate and the exit code (--strict-spelling)"
+               if result.summary.strict_spelling else "not in the term success rate nor the exit code")
+    head = (
+        f'<section id="spelling"><h2>Spelling ({_fmt(len(findings))})</h2>'
+        '<p class="muted">Renderings the checker accepts (the term is there) but not in the glossary\'s '
+        f"spelling: a hyphen dropped or added, odd capitals, another dash or apostrophe; {counted}.</p>"
+    )
+    if not findings:
+        return head + '<p class="muted">None: every rendering found is spelled as the glossary spells it.</p></section>'
+    if rows.spelling_rows:
+        body, shown = "".join(rows.spelling_rows), len(rows.spelling_rows)
+        table_head = '<th class="num">line</th><th>term</th><th>found</th><th>glossary spelling</th><th>target</th>'
+    else:  # document granularity: no segment rows, the findings name the document
+        shown = min(len(findings), MAX_ROWS)
+        body = "".join(
+            f'<tr><td class="num"><code>{_e(f.document or "")}</code> ¶{_e(f.index + 1)}</td>'
+            f'<td class="term"><code>{_e(f.term)}</code><br><span lang="zh">{_e(f.source)}</span></td>'
+            f"<td>“{_e(f.found)}”</td><td>“{_e(f.expected)}”</td></tr>"
+            for f in findings[:MAX_ROWS]
+        )
+        table_head = '<th class="num">where</th><th>term</th><th>found</th><th>glossary spelling</th>'
+    cap = ""
+    if len(findings) > shown:
+        cap = (f'<p class="muted">Showing the first {_fmt(shown)} of {_fmt(len(findings))}; '
+               "the CSV and JSON reports list them all.</p>")
+    return (
+        head + cap + f'<table class="problems"><thead><tr>{table_head}</tr></thead><tbody>{body}</tbody></table></section>'
+    )
+
+
 def _line_list(indexes: tuple[int, ...]) -> str:
     lines = ", ".join(str(i + 1) for i in indexes[:MAX_LINES_PER_RENDERING])
     if len(indexes) > MAX_LINES_PER_RENDERING:
@@ -370,12 +425,14 @@ def _inconsistent(result: CheckResult) -> str:
         return head + '<p class="muted">None: every term is rendered the same way throughout.</p></section>'
     rows = []
     for t in terms:
+        counts = t.spellings or t.renderings
+        lines = t.segments_by_spelling if t.spellings else t.segments_by_rendering
         renderings = "".join(
             f"<li>“{_e(r)}” × {_e(n)}"
-            + (f' <span class="muted">({_e(_line_list(t.segments_by_rendering[r]))})</span>' if t.segments_by_rendering.get(r) else "")
+            + (f' <span class="muted">({_e(_line_list(lines[r]))})</span>' if lines.get(r) else "")
             + (' <span class="muted">canonical</span>' if r == t.target else "")
             + "</li>"
-            for r, n in t.renderings.items()
+            for r, n in counts.items()
         )
         note = _note(t.note)
         accepted = result.inconsistency_accepted(t.id)
@@ -387,8 +444,8 @@ def _inconsistent(result: CheckResult) -> str:
         )
     return (
         head
-        + '<p class="muted">Each of these terms is rendered in two or more different accepted ways; '
-        "pick one and use it throughout.</p>"
+        + '<p class="muted">Each of these terms is rendered in two or more different accepted ways or '
+        "spellings; pick one and use it throughout.</p>"
         + "<table><thead><tr><th>term</th><th>source</th><th>canonical</th><th>renderings used (count, lines)</th>"
         + f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>'
     )
@@ -460,7 +517,8 @@ def _document_table(result: CheckResult) -> str:
             f'<td class="num">{_fmt(doc.source_paragraphs)}</td><td class="num">{_fmt(doc.target_paragraphs)}</td>'
             f'<td class="num">{_fmt(doc.occurrences)}</td><td class="num v-ok">{_fmt(doc.ok)}</td>'
             f'<td class="num v-missing">{_fmt(doc.missing)}</td><td class="num v-forbidden">{_fmt(doc.forbidden)}</td>'
-            f'<td class="num">{_e(f"{doc.term_success_rate * 100:.1f}%")}</td></tr>'
+            f'<td class="num">{_e(f"{doc.term_success_rate * 100:.1f}%")}</td>'
+            f'<td class="num">{_fmt(doc.spelling)}</td></tr>'
         )
     s = result.summary
     rows.append(
@@ -470,12 +528,14 @@ def _document_table(result: CheckResult) -> str:
         f'<td class="num">{_fmt(sum(d.target_paragraphs for d in result.documents))}</td>'
         f'<td class="num">{_fmt(s.term_occurrences)}</td><td class="num v-ok">{_fmt(s.ok)}</td>'
         f'<td class="num v-missing">{_fmt(s.missing)}</td><td class="num v-forbidden">{_fmt(s.forbidden)}</td>'
-        f'<td class="num">{_e(f"{s.term_success_rate * 100:.1f}%")}</td></tr>'
+        f'<td class="num">{_e(f"{s.term_success_rate * 100:.1f}%")}</td>'
+        f'<td class="num">{_fmt(s.spelling)}</td></tr>'
     )
     return (
         '<table class="document-table"><thead><tr><th>document</th><th class="num">source ¶</th>'
         '<th class="num">target ¶</th><th class="num">occurrences</th><th class="num">ok</th>'
-        '<th class="num">missing</th><th class="num">forbidden</th><th class="num">success</th></tr></thead>'
+        '<th class="num">missing</th><th class="num">forbidden</th><th class="num">success</th>'
+        '<th class="num" title="renderings not in the glossary\'s spelling">spelling</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table>'
     )
 
@@ -516,7 +576,8 @@ def _documents(result: CheckResult) -> str:
         ordered = sorted(doc.terms, key=lambda t: 2 if t.accepted is not None else rank[t.problem_status])
         for t in ordered:
             status = "accepted" if t.accepted is not None else (t.problem_status or OK)
-            renderings = "".join(f"<li>“{_e(r)}” × {_e(n)}</li>" for r, n in t.renderings.items()) or (
+            # by spelling: "State owned enterprise" apart from the glossary's "state-owned enterprise"
+            renderings = "".join(f"<li>“{_e(r)}” × {_e(n)}</li>" for r, n in (t.spellings or t.renderings).items()) or (
                 '<li class="empty">none</li>')
             bad = "".join(f'<li class="v-forbidden">“{_e(r)}” × {_e(n)}</li>' for r, n in t.forbidden_found.items())
             snips = "".join(
@@ -594,7 +655,7 @@ def _term_table(result: CheckResult) -> str:
         f'<td class="num">{_fmt(t.occurrences)}</td><td class="num v-ok">{_fmt(t.ok)}</td>'
         f'<td class="num v-missing">{_fmt(t.missing)}</td><td class="num v-forbidden">{_fmt(t.forbidden)}</td>'
         f'<td class="num">{_e(f"{t.success_rate * 100:.1f}%")}</td>'
-        f'<td>{_e("; ".join(f"{r} × {n}" for r, n in t.renderings.items()))}</td></tr>'
+        f'<td>{_e("; ".join(f"{r} × {n}" for r, n in (t.spellings or t.renderings).items()))}</td></tr>'
         for t in used
     )
     unused = result.glossary_terms - len(used)
@@ -648,6 +709,7 @@ def render_html(
         + _documents(result)
         + ("" if result.documents and not result.segments else _problems(problem_rows))
         + _accepted(result)
+        + _spelling(result, problem_rows)
         + _numbers(result)
         + _inconsistent(result)
         + _term_table(result)

@@ -58,6 +58,7 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         ("forbidden", str(s.forbidden)),
         ("term success rate", f"{s.term_success_rate:.4f} ({s.term_success_rate * 100:.2f}%)"),
         ("inconsistent terms", str(s.inconsistent_terms)),
+        ("spelling findings", f"{s.spelling} ({'counted as problems: --strict-spelling' if s.strict_spelling else 'not in the rate'})"),
         ("BLEU", f"{s.bleu:.2f}" if s.bleu is not None else "- (no --reference)"),
         ("chrF", f"{s.chrf:.2f}" if s.chrf is not None else "- (no --reference)"),
     ]
@@ -87,11 +88,11 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         lines.append(f"documents ({len(result.documents)})")
         rows = [
             [_clip(d.name, 40), str(d.source_paragraphs), str(d.target_paragraphs) if d.paired else "-", str(d.occurrences),
-             str(d.ok), str(d.missing), str(d.forbidden), f"{d.term_success_rate:.4f}"]
+             str(d.ok), str(d.missing), str(d.forbidden), f"{d.term_success_rate:.4f}", str(d.spelling)]
             for d in result.documents
         ]
-        lines.extend(render_table(["document", "src ¶", "tgt ¶", "occ", "ok", "missing", "forbidden", "success"], rows,
-                                  {1, 2, 3, 4, 5, 6, 7}))
+        lines.extend(render_table(["document", "src ¶", "tgt ¶", "occ", "ok", "missing", "forbidden", "success", "spelling"],
+                                  rows, {1, 2, 3, 4, 5, 6, 7, 8}))
         unread = [(d.name, line) for d in result.documents for line in d.not_read()]
         if unread:
             lines.append("")
@@ -133,7 +134,7 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         lines.append("")
         lines.append(f"inconsistent terms ({len(mixed)})")
         for t in mixed[:worst]:
-            counts = ", ".join(f"{r!r} x{n}" for r, n in t.renderings.items())
+            counts = ", ".join(f"{r!r} x{n}" for r, n in (t.spellings or t.renderings).items())
             accepted = result.inconsistency_accepted(t.id)
             lines.append(f"  {t.id} ({t.source}): {counts}" + (f" (accepted: {accepted.reason})" if accepted else ""))
         if len(mixed) > worst:
@@ -146,6 +147,14 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
             lines.append(f"  {finding.term} at {finding.where()} ({where})")
         if len(result.stale_accepted) > worst:
             lines.append(f"  ... and {len(result.stale_accepted) - worst} more (see the JSON/HTML report)")
+    if result.spelling:
+        lines.append("")
+        lines.append(f"spelling: renderings not in the glossary's spelling ({len(result.spelling)})")
+        for finding in result.spelling[:worst]:
+            where = f"line {finding.index + 1}" if finding.document is None else f"{finding.document} ¶{finding.index + 1}"
+            lines.append(f"  {where}: {finding.term} {finding.found!r}, the glossary spells it {finding.expected!r}")
+        if len(result.spelling) > worst:
+            lines.append(f"  ... and {len(result.spelling) - worst} more (see the JSON/HTML report)")
     if result.numbers is not None and result.numbers.missing:
         lines.append("")
         lines.append(f"figures missing from the target ({len(result.numbers.missing)})")
