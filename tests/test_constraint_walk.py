@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from termlock.translate.lock.sentence_lock import SentenceLock
-from termlock.translate.lock.symbols import PAD
+from termlock.translate.lock.symbols import CASED, EXACT, FOLDED, PAD
 from termlock.translate.lock.tracker import ConstraintTracker
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
@@ -27,29 +27,42 @@ def test_joint_walk_equals_each_automaton_alone(tiny_seq2seq):
     model, tokenizer = tiny_seq2seq
     decoder = BeamSearchDecoder(model, tokenizer, num_beams=3, max_length=20)
     positives = [
-        [PositiveConstraint("food", ("food security",)), PositiveConstraint("Dev", ("Development",), case_sensitive=True)],
-        [PositiveConstraint("open", ("opening up", "opening-up"))],
+        [
+            PositiveConstraint("food", ("food security",)),
+            PositiveConstraint("Dev", ("Development",), case_sensitive=True),
+            PositiveConstraint("zone", ("Development Zone",), case_sensitive=True),  # claims "Development": cased
+        ],
+        [
+            PositiveConstraint("open", ("opening up", "opening-up"), written=("Opening-Up",)),  # counted folded
+            PositiveConstraint("chain", ("industrial chain",)),
+            PositiveConstraint("chief", ("industrial chain chief system",)),  # claims "industrial chain": folded
+        ],
         [],
     ]
     negatives = [[NegativeConstraint("grain", ("grain safety",))], [], [NegativeConstraint("US", ("U.S.",), case_sensitive=True)]]
     locks = [SentenceLock.compile(p, n) for p, n in zip(positives, negatives)]
     tracker = ConstraintTracker(locks, decoder.vocabulary, torch.device("cpu"))
-    assert len(tracker.channels) == 2  # folded and cased: four automata walked together
+    # the exact view places, the folded and cased ones forbid (and claim): five automata walked together
+    assert [c.channel for c in tracker.channels] == [FOLDED, CASED, EXACT]
+    assert len(tracker._walked) == 5
+    without_claims = ConstraintTracker([SentenceLock.compile([positives[0][0]], negatives[0])], decoder.vocabulary, torch.device("cpu"))
+    assert without_claims._walked == [(0, "neg"), (1, "pos")]  # an automaton with nothing in it is not walked
     generator = torch.Generator().manual_seed(0)
     vocab = tracker.channels[0].vocab.seq.shape[1]
     token = torch.randint(0, vocab, (3, 40), generator=generator)
     cls = torch.randint(0, 3, (3, 40), generator=generator)
     starts, columns, expected = [], [], []
-    for channel in tracker.channels:
+    for i, kind in tracker._walked:
+        channel = tracker.channels[i]
         seq = channel.vocab.seq[cls, token]
-        for table, flags in ((channel.pos, channel.out_bits), (channel.neg, channel.completes.long())):
-            # random nodes of each sentence's own automaton
-            sizes = torch.tensor([*table.offsets[1:], table.size]) - torch.tensor(table.offsets)
-            node = table.root.unsqueeze(1) + (torch.rand((3, 40), generator=generator) * sizes.unsqueeze(1)).long()
-            starts.append(node)
-            length = int(channel.vocab.length[cls, token].max())
-            columns.append(table.columns(seq[:, :, :length].permute(2, 0, 1)))
-            expected.append(_one_at_a_time(table, node, flags, seq))
+        table, flags = (channel.pos, channel.out_bits) if kind == "pos" else (channel.neg, channel.completes.long())
+        # random nodes of each sentence's own automaton
+        sizes = torch.tensor([*table.offsets[1:], table.size]) - torch.tensor(table.offsets)
+        node = table.root.unsqueeze(1) + (torch.rand((3, 40), generator=generator) * sizes.unsqueeze(1)).long()
+        starts.append(node)
+        length = int(channel.vocab.length[cls, token].max())
+        columns.append(table.columns(seq[:, :, :length].permute(2, 0, 1)))
+        expected.append(_one_at_a_time(table, node, flags, seq))
     nodes, seen = tracker._walk.run(starts, columns)
     # not a walk that never leaves its start: nodes move and patterns are seen
     assert any(not torch.equal(n, s) for n, s in zip(nodes, starts))

@@ -14,7 +14,7 @@ from termlock.glossary.inflection import inflected_forms, inflections
 from termlock.glossary.target_match import normalise, surface_forms
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint, constraints_for
 from termlock.translate.lock.sentence_lock import SentenceLock
-from termlock.translate.lock.symbols import SPACE, pattern_symbols, symbols
+from termlock.translate.lock.symbols import CASED, EXACT, FOLDED, SPACE, pattern_symbols, symbols
 from termlock.translate.lock.tracker import ConstraintTracker
 from termlock.translate.search.beam_allocation import allocate
 
@@ -59,7 +59,7 @@ def test_matcher_and_decoder_share_the_inflection_rules():
     assert "statu" not in inflections("status")
     lock = SentenceLock.compile([], [NegativeConstraint("t", ("double cores",))])
     # the decoder blocks exactly the forms the checker flags
-    assert lock.forbidden[False] == ["double cores", "double core"]
+    assert lock.forbidden[FOLDED] == ["double cores", "double core"]
 
 
 # ----------------------------------------------------------------- symbols
@@ -103,27 +103,30 @@ def test_nested_renderings_subtract_like_the_judge():
     inner = PositiveConstraint("ns", ("national security",))
     outer = PositiveConstraint("ons", ("overall national security outlook",))
     lock = SentenceLock.compile([inner, outer], [])
-    weights = {p.text: w for p, w in zip(lock.patterns, lock.weights) if not p.lead}
-    assert all(w == [0, 0] for p, w in zip(lock.patterns, lock.weights) if p.lead)  # progress only
-    assert weights["national security"] == [1, 0]
-    assert weights["overall national security outlook"] == [-1, 1]
+    weights = {(p.text, p.channel): w for p, w in zip(lock.patterns, lock.weights) if not p.spaced}
+    assert all(w == [0, 0] for p, w in zip(lock.patterns, lock.weights) if p.spaced and not p.start)  # progress only
+    # placed in the glossary's spelling...
+    assert weights["national security", EXACT] == [1, 0]
+    assert weights["overall national security outlook", EXACT] == [0, 1]
+    # ...and the outer one, as the judge finds it (folded), takes the inner occurrence it holds
+    assert weights["overall national security outlook", FOLDED] == [-1, 0]
     # plural of the outer term holds it too: tracked to subtract
-    assert weights["overall national security outlooks"] == [-1, 0]
+    assert weights["overall national security outlooks", FOLDED] == [-1, 0]
 
 
 def test_a_case_sensitive_longer_rendering_claims_in_its_own_casing_only():
     inner = PositiveConstraint("pc", ("party committee",))
     outer = PositiveConstraint("ppc", ("Provincial Party Committee",), case_sensitive=True)
     lock = SentenceLock.compile([inner, outer], [])
-    claims = {(p.text, p.cased): w for p, w in zip(lock.patterns, lock.weights) if not p.lead and w[0] < 0}
+    claims = {(p.text, p.channel): w for p, w in zip(lock.patterns, lock.weights) if w[0] < 0}
     # the judge finds the outer term only as written, so only that casing takes the inner occurrence
-    assert claims == {("Provincial Party Committee", True): [-1, 1]}  # one pattern: placed for ppc, claiming pc
+    assert claims == {("Provincial Party Committee", CASED): [-1, 0]}
 
 
 def test_forbidden_inside_an_accepted_rendering_is_excused_not_blocked():
     term = PositiveConstraint("team", ("core team",))
     lock = SentenceLock.compile([term], [NegativeConstraint("team", ("core", "kernel"))])
-    assert lock.forbidden[False] == ["cores", "kernel", "kernels"]  # "core" alone is inside "core team"
+    assert lock.forbidden[FOLDED] == ["cores", "kernel", "kernels"]  # "core" alone is inside "core team"
 
 
 # ------------------------------------------------------------------ tracker
@@ -152,15 +155,55 @@ def _ids(tokenizer, *pieces: str) -> list[int]:
     return tokenizer.convert_tokens_to_ids(list(pieces))
 
 
-def test_any_tokenization_and_casing_counts(decoder, tiny_seq2seq):
+def _token_paths(tokenizer, text: str, limit: int = 25) -> list[list[int]]:
+    """Every way (up to ``limit``) to write ``text`` with the vocabulary's pieces: "▁dual▁cores" = "▁du" "al" "▁c" ...
+
+    SentencePiece pieces concatenate to the text (``▁`` a space), so each
+    segmentation of the piece string into pieces of the vocabulary is a
+    token path the model could take to exactly these characters.
+    """
+    vocab = tokenizer.get_vocab()
+    target = "\u2581" + text.replace(" ", "\u2581")
+    paths: list[list[int]] = []
+
+    def walk(at: int, path: list[int]) -> None:
+        if len(paths) >= limit:
+            return
+        if at == len(target):
+            paths.append(path)
+            return
+        for end in range(len(target), at, -1):
+            piece = vocab.get(target[at:end])
+            if piece is not None:
+                walk(end, path + [piece])
+
+    walk(0, [])
+    return paths
+
+
+@pytest.mark.parametrize("text", ["dual cores", "Dual cores", "the dual cores ,", "dual cores."])
+def test_the_glossary_spelling_counts_in_any_tokenization(decoder, tiny_seq2seq, text):
+    """Exactly the glossary's characters (a capital first letter only where the translation starts)."""
     _, tokenizer = tiny_seq2seq
     lock = SentenceLock.compile([PositiveConstraint("dc", ("dual cores",))], [])
-    for text in ["dual cores", "Dual Cores", "the DUAL cores", "dual-cores ."]:
-        ids = tokenizer(text_target=text, add_special_tokens=False)["input_ids"]
-        _, grown = _feed(decoder, lock, ids)
-        assert bool(grown.all_met), text
-    ids = tokenizer(text_target="individual cores", add_special_tokens=False)["input_ids"]
-    assert not bool(_feed(decoder, lock, ids)[1].all_met)  # not a whole word
+    paths = _token_paths(tokenizer, text)
+    assert len(paths) > 5  # the test is about many paths, not one
+    for ids in paths:
+        assert tokenizer.decode(ids, skip_special_tokens=True) == text
+        assert bool(_feed(decoder, lock, ids)[1].all_met), (text, tokenizer.convert_ids_to_tokens(ids))
+
+
+@pytest.mark.parametrize(
+    "text", ["Dual Cores", "the DUAL cores", "dual-cores .", "the Dual cores", "dual  cores", "duaL cores", "individual cores"]
+)
+def test_nothing_but_the_glossary_spelling_counts(decoder, tiny_seq2seq, text):
+    """The checker would accept most of these; the lock writes the glossary's spelling, so none places the term."""
+    _, tokenizer = tiny_seq2seq
+    lock = SentenceLock.compile([PositiveConstraint("dc", ("dual cores",))], [])
+    paths = _token_paths(tokenizer, text)
+    assert paths
+    for ids in paths:
+        assert not bool(_feed(decoder, lock, ids)[1].all_met), (text, tokenizer.convert_ids_to_tokens(ids))
 
 
 def test_a_rendering_is_credited_only_when_the_word_ends(decoder, tiny_seq2seq):
@@ -177,7 +220,7 @@ def test_every_casing_and_split_of_a_forbidden_rendering_is_caught(decoder, tiny
     _, tokenizer = tiny_seq2seq
     lock = SentenceLock.compile([], [NegativeConstraint("f", ("food security",))])
     ids = tokenizer(text_target=written, add_special_tokens=False)["input_ids"]
-    vocab = decoder.vocabulary(False)
+    vocab = decoder.vocabulary(FOLDED)
     tracker, grown = _feed(decoder, lock, ids)
     # the word may not end here: EOS and every token that would end it are banned
     assert bool(grown.ends_forbidden)
@@ -227,9 +270,9 @@ def test_bans_are_exactly_the_tokens_that_complete_a_forbidden_rendering(history
     from termlock.translate.lock.vocabulary import VocabularyText
 
     tokenizer = _FakeTokenizer()
-    vocab = VocabularyText(tokenizer, len(tokenizer), torch.device("cpu"), cased=False, eos_ids=[0])
+    vocab = VocabularyText(tokenizer, len(tokenizer), torch.device("cpu"), channel=FOLDED, eos_ids=[0])
     lock = SentenceLock.compile([], [NegativeConstraint("f", ("the food",))])
-    tracker = ConstraintTracker([lock], lambda cased: vocab, torch.device("cpu"))
+    tracker = ConstraintTracker([lock], lambda channel: vocab, torch.device("cpu"))
     tracker.start(1)
     zero = torch.zeros((1, 1), dtype=torch.long)
     for token in history:
@@ -254,10 +297,10 @@ def test_must_glue_after_a_pending_forbidden_word(decoder, tiny_seq2seq):
     lock = SentenceLock.compile([], [NegativeConstraint("f", ("food",), exact=True)])
     ids = tokenizer(text_target="the food", add_special_tokens=False)["input_ids"]
     tracker, _ = _feed(decoder, lock, ids)
-    log_probs = torch.zeros((1, len(decoder.vocabulary(False).texts)))
+    log_probs = torch.zeros((1, len(decoder.vocabulary(FOLDED).texts)))
     eos = torch.tensor([decoder.rules.eos_ids[0]])
     tracker.apply_bans(log_probs, eos)
-    vocab = decoder.vocabulary(False)
+    vocab = decoder.vocabulary(FOLDED)
     assert log_probs[0, eos[0]] == -math.inf  # ending here would write "food"
     for token in vocab.spelling(" the") + vocab.spelling(","):
         assert log_probs[0, token] == -math.inf
@@ -288,6 +331,31 @@ def test_allocation_stripes_share_the_beam_between_banks():
 def test_a_sentence_with_more_terms_than_tracked_leaves_the_rest_to_the_judge():
     positives = [PositiveConstraint(f"t{i}", (f"term number {i}",)) for i in range(40)]
     lock = SentenceLock.compile(positives, [])
-    assert len(lock.patterns) <= 62
+    assert all(sum(p.channel == channel for p in lock.patterns) <= 62 for channel in (EXACT, FOLDED, CASED))
     assert lock.term_ids + lock.never == [p.term_id for p in positives[: len(lock.term_ids)]] + lock.never
     assert set(lock.term_ids) | set(lock.never) == {p.term_id for p in positives}
+
+
+# ------------------------------------------------- what the model wrote itself
+
+
+@pytest.mark.parametrize(("text", "met"), [("Dual-Cores", True), ("dual-cores", True), ("DUAL CORES", True), ("dual cores", True), ("duel cores", False)])
+def test_what_the_model_wrote_on_its_own_counts_in_any_form_the_checker_accepts(decoder, tiny_seq2seq, text, met):
+    """``written``: the free translation had "Dual-Cores"; written again in any accepted form, the lock leaves it."""
+    _, tokenizer = tiny_seq2seq
+    lock = SentenceLock.compile([PositiveConstraint("dc", ("dual cores",), written=("Dual-Cores",))], [])
+    # counted once: through the folded form the model wrote, the glossary spelling guiding only
+    counted = [p for p, w in zip(lock.patterns, lock.weights) if w[0] > 0]
+    assert [(p.text, p.channel) for p in counted] == [("dual cores", FOLDED)]
+    ids = tokenizer(text_target=f"the {text} drive", add_special_tokens=False)["input_ids"]
+    assert bool(_feed(decoder, lock, ids)[1].all_met) == met, text
+
+
+def test_token_speller_spells_exactly_or_names_what_is_missing():
+    from termlock.translate.lock.vocabulary import TokenSpeller
+
+    speller = TokenSpeller(["", " dual", " du", "al", " core", "s", "-", "owned", " state", "\u2581x"])
+    assert speller.spells("dual cores") and speller.spells("state-owned")
+    assert not speller.spells("Dual cores") and speller.unwritten("Dual cores") == "D"
+    assert not speller.spells("dual  cores")  # no token writes a space after a space
+    assert speller.unwritten("Shu\u0101ngh\u00e9") == "Sh\u0101g\u00e9"  # each once, in order

@@ -44,29 +44,50 @@ def _pieces(tokenizer, ids) -> tuple[str, ...]:
     return tuple(tokenizer.convert_ids_to_tokens(list(ids)))
 
 
-@pytest.mark.parametrize(
-    "pieces",
-    [
-        ("▁dual", "▁core", "s"),  # mid-sentence / sentence start
-        ("d", "ual", "▁core", "s"),  # straight after an opening quote
-        ("▁Dual", "▁core", "s"),  # capitalised
-        ("▁Du", "AL", "▁co", "RE", "S"),  # any casing, any split
-        ("▁Du", "al", "▁Cor", "es"),
-    ],
-)
-def test_any_split_of_dual_cores_counts(real_tokenizer, real_decoder, pieces):
-    decoder = real_decoder
-    lock = SentenceLock.compile([PositiveConstraint("dual-core", ("dual cores",))], [])
+def _met_after(decoder, tokenizer, lock, pieces) -> bool:
     tracker = ConstraintTracker([lock], decoder.vocabulary, torch.device("cpu"))
     tracker.start(1)
     zero = torch.zeros((1, 1), dtype=torch.long)
-    before = ["▁the", '▁"'] if pieces[0] == "d" else ["▁the"]
-    ids = real_tokenizer.convert_tokens_to_ids([*before, *pieces])
-    assert real_tokenizer.unk_token_id not in ids
+    ids = tokenizer.convert_tokens_to_ids(list(pieces))
+    assert tokenizer.unk_token_id not in ids
     for token in ids:
         grown = tracker.expand(zero, torch.tensor([[token]]))
         tracker.keep(grown, zero)
-    assert bool(grown.all_met)
+    return bool(grown.all_met)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ("▁the", "▁dual", "▁core", "s"),  # mid-sentence
+        ("▁the", '▁"', "d", "ual", "▁core", "s"),  # straight after an opening quote
+        ("▁dual", "▁co", "res"),  # any split of exactly these characters
+        ("▁Dual", "▁core", "s"),  # a capital first letter where the translation starts
+        ("▁Du", "al", "▁c", "ores"),
+        ("▁state", "-", "own", "ed", "▁enterprise"),
+    ],
+)
+def test_any_split_of_the_glossary_spelling_counts(real_tokenizer, real_decoder, pieces):
+    lock = SentenceLock.compile(
+        [PositiveConstraint("dual-core", ("dual cores",)) if "enterprise" not in pieces[-1] else
+         PositiveConstraint("soe", ("state-owned enterprise",))], []
+    )
+    assert _met_after(real_decoder, real_tokenizer, lock, pieces)
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ("▁the", "▁Dual", "▁core", "s"),  # a capital mid-sentence
+        ("▁Du", "AL", "▁co", "RE", "S"),  # the checker accepts any casing; the lock writes the glossary's
+        ("▁dual", "▁", "▁core", "s"),  # a double space
+        ("▁state", "▁own", "ed", "▁enterprise"),  # the hyphen dropped
+        ("▁state", "—", "own", "ed", "▁enterprise"),  # another dash
+    ],
+)
+def test_no_other_spelling_counts(real_tokenizer, real_decoder, pieces):
+    term = PositiveConstraint("soe", ("state-owned enterprise",)) if "enterprise" in pieces[-1] else PositiveConstraint("dual-core", ("dual cores",))
+    assert not _met_after(real_decoder, real_tokenizer, SentenceLock.compile([term], []), pieces)
 
 
 def test_real_shape_model_places_terms(real_tokenizer, real_decoder):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from termlock.glossary import Glossary, SourceMatcher, Term
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
 from termlock.translate.lock.constraints import constraints_for
+from termlock.translate.lock.symbols import FOLDED
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 
 POOL = (
@@ -48,7 +49,7 @@ class AdversarialDecoder(BeamSearchDecoder):
     boost: torch.Tensor | None = None
 
     def push_towards(self, phrases: list[str], strength: float = 12.0) -> None:
-        vocab = self.vocabulary(False)
+        vocab = self.vocabulary(FOLDED)
         pieces = {p.lower().replace("-", " ") for p in phrases}
         bonus = torch.zeros(len(vocab.texts))
         for token, text in enumerate(vocab.texts):

@@ -1,15 +1,18 @@
 """What the checker requires of one sentence's translation, as decoder input.
 
 A glossary term found in a source sentence becomes a *positive* constraint
-(the decoder places one of ``alternatives``: by default the canonical
-rendering only, so a document stays consistent; all accepted renderings
-with ``variants=True``) and, when the term lists forbidden renderings, a
-*negative* one. The records hold glossary strings only: every rule about
-how a string may appear in the translation (case folding, spaces and
-hyphens alike, whole words, regular inflection) is the target matcher's,
-applied by :mod:`termlock.translate.lock.sentence_lock` and the tracker
-through the matcher's own functions, so
-the decoder and ``termlock check`` cannot disagree about a term.
+(the decoder places one of ``alternatives``, in the glossary's spelling:
+by default the canonical rendering only, so a document stays consistent;
+all accepted renderings with ``variants=True``) and, when the term lists
+forbidden renderings, a *negative* one. The records hold glossary strings
+only: every rule about how a string may appear in the translation is the
+glossary package's (the spelling the lock writes:
+:mod:`termlock.glossary.spelling`; case folding, spaces and hyphens alike,
+whole words and regular inflection for what the judge counts and flags:
+:mod:`termlock.glossary.target_match`), applied by
+:mod:`termlock.translate.lock.sentence_lock` and the tracker through those
+modules' own functions, so the decoder and ``termlock check`` cannot
+disagree about a term.
 
 Importing this module does not import torch or transformers.
 """
@@ -24,12 +27,17 @@ from typing import Any, Iterable
 class PositiveConstraint:
     """One term that must appear in the translation.
 
-    ``alternatives``: the glossary strings the decoder may place (any
-    tokenization and, unless ``case_sensitive``, any casing of them counts).
-    ``accepted``: everything the checker accepts for the term (canonical and
-    variants; empty = ``alternatives``), inflected unless ``exact``. The
-    decoder needs it to count like the checker: an occurrence of another
-    term inside one of this term's accepted renderings belongs to this term.
+    ``alternatives``: the glossary strings the decoder may place, each in
+    the glossary's spelling (any tokenization of exactly those characters
+    counts; a capital first letter where the translation starts unless
+    ``case_sensitive``). ``accepted``: everything the checker accepts for
+    the term (canonical and variants; empty = ``alternatives``), inflected
+    unless ``exact``. The decoder needs it to count like the checker: an
+    occurrence of another term inside one of this term's accepted
+    renderings belongs to this term. ``written``: what the model wrote for
+    the term on its own (an unconstrained translation of the sentence the
+    checker accepted): left as it is, so written again in any casing or
+    split of it the checker accepts, it counts too.
     """
 
     term_id: str
@@ -37,6 +45,7 @@ class PositiveConstraint:
     case_sensitive: bool = False
     accepted: tuple[str, ...] = ()
     exact: bool = False
+    written: tuple[str, ...] = ()
 
     @property
     def judged(self) -> tuple[str, ...]:

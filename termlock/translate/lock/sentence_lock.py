@@ -1,26 +1,41 @@
-"""One sentence's constraints compiled against the checker's rules: what to place, what counts, what to block.
+"""One sentence's constraints compiled against the glossary's rules: what to write, what counts, what to block.
 
 :meth:`SentenceLock.compile` turns a sentence's
 :class:`~termlock.translate.lock.constraints.PositiveConstraint` and
 :class:`~termlock.translate.lock.constraints.NegativeConstraint` records
-into normalised patterns, in three steps:
+into patterns, each in one view (channel) of
+:mod:`termlock.translate.lock.symbols`, in four steps:
 
-* **patterns**: the renderings to place, each also "after a space" (a
-  split ``▁`` + ``word`` has started it: tracked for progress only);
+* **place**: each rendering to place in the glossary's spelling (the
+  ``EXACT`` view; :func:`termlock.glossary.spelling.lock_spellings`): the
+  spelling anywhere, and with a capital first letter only as the
+  translation's first word (a ``START`` pattern, with and without the space
+  a ``▁`` piece writes); these count an occurrence and *guide* (the lock
+  proposes tokens along them and ranks hypotheses by progress on them).
+  Each is tracked again after a space (a split ``▁`` + ``word`` has started
+  it): progress only, never counted. Any tokenization of exactly these
+  characters counts, and nothing else: "state owned enterprise" or
+  "windoW" written by the model never completes a term the lock places;
+* **written**: what the model wrote for a term on its own
+  (``PositiveConstraint.written``) is left as it is: tracked in the checker's
+  folded view (cased for a case-sensitive term), it counts, written in any
+  casing or split the checker accepts, and is never proposed (where it
+  folds to a placed spelling, that spelling counts through it, once);
 * **claims**: counting like the judge. An accepted rendering of one term
   found inside a longer accepted rendering of another term of the sentence
   belongs to that other term (:mod:`termlock.glossary.verdicts`), so those
-  longer renderings are tracked too and their occurrences subtract:
+  longer renderings are tracked too, as the judge finds them (folded; cased
+  for a case-sensitive term), and their occurrences subtract:
   ``met[term] = sum(own occurrences) - sum(occurrences of renderings that
-  contain it, times how often)``; a longer rendering of a case-sensitive
-  term is tracked case-sensitively, as the judge only finds it so;
-* **forbidden**: every form the checker flags (all inflections), except
-  the forms lying inside an accepted rendering of the sentence (the judge
-  excuses them there; standing alone they are caught by the judge and
-  reported).
+  contain it, times how often)``;
+* **forbidden**: every form the checker flags (all inflections, folded; cased
+  for a case-sensitive term), except the forms lying inside an accepted
+  rendering of the sentence (the judge excuses them there; standing alone
+  they are caught by the judge and reported).
 
-A sentence with more patterns than :data:`MAX_PATTERNS` leaves its last
-terms to the judge: they are reported, never dropped. Plain Python: no torch.
+A sentence with more patterns in a view than :data:`MAX_PATTERNS` leaves
+its last terms to the judge: they are reported, never dropped. Plain
+Python: no torch.
 """
 
 from __future__ import annotations
@@ -29,10 +44,20 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from termlock.glossary import target_match
+from termlock.glossary.spelling import lock_spellings
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
-from termlock.translate.lock.symbols import lead_symbols, normalised, pattern_symbols
+from termlock.translate.lock.symbols import (
+    CASED,
+    CHANNELS,
+    EXACT,
+    FOLDED,
+    first_symbols,
+    in_view,
+    lead_symbols,
+    pattern_symbols,
+)
 
-#: tracked renderings per sentence (an int64 bitmask per automaton node)
+#: tracked renderings per sentence and view (an int64 bitmask per automaton node)
 MAX_PATTERNS = 62
 
 
@@ -53,44 +78,74 @@ def _forms(rendering: str, exact: bool) -> list[str]:
     return target_match.surface_forms(rendering, exact)
 
 
+def _judged_view(case_sensitive: bool) -> str:
+    """The view the judge finds a term's renderings in: folded, or cased for a case-sensitive term."""
+    return CASED if case_sensitive else FOLDED
+
+
 @dataclass
 class Pattern:
-    text: str  # normalised in its channel
-    raw: str  # single-spaced glossary spelling (for proposing tokens in glossary casing)
-    cased: bool
-    term: int  # the term it places, or -1 for a rendering tracked only to subtract
-    lead: bool = False  # the rendering after a space, tracked for progress only (weight 0)
+    """One rendering the sentence tracks.
+
+    ``text`` is in ``channel``'s view; ``term`` is the term it writes or
+    counts for (-1: tracked only to subtract, a claim); ``guide``: the lock
+    proposes tokens along it and tracks progress on it; ``spaced``: after
+    the space a ``▁`` piece writes; ``start``: only as the translation's
+    first word.
+    """
+
+    text: str
+    channel: str
+    term: int
+    guide: bool = False
+    spaced: bool = False
+    start: bool = False
 
     @property
     def symbols(self) -> tuple[int, ...]:
-        return lead_symbols(self.text) if self.lead else pattern_symbols(self.text)
+        if self.start:
+            return first_symbols(self.text, self.spaced)
+        if self.spaced:
+            return lead_symbols(self.text, self.channel)
+        return pattern_symbols(self.text, self.channel)
+
+    @property
+    def written(self) -> str:
+        """The characters a guide still has to write from its start (its space included)."""
+        return " " + self.text if self.spaced else self.text
 
 
 class _PatternTable:
-    """The renderings one sentence tracks, each once: by normalised text, channel and lead."""
+    """The renderings one sentence tracks, each once: by text, view, space and start."""
 
     def __init__(self) -> None:
         self.patterns: list[Pattern] = []
-        self._index: dict[tuple[str, bool, bool], int] = {}
+        self._index: dict[tuple[str, str, bool, bool], int] = {}
 
-    def add(self, text: str, raw: str, cased: bool, term: int, lead: bool = False) -> int:
-        """The index of the pattern; a rendering tracked only to subtract becomes its term's when placed too."""
-        key = (text, cased, lead)
+    def add(self, text: str, channel: str, term: int, *, guide: bool = False, spaced: bool = False, start: bool = False) -> int:
+        """The index of the pattern; a rendering tracked only to subtract becomes a term's when placed too."""
+        key = (text, channel, spaced, start)
         at = self._index.get(key)
         if at is None:
             at = self._index[key] = len(self.patterns)
-            self.patterns.append(Pattern(text, raw, cased, term, lead))
-        elif term >= 0 and self.patterns[at].term < 0:
-            self.patterns[at].term = term
+            self.patterns.append(Pattern(text, channel, term, guide, spaced, start))
+        else:
+            pattern = self.patterns[at]
+            if term >= 0 and pattern.term < 0:
+                pattern.term = term
+            pattern.guide = pattern.guide or guide
         return at
+
+    def largest_view(self) -> int:
+        return max((sum(1 for p in self.patterns if p.channel == channel) for channel in CHANNELS), default=0)
 
 
 def _placeable(positives: Sequence[PositiveConstraint]) -> tuple[list[PositiveConstraint], list[str]]:
-    """The terms with a rendering that has any text once normalised, and the ids of those without."""
+    """The terms with a rendering that has any text in the glossary's spelling, and the ids of those without."""
     terms: list[PositiveConstraint] = []
     never: list[str] = []
     for positive in positives:
-        if any(normalised(target_match.plain_rendering(a), False).strip() for a in positive.alternatives):
+        if any(lock_spellings(a, positive.case_sensitive)[0] for a in positive.alternatives):
             terms.append(positive)
         else:
             never.append(positive.term_id)
@@ -98,35 +153,44 @@ def _placeable(positives: Sequence[PositiveConstraint]) -> tuple[list[PositiveCo
 
 
 def _place(table: _PatternTable, terms: Sequence[PositiveConstraint]) -> list[list[int]]:
-    """Pattern step: each term's renderings to place, and each again after a space (progress only).
-
-    Returns the patterns of each term's own renderings.
-    """
+    """Place and written steps: each term's patterns, returning those that count an occurrence, per term."""
     own: list[list[int]] = []
     for c, positive in enumerate(terms):
-        mine = []
+        view = _judged_view(positive.case_sensitive)
+        written = dict.fromkeys(t for t in (in_view(w, view).strip() for w in positive.written) if t)
+        mine: list[int] = []
         for alternative in positive.alternatives:
-            raw = target_match.plain_rendering(alternative)
-            text = normalised(raw, positive.case_sensitive)
-            if text.strip():
-                mine.append(table.add(text, raw, positive.case_sensitive, c))
-        own.append(mine)
-    for c, mine in enumerate(own):
-        for p in list(mine):
-            pattern = table.patterns[p]
-            table.add(pattern.text, pattern.raw, pattern.cased, c, lead=True)
+            spelling, first = lock_spellings(alternative, positive.case_sensitive)
+            if not spelling:
+                continue
+            # where the model's own writing folds to this spelling, the occurrence counts there, once
+            counts = in_view(spelling, view) not in written
+            placed = table.add(spelling, EXACT, c, guide=True)
+            table.add(spelling, EXACT, c, guide=True, spaced=True)
+            starts = [table.add(first, EXACT, c, guide=True, start=True, spaced=s) for s in (False, True)] if first else []
+            if counts:
+                mine += [placed, *starts]
+        mine += [table.add(text, view, c) for text in written]
+        own.append(list(dict.fromkeys(mine)))
     return own
 
 
 def _accepted_forms(terms: Sequence[PositiveConstraint]) -> list[list[tuple[str, str]]]:
     """Every form the checker accepts for each term (all inflections): ``(form, folded form)`` pairs."""
-    return [[(f, normalised(f, False)) for a in p.judged for f in _forms(a, p.exact)] for p in terms]
+    return [[(f, in_view(f, FOLDED)) for a in p.judged for f in _forms(a, p.exact)] for p in terms]
+
+
+def _counted_texts(positive: PositiveConstraint) -> list[str]:
+    """A term's renderings that count for it, as the judge compares them (its own view), each once."""
+    view = _judged_view(positive.case_sensitive)
+    texts = [in_view(lock_spellings(a, positive.case_sensitive)[0], view) for a in positive.alternatives]
+    texts += [in_view(w, view).strip() for w in positive.written]
+    return [t for t in dict.fromkeys(texts) if t]
 
 
 def _claim(
     table: _PatternTable,
     terms: Sequence[PositiveConstraint],
-    own: Sequence[Sequence[int]],
     accepted: Sequence[Sequence[tuple[str, str]]],
 ) -> list[tuple[int, int, int]]:
     """Claim step: ``(pattern, term, times)`` for each longer accepted form of another term holding a rendering.
@@ -140,46 +204,47 @@ def _claim(
     any other ``d`` in the folded channel, whatever casing is written.
     """
     claims: list[tuple[int, int, int]] = []
-    for c in range(len(terms)):
+    for c, positive in enumerate(terms):
+        inner_texts = _counted_texts(positive)
         for d, forms in enumerate(accepted):
             if d == c:
                 continue
             outer_cased = terms[d].case_sensitive
             for raw, folded in forms:
-                cased_form = normalised(raw, True) if outer_cased else ""
-                for p in own[c]:
-                    inner = table.patterns[p]
-                    if outer_cased and inner.cased:
-                        times = _whole_word_count(inner.text, cased_form) if len(cased_form) > len(inner.text) else 0
+                cased_form = in_view(raw, CASED) if outer_cased else ""
+                for inner in inner_texts:
+                    if outer_cased and positive.case_sensitive:
+                        times = _whole_word_count(inner, cased_form) if len(cased_form) > len(inner) else 0
                     else:
-                        needle = inner.text.lower()
+                        needle = inner.lower()
                         times = _whole_word_count(needle, folded) if len(folded) > len(needle) else 0
                     if times:
-                        q = table.add(cased_form, raw, True, -1) if outer_cased else table.add(folded, folded, False, -1)
+                        q = table.add(cased_form, CASED, -1) if outer_cased else table.add(folded, FOLDED, -1)
                         claims.append((q, c, times))
     return claims
 
 
-def _forbid(negatives: Sequence[NegativeConstraint], accepted: Sequence[Sequence[tuple[str, str]]]) -> dict[bool, list[str]]:
-    """Forbidden step: every form the checker flags, per channel, except those inside an accepted form.
+def _forbid(negatives: Sequence[NegativeConstraint], accepted: Sequence[Sequence[tuple[str, str]]]) -> dict[str, list[str]]:
+    """Forbidden step: every form the checker flags, per view, except those inside an accepted form.
 
     The checker excuses a forbidden rendering inside an accepted one of the
     sentence; blocking it would make that accepted rendering impossible.
     """
     excused = [folded for forms in accepted for _, folded in forms]
-    forbidden: dict[bool, list[str]] = {False: [], True: []}
+    forbidden: dict[str, list[str]] = {FOLDED: [], CASED: []}
     for negative in negatives:
+        view = _judged_view(negative.case_sensitive)
         for phrase in negative.phrases:
             for form in _forms(phrase, negative.exact):
-                folded = normalised(form, False)
+                folded = in_view(form, FOLDED)
                 if not folded.strip() or any(_whole_word_count(folded, a) for a in excused):
                     continue
-                forbidden[negative.case_sensitive].append(normalised(form, negative.case_sensitive))
-    return {cased: list(dict.fromkeys(forms)) for cased, forms in forbidden.items()}
+                forbidden[view].append(in_view(form, view))
+    return {view: list(dict.fromkeys(forms)) for view, forms in forbidden.items()}
 
 
 def _weights(size: int, terms: int, own: Sequence[Sequence[int]], claims: Sequence[tuple[int, int, int]]) -> list[list[int]]:
-    """``weights[p][c]``: +1 for each of term ``c``'s own renderings, -times for each claim on it."""
+    """``weights[p][c]``: +1 for each pattern counting term ``c``, -times for each claim on it."""
     weights = [[0] * terms for _ in range(size)]
     for c, mine in enumerate(own):
         for p in mine:
@@ -191,12 +256,12 @@ def _weights(size: int, terms: int, own: Sequence[Sequence[int]], claims: Sequen
 
 @dataclass
 class SentenceLock:
-    """One sentence's constraints compiled against the checker's rules (host side).
+    """One sentence's constraints compiled against the glossary's rules (host side).
 
     ``patterns``: the renderings tracked; ``weights[p][c]``: what an occurrence
-    of pattern ``p`` adds to term ``c``'s count (+1 for its own renderings, -m
-    for a longer rendering of another term holding it m times); ``forbidden``:
-    normalised forms to block, per channel (``False`` folded, ``True`` cased);
+    of pattern ``p`` adds to term ``c``'s count (+1 for a pattern counting it,
+    -m for a longer rendering of another term holding it m times);
+    ``forbidden``: forms to block, per view (``FOLDED``, ``CASED``);
     ``never``: terms left to the judge (nothing writable, or more than a
     sentence can track).
     """
@@ -204,7 +269,7 @@ class SentenceLock:
     term_ids: list[str]
     patterns: list[Pattern]
     weights: list[list[int]]
-    forbidden: dict[bool, list[str]]
+    forbidden: dict[str, list[str]]
     never: list[str]
 
     @classmethod
@@ -216,8 +281,8 @@ class SentenceLock:
             table = _PatternTable()
             own = _place(table, terms)
             accepted = _accepted_forms(terms)
-            claims = _claim(table, terms, own, accepted)
-            if len(table.patterns) <= MAX_PATTERNS:
+            claims = _claim(table, terms, accepted)
+            if table.largest_view() <= MAX_PATTERNS:
                 break
             # more terms than one sentence can track: the last ones are left to the judge (reported, never dropped)
             left.insert(0, terms.pop().term_id)

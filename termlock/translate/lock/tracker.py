@@ -3,10 +3,13 @@
 :class:`ConstraintTracker` compiles a batch's
 :class:`~termlock.translate.lock.sentence_lock.SentenceLock` records into
 automata over symbols (:mod:`termlock.translate.lock.automata`), per channel
-(folded; cased where a term is case-sensitive). A hypothesis's state is its
-node in each automaton, the class of its last character and how many times
-each tracked rendering has occurred; its terms met are those counts times
-the lock's weights, one small matrix product.
+(view) that some sentence of the batch uses: exact (the renderings to place,
+in the glossary's spelling), folded (forbidden renderings, claims, what the
+model wrote itself), cased (the same for case-sensitive terms). A
+hypothesis's state is its node in each automaton (starting after ``START``),
+the class of its last character and how many times each tracked rendering
+has occurred; its terms met are those counts times the lock's weights, one
+small matrix product. Only automata that hold something are walked.
 
 **Bans.** Forbidden renderings are blocked on the full vocabulary before
 candidates are chosen, from three tables computed per sentence when the
@@ -19,9 +22,11 @@ would end the word, and EOS, are banned: the word must go on). Every
 candidate is also checked after its walk, so nothing forbidden survives
 even at the length limit.
 
-**Proposals.** Per node, the tokens that write the next piece of a missing
-rendering in the glossary's spelling, offered beside the model's own best
-tokens.
+**Proposals.** Per node of the exact view, the tokens that write exactly
+the next piece of a missing rendering in the glossary's spelling, offered
+beside the model's own best tokens; progress (how many characters are
+left) is measured on the same renderings, so a hypothesis half way through
+"state-" is ahead only when it goes on with "owned".
 
 Nothing is banned on behalf of a required rendering: once it is met, any
 continuation is allowed, and a rendering is only credited when the word
@@ -38,7 +43,18 @@ import torch
 
 from termlock.translate.lock.automata import Automata, JointWalk, Trie, build_trie
 from termlock.translate.lock.sentence_lock import SentenceLock
-from termlock.translate.lock.symbols import CHAR_BASE, CLASSES, SPACE, T_MARK, char_class, pattern_symbols
+from termlock.translate.lock.symbols import (
+    CASED,
+    CHAR_BASE,
+    CLASSES,
+    EXACT,
+    FOLDED,
+    SPACE,
+    START,
+    T_MARK,
+    char_class,
+    pattern_symbols,
+)
 from termlock.translate.lock.vocabulary import VocabularyText
 
 _NEAR = 1 << 12  # progress = _NEAR - characters left of a rendering being written
@@ -73,25 +89,36 @@ def _ban_rows(rows: Sequence[Sequence[int]], device: torch.device) -> tuple[torc
 
 
 class _Channel:
-    """Tables of one channel (folded or cased) for a batch, on the device."""
+    """Tables of one channel (view) for a batch, on the device.
+
+    ``pos``: the automata of the patterns tracked in this view (for the
+    ``EXACT`` view, the guides: proposals and progress too); ``neg``: those
+    of the forbidden renderings (folded and cased views only).
+    """
 
     def __init__(
-        self, vocab: VocabularyText, locks: Sequence[SentenceLock], cased: bool, device: torch.device, num_patterns: int
+        self, vocab: VocabularyText, locks: Sequence[SentenceLock], channel: str, device: torch.device, num_patterns: int
     ):
         self.vocab = vocab
-        self.cased = cased
-        self._spelled_memo: dict[tuple[str, str, bool], list[int]] = {}
+        self.channel = channel
+        self._spelled_memo: dict[str, list[int]] = {}
         self._containing_memo: dict[str, list[int]] = {}
         # ---- renderings to track (this channel's patterns of each sentence)
-        self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.cased == cased] for lock in locks]
+        self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.channel == channel] for lock in locks]
+        self.has_patterns = any(self.slots)
+        self.guides = any(lock.patterns[p].guide for lock, slots in zip(locks, self.slots) for p in slots)
         tries = [build_trie([lock.patterns[p].symbols for p in slots]) for lock, slots in zip(locks, self.slots)]
         self.pos = Automata(tries, vocab, device)
+        # where a translation starts: after START (a capital first letter may be placed there)
+        self.begin = torch.tensor(
+            [offset + trie.step(0, START) for offset, trie in zip(self.pos.offsets, tries)], dtype=torch.long, device=device
+        )
         self.width = max(1, max(len(s) for s in self.slots))
         # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
         self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
         if self.slot_index.shape[1] < self.width:
             self.slot_index = torch.nn.functional.pad(self.slot_index, (0, self.width - self.slot_index.shape[1]), value=max(1, num_patterns))
-        out_bits, chars, end_bits = [], [], []
+        out_bits, end_bits = [], []
         remaining: list[list[int]] = []
         num_terms = max(1, max(len(lock.term_ids) for lock in locks))
         ext_tok: list[list[int]] = []
@@ -99,16 +126,17 @@ class _Channel:
         for lock, slots, trie in zip(locks, self.slots, tries):
             for node in range(len(trie.goto)):
                 out_bits.append(trie.out[node])
-                chars.append(trie.chars[node])
+                end_bits.append(trie.out[trie.step(node, T_MARK)])
+                if not self.guides:
+                    continue
                 # per term, characters still to write of its nearest rendering through the node
                 left = [0] * num_terms
                 for p in trie.passing[node] if node else ():
                     pattern = lock.patterns[slots[p]]
-                    if pattern.term >= 0:
-                        rest = len(pattern.text) + pattern.lead - trie.chars[node] + 1  # + its end
+                    if pattern.guide and pattern.term >= 0:
+                        rest = len(pattern.written) - trie.chars[node] + 1  # + its end
                         left[pattern.term] = min(left[pattern.term], rest) if left[pattern.term] else rest
                 remaining.append(left)
-                end_bits.append(trie.out[trie.step(node, T_MARK)])
                 if not node:  # a fresh start is proposed from every node: worked out once
                     fresh = dict.fromkeys(self._proposals(lock, slots, trie, 0))
                 pairs = dict.fromkeys(self._proposals(lock, slots, trie, node)) if node else {}
@@ -116,25 +144,26 @@ class _Channel:
                 ext_tok.append([t for t, _ in pairs])
                 ext_term.append([c for _, c in pairs])
         self.out_bits = torch.tensor(out_bits, dtype=torch.long, device=device)
-        self.chars = torch.tensor(chars, dtype=torch.long, device=device)
-        #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
-        self.remaining = torch.tensor(remaining, dtype=torch.long, device=device)
         self.end_bits = torch.tensor(end_bits, dtype=torch.long, device=device)
-        self.ext_tok = _padded(ext_tok, 0, device)
-        self.ext_term = _padded(ext_term, -1, device)
+        if self.guides:
+            #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
+            self.remaining = torch.tensor(remaining, dtype=torch.long, device=device)
+            self.ext_tok = _padded(ext_tok, 0, device)
+            self.ext_term = _padded(ext_term, -1, device)
         # ---- forbidden renderings
-        forbidden_symbols = [[pattern_symbols(t) for t in lock.forbidden[cased]] for lock in locks]
+        forbidden_texts = [lock.forbidden.get(channel, []) for lock in locks]
+        forbidden_symbols = [[pattern_symbols(t, channel) for t in texts] for texts in forbidden_texts]
         bans = [build_trie(seqs) for seqs in forbidden_symbols]
         self.neg = Automata(bans, vocab, device)
-        self.has_bans = any(lock.forbidden[cased] for lock in locks)
+        self.has_bans = any(forbidden_texts)
         completes, must_glue, ban_lists, full_lists = [], [], [], []
-        for lock, trie, seqs in zip(locks, bans, forbidden_symbols):
+        for texts, trie, seqs in zip(forbidden_texts, bans, forbidden_symbols):
             completes += [bool(e) for e in trie.ends]
             for node in range(len(trie.goto)):
                 must_glue.append(bool(trie.ends[trie.step(node, T_MARK)]))
                 ban_lists.append(self._crossing_bans(trie, node, seqs))
             for cls in range(CLASSES):
-                full_lists.append(self._inner_bans(trie, lock.forbidden[cased], cls))
+                full_lists.append(self._inner_bans(trie, texts, cls))
         self.completes = torch.tensor(completes, dtype=torch.bool, device=device)
         self.must_glue = torch.tensor(must_glue, dtype=torch.bool, device=device)
         self.ban_tok, self.ban_on = _ban_rows(ban_lists, device)
@@ -143,53 +172,37 @@ class _Channel:
     # ------------------------------------------------------------ host side
 
     def _proposals(self, lock: SentenceLock, slots: list[int], trie: Trie, node: int) -> list[tuple[int, int]]:
-        """``(token, term)`` pairs writing the next piece of a rendering from ``node`` (at the root: starting one).
+        """``(token, term)`` pairs writing the next piece of a guide from ``node`` (at the root: starting one).
 
         Only proposals, offered to the beam beside the model's own best
-        tokens: whatever the model writes is credited by the automaton.
+        tokens: the automaton credits whatever spells the rendering exactly.
         """
         tokens: dict[tuple[int, int], None] = {}  # (token, term): a space may serve several terms
         steps = [(node, local) for local in trie.passing[node]] if node else [(0, local) for local in range(len(slots))]
         for at, local in steps:
             pattern = lock.patterns[slots[local]]
-            if pattern.term < 0 or (pattern.lead and not at):
-                continue
-            done = trie.chars[at] - (1 if pattern.lead else 0)  # a lead's space is not in its text
-            if done < 0:
-                continue
-            rests = [(pattern.text[done:], pattern.raw[done:])]
+            if not pattern.guide or pattern.term < 0 or (not at and (pattern.spaced or pattern.start)):
+                continue  # from the root, the plain spelling's start covers a spaced one; a first word starts at START
+            rests = [pattern.written[trie.chars[at] :]]
             if not at:
-                rests.append((" " + pattern.text, " " + pattern.raw))
-            for rest, raw in rests:
-                for token in self._spelled(rest, raw, fresh=not at):
+                rests.append(" " + pattern.text)
+            for rest in rests:
+                for token in self._spelled(rest):
                     tokens[(token, pattern.term)] = None
         return list(tokens)
 
-    def _spelled(self, rest: str, raw: str, *, fresh: bool) -> list[int]:
-        """Tokens writing a first piece of ``rest`` (in ``raw``'s casing where some do); asked once per batch.
+    def _spelled(self, rest: str) -> list[int]:
+        """Tokens writing exactly a first piece of ``rest``; asked once per batch.
 
         Every node of a rendering, in every sentence holding it, asks for the
         same few rests: the answer is kept for the batch's tables.
         """
-        key = (rest, raw, fresh)
-        found = self._spelled_memo.get(key)
-        if found is not None:
-            return found
-        spelled = [(size, t) for size in range(1, len(rest) + 1) for t in self.vocab.spelling(rest[:size])]
-        if len(raw) == len(rest):
-            # the glossary's own casing (capitalised too at a fresh start)
-            def cased_like(size: int, written: str) -> bool:
-                piece = raw[:size]
-                if written == piece:
-                    return True
-                bare = piece.lstrip()
-                return fresh and written.lstrip() == bare[:1].upper() + bare[1:] and len(written) == len(piece)
-
-            preferred = [(size, t) for size, t in spelled if cased_like(size, self.vocab.raw[t])]
-            spelled = preferred or spelled
-        found = self._spelled_memo[key] = [t for _, t in spelled]
+        found = self._spelled_memo.get(rest)
+        if found is None:
+            found = self._spelled_memo[rest] = [
+                t for size in range(1, len(rest) + 1) for t in self.vocab.spelling(rest[:size])
+            ]
         return found
-
     def _crossing_bans(self, trie: Trie, node: int, seqs: list[tuple[int, ...]]) -> list[int]:
         """Tokens completing, from ``node``, a forbidden occurrence that started before them.
 
@@ -263,16 +276,24 @@ class ConstraintTracker:
         vocabulary: Any,
         device: torch.device,
     ):
-        """``vocabulary(cased) -> VocabularyText`` (built once per tokenizer by the caller)."""
+        """``vocabulary(channel) -> VocabularyText`` (built once per tokenizer and channel by the caller)."""
         self.locks = list(locks)
         self.device = device
         self.batch = len(locks)
         self.num_terms = max((len(lock.term_ids) for lock in locks), default=0)
         self.num_patterns = max((len(lock.patterns) for lock in locks), default=0)
-        needs_cased = any(p.cased for lock in locks for p in lock.patterns) or any(lock.forbidden[True] for lock in locks)
-        self.channels = [_Channel(vocabulary(False), locks, False, device, self.num_patterns)]
-        if needs_cased:
-            self.channels.append(_Channel(vocabulary(True), locks, True, device, self.num_patterns))
+        # a channel only where some sentence tracks or forbids something in its view
+        self.channels = [
+            _Channel(vocabulary(channel), locks, channel, device, self.num_patterns)
+            for channel in (FOLDED, CASED, EXACT)
+            if any(p.channel == channel for lock in locks for p in lock.patterns)
+            or any(lock.forbidden.get(channel) for lock in locks)
+        ]
+        if not self.channels:  # nothing to track: one empty channel keeps the state's shapes
+            self.channels = [_Channel(vocabulary(EXACT), locks, EXACT, device, self.num_patterns)]
+        # the class of the last character, as the folded and cased views see it (the exact view reads it alike)
+        self._classes = self.channels[0].vocab
+        self._guide = next((i for i, c in enumerate(self.channels) if c.guides), None)
         weights = torch.zeros((self.batch, max(1, self.num_patterns), max(1, self.num_terms)), dtype=torch.long)
         valid = torch.zeros((self.batch, max(1, self.num_terms)), dtype=torch.bool)
         for b, lock in enumerate(locks):
@@ -285,17 +306,17 @@ class ConstraintTracker:
         self.has_bans = any(c.has_bans for c in self.channels)
         self.num_banks = 4 * self.num_terms + 2  # 2 x (met + written) + writing one
         self._arange = torch.arange(64, device=device, dtype=torch.long)
-        self._walk = JointWalk(
-            [t for c in self.channels for t in (c.pos, c.neg)],
-            [f for c in self.channels for f in (c.out_bits, c.completes.long())],
-            device,
-        )
+        # only the automata that hold something are walked: (channel, which) in the walk's order
+        self._walked = [(i, kind) for i, c in enumerate(self.channels) for kind, on in (("pos", c.has_patterns), ("neg", c.has_bans)) if on]
+        tables = {"pos": lambda c: (c.pos, c.out_bits), "neg": lambda c: (c.neg, c.completes.long())}
+        walked = [tables[kind](self.channels[i]) for i, kind in self._walked]
+        self._walk = JointWalk([t for t, _ in walked], [f for _, f in walked], device) if walked else None
 
     # ---------------------------------------------------------------- state
 
     def start(self, k: int) -> None:
         self.k = k
-        self.pos = [c.pos.root.unsqueeze(1).repeat(1, k) for c in self.channels]
+        self.pos = [c.begin.unsqueeze(1).repeat(1, k) for c in self.channels]
         self.neg = [c.neg.root.unsqueeze(1).repeat(1, k) for c in self.channels]
         self.cls = torch.full((self.batch, k), SPACE, dtype=torch.long, device=self.device)
         self.counts = torch.zeros((self.batch, k, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
@@ -312,7 +333,8 @@ class ConstraintTracker:
     def _end_counts(self, pos: list[torch.Tensor]) -> torch.Tensor:
         total = torch.zeros((*pos[0].shape, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
         for i, (channel, node) in enumerate(zip(self.channels, pos)):
-            total += self._slot_counts(i, channel.end_bits[node])
+            if channel.has_patterns:
+                total += self._slot_counts(i, channel.end_bits[node])
         return total
 
     def _met(self, counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -351,7 +373,7 @@ class ConstraintTracker:
                 log_probs.scatter_(1, index, values)
             glue_rows |= channel.must_glue[node]
         if bool(glue_rows.any()):
-            ends = self.channels[0].vocab.opens_word_end[cls] & glue_rows.unsqueeze(1)
+            ends = self._classes.opens_word_end[cls] & glue_rows.unsqueeze(1)
             log_probs.masked_fill_(ends[:, : log_probs.shape[1]], -math.inf)
             if eos.numel():
                 log_probs[:, eos] = log_probs[:, eos].masked_fill(glue_rows.unsqueeze(1), -math.inf)
@@ -361,14 +383,14 @@ class ConstraintTracker:
 
     def proposals(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(tokens, usable)`` ``[sentences, k, width]``: tokens writing a missing term's rendering."""
-        tokens, usable = [], []
+        if self._guide is None:
+            empty = torch.zeros((self.batch, self.k, 1), dtype=torch.long, device=self.device)
+            return empty, empty.bool()
+        channel, node = self.channels[self._guide], self.pos[self._guide]
         met = self._met_terms(self.counts + self._end_counts(self.pos))
-        for channel, node in zip(self.channels, self.pos):
-            term = channel.ext_term[node]
-            missing = ~met.gather(2, term.clamp(min=0))
-            tokens.append(channel.ext_tok[node])
-            usable.append((term >= 0) & missing)
-        return torch.cat(tokens, dim=2), torch.cat(usable, dim=2)
+        term = channel.ext_term[node]
+        missing = ~met.gather(2, term.clamp(min=0))
+        return channel.ext_tok[node], (term >= 0) & missing
 
     def _met_terms(self, counts: torch.Tensor) -> torch.Tensor:
         effective = torch.einsum("bnp,bpc->bnc", counts, self.weights)
@@ -383,36 +405,45 @@ class ConstraintTracker:
         """
         cls = self.cls.gather(1, beam)
         counts = self.counts.gather(1, beam.unsqueeze(-1).expand(*beam.shape, self.counts.shape[-1]))
-        # every automaton of every channel walks every candidate's symbols together (JointWalk)
-        starts, columns = [], []
-        for i, channel in enumerate(self.channels):
-            length = int(channel.vocab.length[cls, token].max()) if token.numel() else 0
-            seq = channel.vocab.seq[cls, token][:, :, :length].permute(2, 0, 1)  # symbol position first
-            starts += [self.pos[i].gather(1, beam), self.neg[i].gather(1, beam)]
-            columns += [channel.pos.columns(seq), channel.neg.columns(seq)]
-        nodes, flags = self._walk.run(starts, columns)
-        pos_nodes, neg_nodes = nodes[0::2], nodes[1::2]
+        pos_nodes = [p.gather(1, beam) for p in self.pos]
+        neg_nodes = [n.gather(1, beam) for n in self.neg]
         forbidden = torch.zeros(beam.shape, dtype=torch.bool, device=self.device)
-        for i, channel in enumerate(self.channels):
-            counts = counts + self._slot_counts(i, flags[2 * i])
-            if channel.has_bans:
-                forbidden |= flags[2 * i + 1].bool()
-        new_cls = self.channels[0].vocab.after[cls, token]
+        if self._walk is not None:
+            # every automaton that holds something walks every candidate's symbols together (JointWalk)
+            seqs: dict[int, torch.Tensor] = {}
+            starts, columns = [], []
+            for i, kind in self._walked:
+                channel = self.channels[i]
+                if i not in seqs:
+                    length = int(channel.vocab.length[cls, token].max()) if token.numel() else 0
+                    seqs[i] = channel.vocab.seq[cls, token][:, :, :length].permute(2, 0, 1)  # symbol position first
+                table, nodes = (channel.pos, pos_nodes) if kind == "pos" else (channel.neg, neg_nodes)
+                starts.append(nodes[i])
+                columns.append(table.columns(seqs[i]))
+            nodes, flags = self._walk.run(starts, columns)
+            for (i, kind), node, flag in zip(self._walked, nodes, flags):
+                if kind == "pos":
+                    pos_nodes[i] = node
+                    counts = counts + self._slot_counts(i, flag)
+                else:
+                    neg_nodes[i] = node
+                    forbidden |= flag.bool()
+        new_cls = self._classes.after[cls, token]
         ends_forbidden = torch.zeros_like(forbidden)
         for channel, neg in zip(self.channels, neg_nodes):
             if channel.has_bans:
                 ends_forbidden |= channel.must_glue[neg]
         at_end = counts + self._end_counts(pos_nodes)
         met, all_met, missing = self._met(at_end)
-        met_terms = self._met_terms(at_end)
         in_progress = torch.zeros_like(forbidden)
         progress = torch.zeros(beam.shape, dtype=torch.long, device=self.device)
-        for channel, pos in zip(self.channels, pos_nodes):
-            left = channel.remaining[pos]  # [sentences, candidates, terms]
+        if self._guide is not None:
+            met_terms = self._met_terms(at_end)
+            left = self.channels[self._guide].remaining[pos_nodes[self._guide]]  # [sentences, candidates, terms]
             writing = (left > 0) & ~met_terms
-            in_progress |= writing.any(-1)
+            in_progress = writing.any(-1)
             # nearer the end of a missing term's rendering: higher
-            progress = torch.maximum(progress, torch.where(writing, _NEAR - left, 0).max(-1).values)
+            progress = torch.where(writing, _NEAR - left, 0).max(-1).values
         if final:
             forbidden = forbidden | ends_forbidden
         return Expansion(beam, pos_nodes, neg_nodes, new_cls, counts, met, missing, all_met, forbidden, ends_forbidden, in_progress, progress)

@@ -1,12 +1,12 @@
-"""Every token of a tokenizer in the checker's normalised space, as symbol tables.
+"""Every token of a tokenizer in one of the lock's views, as symbol tables.
 
-:class:`VocabularyText` turns each token's text into the checker's
-normalised text and its symbols (:mod:`termlock.translate.lock.symbols`),
-once per tokenizer and channel (folded, or cased for case-sensitive terms),
-for each class of the preceding character: the padded tensor tables the
-tracker walks candidates with, and host-side indexes the per-sentence
-tables are built from (tokens by symbol prefix, by containing text, by
-exact text).
+:class:`VocabularyText` turns each token's text into one view (channel) of
+:mod:`termlock.translate.lock.symbols` (exact, for writing the glossary's
+spelling; folded, the checker's normalised text; or cased) and its
+symbols, once per tokenizer and channel, for each class of the preceding
+character: the padded tensor tables the tracker walks candidates with, and
+host-side indexes the per-sentence tables are built from (tokens by symbol
+prefix, by containing text, by exact text).
 
 Byte-level pieces are word characters: a piece holding part of a UTF-8
 character (U+FFFD as text, or SentencePiece's ``<0xE5>`` byte fallback) may
@@ -22,50 +22,106 @@ from typing import Any, Sequence
 
 import torch
 
-from termlock.translate.lock.symbols import CLASSES, PAD, S_MARK, T_MARK, normalised, symbols
+from termlock.translate.lock.symbols import CLASSES, EXACT, FOLDED, OTHER, PAD, S_MARK, SPACE, T_MARK, class_symbols, in_view
 
 #: SentencePiece byte-fallback pieces (part of a UTF-8 character)
 _BYTE_PIECE = re.compile(r"<0x[0-9A-Fa-f]{2}>")
 
 
+def token_texts(tokenizer: Any, vocab_size: int, eos_ids: Sequence[int] = ()) -> list[str]:
+    """Each token's text as it lands in a translation ("" for special tokens and ids past the tokenizer).
+
+    A SentencePiece ``▁`` is a space; a piece holding part of a UTF-8
+    character reads as a CJK letter (see the module docstring).
+    """
+    count = min(vocab_size, len(tokenizer))
+    pieces = tokenizer.convert_ids_to_tokens(list(range(count)))
+    special = set(getattr(tokenizer, "all_special_ids", []) or []) | set(eos_ids)
+    spm = any(isinstance(p, str) and p.startswith("\u2581") for p in pieces[: min(count, 5000)])
+    raw: list[str] = []
+    for i, piece in enumerate(pieces):
+        if i in special or piece is None:
+            raw.append("")
+        elif spm:
+            # a byte-fallback piece (<0xE5>) is part of a UTF-8 character, which may be a CJK letter: a word character
+            text = str(piece)
+            raw.append("\u4e00" if _BYTE_PIECE.fullmatch(text) else text.replace("\u2581", " "))
+        else:
+            # part of a UTF-8 character (U+FFFD as text) may complete a CJK letter: a word character
+            raw.append(tokenizer.convert_tokens_to_string([piece]).replace("\ufffd", "\u4e00"))
+    raw += [""] * (vocab_size - count)
+    return raw
+
+
+class TokenSpeller:
+    """Whether a tokenizer's tokens can write a string exactly, character for character (the exact view).
+
+    A byte-level BPE writes anything; a SentencePiece vocabulary without
+    byte fallback only what its pieces hold ("Shuānghé" needs a piece with
+    "ā"). Asked before decoding, so a term no length or beam can place is
+    reported as such at once.
+    """
+
+    def __init__(self, texts: Sequence[str]):
+        pieces = {in_view(t, EXACT) for t in texts if t}
+        pieces.discard("")
+        self._pieces = pieces
+        self._longest = max(map(len, pieces), default=0)
+        self._characters = set("".join(pieces))
+
+    def spells(self, text: str) -> bool:
+        """Whether tokens write exactly ``text`` (or a space and ``text``, as a ``▁`` piece starts a word)."""
+        return any(self._reaches(start) for start in (text, " " + text))
+
+    def _reaches(self, text: str) -> bool:
+        reached = [False] * (len(text) + 1)
+        reached[0] = True
+        for at in range(len(text)):
+            if reached[at]:
+                for size in range(1, min(self._longest, len(text) - at) + 1):
+                    if text[at : at + size] in self._pieces:
+                        reached[at + size] = True
+        return reached[-1]
+
+    def unwritten(self, text: str) -> str:
+        """The characters of ``text`` that no token holds (in order, each once; spaces aside)."""
+        return "".join(dict.fromkeys(ch for ch in text if ch != " " and ch not in self._characters))
+
+
 class VocabularyText:
-    """Every token's normalised text and symbols, for one channel (folded or cased).
+    """Every token's text and symbols in one channel's view (exact, folded or cased).
 
     Built once per tokenizer and channel (what that costs: bench/README.md):
     ``seq[cls, token]`` the padded symbols after a character of class
     ``cls``, ``after[cls, token]`` the class after the token,
-    ``opens_word_end[cls, token]`` whether its first symbol is ``T``.
+    ``opens_word_end[cls, token]`` whether its first symbol is ``T``;
+    ``texts[token]`` its text in the view.
     """
 
-    def __init__(self, tokenizer: Any, vocab_size: int, device: torch.device, *, cased: bool, eos_ids: Sequence[int] = ()):
-        count = min(vocab_size, len(tokenizer))
-        pieces = tokenizer.convert_ids_to_tokens(list(range(count)))
-        special = set(getattr(tokenizer, "all_special_ids", []) or []) | set(eos_ids)
-        spm = any(isinstance(p, str) and p.startswith("\u2581") for p in pieces[: min(count, 5000)])
-        raw: list[str] = []
-        for i, piece in enumerate(pieces):
-            if i in special or piece is None:
-                raw.append("")
-            elif spm:
-                # a byte-fallback piece (<0xE5>) is part of a UTF-8 character, which may be a CJK letter: a word character
-                text = str(piece)
-                raw.append("\u4e00" if _BYTE_PIECE.fullmatch(text) else text.replace("\u2581", " "))
-            else:
-                # part of a UTF-8 character (U+FFFD as text) may complete a CJK letter: a word character
-                raw.append(tokenizer.convert_tokens_to_string([piece]).replace("\ufffd", "\u4e00"))
-        raw += [""] * (vocab_size - count)
-        self.raw = raw
-        self.texts = [normalised(r, cased) if r else "" for r in raw]
-        seqs: list[list[tuple[int, ...]]] = []
-        afters: list[list[int]] = []
-        for cls in range(CLASSES):
-            row_seq, row_after = [], []
-            for text in self.texts:
-                seq, after = symbols(text, cls)
-                row_seq.append(tuple(seq))
-                row_after.append(after if seq else cls)
-            seqs.append(row_seq)
-            afters.append(row_after)
+    def __init__(
+        self,
+        tokenizer: Any,
+        vocab_size: int,
+        device: torch.device,
+        *,
+        channel: str = FOLDED,
+        eos_ids: Sequence[int] = (),
+        texts: Sequence[str] | None = None,
+    ):
+        """``texts``: :func:`token_texts` of the tokenizer, when the caller has them already."""
+        raw = list(texts) if texts is not None else token_texts(tokenizer, vocab_size, eos_ids)
+        self.channel = channel
+        self.texts = [in_view(r, channel) if r else "" for r in raw]
+        collapse = channel != EXACT
+        seqs: list[list[tuple[int, ...]]] = [[] for _ in range(CLASSES)]
+        afters: list[list[int]] = [[] for _ in range(CLASSES)]
+        for text in self.texts:
+            by_class, after = class_symbols(text, collapse=collapse)
+            for cls in range(CLASSES):
+                seqs[cls].append(tuple(by_class[cls]))
+                afters[cls].append(after[cls])
+        if not collapse:  # spaces kept: after a space reads as after any other non-word character
+            seqs[SPACE] = seqs[OTHER]
         # one flat copy to the padded table (a tensor per token would cost more than the rest of the build)
         flat_lengths = [len(seq) for row in seqs for seq in row]
         width = max(1, max(flat_lengths))
@@ -89,6 +145,9 @@ class VocabularyText:
         self._host_seq = seqs
         self._sorted = []
         for cls in range(CLASSES):
+            if cls and seqs[cls] is seqs[cls - 1]:
+                self._sorted.append(self._sorted[-1])
+                continue
             order = sorted(range(vocab_size), key=seqs[cls].__getitem__)
             order = [t for t in order if seqs[cls][t]]
             self._sorted.append(([seqs[cls][t] for t in order], order))

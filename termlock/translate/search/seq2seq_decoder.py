@@ -39,9 +39,9 @@ from termlock.glossary.model import Glossary, Term
 from termlock.glossary.source_match import SourceMatch
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
 from termlock.translate.lock.sentence_lock import SentenceLock
-from termlock.translate.lock.symbols import normalised
+from termlock.glossary.spelling import glossary_spelling
 from termlock.translate.lock.tracker import ConstraintTracker
-from termlock.translate.lock.vocabulary import VocabularyText
+from termlock.translate.lock.vocabulary import TokenSpeller, VocabularyText, token_texts
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.search.generation_rules import GenerationRules
 
@@ -125,7 +125,9 @@ class BeamSearchDecoder:
         self.derived_length = not self.rules.max_length_explicit and self.rules.max_new_tokens is None
         if self.rules.max_length <= len(self.prompt):
             raise ValueError(f"max_length={self.rules.max_length} leaves no room to generate")
-        self._vocabularies: dict[bool, VocabularyText] = {}
+        self._vocabularies: dict[str, VocabularyText] = {}
+        self._token_texts: list[str] | None = None
+        self._speller: TokenSpeller | None = None
         self._judge = SegmentJudge(Glossary("lock", ()))
         params = inspect.signature(model.forward).parameters
         self._cache_arg = "cache" if "cache" in params else "past_key_values"
@@ -138,17 +140,24 @@ class BeamSearchDecoder:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def vocabulary(self, cased: bool) -> VocabularyText:
-        """The target vocabulary in the checker's normalised space (built once per channel)."""
-        if cased not in self._vocabularies:
+    def vocabulary(self, channel: str) -> VocabularyText:
+        """The target vocabulary in one of the lock's views (``symbols.EXACT``, ``FOLDED``, ``CASED``), built once each."""
+        if channel not in self._vocabularies:
+            texts = self.token_texts()
+            self._vocabularies[channel] = VocabularyText(
+                self.tokenizer, len(texts), self.device, channel=channel, eos_ids=self.rules.eos_ids, texts=texts
+            )
+        return self._vocabularies[channel]
+
+    def token_texts(self) -> list[str]:
+        """Every output token's text (once per decoder; each view of the vocabulary starts from it)."""
+        if self._token_texts is None:
             from termlock.translate.models.quantization import output_size
 
             # output_size: an int8 (--dtype int8) head has weight() as a method, not a tensor
             vocab = output_size(self.model.get_output_embeddings()) or int(self.model.config.vocab_size)
-            self._vocabularies[cased] = VocabularyText(
-                self.tokenizer, vocab, self.device, cased=cased, eos_ids=self.rules.eos_ids
-            )
-        return self._vocabularies[cased]
+            self._token_texts = token_texts(self.tokenizer, vocab, self.rules.eos_ids)
+        return self._token_texts
 
     # ------------------------------------------------------------------ API
 
@@ -232,11 +241,17 @@ class BeamSearchDecoder:
         return tuple(dict.fromkeys(failed))
 
     def writable(self, rendering: str) -> bool:
-        """Whether the target vocabulary has every character of ``rendering`` (as the checker normalises it)."""
-        vocabulary = self.vocabulary(False)
-        if not hasattr(vocabulary, "characters"):
-            vocabulary.characters = set("".join(vocabulary.texts))
-        return set(normalised(rendering, False)) <= vocabulary.characters | {" "}
+        """Whether the output tokens can write ``rendering`` exactly as the glossary spells it (what the lock places)."""
+        return self.speller().spells(glossary_spelling(rendering))
+
+    def unwritten(self, rendering: str) -> str:
+        """The characters of ``rendering``'s glossary spelling that no output token holds."""
+        return self.speller().unwritten(glossary_spelling(rendering))
+
+    def speller(self) -> TokenSpeller:
+        if self._speller is None:
+            self._speller = TokenSpeller(self.token_texts())
+        return self._speller
 
     def length_for(self, source_tokens: int) -> int:
         """A limit for a model that sets none: room for a translation 3x the source, within the positions.
