@@ -109,8 +109,9 @@ def translate(model, source: Path, out: Path, glossary: Path, *extra: str) -> in
 
 
 def check(source: Path, target: Path, glossary: Path, *extra: str) -> int:
+    """The check on a translation: every term, in the glossary's spelling (the lock writes it; issue 26)."""
     return main(["check", "--granularity", "document", "--source", str(source), "--target", str(target),
-                 "--glossary", str(glossary), "--min-term-success", "1.0", "--no-numbers", *extra])
+                 "--glossary", str(glossary), "--min-term-success", "1.0", "--strict-spelling", "--no-numbers", *extra])
 
 
 def has(text: str, rendering: str) -> bool:
@@ -228,6 +229,9 @@ class CopyModel:
     def run_settings(self) -> dict:
         return {"dtype": "fp32", "max_length": None, "prompt_template": None, "term_hints": None}
 
+    def unspellable(self, lines, glossaries=None) -> list:
+        return []  # a copy spells anything
+
 
 @pytest.fixture
 def copy_model(monkeypatch):
@@ -304,6 +308,24 @@ def test_a_directory_is_translated_into_a_mirrored_tree_with_one_report(copy_mod
     # a second run has nothing to do
     assert main(["translate", "-i", str(source), "-o", str(out), "--model", "stub", "--glossary", str(glossary)]) == 0
     assert "nothing to do" in capsys.readouterr().err
+
+
+def test_a_directory_report_gives_each_document_the_figures_check_gives(tiny_model_dir, glossary, tmp_path, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    # one occurrence of a term per segment: the document check counts renderings against occurrences
+    (source / "a.txt").write_text("粮食安全和数字经济。\n\n双核设计。\n", encoding="utf-8")
+    (source / "b.md").write_text("# 高质量发展\n\n数字经济。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert translate(tiny_model_dir, source, out, glossary, "--report", str(tmp_path / "r.json")) == 0
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    capsys.readouterr()
+    assert check(source, out, glossary, "--json", str(tmp_path / "c.json")) == 0
+    checked = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    keys = ("term_occurrences", "ok", "missing", "forbidden", "spelling")
+    assert [(d["name"], *(d[k] for k in keys)) for d in report["documents"]] == [
+        (d["name"], *(d[k] for k in keys)) for d in checked["documents"]] == [("a.txt", 3, 3, 0, 0, 0), ("b.md", 2, 2, 0, 0, 0)]
+    assert {k: report["summary"][k] for k in keys} == {k: checked["summary"][k] for k in keys}
 
 
 def test_an_interrupted_directory_job_resumes_without_redoing_documents(monkeypatch, glossary, tmp_path, capsys):

@@ -591,8 +591,11 @@ class _Killed(BaseException):
         (lambda u: u["report"].update(sentences={}), "unit 0's report: 'sentences' is not a list"),
         (lambda u: u["report"]["sentences"][0].update(constrained="yes"),
          "unit 0's report: sentence 1: 'constrained' is not true or false"),
+        (lambda u: u["report"].update(occurrences={"dual-cores": "1"}),
+         "unit 0's report: 'occurrences' is not an object of whole numbers"),
+        (lambda u: u["report"].update(unmet=["dual-cores"]), "unit 0's report: 'unmet' is not a list of objects"),
     ],
-    ids=["target", "index", "required", "sentences", "sentence-flag"],
+    ids=["target", "index", "required", "sentences", "sentence-flag", "occurrences", "unmet"],
 )
 def test_a_hand_edited_journal_with_wrong_types_is_one_line_and_keeps_the_saved_work(tmp_path, capsys, monkeypatch,
                                                                                      tiny_model_dir, edit, problem):  # fmt: skip

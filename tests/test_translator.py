@@ -298,3 +298,30 @@ def test_latin_text_the_judge_would_not_accept_goes_to_the_model(loaded):
     sent = {s for batch, _ in calls for s in batch}
     assert "AI" in sent and "DC." in sent
     assert not any(s.copied for segment in segments for s in segment.sentences)
+
+
+def test_auto_leaves_what_the_model_wrote_on_its_own(loaded):
+    """A term the free translation already had, in another casing the checker accepts, is left as written."""
+    sentence, word = next((s, words_of(out)[0]) for s in SENTENCES for out in plain(loaded, [s]) if words_of(out))
+    glossary_casing = word.upper() if word != word.upper() else word.lower()
+    basis = Term("basis", (sentence[:2],), glossary_casing, exact=True)
+    missing = Term("food-security", (sentence[3:5],), "food security")
+    translator = Translator(loaded, Glossary("g", (basis, missing)), beam=3, constraints="auto", max_length=MAX_LENGTH)
+    seen = []
+    original = translator.decoder.decode
+
+    def decode(sentences, positives=None, negatives=None):
+        seen.append(positives)
+        return original(sentences, positives, negatives)
+
+    translator.decoder.decode = decode
+    [segment] = translator.translate_segments([sentence])
+    first, again = seen
+    assert first is None
+    by_term = {p.term_id: p for p in again[0]}
+    # what the model wrote for "basis" goes to the lock as written; food security is placed in the glossary's spelling
+    assert by_term["basis"].written == (word,) and by_term["food-security"].written == ()
+    assert segment.satisfied_first_pass == ("basis",) and segment.redecoded == ("food-security",)
+    assert segment.unsatisfied == () and segment.unmet == ()
+    # where the model's own casing stayed, the report says so, as check would
+    assert all(f["id"] == "basis" and f["expected"] == glossary_casing for f in segment.spelling)

@@ -322,8 +322,9 @@ def batch_report(
 
     ``documents``: ``(name, store, records)`` in input order. ``documents``
     in the report: per document its name, format, segments, translated
-    segments, required and unsatisfied terms, impossible segments and what
-    was not read. ``used``: see :func:`run_settings`.
+    segments, required and unsatisfied terms, impossible segments, what
+    was not read, and the checker's figures (``term_occurrences``, ``ok``,
+    ``missing``, ``forbidden``, ``spelling``). ``used``: see :func:`run_settings`.
     """
     from termlock.translate.translator import summarize
 
@@ -345,6 +346,8 @@ def batch_report(
             "unsatisfied": summary["unsatisfied"],
             "impossible": len(summary["impossible"]),
             "not_read": [item.to_dict() for item in getattr(store, "not_read", ())],
+            # the checker's figures for the document (source occurrences), as `termlock check` gives them
+            **{key: summary[key] for key in ("term_occurrences", "ok", "missing", "forbidden", "spelling")},
         })
     report["documents"] = table
     return report
@@ -457,13 +460,16 @@ def outcome_lines(job: TranslateJob, outcome: TranslateOutcome) -> list[str]:
     lines = warning_lines(job, summary, outcome.where)
     constraints = job.settings.constraints
     documents = report.get("documents")
+    # the checker's figures (source occurrences), so `termlock check` on the output says the same
     line = (
         f"translated {counted(summary['translated'], 'segment')} ({counted(summary['sentences'], 'sentence')})"
         + (f" of {counted(len(documents), 'document')}" if documents else "")
         + f" with {job.settings.model}; "
-        f"terms: {summary['required_terms']} required, {summary['satisfied_first_pass']} by the first pass, "
-        f"{summary['redecoded']} by constrained decoding, {summary['unsatisfied']} unsatisfied"
+        f"term occurrences: {summary['term_occurrences']}, {summary['ok']} ok ({summary['ok_first_pass']} by the first pass, "
+        f"{summary['ok_redecoded']} by constrained decoding), {summary['missing']} missing, {summary['forbidden']} forbidden"
     )
+    if summary["spelling"]:
+        line += f", {summary['spelling']} not in the glossary's spelling"
     if constraints == "auto":
         line += f"; {counted(summary['redecoded_sentences'], 'sentence')} re-decoded"
     if constraints != "off":

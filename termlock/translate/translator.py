@@ -26,11 +26,11 @@ torch/transformers are only imported when a model is loaded.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
 from termlock.errors import TermlockError
-from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge
+from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge, Verdict, worst_statuses
 from termlock.translate.segmentation import Piece, join_translations, needs_translation, segment_line
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,6 +142,14 @@ class SegmentTranslation:
     ``unsatisfied`` (missing or forbidden in the final text: with
     constraints on, these are the impossible ones). ``warnings`` are
     human-readable notes (over-long sentences).
+
+    In the checker's own terms (source occurrences, as ``termlock check``
+    counts them on the output): ``occurrences`` (term id -> occurrences in
+    the source), ``unmet`` (one entry per occurrence that is not ``ok``:
+    ``id``, ``source``, ``status``, ``source_span``, ``found``,
+    ``forbidden_found``, exactly the check's problems of this segment) and
+    ``spelling`` (one per ``ok`` occurrence not in the glossary's spelling:
+    ``id``, ``source``, ``found``, ``expected``, the check's spelling findings).
     """
 
     source: str
@@ -152,6 +160,9 @@ class SegmentTranslation:
     redecoded: tuple[str, ...] = ()
     unsatisfied: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    occurrences: dict[str, int] = field(default_factory=dict)
+    unmet: tuple[dict[str, Any], ...] = ()
+    spelling: tuple[dict[str, Any], ...] = ()
 
     @property
     def constrained_sentences(self) -> int:
@@ -167,6 +178,9 @@ class SegmentTranslation:
             "unsatisfied": list(self.unsatisfied),
             "sentences": [s.to_dict() for s in self.sentences],
             "warnings": list(self.warnings),
+            "occurrences": dict(self.occurrences),
+            "unmet": [dict(finding) for finding in self.unmet],
+            "spelling": [dict(finding) for finding in self.spelling],
         }
 
     @classmethod
@@ -180,13 +194,42 @@ class SegmentTranslation:
             redecoded=tuple(data.get("redecoded", ())),
             unsatisfied=tuple(data.get("unsatisfied", ())),
             warnings=tuple(data.get("warnings", ())),
+            occurrences=dict(data.get("occurrences", {})),
+            unmet=tuple(data.get("unmet", ())),
+            spelling=tuple(data.get("spelling", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Unspellable:
+    """A rendering the lock must place that the model's tokens cannot write exactly.
+
+    ``unwritten``: its characters no token holds ("" when every one exists,
+    but not in pieces that write this string). ``segments``: how many of
+    the segments asked about need it.
+    """
+
+    term_id: str
+    rendering: str
+    unwritten: str
+    segments: int = 0
+
+    @property
+    def reason(self) -> str:
+        what = (
+            f"no token writes {', '.join(map(repr, self.unwritten))}" if self.unwritten else "its tokens cannot write it exactly"
+        )
+        return (
+            f"the model's vocabulary cannot spell {self.rendering!r} (term {self.term_id}: {what}); "
+            "no length or beam will place it: change the rendering or the model"
         )
 
 
 #: the JSON types of a saved segment record (``SegmentTranslation.to_dict()``) and of its sentences;
 #: "ids": a list of strings, "text?": a string or null; a field may be absent unless it is "source"/"target"
 _SEGMENT_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
-                   "redecoded": "ids", "unsatisfied": "ids", "warnings": "ids"}  # fmt: skip
+                   "redecoded": "ids", "unsatisfied": "ids", "warnings": "ids",
+                   "occurrences": "counts", "unmet": "objects", "spelling": "objects"}  # fmt: skip
 _SENTENCE_FIELDS = {"source": "text", "target": "text", "required": "ids", "satisfied_first_pass": "ids",
                     "constrained": "flag", "unsatisfied": "ids", "split": "text?", "fits": "flag",
                     "truncated": "flag", "reason": "text?", "copied": "flag", "length_limit": "count"}  # fmt: skip
@@ -196,6 +239,9 @@ _KINDS = {
     "ids": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
     "flag": (lambda v: isinstance(v, bool), "true or false"),
     "count": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number"),
+    "counts": (lambda v: isinstance(v, dict) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                     for n in v.values()), "an object of whole numbers"),
+    "objects": (lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v), "a list of objects"),
 }
 
 
@@ -253,6 +299,7 @@ class _Sentence:
     truncated: bool = False
     limit: int = 0  # the length limit it was decoded under
     copied: bool = False  # kept as it is: nothing to translate, and the judge agrees
+    written: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what the free pass wrote for its ok terms
 
 
 def load_glossary_arg(glossary: Any) -> "Glossary":
@@ -418,7 +465,10 @@ class Translator:
                 s.first = s.final
                 s.first_failures = s.failures
             if self.mode == "auto":
-                self._decode_constrained([s for s in sentences if s.failures])
+                again = [s for s in sentences if s.failures]
+                for s in again:  # what the model wrote right on its own stays as it wrote it
+                    s.written = self._written(s, s.final)
+                self._decode_constrained(again)
 
         return [self._segment(line, per_line[number], judges[number]) for number, line in enumerate(lines)]
 
@@ -511,6 +561,48 @@ class Translator:
             failed += [tid for tid, verdict in elsewhere.items() if verdict == FORBIDDEN]
         return _ids(failed)
 
+    def _written(self, sentence: _Sentence, text: str) -> dict[str, tuple[str, ...]]:
+        """The renderings ``text`` holds for each term of the sentence the judge finds ``ok`` (as written)."""
+        judge = sentence.judge or self.judge
+        if not hasattr(judge, "judge"):  # a judge of verdicts only: nothing to leave as written
+            return {}
+        written: dict[str, list[str]] = {}
+        for verdict in judge.judge(sentence.piece.content, text):
+            if verdict.status == OK and verdict.found is not None:
+                written.setdefault(verdict.match.term.id, []).append(verdict.found.text)
+        return {tid: tuple(dict.fromkeys(texts)) for tid, texts in written.items()}
+
+    def unspellable(self, lines: Iterable[str], glossaries: "Sequence[Glossary] | None" = None) -> list[Unspellable]:
+        """The renderings the lock would have to place in ``lines`` that the model's tokens cannot write exactly.
+
+        Asked before decoding (``glossaries``: one per line, as for
+        :meth:`translate_segments`), so a term no length or beam will place is
+        said once, with why, instead of surfacing as a length problem. A term
+        counts when none of the renderings the lock may place (the canonical
+        one, or any variant with ``lock_variants``) can be spelled;
+        ``segments`` says how many lines need it.
+        """
+        if self.mode == "off":  # nothing is placed
+            return []
+        needed: dict[str, tuple[Any, int]] = {}
+        lines = list(lines)
+        for number, line in enumerate(lines):
+            finder = self._tools(glossaries[number])[0] if glossaries is not None else self.source_matcher
+            for term in _unique_terms(m.term for m in finder.find(line)):
+                known = needed.get(term.id)
+                needed[term.id] = (term, 1 + (known[1] if known else 0))
+        found = []
+        for term, segments in needed.values():
+            placed = self._placed(term)
+            if placed and not any(self.decoder.writable(r) for r in placed):
+                found.append(Unspellable(term.id, placed[0], self.decoder.unwritten(placed[0]), segments))
+        return found
+
+    def _placed(self, term: Any) -> tuple[str, ...]:
+        """The renderings the lock may place for ``term``."""
+        accepted = tuple(a for a in term.accepted if a.strip())
+        return accepted if self.lock_variants else accepted[:1]
+
     def _inputs(self, batch: Sequence[_Sentence]) -> list[str]:
         if self.prompts is not None:  # an LLM: the sentence inside its prompt, with its term hints
             return [self.prompts.render(s.piece.content, s.hints) for s in batch]
@@ -548,9 +640,11 @@ class Translator:
         if not batch:
             return
         ordered = self._longest_first(batch)
-        results = self.decoder.decode(
-            self._inputs(ordered), [s.positives for s in ordered], [s.negatives for s in ordered]
-        )
+        positives = [
+            [replace(p, written=s.written[p.term_id]) if p.term_id in s.written else p for p in s.positives]
+            for s in ordered
+        ]
+        results = self.decoder.decode(self._inputs(ordered), positives, [s.negatives for s in ordered])
         for sentence, result in zip(ordered, results):
             text = self._text(result)
             failures = self._failures(sentence, text)
@@ -566,7 +660,9 @@ class Translator:
             return SegmentTranslation(source=line, target="")
         judge = judge or self.judge
         target = join_translations(s.final for s in sentences)
-        final = judge.verdicts(line, target)
+        judged = judge.judge(line, target) if hasattr(judge, "judge") else None
+        final = worst_statuses(judged) if judged is not None else judge.verdicts(line, target)
+        occurrences, unmet, spelling = _findings(judged, final)
         required = tuple(final)
         final_ok = {tid for tid, verdict in final.items() if verdict == OK}
         if self.mode == "always":
@@ -615,17 +711,24 @@ class Translator:
             redecoded=_ids(i for i in required if i in final_ok and i not in first_ok),
             unsatisfied=_ids(i for i in required if i not in final_ok),
             warnings=tuple(warnings),
+            occurrences=occurrences,
+            unmet=unmet,
+            spelling=spelling,
         )
 
     def _reason(self, sentence: _Sentence) -> str:
-        """Why constrained decoding left a sentence's terms unsatisfied, and what to try."""
+        """Why constrained decoding left a sentence's terms unsatisfied, and what to try.
+
+        A rendering the tokens cannot spell comes first: no length or beam
+        would fix it, so "raise --max-length" would send the user the wrong way.
+        """
+        terms = {t.id: t for t in sentence.terms}
+        for tid in sentence.failures:
+            renderings = self._placed(terms[tid]) if tid in terms else ()
+            if renderings and not any(self.decoder.writable(r) for r in renderings):
+                return Unspellable(tid, renderings[0], self.decoder.unwritten(renderings[0])).reason
         if sentence.truncated:
             return f"the translation reached the length limit of {sentence.limit} tokens; try --max-length {2 * sentence.limit}"
-        placed = {t.id: t.accepted if self.lock_variants else t.accepted[:1] for t in sentence.terms}
-        for tid in sentence.failures:
-            renderings = placed.get(tid, ())
-            if renderings and not any(self.decoder.writable(r) for r in renderings):
-                return f"the model's vocabulary cannot write {renderings[0]!r} (term {tid}); change the rendering or the model"
         return (
             f"no translation within {sentence.limit} tokens and beam {self.beam} held every term; "
             f"try --max-length {2 * sentence.limit} or a larger --beam"
@@ -640,6 +743,35 @@ def sentence_pieces(loaded: "LoadedModel", line: str, matches: Sequence[Any]) ->
     """
     pieces = segment_line(line, loaded.count_tokens, loaded.max_input_tokens)
     return [(p, [m for m in matches if p.start <= m.start < p.end]) for p in pieces if p.content]
+def _findings(
+    judged: "list[Verdict] | None", worst: Mapping[str, str]
+) -> tuple[dict[str, int], tuple[dict[str, Any], ...], tuple[dict[str, Any], ...]]:
+    """Occurrences per term, the occurrences not ``ok`` and the spelling findings, as ``termlock check`` lists them.
+
+    ``judged``: the judge's verdicts on the segment (None for a judge that
+    only gives statuses: one occurrence per term, then).
+    """
+    if judged is None:
+        unmet = tuple({"id": tid, "status": status} for tid, status in worst.items() if status != OK)
+        return dict.fromkeys(worst, 1), unmet, ()
+    occurrences: dict[str, int] = {}
+    unmet_list: list[dict[str, Any]] = []
+    spelling: list[dict[str, Any]] = []
+    for verdict in judged:
+        match, tid = verdict.match, verdict.match.term.id
+        occurrences[tid] = occurrences.get(tid, 0) + 1
+        if verdict.status != OK:
+            unmet_list.append({
+                "id": tid,
+                "source": match.text,
+                "status": verdict.status,
+                "source_span": [match.start, match.end],
+                "found": verdict.found.text if verdict.found is not None else None,
+                "forbidden_found": verdict.forbidden.text if verdict.forbidden is not None else None,
+            })  # fmt: skip
+        elif verdict.spelling is not None and verdict.found is not None:
+            spelling.append({"id": tid, "source": match.text, "found": verdict.found.text, "expected": verdict.spelling.expected})
+    return occurrences, tuple(unmet_list), tuple(spelling)
 
 
 def _unique_terms(terms: Iterable[Any]) -> list[Any]:
@@ -666,6 +798,11 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
     the model accepts (cut to fit); ``truncated``: sentences whose
     translation reached the length limit (each with its ``length_limit``);
     ``copied_sentences``: sentences kept as they were (nothing to translate).
+    ``required_terms``, ``satisfied_first_pass``, ``redecoded`` and
+    ``unsatisfied`` count terms per segment; ``term_occurrences``, ``ok``
+    (``ok_first_pass`` + ``ok_redecoded``), ``missing``, ``forbidden`` and
+    ``spelling`` count source occurrences, the figures ``termlock check``
+    gives on the output.
     """
     summary: dict[str, Any] = {
         "segments": len(records),
@@ -681,6 +818,13 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
         "too_long": [],
         "truncated": [],
         "copied_sentences": 0,
+        "term_occurrences": 0,
+        "ok": 0,
+        "ok_first_pass": 0,
+        "ok_redecoded": 0,
+        "missing": 0,
+        "forbidden": 0,
+        "spelling": 0,
     }
     for index, record in enumerate(records):
         if record is None:
@@ -696,6 +840,20 @@ def summarize(records: Sequence[Mapping[str, Any] | None], mode: str) -> dict[st
         summary["required_terms"] += len(record.get("required", ()))
         for key in ("satisfied_first_pass", "redecoded", "unsatisfied"):
             summary[key] += len(record.get(key, ()))
+        # occurrences: every occurrence of a term in a segment has the term's status (the judge pairs them so)
+        occurrences = record.get("occurrences") or dict.fromkeys(record.get("required", ()), 1)  # an older journal: one each
+        unsatisfied = set(record.get("unsatisfied", ()))
+        summary["term_occurrences"] += sum(occurrences.values())
+        summary["ok"] += sum(n for tid, n in occurrences.items() if tid not in unsatisfied)
+        summary["ok_first_pass"] += sum(occurrences.get(tid, 0) for tid in record.get("satisfied_first_pass", ()))
+        summary["ok_redecoded"] += sum(occurrences.get(tid, 0) for tid in record.get("redecoded", ()))
+        unmet = record.get("unmet")
+        if unmet is None:  # an older journal: statuses were not kept
+            summary["missing"] += sum(occurrences.get(tid, 0) for tid in unsatisfied)
+        else:
+            summary["missing"] += sum(1 for finding in unmet if finding.get("status") != FORBIDDEN)
+            summary["forbidden"] += sum(1 for finding in unmet if finding.get("status") == FORBIDDEN)
+        summary["spelling"] += len(record.get("spelling", ()))
         if mode != "off" and record.get("unsatisfied"):
             summary["impossible"].append(
                 {
