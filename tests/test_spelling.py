@@ -275,3 +275,14 @@ def test_a_batch_of_documents_carries_spelling_in_its_per_document_table(files, 
     assert main(argv + ["--min-term-success", "1.0"]) == 0
     data = json.loads(report.read_text(encoding="utf-8"))
     assert [d["term_success_rate"] for d in data["documents"]] == [1.0, 1.0] and data["spelling"]["count"] == 1
+
+
+def test_cat_notes_name_the_glossary_spelling():
+    from termlock.evaluate.unit_findings import findings_by_unit
+
+    result = check(GLOSSARY, SOURCES, TARGETS, segment_ids=["a", "b", "c", "d"])
+    notes = findings_by_unit(result)
+    assert notes["b"][0] == 'termlock: 国有企业 is written "State owned enterprises"; the glossary spells it "State-owned enterprises"'
+    # and the inconsistency, by spelling, in the unit that differs from the usual one
+    assert notes["b"][1].startswith('termlock: 国有企业 is rendered "state owned enterprises" here but "state-owned enterprise" in 2')
+    assert "a" not in notes and "c" not in notes

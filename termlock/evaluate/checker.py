@@ -37,8 +37,6 @@ from termlock.wording import counted
 
 #: found / rendering / span of a rendering that is not there
 _NOTHING = (None, None, None)
-#: spelling / spelled of an occurrence in the glossary's spelling
-_NO_SPELLING = (None, None)
 
 
 class SegmentChecker:
@@ -66,7 +64,7 @@ class SegmentChecker:
         occurrences = []
         expected = self._expected
         for verdict in self._judge(source, target):
-            match, hit, wrong, spelling = verdict.match, verdict.found, verdict.forbidden, verdict.spelling
+            match, hit, wrong = verdict.match, verdict.found, verdict.forbidden
             tid = match.term.id
             # positional: keyword calls cost measurably at a million occurrences
             occurrences.append(
@@ -79,7 +77,7 @@ class SegmentChecker:
                     *((hit.text, hit.rendering, (hit.start, hit.end)) if hit is not None else _NOTHING),
                     *((wrong.text, wrong.rendering, (wrong.start, wrong.end)) if wrong is not None else _NOTHING),
                     None,  # accepted
-                    *((spelling.expected, spelling.written) if spelling is not None else _NO_SPELLING),
+                    verdict.spelling,
                 )
             )
         report = SegmentReport(index, source, target, tuple(occurrences), segment_id)
@@ -110,9 +108,7 @@ class Aggregator:
         self.segments = 0
         # occurrences, ok, missing, forbidden, accepted, spelling findings
         self._counts: dict[str, list[int]] = {term.id: [0, 0, 0, 0, 0, 0] for term in glossary.terms}
-        # rendering -> [count, distinct indexes in order]
-        self._used: dict[str, dict[str, list]] = {term.id: {} for term in glossary.terms}
-        # spelling (the rendering, or the spelling written) -> [count, distinct indexes in order]
+        # spelling (the glossary rendering, or the spelling written) -> [count, distinct indexes in order, rendering]
         self._spelled: dict[str, dict[str, list]] = {term.id: {} for term in glossary.terms}
         self._misspelled: list[SpellingFinding] = []
         self._figures = 0
@@ -128,7 +124,7 @@ class Aggregator:
             raise ValueError(f"segment report {index} arrived after {last}: add them in index order")
         self._last_index = index
         self.segments += 1
-        counts, used, spelled = self._counts, self._used, self._spelled
+        counts, spelled = self._counts, self._spelled
         for occ in report.terms:
             tid = occ.term_id
             row = counts.get(tid)
@@ -140,15 +136,20 @@ class Aggregator:
             status = occ.status
             row[_SLOT[status] if occ.accepted is None else 4] += 1
             if status == OK and occ.rendering is not None:
-                _tally(used[tid], occ.rendering, index)
-                if occ.spelling is None:
-                    _tally(spelled[tid], occ.rendering, index)
-                else:
+                key = occ.rendering
+                if occ.spelling is not None:
                     row[5] += 1
-                    _tally(spelled[tid], occ.spelled or occ.found or "", index)
+                    key = occ.spelling.written
                     self._misspelled.append(
-                        SpellingFinding(index, report.id, tid, occ.source, occ.found or "", occ.spelling)
+                        SpellingFinding(index, report.id, tid, occ.source, occ.found or "", occ.spelling.expected)
                     )
+                entry = spelled[tid].get(key)
+                if entry is None:
+                    spelled[tid][key] = [1, [index], occ.rendering]
+                else:
+                    entry[0] += 1
+                    if entry[1][-1] != index:
+                        entry[1].append(index)
         if self.numbers:
             self._figures += report.figures
             self._missing_figures.extend(NumberFinding(index, report.id, f) for f in report.missing_figures)
@@ -158,9 +159,10 @@ class Aggregator:
         terms = []
         for term in self.glossary.terms:
             occurrences, ok, missing, bad, accepted, misspelled = self._counts[term.id]
-            seen = self._used[term.id]
-            order = [r for r in term.accepted if r in seen] + [r for r in seen if r not in term.accepted]
             spelled = self._spelled[term.id]
+            seen = _by_rendering(spelled) if misspelled else spelled
+            order = [r for r in term.accepted if r in seen] + [r for r in seen if r not in term.accepted]
+            # the glossary renderings first, in the same order, then the other spellings as they came
             spelled_order = [r for r in order if r in spelled] + [r for r in spelled if r not in seen]
             terms.append(
                 TermSummary(
@@ -197,15 +199,17 @@ class Aggregator:
 _SLOT = {OK: 1, MISSING: 2, FORBIDDEN: 3}
 
 
-def _tally(seen: dict[str, list], key: str, index: int) -> None:
-    """Count ``key`` once more and note segment ``index`` behind it (once per segment)."""
-    entry = seen.get(key)
-    if entry is None:
-        seen[key] = [1, [index]]
-    else:
-        entry[0] += 1
-        if entry[1][-1] != index:
-            entry[1].append(index)
+def _by_rendering(spelled: dict[str, list]) -> dict[str, list]:
+    """Spelling tallies ``[count, indexes, rendering]`` added up per glossary rendering (a term with misspellings)."""
+    merged: dict[str, list] = {}
+    for count, indexes, rendering in spelled.values():
+        entry = merged.get(rendering)
+        if entry is None:
+            merged[rendering] = [count, list(indexes)]
+        else:
+            entry[0] += count
+            entry[1] = sorted(set(entry[1]) | set(indexes))
+    return merged
 
 
 def aggregate(

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from termlock.evaluate.numbers import Figure, NumbersReport
 from termlock.glossary.merge import MergeConflict
+from termlock.glossary.spelling import Misspelling
 from termlock.glossary.verdicts import FORBIDDEN, MISSING, OK, STATUSES  # noqa: F401  (statuses live with the rules)
 
 # TermOccurrence and SegmentReport are built once per segment on the hot path
@@ -106,12 +107,13 @@ class TermOccurrence:
     ``forbidden_found`` are the surface text in the target, ``rendering`` and
     ``forbidden_rendering`` the glossary entries they matched. ``spelling``:
     for an ``ok`` occurrence found only in the checker's folded view ("State
-    owned enterprise"), the glossary's spelling of it (a spelling finding;
-    None when spelled as the glossary), and ``spelled`` the surface as
-    consistency compares it (:mod:`termlock.glossary.spelling`). Consistency
-    is judged on the spelling: the glossary entry when spelled as the
-    glossary (so "article's" and "articles" count as one), else ``spelled``.
-    Spans are ``(start, end)`` character offsets for highlighting.
+    owned enterprise"), a spelling finding (:mod:`termlock.glossary.spelling`:
+    ``expected``, the glossary's spelling of it, and ``written``, the surface
+    as consistency compares it); None when spelled as the glossary.
+    Consistency is judged on the spelling: the glossary entry when spelled
+    as the glossary (so "article's" and "articles" count as one), else
+    ``spelling.written``. Spans are ``(start, end)`` character offsets for
+    highlighting.
     """
 
     term_id: str
@@ -127,15 +129,7 @@ class TermOccurrence:
     forbidden_span: Span | None = None
     #: the reviewer's acceptance of this problem (``--accept``), else None
     accepted: AcceptedFinding | None = None
-    spelling: str | None = None
-    spelled: str | None = None
-
-    @property
-    def spelling_key(self) -> str | None:
-        """How consistency sees this occurrence: its glossary rendering, or its own spelling (None unless ``ok``)."""
-        if self.status != OK:
-            return None
-        return self.rendering if self.spelling is None else self.spelled
+    spelling: Misspelling | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -151,7 +145,7 @@ class TermOccurrence:
             "found_span": list(self.found_span) if self.found_span is not None else None,
             "forbidden_span": list(self.forbidden_span) if self.forbidden_span is not None else None,
             "accepted": _acceptance(self.accepted),
-            "spelling": self.spelling,
+            "spelling": self.spelling.expected if self.spelling is not None else None,
         }
 
 

@@ -30,7 +30,7 @@ def findings_by_unit(result: CheckResult) -> dict[str, list[str]]:
             continue
         for occurrence in segment.misspelled:
             findings[segment.id].append(
-                f'termlock: {occurrence.source} is written "{occurrence.found}"; the glossary spells it "{occurrence.spelling}"'
+                f'termlock: {occurrence.source} is written "{occurrence.found}"; the glossary spells it "{occurrence.spelling.expected}"'
             )
     ids = [segment.id for segment in result.segments]
     for term in result.inconsistent:

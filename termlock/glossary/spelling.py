@@ -46,6 +46,7 @@ import re
 from os.path import commonprefix
 from typing import NamedTuple
 
+from termlock.glossary.inflection import takes_possessive
 from termlock.glossary.model import Term
 from termlock.glossary.normalize import fold_text
 from termlock.glossary.target_match import TargetMatch, normalise, surface_forms
@@ -113,49 +114,69 @@ class Misspelling(NamedTuple):
 
 class _Forms(NamedTuple):
     spelled: frozenset[str]  # the glossary spelling and its inflections
+    titled: frozenset[str]  # the same in title case or with a capital first letter (empty for case-sensitive terms)
+    allowed: frozenset[str]  # both: a surface in it is spelled as the glossary (the usual case, one lookup)
+    by_lower: dict[str, str]  # each form lower-cased -> the form (a surface that differs only in case)
     by_folded: dict[str, str]  # the checker's folded key of each form -> the form
     title_case: bool  # a lower-case letter may be a capital at the start of a word (not case-sensitive)
     lower_first: bool  # the glossary spelling starts with a lower-case letter
 
 
-def _title_cased_from(form: str, surface: str, title_case: bool) -> bool:
+def _word_start(form: str, at: int) -> bool:
+    return at == 0 or form[at - 1] in _WORD_BREAKS
+
+
+def _title_cased(form: str) -> str:
+    """``form`` with a capital at the start of every word (hyphenated parts too)."""
+    return "".join(ch.upper() if _word_start(form, at) else ch for at, ch in enumerate(form))
+
+
+def _title_cased_from(form: str, surface: str) -> bool:
     """Whether ``surface`` is ``form`` with, at most, capitals at the start of words where ``form`` has small letters."""
-    if len(surface) != len(form) or not title_case:
+    if len(surface) != len(form):
         return False
     for at, (seen, wanted) in enumerate(zip(surface, form)):
-        if seen != wanted and not (
-            wanted.islower() and seen == wanted.upper() and (at == 0 or form[at - 1] in _WORD_BREAKS)
-        ):
+        if seen != wanted and not (wanted.islower() and seen == wanted.upper() and _word_start(form, at)):
             return False
     return True
 
 
 def _closest(form: str, surface: str, title_case: bool) -> str:
     """``form`` with the capitals ``surface`` has where the rules allow one: the spelling a reviewer should write."""
-    if len(surface) != len(form) or not title_case:
+    if not title_case or len(surface) != len(form) or surface.islower():
         return form
-    return "".join(
-        wanted.upper()
-        if wanted.islower() and seen.isupper() and (at == 0 or form[at - 1] in _WORD_BREAKS)
-        else wanted
-        for at, (seen, wanted) in enumerate(zip(surface, form))
-    )
+    out = list(form)
+    for at, wanted in enumerate(form):
+        if wanted.islower() and surface[at].isupper() and _word_start(form, at):
+            out[at] = wanted.upper()
+    return "".join(out)
 
 
 class SpellingRules:
     """Judges how found renderings are spelled; compiles each (rendering, term rules) once."""
 
     def __init__(self) -> None:
-        self._forms: dict[tuple[str, bool, bool], _Forms] = {}
+        #: the forms of each rendering compiled so far; the usual term's (neither exact nor
+        #: case-sensitive) by its string alone, so the judge can look one up without a call
+        self.compiled: dict[str | tuple[str, bool, bool], _Forms] = {}
 
     def forms(self, rendering: str, exact: bool, case_sensitive: bool) -> _Forms:
-        key = (rendering, exact, case_sensitive)
-        found = self._forms.get(key)
+        key = (rendering, exact, case_sensitive) if exact or case_sensitive else rendering
+        found = self.compiled.get(key)
         if found is None:
-            spelled = spelled_forms(rendering, exact)
-            first = spelled[0][:1] if spelled else ""
-            found = self._forms[key] = _Forms(
-                frozenset(spelled), {normalise(f).text: f for f in spelled}, not case_sensitive, first != first.upper()
+            forms = spelled_forms(rendering, exact)
+            spelled = frozenset(forms)
+            # every word's first letter a capital, and the first word's only (a sentence start): the usual two
+            titled = frozenset() if case_sensitive else frozenset(v for f in forms for v in (_title_cased(f), capitalised(f)))
+            first = forms[0][:1] if forms else ""
+            found = self.compiled[key] = _Forms(
+                spelled,
+                titled,
+                spelled | titled | (frozenset() if exact else _possessives(spelled | titled)),
+                {f.lower(): f for f in forms},
+                {_folded_key(f): f for f in forms},
+                not case_sensitive,
+                first != first.upper(),
             )
         return found
 
@@ -163,27 +184,55 @@ class SpellingRules:
         """None when ``match`` (an accepted match of ``term``) is spelled as the glossary, else what it should read.
 
         The checker's hot path asks this for every ``ok`` occurrence: a
-        surface equal to a glossary spelling returns at the first lookup.
+        surface that is a glossary spelling, or it in title case, returns
+        at the first lookups.
         """
         forms = self.forms(match.rendering, term.exact, term.case_sensitive)
         surface = match.text
-        if surface in forms.spelled:
+        if surface in forms.allowed:
             return None
-        core = surface
-        for ending in _POSSESSIVES:
-            if core.endswith(ending):
-                stem = core[: -len(ending)]
-                if normalise(stem).text in forms.by_folded:  # the matcher took it as a possessive
-                    core = stem
-                break
-        if core in forms.spelled:
+        core = _without_possessive(surface, forms)
+        if core is not surface and core in forms.allowed:
             return None
-        form = forms.by_folded.get(normalise(core).text)
-        if form is None:  # cannot happen for a match of this rendering; judge it against the spelling itself
-            form = glossary_spelling(match.rendering)
-        if _title_cased_from(form, core, forms.title_case):
+        form = forms.by_lower.get(core.lower())
+        if form is not None and forms.title_case and _title_cased_from(form, core):
             return None
+        if form is None:  # more than case differs: find the form by the checker's own folding
+            form = forms.by_folded.get(_folded_key(core)) or glossary_spelling(match.rendering)
         written = core
         if forms.title_case and forms.lower_first and core[:1].isupper():
             written = core[:1].lower() + core[1:]  # a first capital is no spelling of its own
         return Misspelling(_closest(form, core, forms.title_case), written)
+
+
+def _possessives(forms: frozenset[str]) -> frozenset[str]:
+    """The forms followed by the possessive endings the matcher takes after them ('s, ’s; ' or ’ after -s)."""
+    out = []
+    for form in forms:
+        if takes_possessive(form):
+            out += [form + "'s", form + "\u2019s"]
+            if form[-1:] in "sS":
+                out += [form + "'", form + "\u2019"]
+    return frozenset(out)
+
+
+def _folded_key(text: str) -> str:
+    """The checker's folded key of ``text`` (``normalise``), without its scan for the usual ASCII surface."""
+    if text.isascii() and text.isprintable():
+        key = text.lower().replace("-", " ")
+        if "  " not in key:
+            return key
+    return normalise(text).text
+
+
+def _without_possessive(surface: str, forms: _Forms) -> str:
+    """``surface`` without the possessive ending the matcher took after a form ('s, ’s, or a bare apostrophe)."""
+    if surface[-1:] not in "s'\u2019":
+        return surface
+    for ending in _POSSESSIVES:
+        if surface.endswith(ending):
+            stem = surface[: -len(ending)]
+            if stem.lower() in forms.by_lower or _folded_key(stem) in forms.by_folded:
+                return stem
+            return surface
+    return surface

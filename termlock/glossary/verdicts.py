@@ -82,7 +82,9 @@ class SegmentJudge:
         target = TargetMatcher(glossary)
         self._accepted = target.accepted
         self._forbidden = target.forbidden
-        self._misspelling = self.misspelling = SpellingRules().misspelling
+        spelling = SpellingRules()
+        self._misspelling = self.misspelling = spelling.misspelling
+        self._compiled_spellings = spelling.compiled.get
 
     def judge(self, source: str, target: str) -> list[Verdict]:
         """A verdict per glossary term occurrence in ``source``, in source order."""
@@ -113,6 +115,7 @@ class SegmentJudge:
         forbidden: dict[str, list[TargetMatch]] = {}
         seen: dict[str, int] = {}
         verdicts = []
+        misspelling, compiled = self._misspelling, self._compiled_spellings
         for match in matches:
             term = match.term
             tid = term.id
@@ -127,7 +130,12 @@ class SegmentJudge:
             if wrong is not None:
                 verdicts.append(Verdict(match, FORBIDDEN, hit, wrong))
             elif hit is not None:
-                verdicts.append(Verdict(match, OK, hit, None, self._misspelling(term, hit)))
+                # the usual hit is a glossary spelling of a term neither exact nor case-sensitive: one lookup
+                forms = compiled(hit.rendering)
+                if forms is not None and hit.text in forms.allowed and not (term.exact or term.case_sensitive):
+                    verdicts.append(Verdict(match, OK, hit, None))
+                else:
+                    verdicts.append(Verdict(match, OK, hit, None, misspelling(term, hit)))
             else:
                 verdicts.append(Verdict(match, MISSING, None, None))
         return verdicts

@@ -101,7 +101,7 @@ def _segment_row(segment: SegmentReport, occ: TermOccurrence, notes: Mapping[str
         excerpt(segment.target, [occ.forbidden_span, occ.found_span])[0],
         *decision,
     )
-    spelling = occ.spelling or ""
+    spelling = occ.spelling.expected if occ.spelling is not None else ""
     return (segment.index + 1, segment.index, *map(spreadsheet_text, text), *_NO_COUNTS, spreadsheet_text(spelling), "")
 
 

@@ -314,7 +314,7 @@ def _spelling_row(segment: SegmentReport, occ: TermOccurrence) -> str:
     return (
         f'<tr><td class="num">{line_html}</td>'
         f'<td class="term"><code>{_e(occ.term_id)}</code><br><span lang="zh">{_e(occ.source)}</span></td>'
-        f"<td>“{_e(occ.found)}”</td><td>“{_e(occ.spelling)}”</td>"
+        f"<td>“{_e(occ.found)}”</td><td>“{_e(occ.spelling.expected)}”</td>"
         f'<td class="text" lang="en">{_highlight(target_text, marks)}</td></tr>'
     )
 
