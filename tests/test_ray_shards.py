@@ -321,6 +321,13 @@ def test_sharded_check_equals_the_single_machine_check_on_the_bundled_corpus(tmp
     got = check_sharded(glossary, shards(sources), shards(flawed), shards(refs), pool=shuffled(1), chunk_size=16)
     assert to_json(got) == expected
     assert got.summary.inconsistent_terms > 0  # document-level consistency survives sharding
+    # --strict-spelling: the spelling findings of every shard count against the rate alike
+    unhyphenated = [line.replace("-", " ") for line in flawed]  # "high quality development": spelling findings
+    strict = check_sharded(glossary, shards(sources), shards(unhyphenated), shards(refs), pool=shuffled(2), chunk_size=16,
+                           strict_spelling=True)
+    assert to_json(strict) == to_json(check(glossary, sources, unhyphenated, refs, strict_spelling=True))
+    assert strict.summary.strict_spelling and strict.summary.spelling > 0
+    assert strict.summary.term_success_rate < got.summary.term_success_rate
 
 
 def test_sharded_check_refuses_misaligned_shards(tmp_path):
