@@ -600,3 +600,22 @@ def test_an_empty_job_opens_with_nothing_to_review(tmp_path):
     export(session, ExportOutputs(target=str(out)))
     assert out.read_bytes() == b""
     session.state.close()
+
+
+def test_a_term_spelled_two_ways_is_inconsistent_on_the_page_as_in_check(tmp_path):
+    """The page's inconsistent view counts spellings, as check does: "State owned enterprises" is one of its own."""
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text("name: g\nterms:\n  - id: soe\n    source: 国有企业\n    target: state-owned enterprise\n",
+                        encoding="utf-8")
+    source, target = tmp_path / "s.zh", tmp_path / "t.en"
+    source.write_text("国有企业改革。\n国有企业。\n", encoding="utf-8")
+    target.write_text("state-owned enterprise reform.\nState owned enterprises.\n", encoding="utf-8")
+    session, _ = start(CheckJob(source=str(source), target=str(target), glossaries=(str(glossary),)))
+    try:
+        [term] = session.inconsistent()
+    finally:
+        session.state.close()
+    report = check_json(tmp_path, "--glossary", str(glossary), "--source", str(source), "--target", str(target))
+    assert [t["id"] for t in report["inconsistent"]] == ["soe"]
+    assert [(r["rendering"], r["count"], r["segments"]) for r in term["renderings"]] == [
+        ("state-owned enterprise", 1, [0]), ("state owned enterprises", 1, [1])]

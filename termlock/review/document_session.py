@@ -179,7 +179,7 @@ class DocumentSession(ReviewSession):
             return [
                 {"id": t.id, "source": t.source, "target": t.target, "note": t.note,
                  "renderings": [{"rendering": r, "count": n, "canonical": r == t.target, "segments": [], "more": 0}
-                                for r, n in t.renderings.items()]}
+                                for r, n in (t.spellings or t.renderings).items()]}  # by spelling, as check judges
                 for t in self.result().inconsistent
             ]
 

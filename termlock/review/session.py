@@ -369,20 +369,26 @@ class ReviewSession:
             ]
 
     def inconsistent(self) -> list[dict[str, Any]]:
-        """The whole-document view: terms rendered in two or more accepted ways, with where each is used."""
+        """The whole-document view: terms rendered or spelled in two or more accepted ways, with where each is used.
+
+        By spelling, as the check judges consistency: "State owned enterprises"
+        beside the glossary's "state-owned enterprise" is a rendering of its own.
+        """
         with self.lock:
-            return [
-                {
+            out = []
+            for t in self.result().inconsistent:
+                counts = t.spellings or t.renderings
+                lines = t.segments_by_spelling if t.spellings else t.segments_by_rendering
+                out.append({
                     "id": t.id, "source": t.source, "target": t.target, "note": t.note,
                     "renderings": [
                         {"rendering": r, "count": n, "canonical": r == t.target,
-                         "segments": [i for i in t.segments_by_rendering.get(r, ())[:MAX_LINES]],
-                         "more": max(0, len(t.segments_by_rendering.get(r, ())) - MAX_LINES)}
-                        for r, n in t.renderings.items()
+                         "segments": list(lines.get(r, ())[:MAX_LINES]),
+                         "more": max(0, len(lines.get(r, ())) - MAX_LINES)}
+                        for r, n in counts.items()
                     ],
-                }
-                for t in self.result().inconsistent
-            ]
+                })
+            return out
 
     def accepted_list(self) -> dict[str, Any]:
         """Every accepted entry: what it accepts now, and the stale ones that match nothing."""
