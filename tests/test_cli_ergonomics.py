@@ -155,8 +155,9 @@ def test_length_limit_warnings_are_one_summary_line_and_the_report_lists_each(wo
     assert err == [
         f"warning: {len(cut)} sentences hit the length limit of 4 tokens and may be cut short, the first at "
         f"{work / 'five.zh'}:{cut[0]['index'] + 1} (try --max-length 8; --report lists each)",
-        f"translated 5 segments (5 sentences) with {tiny_model_dir}; terms: {summary['required_terms']} required, "
-        f"0 by the first pass, 0 by constrained decoding, {summary['unsatisfied']} unsatisfied",
+        # the checker's figures: source occurrences, as termlock check counts them on the output
+        f"translated 5 segments (5 sentences) with {tiny_model_dir}; term occurrences: {summary['term_occurrences']}, "
+        f"0 ok (0 by the first pass, 0 by constrained decoding), {summary['missing']} missing, 0 forbidden",
     ]
     assert translate_five(work, tiny_model_dir, "--restart") == 0
     assert "(try --max-length 8; pass --report FILE to list each)" in capsys.readouterr().err

@@ -57,11 +57,11 @@ def _forced_renderings(report: dict) -> tuple[int, list[tuple[str, list[str]]]]:
 
 def _translate_and_check(model: Path, tmp: Path, capsys, *extra: str) -> tuple[dict, dict, str]:
     out, report, checked = tmp / "out.en", tmp / "report.json", tmp / "check.json"
-    argv = ["translate", "-i", str(CORPUS), "-o", str(out), "--model", str(model), "--constraints", "always",
+    argv = ["translate", "-i", str(CORPUS), "-o", str(out), "--model", str(model), "--glossary", "bundled", "--constraints", "always",
             "--beam", "2", "--batch-size", "32", "--device", "cpu", "--report", str(report), *extra]  # fmt: skip
     assert main(argv) == 0
     err = capsys.readouterr().err
-    code = main(["check", "--source", str(CORPUS), "--target", str(out), "--min-term-success", "1.0",
+    code = main(["check", "--glossary", "bundled", "--source", str(CORPUS), "--target", str(out), "--min-term-success", "1.0",
                  "--strict-spelling", "--json", str(checked)])  # fmt: skip
     check_out = capsys.readouterr().out
     assert code == 0, check_out
@@ -138,10 +138,11 @@ def test_both_commands_list_the_same_unmet_occurrences(tiny_model_dir, tmp_path,
     source = tmp_path / "in.zh"
     source.write_text("坚持“双核”驱动，双核并进。\n\n我们要构建新发展格局，推动高质量发展。\n", encoding="utf-8")
     out, report_path, checked_path = tmp_path / "out.en", tmp_path / "r.json", tmp_path / "c.json"
-    assert main(["translate", "-i", str(source), "-o", str(out), "--model", str(tiny_model_dir), "--constraints", "off",
+    assert main(["translate", "-i", str(source), "-o", str(out), "--model", str(tiny_model_dir), "--glossary", "bundled",
+                 "--constraints", "off",
                  "--beam", "1", "--max-length", "16", "--report", str(report_path)]) == 0  # fmt: skip
     err = capsys.readouterr().err
-    main(["check", "--source", str(source), "--target", str(out), "--json", str(checked_path)])
+    main(["check", "--glossary", "bundled", "--source", str(source), "--target", str(out), "--json", str(checked_path)])
     capsys.readouterr()
     report = json.loads(report_path.read_text(encoding="utf-8"))
     checked = json.loads(checked_path.read_text(encoding="utf-8"))
