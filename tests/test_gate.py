@@ -76,3 +76,46 @@ def test_accepted_problems_count_as_done_for_the_gate():
     assert not decision.passed  # 2 of 3 is below 0.6667
     assert decide(1, 3, parse_minimum("0.6666"), accepted=1).passed
     assert "2 of 3 occurrences ok or accepted" in decide(1, 3, Fraction(1, 2), accepted=1).describe()
+
+
+@pytest.mark.parametrize(
+    "ok, occurrences, minimum, rate_shown, minimum_shown",
+    [(2, 3, "0.6667", "0.66667", "0.66670"),  # the line issue 25 quoted: "0.6667 is below 0.6667"
+     (20_000, 20_001, "1", "0.99995", "1.00000"),
+     (1, 4, "0.9", "0.2500", "0.9000"),  # far apart: the usual four decimals
+     (999_999, 1_000_000, "0.9999995", "0.9999990", "0.9999995")],
+)  # fmt: skip
+def test_a_failed_gate_shows_rate_and_minimum_with_the_digits_that_tell_them_apart(
+    ok, occurrences, minimum, rate_shown, minimum_shown
+):
+    line = decide(ok, occurrences, parse_minimum(minimum)).describe()
+    assert line.startswith(f"FAIL: term success rate {rate_shown} is below --min-term-success {minimum_shown} ")
+    assert f"{ok} of {occurrences} occurrences ok" in line
+
+
+def test_distinct_decimals_never_prints_two_different_values_alike():
+    from termlock.evaluate.gate import distinct_decimals
+
+    for occurrences in range(1, 60):
+        for ok in range(occurrences + 1):
+            rate = Fraction(ok, occurrences)
+            for minimum in (Fraction(6667, 10_000), Fraction(95, 100), Fraction(1, 3), Fraction(99_999, 100_000)):
+                shown_rate, shown_minimum = distinct_decimals(rate, minimum)
+                assert (shown_rate == shown_minimum) == (rate == minimum)
+                # rounding is monotone: what is below is shown below
+                assert (float(shown_rate) < float(shown_minimum)) == (rate < minimum) or rate == minimum
+    assert distinct_decimals(Fraction(2, 3), Fraction(2, 3)) == ("0.6667", "0.6667")
+    assert distinct_decimals(Fraction(1), Fraction(0)) == ("1.0000", "0.0000")
+
+
+def test_cli_and_html_report_tell_two_thirds_from_0_6667(tmp_path, capsys):
+    (tmp_path / "s.zh").write_text("双核\n双核\n双核\n", encoding="utf-8")
+    (tmp_path / "t.en").write_text("dual cores\ndual cores\nnothing\n", encoding="utf-8")
+    html = tmp_path / "r.html"
+    code = main(["check", "--glossary", GLOSSARY, "--source", str(tmp_path / "s.zh"), "--target", str(tmp_path / "t.en"),
+                 "--html", str(html), "--min-term-success", "0.6667"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL: term success rate 0.66667 is below --min-term-success 0.66670 (2 of 3 occurrences ok, 3 needed)" in out
+    assert "0.6667 is below" not in out
+    assert "FAIL: 0.66667 is below the minimum 0.66670 (2 of 3 ok)" in html.read_text(encoding="utf-8")

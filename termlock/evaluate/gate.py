@@ -61,11 +61,21 @@ class GateDecision:
         """A minimum of 0 is no gate at all (the default)."""
         return self.minimum > 0
 
+    @property
+    def rate(self) -> Fraction:
+        """``ok / occurrences`` exactly (1 with nothing to judge)."""
+        return Fraction(self.ok, self.occurrences) if self.occurrences else Fraction(1)
+
     def describe(self) -> str:
-        """``PASS: ...`` / ``FAIL: ...`` for people: rounded figures plus the exact counts."""
-        rate = self.ok / self.occurrences if self.occurrences else 1.0
-        shown = f"term success rate {rate:.4f} is"
-        minimum = f"--min-term-success {float(self.minimum):.4f}"
+        """``PASS: ...`` / ``FAIL: ...`` for people: rounded figures plus the exact counts.
+
+        Rate and minimum get the decimals it takes to tell them apart
+        (:func:`distinct_decimals`), so a failed gate never reads "0.6667 is
+        below 0.6667".
+        """
+        rate_text, minimum_text = distinct_decimals(self.rate, self.minimum)
+        shown = f"term success rate {rate_text} is"
+        minimum = f"--min-term-success {minimum_text}"
         counts = f"{self.ok} of {self.occurrences} {noun(self.occurrences, 'occurrence')} ok" + (" or accepted" if self.accepted else "")
         if self.misspelled:
             counts += f", {self.misspelled} not in the glossary's spelling (--strict-spelling)"
@@ -73,6 +83,44 @@ class GateDecision:
             return f"PASS: {shown} at least {minimum} ({counts})"
         needed = -(-self.minimum * self.occurrences // 1)  # ceil, exactly
         return f"FAIL: {shown} below {minimum} ({counts}, {needed} needed)"
+
+
+#: decimals a rate is shown with unless more are needed to tell it from the minimum
+SHOWN_DECIMALS = 4
+
+
+def distinct_decimals(rate: Fraction, minimum: Fraction, *, at_least: int = SHOWN_DECIMALS) -> tuple[str, str]:
+    """``rate`` and ``minimum`` as decimals with the fewest digits (at least ``at_least``) that show them differ.
+
+    Two different values never print the same (2/3 against 0.6667 is
+    ``0.66667`` and ``0.66670``); equal values print the same. Rounding is
+    monotone, so a rate below the minimum is also shown below it. The loop
+    ends: two different fractions differ by at least ``1/(q1*q2)``. A
+    minimum written with more decimals (0.9999995) is shown with all of
+    them, never rounded to a value the user did not ask for.
+    """
+    places = max(at_least, _exact_places(minimum))
+    while rate != minimum and _decimal(rate, places) == _decimal(minimum, places):
+        places += 1
+    return _decimal(rate, places), _decimal(minimum, places)
+
+
+def _exact_places(value: Fraction, limit: int = 20) -> int:
+    """Decimals that write ``value`` exactly (0.9999995 -> 7); 0 when no finite decimal does (1/3) or past ``limit``."""
+    for places in range(limit + 1):
+        if (value * 10**places).denominator == 1:
+            return places
+    return 0
+
+
+def _decimal(value: Fraction, places: int) -> str:
+    """``value`` rounded half-up to ``places`` decimals, computed exactly (no float)."""
+    scaled = value * 10**places
+    whole = int(scaled)  # values are >= 0
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    text = str(whole).rjust(places + 1, "0")
+    return f"{text[:-places]}.{text[-places:]}"
 
 
 def decide(

@@ -204,16 +204,18 @@ def _summary(result: CheckResult, min_term_success: float | None) -> str:
     if min_term_success is not None and min_term_success > 0:
         from fractions import Fraction
 
-        from termlock.evaluate.gate import decide
+        from termlock.evaluate.gate import decide, distinct_decimals
 
         misspelled = s.spelling if s.strict_spelling else 0
-        passed = decide(
-            s.ok, s.term_occurrences, Fraction(min_term_success), accepted=s.accepted, misspelled=misspelled
-        ).passed
+        gate = decide(s.ok, s.term_occurrences, Fraction(min_term_success), accepted=s.accepted, misspelled=misspelled)
+        passed = gate.passed
         css += " pass" if passed else " fail"
+        # as many decimals as it takes to tell rate and minimum apart, and the counts they come from
+        rate, minimum = distinct_decimals(gate.rate, gate.minimum)
         verdict = (
-            f'<div class="verdict">{"PASS" if passed else "FAIL"}: '
-            f'{"at least" if passed else "below"} the minimum {_e(f"{float(min_term_success):.4f}")}</div>'
+            f'<div class="verdict">{"PASS" if passed else "FAIL"}: {_e(rate)} is '
+            f'{"at least" if passed else "below"} the minimum {_e(minimum)} '
+            f'({_e(f"{gate.ok} of {gate.occurrences} ok")})</div>'
         )
     cards = [
         _card("term success rate (ok / occurrences)", _e(f"{s.term_success_rate * 100:.2f}%"), css, verdict),
