@@ -6,4 +6,4 @@ evaluate (evaluate never imports translate, so checking works without torch
 or transformers); jobs; engines; commands; cli.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from termlock import __version__, stdout_guard
 from termlock.errors import DEBUG_VARIABLE, TermlockError
+from termlock.extras import missing_extra_error
 
 #: Subcommand modules, in the order ``termlock --help`` lists them.
 COMMAND_MODULES = (
@@ -67,6 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         # an operating-system failure no layer anticipated: still one line naming the file
         print(f"termlock {args.command}: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        # a library of an optional extra that no command asked for up front: how to install it, not a crash
+        missing = missing_extra_error(exc, f"termlock {args.command}")
+        if missing is None:
+            return _report_crash(args.command, exc)
+        print(f"termlock {args.command}: error: {missing}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(f"termlock {args.command}: interrupted", file=sys.stderr)

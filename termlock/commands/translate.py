@@ -145,8 +145,12 @@ def run(args: argparse.Namespace) -> int:
     from termlock.engines import get_engine
     from termlock.jobs.translate_job import outcome_lines
 
+    from termlock.extras import require
+
     if args.show_prompt:
+        require("translate", "termlock translate --show-prompt", ("transformers",))  # a tokenizer, no weights
         return show_prompt(args)
+    require("translate", "termlock translate")
     if args.output is None:
         from termlock.errors import TermlockError
 

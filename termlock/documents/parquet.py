@@ -15,6 +15,7 @@ import io
 from typing import Any
 
 from termlock.errors import TermlockError
+from termlock.extras import require
 from termlock.documents.base import FORMATS, Store, Unit, register
 
 SOURCE_COLUMN = "source"
@@ -22,13 +23,10 @@ TARGET_COLUMN = "target"
 
 
 def _pyarrow() -> tuple[Any, Any]:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise TermlockError(
-            "reading Parquet needs pyarrow, which is not installed", fix="pip install 'termlock[ray]'"
-        ) from None
+    require("ray", "a Parquet file", ("pyarrow",))  # pyarrow comes with Ray Data
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     return pa, pq
 
 

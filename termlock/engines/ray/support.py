@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from termlock.errors import TermlockError
+from termlock.extras import EXTRAS
 
-INSTALL_HINT = "pip install 'termlock[ray]'"
+INSTALL_HINT = EXTRAS["ray"].install_hint()
 
 #: How often one work item is run again after its worker process died.
 #: Ray Data's default is without limit, which turns an item that kills its

@@ -28,6 +28,7 @@ from typing import Any, Callable
 from urllib.parse import urlparse
 
 from termlock.errors import TermlockError
+from termlock.extras import require
 
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-zh-en"
 
@@ -390,7 +391,8 @@ def _load_parts(
         raise TermlockError(
             f"the model's tokenizer needs a missing package: {_first_line(exc)}",
             path=name,
-            fix="install it with pip (e.g. `pip install sentencepiece protobuf`)",
+            fix="pip install 'termlock[translate]' brings sentencepiece and sacremoses; install any other package "
+            "named with pip",
         ) from None
     except SafetensorError as exc:  # an interrupted download leaves a truncated weights file
         raise _corrupt_weights(source, name, is_dir, exc) from None
@@ -613,6 +615,7 @@ def load_model(
 
     name = os.fspath(name_or_path)
     local = check_model_folder(name)  # before torch is imported: a wrong path is said at once
+    require("translate", "loading a translation model")  # a QA-only install: how to add torch, not an ImportError
     resolved_device = resolve_device(device)
     resolved_dtype = resolve_dtype(dtype, resolved_device)
     torch_dtype = _torch_dtype(resolved_dtype)
