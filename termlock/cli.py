@@ -26,6 +26,13 @@ COMMAND_MODULES = (
     "termlock.commands.review",
 )
 
+#: the first lines a newcomer runs (``termlock --help``)
+EXAMPLES = (
+    "termlock check --glossary bundled --source report.zh --target report.en --html report.html",
+    "termlock glossary import termbase.tbx -o terms.yaml",
+    "termlock translate -i report.zh -o report.en --glossary terms.yaml",
+)
+
 EXIT_OK = 0
 EXIT_FAILED_GATE = 1
 EXIT_BAD_INPUT = 2
@@ -35,9 +42,14 @@ EXIT_CRASH = 70
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from termlock.commands.helptext import DOCS_PAGES, HelpFormatter, epilog
+
     parser = argparse.ArgumentParser(
         prog="termlock",
-        description="Glossary-locked machine translation and terminology QA.",
+        description="Glossary-locked machine translation and terminology QA. "
+        "'termlock COMMAND --help' shows each command's options, grouped, with examples.",
+        epilog=epilog(EXAMPLES, DOCS_PAGES["termlock"]),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"termlock {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -104,7 +104,7 @@ def bundled_copy(tmp_path, monkeypatch):
         (["translate", "-i", "{in.zh}", "-o", "{bundled}", "--glossary", "bundled", "--model", "{no-model}"],
          "-o would overwrite the input --glossary"),
         (["check", "--source", "{in.zh}", "--target", "{in.en}", "--json", "{bundled}"], "--json would overwrite the input --glossary"),
-        (["glossary", "export", "bundled", "-o", "{bundled}", "--format", "yaml"], "-o would overwrite the input G.yaml"),
+        (["glossary", "export", "bundled", "-o", "{bundled}", "--format", "yaml"], "-o would overwrite the input GLOSSARY"),
     ],
     ids=["translate", "check-default", "glossary-export"],
 )

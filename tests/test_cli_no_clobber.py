@@ -84,6 +84,7 @@ NOT_PATHS = {
     # serve: listening, batching and limits, Ray Serve; review: the page
     "--host", "--port", "--log-level", "--max-batch-size", "--max-wait-ms", "--max-queue", "--cache-size",
     "--max-body-bytes", "--max-texts", "--max-chars", "--replicas", "--reviewer", "--allow-host",
+    "--output-format",
 }
 #: outputs that name a folder -> the file the command writes in it (aimed at an input through a symlink of that name)
 FOLDER_OUTPUTS = {"--data-dir": "termlock.sqlite3"}
@@ -152,7 +153,7 @@ INPUTS = {
     "--source": ("{s.zh}", "{s.zh}"), "--target": ("{t.en}", "{t.en}"), "--reference": ("{r.en}", "{r.en}"),
     "--bilingual": ("{r.xlf}", "{r.xlf}"), "--glossary": ("{g.yaml}", "{g.yaml}"), "--terms": ("{t.jsonl}", "{t.jsonl}"),
     "--accept": ("{a.yaml}", "{a.yaml}"), "--input": ("{s.zh}", "{s.zh}"), "--prompt-template": ("{p.yaml}", "{p.yaml}"),
-    "--model": ("{model}", "{model/config.json}"), "FILE": ("{tb.tbx}", "{tb.tbx}"), "G.yaml": ("{g.yaml}", "{g.yaml}"),
+    "--model": ("{model}", "{model/config.json}"), "GLOSSARY": ("{g.yaml}", "{g.yaml}"),
     "--pairs": ("{p.tsv}", "{p.tsv}"), "--api-keys": ("{k.yaml}", "{k.yaml}"), "STATE": ("{st.sqlite}", "{st.sqlite}"),
 }
 

@@ -389,7 +389,7 @@ def test_format_from_extension_or_flag(tmp_path):
     assert etree.fromstring(glossary_bytes(RICH, "tbx2019")).tag == "{urn:iso:std:iso:30042:ed-2}tbx"
 
 
-def test_cli_import_export_show(tmp_path, capsys):
+def test_cli_import_export_show(tmp_path, capsys, monkeypatch):
     out_yaml = tmp_path / "g.yaml"
     assert main(["glossary", "import", str(DATA / "tbx_basic_2019.tbx"), "-o", str(out_yaml)]) == 0
     assert [t.id for t in load_glossary(str(out_yaml)).terms] == ["new-development-pattern", "bri", "supply-side-reform"]
@@ -400,6 +400,7 @@ def test_cli_import_export_show(tmp_path, capsys):
     assert main(["glossary", "export", str(out_yaml), "-o", str(tmp_path / "new.tbx"), "--format", "tbx2019"]) == 0
     assert b"urn:iso:std:iso:30042:ed-2" in (tmp_path / "new.tbx").read_bytes()
     capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "1000")  # wide enough for every cell on one line (the table wraps to the terminal)
     assert main(["glossary", "show", str(out_yaml)]) == 0
     shown = capsys.readouterr().out
     assert "Party and government terms" in shown and "一带一路 | 一帶一路" in shown and "One Belt, One Road" in shown

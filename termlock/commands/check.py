@@ -14,6 +14,17 @@ from fractions import Fraction
 
 from termlock.commands.argtypes import input_path, output_path
 from termlock.commands.engine_flags import add_check_arguments, engine_options
+from termlock.commands.helptext import DOCS_PAGES, GLOSSARY_FORMATS, GLOSSARY_METAVAR, HelpFormatter, epilog
+
+
+EXAMPLES = (
+    "termlock check --glossary bundled --source report.zh --target report.en --html report.html",
+    "termlock check --glossary terms.tbx --source report.zh --target report.en --json report.json "
+    "--csv problems.csv --min-term-success 0.95",
+    "termlock check --glossary terms.yaml --bilingual job.sdlxliff --xliff-notes reviewed.sdlxliff",
+    "termlock check --glossary terms.yaml --granularity document --source report.docx --target report.en.docx "
+    "--html report.html",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,20 +35,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "forbidden per occurrence, inconsistent renderings per term, BLEU/chrF/chrF++ with a reference, "
         "figures missing from the target. Files are UTF-8, one segment per line, aligned; "
         "--granularity document checks whole documents (.docx, .md, .html, .txt), one pair, two directories "
-        "paired by relative path, or the pairs of a --pairs manifest, in one report. "
+        "paired by relative path, or the pairs of a --pairs manifest, in one report.\n\n"
         "Exit 0 when the term success rate is at least --min-term-success, 1 when below, 2 for bad input.",
+        epilog=epilog(EXAMPLES, DOCS_PAGES["check"]),
+        formatter_class=HelpFormatter,
     )
-    review = add_input_arguments(parser)
-    parser.add_argument("--json", type=output_path, metavar="OUT.json", help="write the full report as JSON")
-    parser.add_argument("--csv", type=output_path, metavar="OUT.csv", help="write one row per problem as CSV (UTF-8 with BOM)")
-    parser.add_argument("--html", type=output_path, metavar="OUT.html", help="write a self-contained HTML report")
-    parser.add_argument(
+    add_input_arguments(parser)
+    reports = parser.add_argument_group("reports ('-' writes one to standard output; the summary then goes to stderr)")
+    reports.add_argument("--json", type=output_path, metavar="OUT.json", help="write the full report as JSON")
+    reports.add_argument("--csv", type=output_path, metavar="OUT.csv", help="write one row per problem as CSV (UTF-8 with BOM)")
+    reports.add_argument("--html", type=output_path, metavar="OUT.html", help="write a self-contained HTML report")
+    reports.add_argument(
         "--xliff-notes",
         type=output_path,
         metavar="OUT.xlf",
         help="with an XLIFF --bilingual: write a copy with each unit's findings as <note>s for the CAT tool",
     )
-    review.add_argument(
+    reports.add_argument(
         "--write-accepted",
         type=output_path,
         metavar="OUT.yaml",
@@ -47,82 +61,88 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_input_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
-    """The inputs of a check job (``termlock check`` and ``termlock review`` take the same); returns the review group."""
-    parser.add_argument(
+def add_input_arguments(parser: argparse.ArgumentParser) -> dict[str, argparse._ArgumentGroup]:
+    """The inputs of a check job (``termlock check`` and ``termlock review`` take the same), in groups.
+
+    Returns the groups by name (``inputs``, ``gate``, ``matching``) so a
+    command adds its own flags where they belong.
+    """
+    inputs = parser.add_argument_group("inputs")
+    inputs.add_argument(
         "--glossary",
-        metavar="G.yaml",
+        metavar=GLOSSARY_METAVAR,
         action="append",
         type=input_path,
-        help="glossary (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled one); repeat to merge several, "
+        help=f"glossary ({GLOSSARY_FORMATS}; 'bundled' names the bundled one); repeat to merge several, "
         "the later one winning where two define the same source (each conflict is listed); default: the bundled glossary",
     )
     # not argparse-required: --bilingual FILE replaces both (CheckJob.validate)
-    parser.add_argument("--source", type=input_path, metavar="SRC", help="source text, one segment per line (a "
+    inputs.add_argument("--source", type=input_path, metavar="SRC", help="source text, one segment per line (a "
                         "document or a directory of documents with --granularity document)")
-    parser.add_argument(
+    inputs.add_argument(
         "--target", type=input_path, metavar="HYP", help="translation to check, aligned with SRC; '-' reads stdin "
         "(a document or a directory of documents, paired with SRC's by relative path, with --granularity document)"
     )
-    parser.add_argument("--reference", type=input_path, metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
-    parser.add_argument(
-        "--min-term-success",
-        metavar="RATE",
-        default="0",
-        help="exit 1 when the term success rate (ok / occurrences) is below RATE, "
-        "a number from 0 to 1 or a percentage such as 95%% (default 0: always pass)",
-    )
-    parser.add_argument(
+    inputs.add_argument("--reference", type=input_path, metavar="REF", help="reference translation, aligned; adds BLEU and chrF")
+    inputs.add_argument(
         "--bilingual",
         type=input_path,
         metavar="FILE",
         help="check a bilingual XLIFF (.xlf, .xliff, .sdlxliff, .mqxliff) or TMX file instead of "
         "--source/--target; reports name unit ids; untranslated units are skipped",
     )
-    review = parser.add_argument_group("review (documents, term lists, accepted findings)")
-    review.add_argument(
+    inputs.add_argument(
         "--granularity",
         choices=("segment", "document"),
         help="segment: aligned files, one segment per line (default); document: whole documents "
         "(.docx, .md, .html, .txt) whose paragraphs need not line up, per-term counts over the whole document "
         "(the only choice when the counts differ); --source/--target may then be directories",
     )
-    review.add_argument(
+    inputs.add_argument(
         "--pairs",
         type=input_path,
         metavar="PAIRS.tsv",
         help="with --granularity document: check the document pairs this file lists, one per line "
         "(SOURCE<TAB>TARGET[<TAB>terms as one JSON value], paths relative to the file), in one report",
     )
-    review.add_argument(
+    inputs.add_argument(
         "--terms",
         type=input_path,
         metavar="TERMS.jsonl",
         help="per-segment term lists instead of a glossary: one JSON line per segment (per document, in pair "
         'order, with --granularity document), WMT23 [{"src": ..., "tgt": ...}] or WMT25 {"terms": {source: [targets]}}',
     )
-    review.add_argument(
+    gate = parser.add_argument_group("gate (exit 0 pass, 1 below the minimum, 2 bad input)")
+    gate.add_argument(
+        "--min-term-success",
+        metavar="RATE",
+        default="0",
+        help="exit 1 when the term success rate (ok / occurrences) is below RATE, "
+        "a number from 0 to 1 or a percentage such as 95%% (default 0: always pass); decided on exact counts",
+    )
+    gate.add_argument(
         "--accept",
         type=input_path,
         metavar="ACCEPTED.yaml",
         help="findings the reviewer accepted (term id + segment or source text, reason, by, date): "
         "shown apart, not counted as problems nor in the exit code; entries matching nothing are listed as stale",
     )
-    review.add_argument("--exact", action="store_true", help="no inflection tolerance (plural, possessive) for any term")
-    review.add_argument(
+    matching = parser.add_argument_group("matching")
+    matching.add_argument("--exact", action="store_true", help="no inflection tolerance (plural, possessive) for any term")
+    matching.add_argument(
         "--no-numbers",
         dest="numbers",
         action="store_false",
         help="do not report figures of the source missing from the target (the numbers category)",
     )
-    review.add_argument(
+    gate.add_argument(
         "--strict-spelling",
         action="store_true",
         help="count spelling findings (an accepted rendering not written in the glossary's spelling: "
         "a hyphen dropped, odd capitals, another dash or apostrophe) against the term success rate and "
         "--min-term-success; by default they are listed as their own category",
     )
-    return review
+    return {"inputs": inputs, "gate": gate, "matching": matching}
 
 
 def parse_rate(text: str) -> Fraction:

@@ -1,6 +1,6 @@
 """``termlock translate``: glossary-locked batch translation of a file.
 
-    termlock translate -i IN -o OUT --glossary G.yaml|bundled [--model M] [--beam 5]
+    termlock translate -i IN -o OUT --glossary GLOSSARY|bundled [--model M] [--beam 5]
                        [--batch-size N] [--constraints auto] [--report OUT.json]
 
 IN/OUT are text (one segment per line, ``-`` for stdin/stdout), JSONL,
@@ -26,16 +26,28 @@ import sys
 from termlock.commands.argtypes import input_path, output_path
 from termlock.commands.engine_flags import add_translate_arguments, engine_options
 from termlock.commands.translator_flags import add_translator_arguments, translator_settings
+from termlock.commands.helptext import DOCS_PAGES, GLOSSARY_FORMATS, GLOSSARY_METAVAR, HelpFormatter, epilog
+
+
+EXAMPLES = (
+    "termlock translate -i report.zh -o report.en --glossary bundled",
+    "termlock translate -i report.docx -o report.en.docx --glossary terms.yaml --report report.json",
+    "termlock translate -i job.xlf -o job.translated.xlf --glossary terms.tbx --model tencent/HY-MT1.5-1.8B",
+    "termlock translate -i report.zh --glossary terms.yaml --model Qwen/Qwen2.5-7B-Instruct --show-prompt",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "translate",
-        help="translate a file with a Hugging Face model, locking glossary terms",
+        help="translate a file with a Hugging Face model, locking glossary terms (needs termlock[translate])",
         description="Translate IN to OUT sentence by sentence with a seq2seq model or a decoder-only LLM, so that every glossary "
         "term found in the source is rendered as the glossary says. Segment files or whole documents (Word .docx, Markdown, "
         "HTML: the same document out, formatting kept), a file or a directory. Resumable: rerun the same command "
-        "after a crash or Ctrl-C to continue.",
+        "after a crash or Ctrl-C to continue.\n\n"
+        "Needs the translate extra: pip install 'termlock[translate]' (torch first, the build you want).",
+        epilog=epilog(EXAMPLES, DOCS_PAGES["translate"]),
+        formatter_class=HelpFormatter,
     )
     add_arguments(parser)
     parser.set_defaults(func=run)
@@ -85,10 +97,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     terms = parser.add_argument_group("glossary")
     terms.add_argument(
         "--glossary",
-        metavar="G.yaml",
+        metavar=GLOSSARY_METAVAR,
         action="append",
         type=input_path,
-        help="glossary to lock (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled glossary of Liaoning "
+        help=f"glossary to lock ({GLOSSARY_FORMATS}; 'bundled' names the bundled glossary of Liaoning "
         "political terms); required unless --terms; repeat to merge several, the later one winning where two "
         "define the same source",
     )

@@ -7,41 +7,16 @@ take two terminal columns.
 
 from __future__ import annotations
 
-import unicodedata
-
 from termlock.evaluate.records import CheckResult
+from termlock.textwidth import clip, display_width, pad
 from termlock.wording import counted
-
-
-def display_width(text: str) -> int:
-    """Terminal columns of ``text``: wide (CJK) characters take two."""
-    return sum(
-        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text
-    )
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(width - display_width(text), 0)
-    return gap + text if right else text + gap
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    if display_width(text) <= width:
-        return text
-    out = ""
-    for ch in text:
-        if display_width(out + ch) > width - 1:
-            break
-        out += ch
-    return out + "…"
 
 
 def render_table(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
     widths = [max([display_width(h)] + [display_width(r[i]) for r in rows]) for i, h in enumerate(header)]
     lines = []
     for row in [header, *rows]:
-        cells = [_pad(cell, widths[i], right=i in numeric) for i, cell in enumerate(row)]
+        cells = [pad(cell, widths[i], right=i in numeric) for i, cell in enumerate(row)]
         lines.append("  " + "  ".join(cells).rstrip())
     return lines
 
@@ -87,7 +62,7 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         lines.append("")
         lines.append(f"documents ({len(result.documents)})")
         rows = [
-            [_clip(d.name, 40), str(d.source_paragraphs), str(d.target_paragraphs) if d.paired else "-", str(d.occurrences),
+            [clip(d.name, 40), str(d.source_paragraphs), str(d.target_paragraphs) if d.paired else "-", str(d.occurrences),
              str(d.ok), str(d.missing), str(d.forbidden), f"{d.term_success_rate:.4f}", str(d.spelling)]
             for d in result.documents
         ]
@@ -115,9 +90,9 @@ def render_summary(result: CheckResult, *, worst: int = 5) -> str:
         lines.append(f"worst terms (top {len(bad)} by missing + forbidden)")
         rows = [
             [
-                _clip(t.id, 28),
-                _clip(t.source, 16),
-                _clip(t.target, 32),
+                clip(t.id, 28),
+                clip(t.source, 16),
+                clip(t.target, 32),
                 str(t.occurrences),
                 str(t.missing),
                 str(t.forbidden),

@@ -1,0 +1,62 @@
+"""What every ``--help`` shares: example lines, the docs link, the glossary formats, the formatter.
+
+Each command's help ends with examples a user can adapt and the page of
+the docs that teaches it; tests/test_cli_help.py parses every example with
+the real parser (so an example cannot name a flag that does not exist)
+and checks that each linked page exists under docs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from typing import Sequence
+
+#: where the documentation lives (the docs/ folder of the repository; the same URL as pyproject's Documentation)
+DOCS_URL = "https://github.com/termlock/termlock/blob/main/docs"
+
+#: command -> the page of docs/ its --help links (one table, so a page that moves is one edit here;
+#: tests/test_cli_help.py fails when a linked page does not exist)
+DOCS_PAGES = {
+    "termlock": "index.md",
+    "check": "tutorials/first-check.md",
+    "translate": "how-to/translate.md",
+    "glossary": "how-to/glossary-authoring.md",
+}
+
+#: metavar of an option or argument that takes a glossary in any format termlock reads
+GLOSSARY_METAVAR = "GLOSSARY"
+#: the glossary formats termlock reads, as help texts name them
+GLOSSARY_FORMATS = "termlock YAML, TBX 2008/2019, CSV/TSV, XLSX or a JSON term dictionary"
+
+
+def docs_link(page: str) -> str:
+    """The URL of ``page`` (a path under docs/, with an optional #anchor)."""
+    return f"{DOCS_URL}/{page}"
+
+
+def epilog(examples: Sequence[str], page: str) -> str:
+    """``examples:`` (one command line each, kept as written) and ``docs: URL``, for a parser's epilog."""
+    lines = ["examples:", *(f"  {example}" for example in examples), "", f"docs: {docs_link(page)}"]
+    return "\n".join(lines)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, except that indented lines of a description or epilog stay as written.
+
+    Prose lines are wrapped to the terminal as argparse does; an example
+    command line (indented by two spaces) is never broken, so it can be
+    copied whole. Paragraph breaks (blank lines) are kept.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for line in text.splitlines():
+            if not line.strip():
+                out.append("")
+            elif line.startswith("  "):
+                out.append(indent + line)
+            else:
+                out.append(textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent,
+                                         break_long_words=False, break_on_hyphens=False))  # URLs stay whole
+        return "\n".join(out)
