@@ -46,7 +46,13 @@ EXTRAS: dict[str, Extra] = {
             ("torch", "transformers"),
             ("torch", "transformers", "sentencepiece", "sacremoses", "tokenizers", "safetensors", "huggingface_hub"),
         ),
-        Extra("ray", "the Ray engine (--engine ray)", ("ray",), ("ray", "pyarrow")),
+        Extra(
+            "server",
+            "the web front doors, termlock serve and termlock review",
+            ("fastapi", "uvicorn"),
+            ("fastapi", "starlette", "uvicorn", "prometheus_client"),
+        ),
+        Extra("ray", "the Ray engine (--engine ray) and Ray Serve", ("ray",), ("ray", "pyarrow")),
         Extra("bench", "the CTranslate2 baseline of the benchmarks", ("ctranslate2",), ("ctranslate2",)),
     )
 }

@@ -11,7 +11,7 @@ import pytest
 
 from termlock import __version__
 from termlock.cli import build_parser, main
-from termlock.commands.helptext import DOCS_URL, GLOSSARY_METAVAR
+from termlock.commands.helptext import GLOSSARY_METAVAR, REPOSITORY_URL
 
 ROOT = Path(__file__).resolve().parents[1]
 SHELL_OPERATORS = {">", ">>", "|", "||", "&&", ";", "<"}
@@ -35,6 +35,13 @@ def parsers() -> dict[str, argparse.ArgumentParser]:
 PARSERS = parsers()
 
 
+def heading_anchors(path: Path) -> set[str]:
+    """The #anchors GitHub gives a Markdown file's headings: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.M | re.S)  # no headings in code
+    headings = re.findall(r"^#{1,6} +(.+?) *#*$", text, flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
 def examples(parser: argparse.ArgumentParser) -> list[str]:
     text = parser.epilog or ""
     block = text.split("examples:\n", 1)[1].split("\n\n", 1)[0] if "examples:\n" in text else ""
@@ -49,10 +56,12 @@ def test_each_help_has_examples_and_a_docs_link_to_a_page_that_exists(name, monk
     found = examples(parser)
     assert found, f"termlock {name} --help has no example"
     assert all(example.startswith(f"termlock {name}".rstrip()) for example in found)
-    link = re.search(rf"docs: {re.escape(DOCS_URL)}/(\S+)", text)
-    assert link, f"termlock {name} --help has no docs link"
-    page = link.group(1).split("#")[0]
-    assert (ROOT / "docs" / page).is_file(), f"termlock {name} --help links docs/{page}, which does not exist"
+    link = re.search(rf"^docs: {re.escape(REPOSITORY_URL)}/(\S+)$", text, flags=re.M)
+    assert link, f"termlock {name} --help has no docs link (whole, on one line)"
+    page, _, anchor = link.group(1).partition("#")
+    assert (ROOT / page).is_file(), f"termlock {name} --help links {page}, which does not exist"
+    if anchor:
+        assert anchor in heading_anchors(ROOT / page), f"termlock {name} --help links {page}#{anchor}: no such heading"
     for example in found:
         assert example in text, "an example line was wrapped: it must stay whole to be copied"
 

@@ -19,7 +19,10 @@ def test_missing_server_libraries_are_one_line_naming_them_and_the_extra(monkeyp
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
     with pytest.raises(TermlockError) as raised:
         launcher.require_server_libraries("review")
-    assert raised.value.message == "termlock review needs uvicorn, which is not installed"
+    assert raised.value.message == (
+        "termlock review needs the 'server' extra (the web front doors, termlock serve and termlock review), "
+        "and uvicorn is not installed here"
+    )
     assert raised.value.fix == "pip install 'termlock[server]'"
 
 

@@ -132,3 +132,14 @@ def test_ray_engine_names_the_extra_to_install(tmp_path):
                "--engine", "ray", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2 and "pip install 'termlock[ray]'" in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_web_front_doors_name_the_server_extra(tmp_path):
+    review = run("review", "--source", str(DATA / "corpus.zh"), "--target", str(DATA / "corpus.flawed.en"),
+                 "--state", "review.sqlite", cwd=tmp_path)  # fmt: skip
+    assert review.returncode == 2, review.stderr
+    assert len(review.stderr.strip().splitlines()) == 1 and "pip install 'termlock[server]'" in review.stderr
+    assert not (tmp_path / "review.sqlite").exists()
+    serve = run("serve", "--glossary", "bundled", "--port", "0", cwd=tmp_path)
+    assert serve.returncode == 2, serve.stderr
+    assert len(serve.stderr.strip().splitlines()) == 1 and "pip install 'termlock[server]'" in serve.stderr

@@ -3,7 +3,7 @@
 Each command's help ends with examples a user can adapt and the page of
 the docs that teaches it; tests/test_cli_help.py parses every example with
 the real parser (so an example cannot name a flag that does not exist)
-and checks that each linked page exists under docs/.
+and checks that each linked page (and anchor) exists in the repository.
 """
 
 from __future__ import annotations
@@ -12,16 +12,18 @@ import argparse
 import textwrap
 from typing import Sequence
 
-#: where the documentation lives (the docs/ folder of the repository; the same URL as pyproject's Documentation)
-DOCS_URL = "https://github.com/termlock/termlock/blob/main/docs"
+#: the repository's files as a browser shows them (the same address as pyproject's Homepage)
+REPOSITORY_URL = "https://github.com/termlock/termlock/blob/main"
 
-#: command -> the page of docs/ its --help links (one table, so a page that moves is one edit here;
-#: tests/test_cli_help.py fails when a linked page does not exist)
+#: command -> the page (a path in the repository, with an optional #anchor) its --help links: one table,
+#: so a page that moves is one edit here; tests/test_cli_help.py fails when a page or an anchor does not exist
 DOCS_PAGES = {
-    "termlock": "index.md",
-    "check": "tutorials/first-check.md",
-    "translate": "how-to/translate.md",
-    "glossary": "how-to/glossary-authoring.md",
+    "termlock": "README.md",
+    "check": "README.md#checking-a-translation-termlock-check",
+    "translate": "docs/translating.md",
+    "glossary": "docs/formats.md#glossaries",
+    "serve": "README.md#serving-cat-tools",
+    "review": "README.md#reviewing-in-the-browser-termlock-review",
 }
 
 #: metavar of an option or argument that takes a glossary in any format termlock reads
@@ -31,8 +33,8 @@ GLOSSARY_FORMATS = "termlock YAML, TBX 2008/2019, CSV/TSV, XLSX or a JSON term d
 
 
 def docs_link(page: str) -> str:
-    """The URL of ``page`` (a path under docs/, with an optional #anchor)."""
-    return f"{DOCS_URL}/{page}"
+    """The URL of ``page`` (a path in the repository, with an optional #anchor)."""
+    return f"{REPOSITORY_URL}/{page}"
 
 
 def epilog(examples: Sequence[str], page: str) -> str:
@@ -54,7 +56,7 @@ class HelpFormatter(argparse.HelpFormatter):
         for line in text.splitlines():
             if not line.strip():
                 out.append("")
-            elif line.startswith("  "):
+            elif line.startswith(("  ", "docs: ")):  # an example or a link: whole, to be copied
                 out.append(indent + line)
             else:
                 out.append(textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent,

@@ -14,11 +14,22 @@ import sys
 
 from termlock.commands.argtypes import input_path, output_path, port
 from termlock.commands.check import add_input_arguments, input_fields
+from termlock.commands.helptext import DOCS_PAGES, HelpFormatter, epilog
 from termlock.web.launcher import DEFAULT_HOST
 from termlock.wording import noun
 
 #: ports tried in turn when --port is not given
 DEFAULT_PORTS = tuple(range(8765, 8785))
+
+
+EXAMPLES = (
+    "termlock review --glossary terms.yaml --source report.zh --target report.en",
+    "termlock review --glossary terms.yaml --bilingual job.sdlxliff --accept accepted.yaml --open",
+)
+EXPORT_EXAMPLES = (
+    "termlock review export report.en.termlock-review.sqlite -o report.reviewed.en --accepted accepted.yaml "
+    "--html report.html",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "table with filters, accept a finding with a reason, edit a target (re-checked at once by the same judge), "
         "propose a glossary variant, the whole-document inconsistency view; every action is saved in a state file "
         "at once. Takes the same inputs as termlock check. 'termlock review export STATE -o OUT' writes the "
-        "corrected target, accepted.yaml and the reports.",
+        "corrected target, accepted.yaml and the reports.\n\n"
+        "Needs the server extra: pip install 'termlock[server]'.",
+        epilog=epilog(EXAMPLES, DOCS_PAGES["review"]),
+        formatter_class=HelpFormatter,
     )
     add_input_arguments(parser)
     web = parser.add_argument_group("web page")
@@ -55,6 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(text lines; XLIFF, SDLXLIFF, memoQ with edited units marked as each tool expects and the remaining findings "
         "as notes; TMX), the accepted findings in exactly the --accept format, and the JSON/HTML/CSV reports that "
         "termlock check --accept gives on the exported target. No output may be an input or the state.",
+        epilog=epilog(EXPORT_EXAMPLES, DOCS_PAGES["review"]),
+        formatter_class=HelpFormatter,
     )
     export.add_argument("state", type=input_path, metavar="STATE", help="the review's state file")
     export.add_argument("-o", "--output", type=output_path, metavar="OUT", help="the corrected target (the target's own format)")

@@ -1,6 +1,6 @@
 """``termlock serve``: the glossary lock over HTTP, for CAT tools and pipelines.
 
-    termlock serve --model M [--glossary G ...] [--host 127.0.0.1] [--port 5000]
+    termlock serve --model M [--glossary GLOSSARY ...] [--host 127.0.0.1] [--port 5000]
                    [--api-keys keys.yaml] [--data-dir DIR] [every translation flag of translate]
 
 Thin: flags -> :class:`~termlock.server.settings.ServerSettings` (its
@@ -14,8 +14,16 @@ import argparse
 import sys
 
 from termlock.commands.argtypes import count, input_path, non_negative, output_path, port, positive_int
+from termlock.commands.helptext import DOCS_PAGES, GLOSSARY_FORMATS, GLOSSARY_METAVAR, HelpFormatter, epilog
 from termlock.commands.translator_flags import add_translator_arguments, translator_settings
 from termlock.web.launcher import DEFAULT_HOST, require_server_libraries
+
+
+EXAMPLES = (
+    "termlock serve --glossary terms.yaml",
+    "termlock serve --model Helsinki-NLP/opus-mt-zh-en --glossary terms.tbx --port 5000 --api-keys keys.yaml",
+    "termlock serve --glossary terms.yaml --host 0.0.0.0 --api-keys keys.yaml --dtype int8",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve glossary-locked translation over HTTP: LibreTranslate-compatible /translate, a DeepL v2 "
         "subset under /v2 (glossaries kept in --data-dir), OpenAI-compatible /v1/chat/completions and /v1/models, "
         "and termlock's own /termlock/v1/translate and /termlock/v1/check. One model serves every route; requests "
-        "are decoded together. Binds 127.0.0.1 unless --host says otherwise.",
+        "are decoded together. Binds 127.0.0.1 unless --host says otherwise.\n\n"
+        "Needs the server and translate extras: pip install 'termlock[server,translate]'.",
+        epilog=epilog(EXAMPLES, DOCS_PAGES["serve"]),
+        formatter_class=HelpFormatter,
     )
     add_arguments(parser)
     parser.set_defaults(func=run)
@@ -47,8 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="server log level (default info)")
 
     terms = parser.add_argument_group("glossary")
-    terms.add_argument("--glossary", type=input_path, metavar="G.yaml", action="append",
-                       help="default glossary of every request (YAML, or TBX/CSV/TSV/XLSX/JSON; 'bundled' names the bundled "
+    terms.add_argument("--glossary", type=input_path, metavar=GLOSSARY_METAVAR, action="append",
+                       help=f"default glossary of every request ({GLOSSARY_FORMATS}; 'bundled' names the bundled "
                        "glossary of Liaoning political terms); required, as for translate; repeat to merge "
                        "several; a request's own terms are merged over it")
     add_translator_arguments(parser, terms)
@@ -118,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
     if settings.engine != "ray" and (settings.replicas != 1 or settings.address):
         raise TermlockError("--replicas and --address need --engine ray", fix="add --engine ray, or drop them")
     require_server_libraries("serve")
+    from termlock.extras import require
+
+    require("translate", "termlock serve")  # the model loads in the background: say it now, not in /ready
     if settings.engine == "ray":
         from termlock.server.ray_serve import serve_on_ray
 

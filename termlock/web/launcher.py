@@ -25,18 +25,14 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 from termlock.errors import TermlockError
+from termlock.extras import require
 
 DEFAULT_HOST = "127.0.0.1"
 
 
 def require_server_libraries(command: str) -> None:
     """FastAPI and uvicorn come with the ``server`` extra; without them, one line saying how to get them."""
-    from importlib.util import find_spec
-
-    missing = [name for name in ("fastapi", "uvicorn") if find_spec(name) is None]
-    if missing:
-        raise TermlockError(f"termlock {command} needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'} "
-                            "not installed", fix="pip install 'termlock[server]'")
+    require("server", f"termlock {command}")
 
 
 def _family(host: str) -> int:
