@@ -7,7 +7,7 @@ web front doors, the Ray engine and the benchmarks each need an extra of
 imports anything heavy, so a QA install says ``pip install
 'termlock[translate]'`` in one line (exit 2) instead of crashing on an
 ImportError. The names here match ``[project.optional-dependencies]``
-(tests/test_packaging.py holds the two together).
+(tests/test_project_files.py holds the two together).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     "wording": 0,  # counted nouns in messages ("1 document", "2 documents")
     "filekinds": 0,  # what a file that is not text is (PDF, .doc, .odt, UTF-16), named the same by every reader
     "lazy": 0,  # packages whose public names import their modules on first use (PEP 562)
-    "extras": 0,  # the optional extras (translate, ray, bench) and the one line naming a missing one
+    "extras": 0,  # the optional extras (translate, server, ray, bench) and the one line naming a missing one
     "textwidth": 0,  # text measured, clipped and wrapped in terminal columns (CJK characters take two)
     "glossary": 1,
     "corpora": 2,
