@@ -97,7 +97,7 @@ def test_options_are_grouped(name, groups):
 
 def test_gate_and_report_flags_sit_in_their_groups():
     groups = {group.title.split(" (")[0]: group for group in PARSERS["check"]._action_groups}
-    assert {"--min-term-success", "--accept"} <= {a.option_strings[0] for a in groups["gate"]._group_actions}
+    assert {"--min-term-success", "--accept", "--strict-spelling"} <= {a.option_strings[0] for a in groups["gate"]._group_actions}
     reports = {a.option_strings[0] for a in groups["reports"]._group_actions}
     assert {"--json", "--csv", "--html", "--xliff-notes", "--write-accepted"} <= reports
 
