@@ -26,6 +26,7 @@ the decoder's opinion.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 from dataclasses import dataclass
@@ -43,7 +44,9 @@ from termlock.glossary.spelling import glossary_spelling
 from termlock.translate.lock.tracker import ConstraintTracker
 from termlock.translate.lock.vocabulary import TokenSpeller, VocabularyText, token_texts
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
+from termlock.translate.models.quantization import is_quantized
 from termlock.translate.search.generation_rules import GenerationRules
+from termlock.translate.search.model_step import DecoderStep, beams_share_cross_attention, can_share_cross_attention
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class BeamSearchDecoder:
     adds fixed target tokens after the start token (models that expect a
     target-language token as a prefix rather than a forced BOS).
     ``generation_overrides`` replaces other generation_config settings.
+    ``share_cross_attention``: the beams of a sentence attend to one copy of
+    its encoder output (float rounding differs from ``generate``'s, so the
+    default is on for int8 models only; see ``model_step.py``).
     """
 
     def __init__(
@@ -96,6 +102,7 @@ class BeamSearchDecoder:
         decoder_start_token_id: int | None = None,
         decoder_prefix: Sequence[int] = (),
         generation_overrides: dict[str, Any] | None = None,
+        share_cross_attention: bool | None = None,
     ):
         if num_beams < 1:
             raise ValueError("num_beams must be at least 1")
@@ -131,6 +138,11 @@ class BeamSearchDecoder:
         self._judge = SegmentJudge(Glossary("lock", ()))
         params = inspect.signature(model.forward).parameters
         self._cache_arg = "cache" if "cache" in params else "past_key_values"
+        self._step = DecoderStep(model, self._cache_arg)
+        if share_cross_attention is None:  # only where the output is approximate anyway (model_step.py)
+            share_cross_attention = is_quantized(model)
+        #: the beams of a sentence attend to one copy of its encoder output (model_step.py)
+        self.share_cross_attention = bool(share_cross_attention) and can_share_cross_attention(model)
 
     @property
     def max_length(self) -> int:
@@ -285,19 +297,8 @@ class BeamSearchDecoder:
                 )
 
     def _forward(self, encoder_outputs: Any, attention_mask: torch.Tensor, step_input: torch.Tensor, cache: Any):
-        kwargs = {self._cache_arg: cache}
-        out = self.model(
-            encoder_outputs=encoder_outputs,
-            attention_mask=attention_mask,
-            decoder_input_ids=step_input,
-            use_cache=True,
-            return_dict=True,
-            **kwargs,
-        )
-        new_cache = getattr(out, "cache", None)
-        if new_cache is None:
-            new_cache = getattr(out, "past_key_values", None)
-        return out.logits, new_cache
+        """One decoder step: ``(logits [rows, n, vocab], cache)`` (model_step.DecoderStep)."""
+        return self._step(encoder_outputs, attention_mask, step_input, cache)
 
     @staticmethod
     def _reorder(cache: Any, rows: torch.Tensor) -> None:
@@ -324,9 +325,16 @@ class BeamSearchDecoder:
         k = self.num_beams
         encoder = self.model.get_encoder()
         encoded = encoder(input_ids=input_ids, attention_mask=attention_mask, return_dict=True)
-        # one encoder row per beam, as generate() expands them
-        encoder_outputs = BaseModelOutput(last_hidden_state=encoded.last_hidden_state.repeat_interleave(k, dim=0))
-        mask = attention_mask.repeat_interleave(k, dim=0)
+        if self.share_cross_attention:
+            # one encoder row per sentence: its beams share the cross-attention keys/values
+            encoder_outputs = BaseModelOutput(last_hidden_state=encoded.last_hidden_state)
+            mask = attention_mask
+            sharing = beams_share_cross_attention(self.model)
+        else:
+            # one encoder row per beam, as generate() expands them
+            encoder_outputs = BaseModelOutput(last_hidden_state=encoded.last_hidden_state.repeat_interleave(k, dim=0))
+            mask = attention_mask.repeat_interleave(k, dim=0)
+            sharing = contextlib.nullcontext()
 
         rules = rules or self.rules
 
@@ -338,7 +346,8 @@ class BeamSearchDecoder:
                 cache = in_place_cache(min(rules.max_length, INITIAL_CACHE_POSITIONS))
             return self._forward(encoder_outputs, mask, step_input, cache)
 
-        return search(forward, self._reorder, rules, self.prompt, input_ids.shape[0], k, input_ids.device, tracker)
+        with sharing:
+            return search(forward, self._reorder, rules, self.prompt, input_ids.shape[0], k, input_ids.device, tracker)
 
 
 def _per_sentence(values: Sequence[Any] | None, count: int, name: str) -> list[Sequence[Any]]:
