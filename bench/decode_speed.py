@@ -22,6 +22,8 @@ one.  Also: how ``always`` grows with 0, 1, 2, 4, 8 constraints per sentence.
     python bench/decode_speed.py --json                 # full run (minutes)
     python bench/decode_speed.py --sentences 32 --repeats 1 --json   # quick look
     python bench/decode_speed.py --causal only --json   # the LLM section alone (a few minutes)
+    python bench/decode_speed.py --only-int8 --threads 1 --sentences 32 --json   # --dtype int8 vs CTranslate2
+    python bench/decode_speed.py --only-scaling --sentences 32 --json   # 1 -> 2 -> all cores, termlock and CTranslate2
 
 The LLM section (``run_causal``) decodes a model of Qwen2.5-0.5B's shape (24
 layers, hidden 896, 14 heads, 2 KV heads, 151,936-word vocabulary; random
@@ -503,8 +505,16 @@ def _step_profile(model, decoder, sentences, positives, negatives) -> dict[str, 
     def model_after(mod, args, output):
         whole["model"] += time.perf_counter() - model_start.pop("t")
 
-    hooks.append(model.register_forward_pre_hook(model_before))
-    hooks.append(model.register_forward_hook(model_after))
+    # the decoder step is the decoder stack plus the output projection (termlock's DecoderStep calls
+    # them directly, transformers' generate through the model's forward): time both wherever they run
+    stack = model.get_decoder()
+    hooks.append(stack.register_forward_pre_hook(model_before))
+    hooks.append(stack.register_forward_hook(model_after))
+    head_start: dict[str, float] = {}
+    hooks.append(head.register_forward_pre_hook(lambda *a: head_start.__setitem__("t", time.perf_counter())))
+    hooks.append(head.register_forward_hook(
+        lambda *a: whole.__setitem__("model", whole["model"] + time.perf_counter() - head_start.pop("t"))
+    ))  # fmt: skip
     try:
         with torch.inference_mode():
             start = time.perf_counter()
@@ -514,7 +524,7 @@ def _step_profile(model, decoder, sentences, positives, negatives) -> dict[str, 
         for hook in hooks:
             hook.remove()
         head_hook.remove()
-    # the encoder runs outside model.__call__ (the decoder calls it directly): add it to the model time
+    # the encoder runs once per batch, outside the decoder step: add it to the model time
     model_time = whole["model"] + spent.get("encoder", 0.0)
     inside = sum(v for k, v in spent.items())
     spent["rest_of_model_forward"] = max(model_time - inside, 0.0)
@@ -667,6 +677,102 @@ def int8_vs_ctranslate2(args: argparse.Namespace) -> dict[str, Any]:
         "always_int8": _step_profile(int8.model, dec8, batch, positives[: len(batch)], negatives[: len(batch)]),
     }
     return result
+def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
+    """termlock int8 ``off``/``always`` and CTranslate2 int8 at 1, 2 and all cores' intra-op threads, side by side.
+
+    The same model, batches, beam and maximum length as the int8 section;
+    CTranslate2 gets ``intra_threads`` equal to torch's thread count at each
+    point (one translator per thread count, ``inter_threads=1``). Every
+    (threads, method) pair decodes one batch at a time and they take turns
+    batch by batch (the order rotating), so load from other processes
+    spreads over all of them; the best repeat counts, CPU time alongside.
+    The speed-up of a method at ``t`` threads is its 1-thread time over its
+    ``t``-thread time.
+    """
+    import torch
+
+    from termlock.translate import load_model
+    from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
+
+    workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-threads-"))
+    origin, model_dir = _build_model(workdir)
+    int8 = load_model(str(model_dir), device="cpu", dtype="int8")
+    tokenizer = int8.tokenizer
+    sentences = _bundled_sentences(args.sentences, args.source)
+    glossary = _glossary(args.glossary)
+    positives, negatives = _constraints(_terms_in(glossary, sentences))
+    decoder = BeamSearchDecoder(int8.model, tokenizer, num_beams=args.beam, max_length=args.max_length, batch_size=args.batch_size)
+    counts = sorted({1, 2, os.cpu_count() or 1})
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError:
+        ctranslate2 = None
+    methods: dict[tuple[int, str], Callable[[int, int], Any]] = {}
+    for threads in counts:
+        methods[(threads, "off_int8")] = lambda lo, hi: decoder.decode(sentences[lo:hi])
+        methods[(threads, "always_int8")] = lambda lo, hi: decoder.decode(sentences[lo:hi], positives[lo:hi], negatives[lo:hi])
+        if ctranslate2 is not None:
+            translator = _ct2_translator(model_dir, workdir / f"t{threads}", "int8", threads)
+            methods[(threads, "ct2_int8")] = lambda lo, hi, t=translator: _ct2_decode(
+                t, tokenizer, sentences[lo:hi], beam=args.beam, batch_size=args.batch_size, max_length=args.max_length
+            )
+    keys = list(methods)
+    bounds = [(lo, min(lo + args.batch_size, len(sentences))) for lo in range(0, len(sentences), args.batch_size)]
+    previous = torch.get_num_threads()
+    wall: dict[tuple[int, str], list[float]] = {key: [] for key in keys}
+    cpu: dict[tuple[int, str], list[float]] = {key: [] for key in keys}
+    try:
+        for key in keys:  # warm-up
+            torch.set_num_threads(key[0])
+            methods[key](*bounds[-1])
+        turn = 0
+        for _ in range(args.repeats):
+            run_wall = dict.fromkeys(keys, 0.0)
+            run_cpu = dict.fromkeys(keys, 0.0)
+            for lo, hi in bounds:
+                shift = turn % len(keys)
+                turn += 1
+                for key in keys[shift:] + keys[:shift]:
+                    torch.set_num_threads(key[0])
+                    start_wall, start_cpu = time.perf_counter(), time.process_time()
+                    methods[key](lo, hi)
+                    run_wall[key] += time.perf_counter() - start_wall
+                    run_cpu[key] += time.process_time() - start_cpu
+            for key in keys:
+                wall[key].append(run_wall[key])
+                cpu[key].append(run_cpu[key])
+    finally:
+        torch.set_num_threads(previous)
+    best = {key: min(values) for key, values in wall.items()}
+    names = sorted({name for _, name in keys}, key=["off_int8", "always_int8", "ct2_int8"].index)
+    table = {str(t): {name: round(best[(t, name)], 3) for name in names} for t in counts}
+    speedup = {
+        str(t): {name: round(best[(1, name)] / best[(t, name)], 3) for name in names} for t in counts if t != 1
+    }
+    result: dict[str, Any] = {
+        "model": origin,
+        "sentences": len(sentences),
+        "beam": args.beam,
+        "batch_size": args.batch_size,
+        "max_length": args.max_length,
+        "cpu_count": os.cpu_count(),
+        "timing": "every (threads, method) pair decodes one batch at a time, taking turns batch by batch (order "
+        "rotating); per repeat the batches are summed; best repeat",
+        "best_s": table,
+        "best_cpu_s": {str(t): {name: round(min(cpu[(t, name)]), 3) for name in names} for t in counts},
+        "speedup_vs_1_thread": speedup,
+        "repeats": args.repeats,
+        "runs_s": {f"{t}:{name}": [round(v, 3) for v in wall[(t, name)]] for t, name in keys},
+    }
+    if ctranslate2 is not None:
+        result["ctranslate2"] = ctranslate2.__version__
+        result["ratio_always_int8_vs_ct2_int8"] = {str(t): round(best[(t, "always_int8")] / best[(t, "ct2_int8")], 3) for t in counts}
+        result["ratio_off_int8_vs_ct2_int8"] = {str(t): round(best[(t, "off_int8")] / best[(t, "ct2_int8")], 3) for t in counts}
+    else:
+        result["ctranslate2_note"] = "ctranslate2 is not installed (pip install 'termlock[bench]'): CTranslate2 skipped"
+    return result
+
+
 # ----------------------------------------------------------- causal (LLM)
 
 #: Qwen2.5-0.5B-Instruct's shape (its config.json), random weights
@@ -803,6 +909,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     parser.add_argument("--int8", action="store_true", help="also the int8 section: termlock --dtype int8 vs CTranslate2 int8/float32, per-step profile")
     parser.add_argument("--only-int8", action="store_true", help="only the int8/CTranslate2 section (CPU)")
+    parser.add_argument("--scaling", action="store_true", help="also the thread-scaling section: int8 off/always and CTranslate2 int8 at 1, 2 and all cores' threads")
+    parser.add_argument("--only-scaling", action="store_true", help="only the thread-scaling section (CPU)")
     causal = parser.add_argument_group("decoder-only LLM section (Qwen2.5-0.5B shape, random weights)")
     causal.add_argument("--causal", choices=("on", "off", "only"), default="on", help="run it too (default), skip it, or run it alone")
     causal.add_argument("--causal-sentences", type=int, default=8)
@@ -827,8 +935,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         devices = [args.device]
     result: dict[str, Any] = {}
-    if args.only_int8:
-        result = {"int8_ctranslate2": int8_vs_ctranslate2(args)}
+    if args.only_int8 or args.only_scaling:
+        if args.only_int8:
+            result["int8_ctranslate2"] = int8_vs_ctranslate2(args)
+        if args.only_scaling or args.scaling:
+            result["thread_scaling"] = thread_scaling(args)
     else:
         if args.causal != "only":
             result = run(args, devices[0])
@@ -836,6 +947,8 @@ def main(argv: list[str] | None = None) -> int:
                 result[extra] = run(args, extra)
             if args.int8:
                 result["int8_ctranslate2"] = int8_vs_ctranslate2(args)
+            if args.scaling:
+                result["thread_scaling"] = thread_scaling(args)
         if args.causal != "off":
             result["causal"] = {device: run_causal(args, device) for device in devices}
     result["python"] = platform.python_version()
