@@ -41,7 +41,7 @@ from typing import Any, Sequence
 
 import torch
 
-from termlock.translate.lock.automata import Automata, JointWalk, Trie, build_trie
+from termlock.translate.lock.automata import Automata, JointWalk, Trie, build_trie, take
 from termlock.translate.lock.sentence_lock import SentenceLock
 from termlock.translate.lock.symbols import (
     CASED,
@@ -301,6 +301,10 @@ class ConstraintTracker:
                 weights[b, : len(lock.patterns), : len(lock.term_ids)] = torch.tensor(lock.weights, dtype=torch.long)
             valid[b, : len(lock.term_ids)] = True
         self.weights = weights.to(device)
+        # the per-step products in float32 (small whole numbers: exact), where a matrix product is
+        # a BLAS call; an int64 one is a plain loop that cost a tenth of a constrained step
+        self._weights_f = self.weights.float()
+        self._written_f = self.weights.clamp(min=0).float()
         self.valid_terms = valid.to(device)
         self.has_terms = self.num_terms > 0
         self.has_bans = any(c.has_bans for c in self.channels)
@@ -346,9 +350,8 @@ class ConstraintTracker:
         away from it, yet it is progress, not a step back.
         """
         valid = self.valid_terms.unsqueeze(1)
-        effective = torch.einsum("bnp,bpc->bnc", counts, self.weights)
-        written = torch.einsum("bnp,bpc->bnc", counts, self.weights.clamp(min=0))
-        met = (effective >= 1) & valid
+        met = self._met_terms(counts) & valid
+        written = torch.bmm(counts.float(), self._written_f)
         missing = valid & ~met
         return met.sum(-1) + ((written >= 1) & valid).sum(-1), ~missing.any(-1), missing.sum(-1)
 
@@ -393,8 +396,7 @@ class ConstraintTracker:
         return channel.ext_tok[node], (term >= 0) & missing
 
     def _met_terms(self, counts: torch.Tensor) -> torch.Tensor:
-        effective = torch.einsum("bnp,bpc->bnc", counts, self.weights)
-        return effective >= 1
+        return torch.bmm(counts.float(), self._weights_f) >= 1
 
     # ------------------------------------------------------------- advance
 
@@ -408,6 +410,8 @@ class ConstraintTracker:
         pos_nodes = [p.gather(1, beam) for p in self.pos]
         neg_nodes = [n.gather(1, beam) for n in self.neg]
         forbidden = torch.zeros(beam.shape, dtype=torch.bool, device=self.device)
+        # (class, token) as one row of the [classes * vocabulary] tables: index_select, not 2-D indexing
+        entry = cls * self._classes.after.shape[1] + token
         if self._walk is not None:
             # every automaton that holds something walks every candidate's symbols together (JointWalk)
             seqs: dict[int, torch.Tensor] = {}
@@ -415,8 +419,10 @@ class ConstraintTracker:
             for i, kind in self._walked:
                 channel = self.channels[i]
                 if i not in seqs:
-                    length = int(channel.vocab.length[cls, token].max()) if token.numel() else 0
-                    seqs[i] = channel.vocab.seq[cls, token][:, :, :length].permute(2, 0, 1)  # symbol position first
+                    vocab = channel.vocab
+                    length = int(take(vocab.length.view(-1), entry).max()) if token.numel() else 0
+                    rows = vocab.seq.view(-1, vocab.seq.shape[-1])[:, :length].index_select(0, entry.view(-1))
+                    seqs[i] = rows.view(*entry.shape, length).permute(2, 0, 1)  # symbol position first
                 table, nodes = (channel.pos, pos_nodes) if kind == "pos" else (channel.neg, neg_nodes)
                 starts.append(nodes[i])
                 columns.append(table.columns(seqs[i]))
@@ -428,7 +434,7 @@ class ConstraintTracker:
                 else:
                     neg_nodes[i] = node
                     forbidden |= flag.bool()
-        new_cls = self._classes.after[cls, token]
+        new_cls = take(self._classes.after.view(-1), entry)
         ends_forbidden = torch.zeros_like(forbidden)
         for channel, neg in zip(self.channels, neg_nodes):
             if channel.has_bans:
