@@ -133,3 +133,20 @@ def test_sharing_is_on_for_int8_only_and_decodes_the_same_sentences(tiny_model_d
     got, expected = shared.decode(SENTENCES), copies.decode(SENTENCES)
     assert [r.token_ids for r in got] == [r.token_ids for r in expected]
     assert [r.score for r in got] == pytest.approx([r.score for r in expected], abs=1e-4)
+
+
+def test_nested_and_concurrent_users_leave_the_model_as_found(tiny_seq2seq):
+    """The last user to leave restores the configs; meanwhile a non-shared call is plain sdpa."""
+    model, tokenizer = tiny_seq2seq
+    layers = model.get_decoder().layers
+    step = DecoderStep(model, "cache")
+    expected = _steps(model, tokenizer, step, beams=2)
+    with beams_share_cross_attention(model):
+        with beams_share_cross_attention(model):
+            switched = [layer.encoder_attn.config for layer in layers]
+        assert [layer.encoder_attn.config for layer in layers] == switched  # the outer user still shares
+        assert all(c is not model.config for c in switched)
+        # a call with per-beam copies while switched: exactly the plain result
+        for got, want in zip(_steps(model, tokenizer, step, beams=2), expected):
+            assert torch.equal(got, want)
+    assert all(layer.encoder_attn.config is model.config for layer in layers)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from typing import Any, Iterator
 
 import torch
@@ -99,30 +100,46 @@ def shared_beams_attention(
     return out.reshape(rows, q_len, heads, head_dim), None
 
 
+#: models whose cross-attention is switched to the shared-beam function: model -> [users, their own configs]
+_SWITCHED: dict[int, list[Any]] = {}
+_SWITCH_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def beams_share_cross_attention(model: Any) -> Iterator[None]:
     """For the duration: the cross-attention of ``model``'s decoder layers takes one key/value copy per sentence.
 
-    Each cross-attention module gets, while the block runs, its own copy of
-    the config naming :func:`shared_beams_attention`; nothing else in the
-    model changes, and the modules get their config back afterwards (a
-    ``generate`` call on the same model is untouched).
+    Each cross-attention module gets a copy of the config naming
+    :func:`shared_beams_attention`; nothing else in the model changes. That
+    function is plain sdpa for any call whose keys are not shared, so
+    another user of the model meanwhile (``generate``, a float32 decoder, a
+    second thread) computes exactly what it would have; the first block to
+    enter switches the modules, the last to leave gives them their config back.
     """
     from transformers import AttentionInterface
 
-    if SHARED_BEAMS not in AttentionInterface._global_mapping:
-        AttentionInterface.register(SHARED_BEAMS, shared_beams_attention)
     modules = _cross_attention_modules(model)
-    originals = [m.config for m in modules]
-    shared = copy.copy(originals[0])
-    shared._attn_implementation_internal = SHARED_BEAMS  # this copy only (the setter would recurse into sub-configs)
+    with _SWITCH_LOCK:
+        if SHARED_BEAMS not in AttentionInterface._global_mapping:
+            AttentionInterface.register(SHARED_BEAMS, shared_beams_attention)
+        entry = _SWITCHED.get(id(model))
+        if entry is None:
+            originals = [m.config for m in modules]
+            shared = copy.copy(originals[0])
+            shared._attn_implementation_internal = SHARED_BEAMS  # this copy only (the setter would recurse into sub-configs)
+            for module in modules:
+                module.config = shared
+            entry = _SWITCHED[id(model)] = [0, originals]
+        entry[0] += 1
     try:
-        for module in modules:
-            module.config = shared
         yield
     finally:
-        for module, config in zip(modules, originals):
-            module.config = config
+        with _SWITCH_LOCK:
+            entry[0] -= 1
+            if not entry[0]:
+                for module, config in zip(modules, entry[1]):
+                    module.config = config
+                del _SWITCHED[id(model)]
 
 
 class DecoderStep:
