@@ -28,6 +28,25 @@ REAL_TOKENIZER_DIR = (
 def pytest_configure(config: pytest.Config) -> None:
     # import notes (a ';' CSV, TBX data dropped) are asserted where they matter, not shown for every import
     config.addinivalue_line("filterwarnings", "ignore::termlock.glossary.formats.notices.ImportNotice")
+    # every check/translate JSON report the tests make is validated against its published schema
+    import report_schema
+
+    report_schema.install()
+
+
+@pytest.fixture(autouse=True)
+def _reports_match_their_schema(request: pytest.FixtureRequest):
+    """Fail a test whose reports (built in-process, or files under its tmp_path) break the report schemas."""
+    import report_schema
+
+    report_schema.take_problems()
+    yield
+    tmp_path = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
+    if tmp_path is not None and Path(tmp_path).is_dir():
+        report_schema.scan(Path(tmp_path))
+    problems = report_schema.take_problems()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(scope="session")
