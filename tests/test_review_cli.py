@@ -155,3 +155,22 @@ def test_killing_the_server_loses_nothing(corpus, tmp_path):
         assert "state resumed" in lines[0]
         assert json.loads(get(url + f"api/segments/{row['index']}")[1])["target"] == "Saved before the crash."
         assert json.loads(get(url + "api/overview")[1])["summary"]["accepted"] == 1
+
+
+def test_glossary_bundled_is_the_bundled_glossary_as_for_check(tmp_path):
+    """``--glossary bundled`` names the bundled glossary's file in the review's job, never ./bundled."""
+    from termlock.corpora import bundled_glossary_path
+    from termlock.jobs import CheckJob
+    from termlock.review.setup import job_record
+
+    job = CheckJob(source=str(tmp_path / "a.zh"), target=str(tmp_path / "a.en"), glossaries=("bundled",))
+    assert job_record(job, kind="segment", target_format="text")["glossaries"] == [str(bundled_glossary_path().resolve())]
+
+
+@needs_web
+def test_review_takes_glossary_bundled_like_check(corpus, tmp_path):
+    args = ["--glossary", "bundled", "--source", corpus["source"].name, "--target", corpus["target"].name]
+    with review_server(args, tmp_path) as (url, _, lines):
+        assert lines[0].startswith("termlock review: 199 segments, 33 open findings")
+        status, body = get(url + "api/overview")
+        assert status == 200 and json.loads(body)["summary"]["forbidden"] == 11

@@ -19,6 +19,7 @@ from typing import Any
 
 from termlock.errors import TermlockError
 from termlock.jobs import CheckJob, CheckOutputs
+from termlock.jobs.glossaries import glossary_files
 from termlock.review.state import ReviewState, Seed, default_state_path
 
 #: the target formats a review exports to
@@ -44,7 +45,8 @@ def job_record(job: CheckJob, *, kind: str, target_format: str) -> dict[str, Any
         "target": _absolute(job.target),
         "reference": _absolute(job.reference),
         "bilingual": _absolute(job.bilingual),
-        "glossaries": [os.path.abspath(path) for path in job.glossaries],
+        # `bundled` is the bundled glossary's file, as check and translate read it (not ./bundled)
+        "glossaries": [os.path.abspath(path) for path in glossary_files(job.glossaries)],
         "granularity": job.granularity,
         "terms": _absolute(job.terms),
         "accept": _absolute(job.accept),
