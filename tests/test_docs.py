@@ -101,8 +101,8 @@ def runnable(command: Command, cwd: Path) -> bool:
     name = argv[0].removeprefix(".venv/bin/")
     if name != "termlock":
         return name in OTHER_COMMANDS
-    if {"--model", "--engine", "--address", "--show-prompt"} & set(argv) or argv[1:2] == ["translate"]:
-        return False  # needs a model or Ray: tested elsewhere with the tiny model
+    if {"--model", "--engine", "--address", "--show-prompt"} & set(argv) or argv[1:2] in (["translate"], ["serve"], ["review"]):
+        return False  # needs a model or Ray, or serves until stopped: tested elsewhere (tiny model, real clients, a browser)
     return all((cwd / path).exists() for path in _inputs(argv))
 
 
