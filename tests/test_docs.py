@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 #: pages whose commands run as tests, and how many of their commands must run at least
 RUN_PAGES = {
+    "README.md": 3,
     "docs/tutorials/first-check.md": 6,
     "docs/tutorials/review.md": 3,
 }
@@ -257,3 +258,10 @@ def test_the_docs_site_builds_without_a_warning(tmp_path):
     assert "--min-term-success" in cli_page and "termlock glossary import" in cli_page
     keys_page = (tmp_path / "site" / "reference" / "json-report" / "index.html").read_text(encoding="utf-8")
     assert "term_success_rate" in keys_page and "<!-- schema:" not in keys_page
+
+
+def test_every_file_the_readme_links_to_exists():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = [target.split("#")[0] for target in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in target]
+    assert len(links) > 20
+    assert [link for link in links if link and not (ROOT / link).exists()] == []

@@ -4,7 +4,7 @@ The records are plain data (strings, ints, tuples) with no reference back to
 the glossary or its compiled matchers, so segment reports pickle cheaply
 between Ray workers and the driver, and every report writer (JSON, CSV,
 HTML, terminal) reads the same fields. ``to_dict()`` is the JSON report's
-contract (the README's "JSON report"); its keys must not change (adding
+contract (docs/reference/json-report.md and its JSON Schema); its keys must not change (adding
 keys is fine).
 """
 

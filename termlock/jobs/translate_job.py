@@ -85,7 +85,7 @@ class TranslateJob:
     ``overwrite``: retranslate drafts, machine and TM pre-translations of
     bilingual files (and JSONL targets); ``overwrite_confirmed``: a person's
     confirmed, reviewed, approved and signed-off units as well (implies
-    ``overwrite``; see docs/formats.md for each tool's states);
+    ``overwrite``; see docs/how-to/cat-tools.md for each tool's states);
     ``restart``: discard work saved by an interrupted run.
     """
 
