@@ -122,6 +122,9 @@ def check_reports(corpus, tmp_path_factory) -> list[dict]:
     (tgt / "a.md").write_text("# Meeting of the Provincial Party Committee\n\nKeep the double nuclei going.\n\n```\nx = 1\n```\n",
                               encoding="utf-8")
     (src / "sub" / "b.txt").write_text("构建新发展格局。\n", encoding="utf-8")
+    (tgt / "sub").mkdir()
+    (tgt / "sub" / "b.txt").write_text("Build a New-Development Pattern.\n", encoding="utf-8")  # a spelling finding
+    (src / "d.txt").write_text("推进国有企业改革。\n", encoding="utf-8")  # no translation: unpaired
     (tgt / "c.txt").write_text("A translation of nothing.\n", encoding="utf-8")
     (src / "scan.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     reports.append(_check(tmp, "--granularity", "document", "--source", str(src), "--target", str(tgt)))
@@ -129,6 +132,12 @@ def check_reports(corpus, tmp_path_factory) -> list[dict]:
     _check(tmp, "--granularity", "document", "--source", str(src), "--target", str(tgt), "--write-accepted", str(doc_accepted))
     doc_accepted.write_text(doc_accepted.read_text(encoding="utf-8").replace("reason: ''", "reason: fine"), encoding="utf-8")
     reports.append(_check(tmp, "--granularity", "document", "--source", str(src), "--target", str(tgt), "--accept", str(doc_accepted)))
+    # spelling findings (an accepted rendering not in the glossary's spelling), counted against the gate
+    spelled_zh, spelled_en = tmp / "spelled.zh", tmp / "spelled.en"
+    spelled_zh.write_text("坚持“双核”驱动。\n构建新发展格局。\n", encoding="utf-8")
+    spelled_en.write_text("Keep the Dual-Cores driving.\nBuild a new development pattern.\n", encoding="utf-8")
+    reports.append(_check(tmp, "--source", str(spelled_zh), "--target", str(spelled_en), "--strict-spelling",
+                          "--min-term-success", "1", expect=1))
     # a bilingual XLIFF: segment ids from the file
     xlf = tmp / "job.xlf"
     xlf.write_text(
@@ -167,6 +176,8 @@ def test_reports_of_many_option_combinations_validate(check_reports):
     assert any(r["numbers"] is None for r in check_reports)
     assert any(r["numbers"] and r["numbers"]["missing"] for r in check_reports)
     assert any(r["summary"]["bleu"] is not None for r in check_reports)
+    assert any(r["spelling"]["strict"] and r["spelling"]["findings"] for r in check_reports)
+    assert any(f.get("document") for r in check_reports for f in r["spelling"]["findings"])
     assert any(r["segments"] and r["segments"][0]["id"] == "u1" for r in check_reports)
     # every key the schema describes occurs in one of them: the schema promises nothing termlock never writes
     never_written = _schema_keys(json.loads(report_schema.CHECK_SCHEMA.read_text(encoding="utf-8"))) - report
