@@ -19,11 +19,11 @@ REPOSITORY_URL = "https://github.com/termlock/termlock/blob/main"
 #: so a page that moves is one edit here; tests/test_cli_help.py fails when a page or an anchor does not exist
 DOCS_PAGES = {
     "termlock": "README.md",
-    "check": "README.md#checking-a-translation-termlock-check",
-    "translate": "docs/translating.md",
-    "glossary": "docs/formats.md#glossaries",
-    "serve": "README.md#serving-cat-tools",
-    "review": "README.md#reviewing-in-the-browser-termlock-review",
+    "check": "docs/tutorials/first-check.md",
+    "translate": "docs/how-to/translate.md",
+    "glossary": "docs/how-to/cat-tools.md#glossaries",
+    "serve": "docs/how-to/server.md",
+    "review": "docs/tutorials/review.md#in-the-browser",
 }
 
 #: metavar of an option or argument that takes a glossary in any format termlock reads
