@@ -31,9 +31,10 @@ class Extra:
 
     def install_hint(self) -> str:
         """The pip command that installs this extra (plus, for translation, how torch is chosen)."""
-        hint = f"pip install 'termlock[{self.name}]'"
+        # termlock installs from its clone (README: pip install -e .); the package-index form is for where it is published
+        hint = f"in the termlock clone: pip install -e '.[{self.name}]' (pip install 'termlock[{self.name}]' where published)"
         if self.name == "translate":
-            hint += " (install torch first to choose its CPU or CUDA build; from a clone: make install-extras TORCH_SPEC=...)"
+            hint += "; install torch first to choose its CPU or CUDA build (make install-extras TORCH_SPEC=...)"
         return hint
 
 

@@ -174,3 +174,15 @@ def test_review_takes_glossary_bundled_like_check(corpus, tmp_path):
         assert lines[0].startswith("termlock review: 199 segments, 33 open findings")
         status, body = get(url + "api/overview")
         assert status == 200 and json.loads(body)["summary"]["forbidden"] == 11
+
+
+def test_a_broken_glossary_is_refused_before_any_state_is_made(corpus, tmp_path, capsys):
+    glossary = tmp_path / "bad.yaml"
+    glossary.write_text("name: x\nterms:\n  - source: 双核\n", encoding="utf-8")
+    state = tmp_path / "review.sqlite"
+    args = ["review", "--glossary", str(glossary), "--source", str(corpus["source"]), "--target", str(corpus["target"]),
+            "--state", str(state), "--port", "0"]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("termlock review: error:") and "bad.yaml:3" in err and len(err.splitlines()) == 1
+    assert not state.exists() and not any(p.name.startswith("review.") for p in tmp_path.iterdir())

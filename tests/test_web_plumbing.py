@@ -23,7 +23,7 @@ def test_missing_server_libraries_are_one_line_naming_them_and_the_extra(monkeyp
         "termlock review needs the 'server' extra (the web front doors, termlock serve and termlock review), "
         "and uvicorn is not installed here"
     )
-    assert raised.value.fix == "pip install 'termlock[server]'"
+    assert raised.value.fix == "in the termlock clone: pip install -e '.[server]' (pip install 'termlock[server]' where published)"
 
 
 def test_a_url_names_the_bound_port_and_never_a_wildcard_address():

@@ -165,6 +165,10 @@ def open_state(job: CheckJob, paths: ReviewPaths) -> tuple[ReviewState, bool]:
     refuse_unsafe(job, paths)
     seed = read_seed(job)
     if not os.path.exists(paths.state):
+        from termlock.jobs.glossaries import load_job_glossaries
+
+        # a glossary that does not load is refused before the state file exists (nothing left behind)
+        load_job_glossaries(seed.job["glossaries"], exact=seed.job["exact"])
         seed = replace(seed, extra_meta={**(seed.extra_meta or {}), "additions": os.path.abspath(paths.additions)})
         return ReviewState.create(paths.state, seed), False
     state = ReviewState.open(paths.state)

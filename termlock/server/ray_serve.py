@@ -63,7 +63,10 @@ def start_on_ray(settings: ServerSettings) -> None:
         import ray
         from ray import serve
     except ImportError:
-        raise TermlockError("--engine ray needs Ray Serve", fix="pip install 'termlock[ray,server]'") from None
+        raise TermlockError(
+            "--engine ray needs Ray Serve",
+            fix="in the termlock clone: pip install -e '.[ray,server]' (pip install 'termlock[ray,server]' where published)",
+        ) from None
     if not ray.is_initialized():
         ray.init(address=settings.address, include_dashboard=False, logging_level="WARNING")
     serve.start(http_options={"host": settings.host, "port": settings.port})
