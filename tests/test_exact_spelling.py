@@ -184,3 +184,57 @@ def test_a_rendering_the_vocabulary_cannot_spell_is_said_once_before_decoding(ti
         assert "cannot spell 'Shuānghé'" in item["reason"] and "--max-length" not in item["reason"]
     # the other term is still placed where both are needed
     assert "food security" in out.read_text(encoding="utf-8").splitlines()[2]
+
+
+def _unspellable_glossary(tmp_path: Path) -> Path:
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text(
+        "name: g\nterms:\n"
+        "  - id: shuanghe\n    source: 双核\n    target: Shu\u0101ngh\u00e9\n"
+        "  - id: food-security\n    source: 粮食安全\n    target: food security\n",
+        encoding="utf-8",
+    )
+    return glossary
+
+
+def test_a_directory_job_says_what_the_vocabulary_cannot_spell_once_over_all_documents(tiny_model_dir, tmp_path, capsys):
+    """Several documents, the local engine: one line up front counting the segments of every document."""
+    glossary = _unspellable_glossary(tmp_path)
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("坚持双核驱动。\n保障粮食安全。\n", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("双核并进，保障粮食安全。\n双核。\n", encoding="utf-8")
+    out, report_path = tmp_path / "out", tmp_path / "r.json"
+    assert main(["translate", "-i", str(folder), "-o", str(out), "--model", str(tiny_model_dir), "--glossary", str(glossary),
+                 "--constraints", "always", "--beam", "1", "--max-length", "30", "--report", str(report_path)]) == 0  # fmt: skip
+    lines = capsys.readouterr().err.splitlines()
+    about = [line for line in lines if "cannot spell" in line and "needed in" in line]
+    assert len(about) == 1 and lines[0] == about[0], lines  # once, first, for the whole job (the summary comes last)
+    assert "'Shuānghé' (term shuanghe: no token writes 'ā', 'é')" in about[0] and "needed in 3 segments" in about[0]
+    assert "food-security" not in about[0]
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert (out / "a.txt").exists() and (out / "sub" / "b.txt").exists()
+    impossible = report["summary"]["impossible"]
+    assert len(impossible) == 3 and all(item["terms"] == ["shuanghe"] for item in impossible)
+    assert all("cannot spell 'Shuānghé'" in item["reason"] for item in impossible)
+    # a finished job has nothing left to decode, so a rerun says nothing about spelling
+    assert main(["translate", "-i", str(folder), "-o", str(out), "--model", str(tiny_model_dir), "--glossary", str(glossary),
+                 "--constraints", "always", "--beam", "1", "--max-length", "30"]) == 0  # fmt: skip
+    assert "cannot spell" not in capsys.readouterr().err
+
+
+def test_the_driver_asks_the_tokenizer_alone_as_the_translator_asks_its_decoder(tiny_model_dir, tmp_path):
+    """What the Ray driver says (tokenizer and config, no weights) equals what a built translator says."""
+    from termlock.glossary import load_glossary
+    from termlock.jobs.translate_job import TranslatorSettings
+    from termlock.translate import Translator
+    from termlock.translate.spellable import job_unspellable
+
+    glossary = load_glossary(_unspellable_glossary(tmp_path))
+    lines = ["坚持双核驱动。", "保障粮食安全。", "双核并进，保障粮食安全。"]
+    settings = TranslatorSettings(model=str(tiny_model_dir), constraints="always", device="cpu")
+    driver = job_unspellable(settings, glossary, lines)
+    built = Translator(str(tiny_model_dir), glossary, constraints="always", device="cpu").unspellable(lines)
+    assert driver == built and [(u.term_id, u.unwritten, u.segments) for u in driver] == [("shuanghe", "āé", 2)]
+    off = TranslatorSettings(model=str(tiny_model_dir), constraints="off", device="cpu")
+    assert job_unspellable(off, glossary, lines) == []

@@ -68,7 +68,9 @@ TRANSLATE_ROOMS: dict[str, set[str]] = {
     "batch": {"batch"},
     "search": {"search", "lock", "models"},
     "segmentation": {"segmentation"},
-    "translator": {"translator", "segmentation", "models", "search", "lock"},
+    # what a vocabulary cannot spell, asked by the translator and by a driver with only a tokenizer
+    "spellable": {"spellable", "lock", "models"},
+    "translator": {"translator", "segmentation", "models", "search", "lock", "spellable"},
 }
 #: what runs without torch or transformers: whole rooms (a batch run or segmentation needs no model)
 #: and the lock's compiler (its records and symbols are plain Python)

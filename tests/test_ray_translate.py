@@ -84,6 +84,29 @@ def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_di
     assert not (remote / "out.en.termlock-shards").exists()
 
 
+def test_ray_says_what_the_vocabulary_cannot_spell_once_before_the_workers_start(tmp_path, tiny_model_dir, monkeypatch, capsys):
+    """Models live in the workers: the driver asks the tokenizer alone, one line up front, as the local engine says it."""
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text(
+        "name: g\nterms:\n"
+        "  - id: shuanghe\n    source: 双核\n    target: Shu\u0101ngh\u00e9\n"
+        "  - id: food-security\n    source: 粮食安全\n    target: food security\n",
+        encoding="utf-8",
+    )
+    write_lines(tmp_path / "in" / "a.txt", ["坚持双核驱动。", "保障粮食安全。"])
+    write_lines(tmp_path / "in" / "b.txt", ["双核并进，保障粮食安全。", "双核。"])
+    monkeypatch.chdir(tmp_path)
+    assert main(["translate", "-i", "in", "-o", "out", "--model", str(tiny_model_dir), "--glossary", str(glossary),
+                 "--constraints", "always", "--beam", "1", "--max-length", "30", "--report", "r.json",
+                 "--engine", "ray", "--num-workers", "2", "--shard-size", "1", "--batch-size", "1"]) == 0  # fmt: skip
+    lines = capsys.readouterr().err.splitlines()
+    about = [line for line in lines if "cannot spell" in line and "needed in" in line]
+    assert len(about) == 1 and lines.index(about[0]) < min(i for i, line in enumerate(lines) if line.startswith("ray: "))
+    assert "'Shuānghé' (term shuanghe: no token writes 'ā', 'é')" in about[0] and "needed in 3 segments" in about[0]
+    impossible = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["summary"]["impossible"]
+    assert len(impossible) == 3 and all("cannot spell 'Shuānghé'" in item["reason"] for item in impossible)
+
+
 def test_ray_directory_job_matches_local_runs_shard_by_shard(tmp_path, tiny_model_dir, monkeypatch):
     shards = {"part-0.txt": corpus_lines(10, 14), "part-1.txt": corpus_lines(14, 15), "more/part-2.txt": corpus_lines(15, 18)}
     for name, lines in shards.items():

@@ -19,7 +19,6 @@ from termlock.errors import TermlockError, is_a_directory
 from termlock.jobs import CheckJob, TranslateJob, TranslateOutcome
 from termlock.jobs.translate_job import build_report, not_read_lines, report_json_bytes, unit_locations
 from termlock.jobs.translated_tmx import write_translated_tmx
-from termlock.wording import counted
 
 if TYPE_CHECKING:  # pragma: no cover - a translate run needs no evaluate package
     from termlock.evaluate.records import CheckResult
@@ -149,7 +148,7 @@ def _translate_directory(job: TranslateJob) -> TranslateOutcome:
         raise TermlockError("a directory is translated into a directory", path=job.input, fix="give -o OUTDIR")
     locks = lock_outputs([job.output, job.report, job.tmx])
     try:
-        outcome, _ = translate_sharded_job(job, in_process_pool)
+        outcome, _ = translate_sharded_job(job, in_process_pool, translator_here=True)
     finally:
         for lock in locks:
             lock.release()
@@ -157,20 +156,12 @@ def _translate_directory(job: TranslateJob) -> TranslateOutcome:
 
 
 def _say_unspellable(translator: Any, runner: Any, glossary_of: dict[str, Any] | None) -> None:
-    """Before the first batch: one line per term the lock must place that the model's tokens cannot spell.
+    """Before the first batch: one line per term of the pending segments the model's tokens cannot spell."""
+    from termlock.engines.sharded import say_unspellable
 
-    No length or beam will place such a term, so it is said once, up front,
-    and each segment that still lacks it is reported impossible with the
-    same reason (not as a length problem).
-    """
     sources = [runner.store.units[i].source for chunk in runner.plan for i in chunk if i not in runner.done]
     glossaries = [glossary_of[s] for s in sources] if glossary_of is not None else None
-    for item in translator.unspellable(sources, glossaries):
-        print(
-            f"termlock translate: warning: {item.reason}; needed in {counted(item.segments, 'segment')}, "
-            "each reported impossible where its translation lacks it",
-            file=runner.stderr,
-        )
+    say_unspellable(translator.unspellable(sources, glossaries), runner.stderr)
 
 
 def allow_overwrite(store: Any, path: str, *, confirmed: bool = False) -> None:

@@ -16,7 +16,8 @@ of their relative paths; each document's batches carry its own glossary.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from termlock.fileio import write_atomically
 from termlock.jobs import TranslateJob, TranslateOutcome
@@ -34,8 +35,42 @@ def in_process_pool(items: Iterable[tuple[str, Any]], factory: Callable[[], Call
         yield key, work(payload)
 
 
-def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcome, Any]:
-    """Run ``job`` through the sharded job on ``pool``; the outcome (report, locations, notes) and the run's figures."""
+def say_unspellable(items: Iterable[Any], stream: TextIO) -> None:
+    """One line per term the lock must place that the model's tokens cannot spell (:mod:`termlock.translate.spellable`).
+
+    Said once, before the first batch: no length or beam will place such a
+    term, and each segment that still lacks it is reported impossible with
+    the same reason (not as a length problem).
+    """
+    for item in items:
+        print(
+            f"termlock translate: warning: {item.reason}; needed in {counted(item.segments, 'segment')}, "
+            "each reported impossible where its translation lacks it",
+            file=stream,
+        )
+
+
+@dataclass
+class _BuiltOnce:
+    """A translator factory for a pool in this process: the translator built at most once, asked before the work."""
+
+    factory: Callable[[], Any]
+    built: Any = None
+
+    def __call__(self) -> Any:
+        if self.built is None:
+            self.built = self.factory()
+        return self.built
+
+
+def translate_sharded_job(job: TranslateJob, pool: Any, *, translator_here: bool = False) -> tuple[TranslateOutcome, Any]:
+    """Run ``job`` through the sharded job on ``pool``; the outcome (report, locations, notes) and the run's figures.
+
+    ``translator_here``: the pool works in this process (the local engine),
+    so the translator is built before the first batch and asked what its
+    vocabulary cannot spell; otherwise (Ray: models in the workers) the
+    driver asks the model's tokenizer alone, reading no weights.
+    """
     from termlock.engines.ray.translate import DEFAULT_SHARD_SIZE, DocumentResult, TranslatorFactory, translate_sharded
     from termlock.jobs.glossaries import load_job_glossaries
 
@@ -63,7 +98,18 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
             lists = document_term_lists(job.terms, len(documents), exact=job.exact)
             return [lists.segment_glossary(index) for index in range(len(documents))]
 
-    factory = TranslatorFactory(job.settings, glossary)
+    factory: Callable[[], Any] = TranslatorFactory(job.settings, glossary)
+    if translator_here:
+        factory = _BuiltOnce(factory)
+
+    def before_work(runner: Any) -> None:
+        sources, per_line = runner.pending_sources()
+        if isinstance(factory, _BuiltOnce):
+            items = factory().translator.unspellable(sources, per_line)
+        else:
+            items = _driver_unspellable(job, glossary, sources, per_line)
+        say_unspellable(items, job.messages())
+
     single = not Path(job.input).is_dir()
     report: dict[str, Any] = {}
     where: list[str] = []
@@ -101,6 +147,7 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
         glossary=glossary,
         progress=False if job.quiet else None,
         stderr=job.messages(),
+        before_work=before_work,
     )
     if result.skipped:
         shown = ", ".join(result.skipped[:5]) + (f" and {len(result.skipped) - 5} more" if len(result.skipped) > 5 else "")
@@ -110,3 +157,23 @@ def translate_sharded_job(job: TranslateJob, pool: Any) -> tuple[TranslateOutcom
             notes.append("note: --report was not rewritten (the job had finished before); pass --restart to redo it")
         return TranslateOutcome(None, notes=notes), result
     return TranslateOutcome(report, where, notes), result
+
+
+def _driver_unspellable(job: TranslateJob, glossary: Any, sources: list[str], per_line: list[Any] | None) -> list[Any]:
+    """What the model's vocabulary cannot spell, asked on a driver that builds no model (its tokenizer and config only).
+
+    A remote cluster's model may exist only on its workers: where the driver
+    cannot read it, nothing is said up front (each segment lacking such a
+    term is still reported impossible with the reason). With a local
+    instance the workers read this machine's model, so a model missing here
+    is the job's error, said now.
+    """
+    from termlock.errors import TermlockError
+    from termlock.translate.spellable import job_unspellable
+
+    try:
+        return job_unspellable(job.settings, glossary, sources, per_line)
+    except (TermlockError, OSError):
+        if job.engine.address is None:
+            raise
+        return []

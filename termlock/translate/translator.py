@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 from termlock.errors import TermlockError
 from termlock.glossary.verdicts import FORBIDDEN, OK, SegmentJudge, Verdict, worst_statuses
 from termlock.translate.segmentation import Piece, join_translations, needs_translation, segment_line
+from termlock.translate.spellable import Unspellable, placed_renderings, unspellable_terms
 
 if TYPE_CHECKING:  # pragma: no cover
     from termlock.glossary import Glossary
@@ -197,31 +198,6 @@ class SegmentTranslation:
             occurrences=dict(data.get("occurrences", {})),
             unmet=tuple(data.get("unmet", ())),
             spelling=tuple(data.get("spelling", ())),
-        )
-
-
-@dataclass(frozen=True)
-class Unspellable:
-    """A rendering the lock must place that the model's tokens cannot write exactly.
-
-    ``unwritten``: its characters no token holds ("" when every one exists,
-    but not in pieces that write this string). ``segments``: how many of
-    the segments asked about need it.
-    """
-
-    term_id: str
-    rendering: str
-    unwritten: str
-    segments: int = 0
-
-    @property
-    def reason(self) -> str:
-        what = (
-            f"no token writes {', '.join(map(repr, self.unwritten))}" if self.unwritten else "its tokens cannot write it exactly"
-        )
-        return (
-            f"the model's vocabulary cannot spell {self.rendering!r} (term {self.term_id}: {what}); "
-            "no length or beam will place it: change the rendering or the model"
         )
 
 
@@ -584,24 +560,15 @@ class Translator:
         """
         if self.mode == "off":  # nothing is placed
             return []
-        needed: dict[str, tuple[Any, int]] = {}
-        lines = list(lines)
-        for number, line in enumerate(lines):
-            finder = self._tools(glossaries[number])[0] if glossaries is not None else self.source_matcher
-            for term in _unique_terms(m.term for m in finder.find(line)):
-                known = needed.get(term.id)
-                needed[term.id] = (term, 1 + (known[1] if known else 0))
-        found = []
-        for term, segments in needed.values():
-            placed = self._placed(term)
-            if placed and not any(self.decoder.writable(r) for r in placed):
-                found.append(Unspellable(term.id, placed[0], self.decoder.unwritten(placed[0]), segments))
-        return found
+
+        def finder_of(number: int) -> Any:
+            return self._tools(glossaries[number])[0] if glossaries is not None else self.source_matcher
+
+        return unspellable_terms(lines, finder_of, self.decoder.speller(), lock_variants=self.lock_variants)
 
     def _placed(self, term: Any) -> tuple[str, ...]:
         """The renderings the lock may place for ``term``."""
-        accepted = tuple(a for a in term.accepted if a.strip())
-        return accepted if self.lock_variants else accepted[:1]
+        return placed_renderings(term, self.lock_variants)
 
     def _inputs(self, batch: Sequence[_Sentence]) -> list[str]:
         if self.prompts is not None:  # an LLM: the sentence inside its prompt, with its term hints

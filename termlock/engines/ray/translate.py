@@ -263,6 +263,25 @@ class ShardedRunner:
             self.pending = {shard.key: shard for shard in self.shards if self.state.load(shard) is None}
         self._written: dict[int, dict[str, Any]] = {}
 
+    def pending_sources(self) -> tuple[list[str], list[Any] | None]:
+        """The source of every unit still to translate, in plan order, and each one's glossary (None: the workers').
+
+        What a job asks the vocabulary about before its first batch
+        (:mod:`termlock.translate.spellable`); reads each pending document once.
+        """
+        sources: list[str] = []
+        glossaries: list[Any] | None = [] if self.glossaries is not None else None
+        for doc in self.documents:
+            todo = [shard for shard in self.plans[doc.index] if shard.key in self.pending]
+            if not todo:
+                continue
+            store = doc.load()
+            for shard in todo:
+                sources += [store.units[i].source for i in shard.indices]
+            if glossaries is not None:
+                glossaries += [self.glossaries[doc.index]] * (len(sources) - len(glossaries))
+        return sources, glossaries
+
     def _totals(self) -> dict[str, int]:
         return dict(
             documents=len(self.documents),
@@ -280,6 +299,7 @@ class ShardedRunner:
         finalize: Callable[[list[DocumentResult]], None] | None = None,
         on_shard: Callable[[str], None] | None = None,
         progress: bool | None = None,
+        before_work: Callable[["ShardedRunner"], None] | None = None,
     ) -> ShardedResult:
         """Translate the pending work shards on ``pool``, then write the outputs.
 
@@ -287,10 +307,12 @@ class ShardedRunner:
         :class:`TranslatorFactory`). ``finalize(documents)`` runs after the
         outputs are written and before the saved shards are removed, so a
         crash inside it can be resumed. ``on_shard(key)`` is called after
-        each work shard is saved.
+        each work shard is saved. ``before_work(runner)`` is called once
+        before the first shard goes to the pool, when there is work to do
+        (the job says what the vocabulary cannot spell).
         """
         try:
-            return self._run(make_translate, pool, finalize, on_shard, progress)
+            return self._run(make_translate, pool, finalize, on_shard, progress, before_work)
         finally:
             self.output.close()
 
@@ -301,6 +323,7 @@ class ShardedRunner:
         finalize: Callable[[list[DocumentResult]], None] | None,
         on_shard: Callable[[str], None] | None,
         progress: bool | None,
+        before_work: Callable[["ShardedRunner"], None] | None = None,
     ) -> ShardedResult:
         totals = self._totals()
         if self.finished_before:
@@ -330,6 +353,8 @@ class ShardedRunner:
                 self._write_document(doc)
 
         result = ShardedResult(resumed_shards=resumed, translated_shards=0, duplicates=0, **totals)
+        if before_work is not None and self.pending:
+            before_work(self)
         bar = progress_bar(progress, self.stderr, totals["translatable"], resumed_units)
         answers = pool(self._work_items(), ShardWorkerFactory(make_translate))
         try:
@@ -483,19 +508,22 @@ def translate_sharded(
     glossaries: Callable[[list[Document]], Sequence[Any]] | None = None,
     target_lang: str | None = None,
     glossary: Any = None,
+    before_work: Callable[[ShardedRunner], None] | None = None,
 ) -> ShardedResult:
     """Translate a file or a directory of shards on ``pool``, resumably (see :class:`ShardedRunner`).
 
     ``settings`` are what shape the output (model, glossary hash, beam, ...)
     and go into the job's fingerprint, with the batch and shard sizes;
-    ``glossary`` (the job's) places the inline codes of what is written by its terms.
+    ``glossary`` (the job's) places the inline codes of what is written by its terms;
+    ``before_work(runner)``: see :meth:`ShardedRunner.run`.
     """
     runner = ShardedRunner(
         input_path, output_path, settings=settings, fmt=fmt, batch_size=batch_size, shard_size=shard_size,
         merge=merge, restart=restart, stderr=stderr, glossaries=glossaries, target_lang=target_lang,
         glossary=glossary,
     )  # fmt: skip
-    return runner.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress)
+    return runner.run(make_translate, pool=pool, finalize=finalize, on_shard=on_shard, progress=progress,
+                      before_work=before_work)
 
 
 def _remove_listed_outputs(output: OutputPlan) -> None:
