@@ -262,3 +262,44 @@ def test_accept_filter_and_download(client, session):
     for view in ("terms", "inconsistent", "accepted", "numbers", "proposals"):
         assert client.get(f"/api/{view}").status_code == 200
     assert client.get("/api/paragraphs").status_code == 400
+
+
+def test_spelling_findings_are_a_filter_of_their_own_as_check_reports_them(tmp_path):
+    """Ok for the rate, not in the glossary's spelling: listed under "spelling", with check's term, found and expected."""
+    import json
+
+    from termlock.cli import main
+
+    source, target = tmp_path / "src.zh", tmp_path / "tgt.en"
+    source.write_text("深化国有企业改革。\n推动高质量发展。\n保障粮食安全。\n保障粮食安全。\n", encoding="utf-8")
+    target.write_text("Deepen the reform of State owned enterprises.\nPromote HIGH QUALITY development.\n"
+                      "Ensure food security.\nEnsure the harvest.\n", encoding="utf-8")  # fmt: skip
+    report = tmp_path / "check.json"
+    assert main(["check", "--source", str(source), "--target", str(target), "--json", str(report)]) == 0
+    checked = json.loads(report.read_text(encoding="utf-8"))["spelling"]
+    assert checked["count"] == 2
+    expected = [{"line": f["index"] + 1, "term": f["term"], "found": f["found"], "expected": f["expected"]} for f in checked["findings"]]
+
+    made = new_session({"source": source, "target": target})
+    try:
+        with client_for(create_app(made, reviewer="Li Wei")) as client:
+            overview = client.get("/api/overview").json()
+            assert overview["counts"]["spelling"] == overview["summary"]["spelling"] == 2
+            assert overview["counts"]["ok"] == overview["summary"]["ok"] - 2  # each occurrence in one box
+            page = client.get("/api/findings", params={"status": ["spelling"]}).json()
+            assert page["total"] == 2
+            rows = [{"line": r["line"], "term": r["term"], **r["spelling"]} for r in page["rows"]]
+            assert rows == expected
+            assert {r["term"] for r in page["rows"]} == {"state-owned-enterprise", "high-quality-development"}
+            assert all(r["status"] == "ok" for r in page["rows"])  # the judge's status stays ok
+            assert [r["spelling"]["expected"] for r in page["rows"]] == ["State-owned enterprises", "High-Quality development"]
+            # the default filters (problems) leave them out, "ok" lists only the glossary's spelling
+            problems = client.get("/api/findings").json()["rows"]
+            assert [(r["line"], r["status"]) for r in problems] == [(4, "missing")]
+            ok_rows = client.get("/api/findings", params={"status": ["ok"]}).json()["rows"]
+            assert [r["line"] for r in ok_rows] == [3] and ok_rows[0]["spelling"] is None
+            # a spelling finding is no problem to accept
+            refused = client.post("/api/accept", json={"index": 0, "n": 0, "reason": "fine", "by": "Li Wei"}, headers=csrf(client))
+            assert refused.status_code == 400 and client.get("/api/overview").json()["counts"]["spelling"] == 2
+    finally:
+        made.state.close()

@@ -214,6 +214,42 @@ def test_a_reviewer_works_through_the_bundled_flawed_corpus(browser, tmp_path):
     assert summary_as_the_page_shows_it(json.loads(report.read_text(encoding="utf-8"))["summary"]) == figures
 
 
+def test_a_reviewer_filters_spelling_findings_and_fixes_one(browser, tmp_path):
+    """Ok for the rate, not in the glossary's spelling: their own filter box, the glossary spelling beside what was written."""
+    (tmp_path / "src.zh").write_text("深化国有企业改革。\n推动高质量发展。\n保障粮食安全。\n保障粮食安全。\n", encoding="utf-8")
+    (tmp_path / "tgt.en").write_text("Deepen the reform of State owned enterprises.\nPromote HIGH QUALITY development.\n"
+                                     "Ensure food security.\nEnsure the harvest.\n", encoding="utf-8")  # fmt: skip
+    with review_server(["--source", "src.zh", "--target", "tgt.en"], tmp_path) as (url, _, _):
+        view = Watched(browser, url)
+        page = view.page
+        assert view.figure("spelling") == "2" and view.figure("rate") == "75.00%"
+        assert page.inner_text("[data-count=spelling]") == "(2)" and page.inner_text("[data-count=ok]") == "(1)"
+        assert [row["status"] for row in view.rows()] == ["missing"]  # problems by default
+
+        page.uncheck("#status-filters input[value=missing]")
+        page.uncheck("#status-filters input[value=forbidden]")
+        page.check("#status-filters input[value=spelling]")
+        view.settle()
+        rows = view.rows()
+        assert [row["status"] for row in rows] == ["spelling", "spelling"]
+        assert "“State owned enterprises” glossary spelling: “State-owned enterprises”" in rows[0]["text"]
+        assert "“HIGH QUALITY development” glossary spelling: “High-Quality development”" in rows[1]["text"]
+        assert page.query_selector(f"tr.finding[data-key='{rows[0]['key']}'] button:text('Accept')") is None  # ok: nothing to accept
+
+        # write the glossary's spelling: the finding leaves the box
+        page.click(f"tr.finding[data-key='{rows[0]['key']}'] td.term")
+        page.keyboard.press("e")
+        page.wait_for_selector(".editor textarea")
+        page.fill(".editor textarea", "Deepen the reform of state-owned enterprises.")
+        page.keyboard.press("Control+Enter")
+        page.wait_for_selector(f"tr.finding[data-key='{rows[0]['key']}'][data-status=ok]")
+        view.settle()
+        assert view.figure("spelling") == "1" and page.inner_text("[data-count=spelling]") == "(1)"
+        assert view.figure("rate") == "75.00%"  # spelling findings are not in the rate
+        assert not view.errors and not view.dialogs
+        view.close()
+
+
 def test_two_browsers_on_one_segment_never_overwrite_each_other(browser, tmp_path):
     corpus = bundled_copy(tmp_path)
     with review_server(["--source", str(corpus["source"]), "--target", str(corpus["target"])], tmp_path) as (url, _, _):

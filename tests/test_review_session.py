@@ -62,7 +62,7 @@ def test_a_fresh_review_shows_exactly_what_check_reports(bundled, corpus, tmp_pa
     overview = bundled.overview()
     report = check_json(tmp_path, "--source", str(corpus["source"]), "--target", str(corpus["target"]))
     assert overview["summary"] == report["summary"]
-    assert overview["counts"] == {"missing": 22, "forbidden": 11, "accepted": 0, "ok": 386}
+    assert overview["counts"] == {"missing": 22, "forbidden": 11, "spelling": 0, "accepted": 0, "ok": 386}
     assert bundled.findings(FindingQuery())["total"] == 33
     assert [t["id"] for t in bundled.inconsistent()] == [t["id"] for t in report["inconsistent"]]
 

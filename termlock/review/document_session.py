@@ -17,7 +17,7 @@ from typing import Any
 from termlock.errors import TermlockError
 from termlock.evaluate.accepted import finding_from_entry
 from termlock.evaluate.records import OK, CheckResult
-from termlock.review.session import ACCEPTED, FILTER_STATUSES, MAX_PAGE, FindingQuery, ReviewSession, clean_name, parts, today
+from termlock.review.session import ACCEPTED, FILTER_STATUSES, MAX_PAGE, SPELLING, FindingQuery, ReviewSession, clean_name, parts, today
 
 
 class DocumentSession(ReviewSession):
@@ -95,7 +95,7 @@ class DocumentSession(ReviewSession):
     def _status(term) -> str:
         if term.accepted is not None:
             return ACCEPTED
-        return term.problem_status or OK
+        return term.problem_status or (SPELLING if term.misspelled else OK)
 
     def findings(self, query: FindingQuery) -> dict[str, Any]:
         with self.lock:
@@ -137,6 +137,8 @@ class DocumentSession(ReviewSession):
             "source_count": term.source_count,
             "renderings": dict(term.renderings),
             "forbidden_found": dict(term.forbidden_found),
+            # spelling findings: per paragraph what was written and the glossary's spelling (as check's report)
+            "spelling": [{"paragraph": p, "found": f, "expected": e} for p, f, e in term.misspelled] or None,
             "ok": term.ok,
             "missing": term.missing,
             "forbidden": term.forbidden,

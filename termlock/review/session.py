@@ -35,9 +35,20 @@ from termlock.xmlsafe import NOT_XML_CHARS
 MAX_PAGE = 500
 #: segment lines listed per rendering in the inconsistency view
 MAX_LINES = 60
-#: a row's filter status: the occurrence's status, or "accepted"
+#: a row's filter status: the occurrence's status, "accepted", or "spelling" for an ``ok`` occurrence not in the
+#: glossary's spelling (the report's spelling category: ok for the rate, listed with the glossary spelling beside it)
 ACCEPTED = "accepted"
-FILTER_STATUSES = ("missing", "forbidden", ACCEPTED, OK)
+SPELLING = "spelling"
+FILTER_STATUSES = ("missing", "forbidden", SPELLING, ACCEPTED, OK)
+
+
+def filter_status(occ: TermOccurrence) -> str:
+    """The filter box an occurrence is counted and listed under (each in exactly one)."""
+    if occ.accepted is not None:
+        return ACCEPTED
+    if occ.status == OK and occ.spelling is not None:
+        return SPELLING
+    return occ.status
 
 
 @dataclass(frozen=True)
@@ -236,7 +247,7 @@ class ReviewSession:
         counts = {status: 0 for status in FILTER_STATUSES}
         for report in self.reports:
             for occ in report.terms:
-                counts[ACCEPTED if occ.accepted is not None else occ.status] += 1
+                counts[filter_status(occ)] += 1
         return counts
 
     def _term_ids(self) -> list[str]:
@@ -270,8 +281,7 @@ class ReviewSession:
                 if needle and needle not in self._haystack(report):
                     continue
                 for number, occ in enumerate(report.terms):
-                    status = ACCEPTED if occ.accepted is not None else occ.status
-                    if query.segment is None and status not in wanted:
+                    if query.segment is None and filter_status(occ) not in wanted:
                         continue
                     if query.term and occ.term_id != query.term:
                         continue
@@ -320,6 +330,8 @@ class ReviewSession:
             "expected": list(occ.expected),
             "found": occ.found,
             "forbidden_found": occ.forbidden_found,
+            # a spelling finding: what was written, and the glossary's spelling of it (as check's report lists it)
+            "spelling": None if occ.spelling is None else {"found": occ.found, "expected": occ.spelling.expected},
             "source": parts(source_text, [(*shift(occ.source_span, source_at), "term")]),
             "target": parts(target_text, target_marks),
             "note": self._notes.get(occ.term_id),

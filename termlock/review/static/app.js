@@ -170,7 +170,9 @@
       card("forbidden", colored(s.forbidden, "v-forbidden")),
       card("accepted", colored(s.accepted, "v-accepted"),
         "", el("div", { className: "label", text: fmt(ov.accepted_findings) + (ov.accepted_findings === 1 ? " finding" : " findings") + " · " + fmt(ov.stale) + " stale" })),
-      card("inconsistent terms", fmt(s.inconsistent_terms))
+      card("inconsistent terms", fmt(s.inconsistent_terms)),
+      card("spelling findings", fmt(s.spelling), "", el("div", { className: "label",
+        text: s.strict_spelling ? "in the rate (--strict-spelling)" : "ok, not in the glossary's spelling" }))
     ];
     if (ov.numbers) {
       cards.push(card("figures missing", colored(ov.numbers.missing, "v-missing"), "",
@@ -180,7 +182,7 @@
       cards.push(card("BLEU", s.bleu.toFixed(2)), card("chrF", s.chrf.toFixed(2)));
       if (s.chrf_pp !== null && s.chrf_pp !== undefined) { cards.push(card("chrF++", s.chrf_pp.toFixed(2))); }
     }
-    var ids = ["rate", "segments", "occurrences", "ok", "missing", "forbidden", "accepted", "inconsistent"];
+    var ids = ["rate", "segments", "occurrences", "ok", "missing", "forbidden", "accepted", "inconsistent", "spelling"];
     cards.forEach(function (node, i) { if (i < ids.length) { node.setAttribute("data-figure", ids[i]); } });
     $("cards").replaceChildren.apply($("cards"), cards);
     $("signature").textContent = s.signature ? "sacrebleu signature: " + s.signature : "";
@@ -297,13 +299,26 @@
     });
   }
 
-  function statusOf(row) { return row.accepted ? "accepted" : row.status; }
+  /* the filter box a row belongs to: accepted, spelling (ok, but not in the glossary's spelling) or its status */
+  function statusOf(row) {
+    if (row.accepted) { return "accepted"; }
+    return row.status === "ok" && row.spelling ? "spelling" : row.status;
+  }
 
   function statusBadge(row) {
     var status = statusOf(row);
     var badge = el("span", { className: "status " + status, text: status });
     if (status === "accepted") { badge.title = "accepted " + row.status + " finding"; }
+    if (status === "spelling") { badge.title = "ok for the term success rate, but not written in the glossary's spelling"; }
     return badge;
+  }
+
+  /* a spelling finding: what was written and the glossary's spelling of it, as check's report lists it */
+  function spellingNode(found, expected, where) {
+    return el("div", { className: "spelling-finding" }, [
+      "“" + found + "” ", el("span", { className: "muted", text: "glossary spelling: " }), el("span", { className: "glossary-spelling", text: "“" + expected + "”" }),
+      where ? el("span", { className: "muted", text: " " + where }) : null
+    ]);
   }
 
   function noteNodes(note) {
@@ -336,6 +351,8 @@
     if (row.forbidden_found !== null && row.forbidden_found !== undefined) {
       found = el("div", {}, [el("span", { className: "v-forbidden", text: "forbidden: " }), "“" + row.forbidden_found + "”"]);
       if (row.found) { found.appendChild(el("div", { className: "muted", text: "also accepted: “" + row.found + "”" })); }
+    } else if (row.spelling) {
+      found = spellingNode(row.spelling.found, row.spelling.expected);
     } else if (row.found) {
       found = el("div", { text: "“" + row.found + "”" });
     } else {
@@ -394,6 +411,9 @@
     Object.keys(row.renderings).forEach(function (r) { found.appendChild(el("div", { text: "“" + r + "” × " + row.renderings[r] })); });
     Object.keys(row.forbidden_found).forEach(function (r) {
       found.appendChild(el("div", {}, [el("span", { className: "v-forbidden", text: "forbidden: " }), "“" + r + "” × " + row.forbidden_found[r]]));
+    });
+    (row.spelling || []).forEach(function (item) {
+      found.appendChild(spellingNode(item.found, item.expected, "¶" + (item.paragraph + 1)));
     });
     if (!found.childNodes.length) { found.appendChild(el("span", { className: "empty", text: "no accepted rendering" })); }
     var sources = el("td", { className: "text", attrs: { lang: "zh" } });
