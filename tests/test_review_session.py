@@ -619,3 +619,22 @@ def test_a_term_spelled_two_ways_is_inconsistent_on_the_page_as_in_check(tmp_pat
     assert [t["id"] for t in report["inconsistent"]] == ["soe"]
     assert [(r["rendering"], r["count"], r["segments"]) for r in term["renderings"]] == [
         ("state-owned enterprise", 1, [0]), ("state owned enterprises", 1, [1])]
+
+
+def test_a_document_review_lists_a_term_with_spelling_findings_under_spelling(tmp_path):
+    """Document granularity: the term's spelling findings per paragraph, as check's document report lists them."""
+    import json
+
+    (tmp_path / "src.txt").write_text("深化国有企业改革。\n\n保障粮食安全。\n", encoding="utf-8")
+    (tmp_path / "tgt.txt").write_text("Deepen the reform of State owned enterprises.\n\nEnsure food security.\n", encoding="utf-8")
+    job = CheckJob(source=str(tmp_path / "src.txt"), target=str(tmp_path / "tgt.txt"), granularity="document")
+    session, _ = start(job)
+    assert session.overview()["counts"] == {"missing": 0, "forbidden": 0, "spelling": 1, "accepted": 0, "ok": 1}
+    (row,) = session.findings(FindingQuery(statuses=("spelling",)))["rows"]
+    report = tmp_path / "r.json"
+    export(session, ExportOutputs(json=str(report)))
+    (term,) = [t for t in json.loads(report.read_text(encoding="utf-8"))["documents"][0]["terms"] if t["id"] == row["term"]]
+    assert row["status"] == "ok" and row["spelling"] == term["spelling"] != []
+    assert row["spelling"][0]["found"] == "State owned enterprises"
+    ok_rows = session.findings(FindingQuery(statuses=("ok",)))["rows"]
+    assert [r["term"] for r in ok_rows] == ["food-security"] and ok_rows[0]["spelling"] is None
