@@ -354,7 +354,11 @@ class ShardedRunner:
 
         result = ShardedResult(resumed_shards=resumed, translated_shards=0, duplicates=0, **totals)
         if before_work is not None and self.pending:
-            before_work(self)
+            try:
+                before_work(self)
+            except BaseException:
+                self._say_saved()  # a model that fails to load: the saved shards are still there to resume
+                raise
         bar = progress_bar(progress, self.stderr, totals["translatable"], resumed_units)
         answers = pool(self._work_items(), ShardWorkerFactory(make_translate))
         try:
