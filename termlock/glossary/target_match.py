@@ -207,6 +207,12 @@ def _possessive_end(scanned: str, start: int, end: int) -> int:
 
 def _select(text: str, norm: Normalised, hits: list) -> list[TargetMatch]:
     """Leftmost-longest, non-overlapping matches, mapped back to ``text``."""
+    if len(hits) == 1 and norm.shifts is None and norm.fold is None and hits[0][2].cased is None:
+        # the usual case (one hit in a target whose offsets did not move): the loop below, unrolled
+        start, end, entry = hits[0]
+        if entry.possessive and norm.text.startswith("'", end):
+            end = _possessive_end(norm.text, start, end)
+        return [TargetMatch(entry.rendering, start, end, text[start:end])]
     if len(hits) > 1:
         hits = sorted(hits, key=lambda hit: (hit[0], -hit[1]))
     shifted = norm.shifts is not None or norm.fold is not None
@@ -283,6 +289,31 @@ class TargetMatcher:
         norm = self._normalised(text)
         hits = _occurrences(norm.text, forms)
         return _select(text, norm, hits) if hits else []
+
+    def accepted_by_term(self, terms: list[Term], text: str) -> dict[str, list[TargetMatch]]:
+        """:meth:`accepted` of each term by id (the first of a repeated id counts), ``text`` normalised once.
+
+        The judge asks this for the terms of every segment that has any: the
+        same lookups as calling :meth:`accepted` per term, without the
+        per-term calls and normalisation-cache checks.
+        """
+        found: dict[str, list[TargetMatch]] = {}
+        if not text:
+            for term in terms:
+                found.setdefault(term.id, [])
+            return found
+        norm = self._normalised(text)
+        scanned = norm.text
+        by_identity = self._by_identity
+        for term in terms:
+            tid = term.id
+            if tid in found:
+                continue
+            known = by_identity.get(id(term))
+            forms = known[1][ACCEPTED] if known is not None and known[0] is term else self._forms(term)[ACCEPTED]
+            hits = _occurrences(scanned, forms) if forms else None
+            found[tid] = _select(text, norm, hits) if hits else []
+        return found
 
     def forbidden(self, term: Term, text: str) -> list[TargetMatch]:
         """All non-overlapping occurrences of a forbidden rendering, left to right."""

@@ -81,10 +81,14 @@ class SegmentJudge:
         self._find = SourceMatcher(glossary).find
         target = TargetMatcher(glossary)
         self._accepted = target.accepted
+        self._accepted_by_term = target.accepted_by_term
         self._forbidden = target.forbidden
         spelling = SpellingRules()
         self._misspelling = self.misspelling = spelling.misspelling
         self._compiled_spellings = spelling.compiled.get
+        # (rendering, surface, exact, case_sensitive) -> the spelling finding of an ok hit not
+        # spelled as listed: a corpus repeats the same few misspellings thousands of times
+        self._spelled: dict[tuple[str, str, bool, bool], Misspelling | None] = {}
 
     def judge(self, source: str, target: str) -> list[Verdict]:
         """A verdict per glossary term occurrence in ``source``, in source order."""
@@ -101,13 +105,8 @@ class SegmentJudge:
         if not matches:
             return []
 
-        accepted_of = self._accepted
-        accepted: dict[str, list[TargetMatch]] = {}
-        for match in matches:
-            term = match.term
-            if term.id not in accepted:
-                # the matcher's hits are already leftmost-longest and non-overlapping
-                accepted[term.id] = accepted_of(term, target)
+        # the matcher's hits are already leftmost-longest and non-overlapping
+        accepted = self._accepted_by_term([match.term for match in matches], target)
         guard = [(hit.start, hit.end) for hits in accepted.values() for hit in hits]
         if len(guard) > 1 and len(accepted) > 1:
             _drop_claimed(accepted)
@@ -115,7 +114,7 @@ class SegmentJudge:
         forbidden: dict[str, list[TargetMatch]] = {}
         seen: dict[str, int] = {}
         verdicts = []
-        misspelling, compiled = self._misspelling, self._compiled_spellings
+        misspelling, compiled, spelled = self._misspelling, self._compiled_spellings, self._spelled
         for match in matches:
             term = match.term
             tid = term.id
@@ -135,7 +134,14 @@ class SegmentJudge:
                 if forms is not None and hit.text in forms.allowed and not (term.exact or term.case_sensitive):
                     verdicts.append(Verdict(match, OK, hit, None))
                 else:
-                    verdicts.append(Verdict(match, OK, hit, None, misspelling(term, hit)))
+                    # the finding depends only on the term's rules and the hit's rendering and surface
+                    key = (hit.rendering, hit.text, term.exact, term.case_sensitive)
+                    found = spelled.get(key, spelled)
+                    if found is spelled:
+                        if len(spelled) >= _SPELLED_LIMIT:
+                            spelled.clear()
+                        found = spelled[key] = misspelling(term, hit)
+                    verdicts.append(Verdict(match, OK, hit, None, found))
             else:
                 verdicts.append(Verdict(match, MISSING, None, None))
         return verdicts
@@ -155,6 +161,9 @@ def worst_statuses(verdicts: list[Verdict]) -> dict[str, str]:
             worst[tid] = verdict.status
     return worst
 
+
+#: distinct spelling findings remembered by a judge before it starts afresh (bounded memory)
+_SPELLED_LIMIT = 1 << 16
 
 #: up to this many matches in a segment, containment is checked pair by pair
 _PAIRWISE_LIMIT = 24
