@@ -9,12 +9,17 @@ from __future__ import annotations
 import argparse
 
 
-def positive_int(text: str) -> int:
-    """A whole number of at least 1 (beam width, batch size, workers, ...)."""
+def _whole_number(text: str) -> int:
+    """``text`` as an int, or argparse's one-line error."""
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (beam width, batch size, workers, ...)."""
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -22,10 +27,7 @@ def positive_int(text: str) -> int:
 
 def count(text: str) -> int:
     """A whole number of 0 or more (a cache size, where 0 turns the thing off)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value

@@ -235,27 +235,26 @@ async def list_glossaries(request: Request) -> Response:
     return JSONResponse({"glossaries": [_info(record) for record in state.store.list(caller.owner)]})
 
 
-@router.get("/glossaries/{glossary_id}", summary="A glossary's details")
-async def get_glossary(glossary_id: str, request: Request) -> Response:
+async def _stored(request: Request, glossary_id: str):
+    """The caller's stored glossary ``glossary_id`` (a DeepL-shaped 404 when the caller has none by that id)."""
     state = state_of(request)
-    params = await request_params(request)
-    caller = state.caller(request.headers, params)
+    caller = state.caller(request.headers, await request_params(request))
     record = state.store.get(caller.owner, glossary_id)
     if record is None:
         raise HttpError(404, "Glossary not found", field="glossary_id")
-    return JSONResponse(_info(record))
+    return record
+
+
+@router.get("/glossaries/{glossary_id}", summary="A glossary's details")
+async def get_glossary(glossary_id: str, request: Request) -> Response:
+    return JSONResponse(_info(await _stored(request, glossary_id)))
 
 
 @router.get("/glossaries/{glossary_id}/entries", summary="A glossary's entries as TSV")
 async def glossary_entries(glossary_id: str, request: Request) -> Response:
     from termlock.server.glossaries import glossary_from_yaml
 
-    state = state_of(request)
-    params = await request_params(request)
-    caller = state.caller(request.headers, params)
-    record = state.store.get(caller.owner, glossary_id)
-    if record is None:
-        raise HttpError(404, "Glossary not found", field="glossary_id")
+    record = await _stored(request, glossary_id)
     glossary = glossary_from_yaml(record.yaml, "glossary")
     lines = [f"{source}\t{term.target}" for term in glossary.terms for source in term.sources]
     return PlainTextResponse("\n".join(lines), media_type="text/tab-separated-values; charset=utf-8")
