@@ -28,6 +28,12 @@ beside the model's own best tokens; progress (how many characters are
 left) is measured on the same renderings, so a hypothesis half way through
 "state-" is ahead only when it goes on with "owned".
 
+**Tables kept.** A sentence's tables in a view depend only on its
+patterns and forbidden renderings there, so they are built once per such
+set and kept with the vocabulary view (:class:`_VocabularyMemo`, bounded),
+as are the vocabulary lookups behind them: glossary terms recur from batch
+to batch, and a batch's setup is then mostly stacking rows already built.
+
 Nothing is banned on behalf of a required rendering: once it is met, any
 continuation is allowed, and a rendering is only credited when the word
 really ends. Importing this module imports torch.
@@ -36,13 +42,15 @@ really ends. Importing this module imports torch.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import torch
 
 from termlock.translate.lock.automata import Automata, JointWalk, Trie, build_trie, take
-from termlock.translate.lock.sentence_lock import SentenceLock
+from termlock.translate.lock.sentence_lock import Pattern, SentenceLock
 from termlock.translate.lock.symbols import (
     CASED,
     CHAR_BASE,
@@ -88,126 +96,113 @@ def _ban_rows(rows: Sequence[Sequence[int]], device: torch.device) -> tuple[torc
     return tokens.to(device), rows_on.to(device)
 
 
-class _Channel:
-    """Tables of one channel (view) for a batch, on the device.
+def _pad_columns(table: torch.Tensor, width: int, fill: int | None) -> torch.Tensor:
+    """``table`` ``[rows, w]`` widened to ``width`` columns with ``fill`` (None: each row's first value)."""
+    extra = width - table.shape[1]
+    if extra <= 0:
+        return table
+    if fill is None:
+        return torch.cat((table, table[:, :1].expand(table.shape[0], extra)), dim=1)
+    return torch.nn.functional.pad(table, (0, extra), value=fill)
 
-    ``pos``: the automata of the patterns tracked in this view (for the
-    ``EXACT`` view, the guides: proposals and progress too); ``neg``: those
-    of the forbidden renderings (folded and cased views only).
+
+def _stacked(tables: Sequence[torch.Tensor], fill: int | None) -> torch.Tensor:
+    """Row tables of the sentences, one under the other, widened to the widest (see :func:`_pad_columns`)."""
+    width = max(1, max(t.shape[1] for t in tables))
+    return torch.cat([_pad_columns(t, width, fill) for t in tables])
+
+
+class _SentenceTables:
+    """One sentence's tables in one channel's view, host side: what a batch's tensors are built from.
+
+    Everything here depends only on the sentence's patterns in the view,
+    its forbidden renderings there and the vocabulary, so it is built once
+    per such set and kept with the vocabulary (:func:`_sentence_tables`):
+    the next batch holding the same terms reuses it instead of walking the
+    vocabulary again (building them was most of a batch's setup). Rows are
+    per node of the sentence's automata; the batch stacks them, widened to
+    the widest sentence.
     """
 
     def __init__(
-        self, vocab: VocabularyText, locks: Sequence[SentenceLock], channel: str, device: torch.device, num_patterns: int
+        self,
+        vocab: VocabularyText,
+        memo: "_VocabularyMemo",
+        channel: str,
+        patterns: Sequence[Pattern],
+        forbidden: Sequence[str],
+        num_terms: int,
     ):
         self.vocab = vocab
-        self.channel = channel
-        self._spelled_memo: dict[str, list[int]] = {}
-        self._containing_memo: dict[str, list[int]] = {}
-        # ---- renderings to track (this channel's patterns of each sentence)
-        self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.channel == channel] for lock in locks]
-        self.has_patterns = any(self.slots)
-        self.guides = any(lock.patterns[p].guide for lock, slots in zip(locks, self.slots) for p in slots)
-        tries = [build_trie([lock.patterns[p].symbols for p in slots]) for lock, slots in zip(locks, self.slots)]
-        self.pos = Automata(tries, vocab, device)
-        # where a translation starts: after START (a capital first letter may be placed there)
-        self.begin = torch.tensor(
-            [offset + trie.step(0, START) for offset, trie in zip(self.pos.offsets, tries)], dtype=torch.long, device=device
-        )
-        self.width = max(1, max(len(s) for s in self.slots))
-        # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
-        self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
-        if self.slot_index.shape[1] < self.width:
-            self.slot_index = torch.nn.functional.pad(self.slot_index, (0, self.width - self.slot_index.shape[1]), value=max(1, num_patterns))
-        out_bits, end_bits = [], []
+        self.memo = memo
+        # ---- renderings to track
+        self.trie = build_trie([p.symbols for p in patterns])
+        trie = self.trie
+        self.begin = trie.step(0, START)
+        nodes = range(len(trie.goto))
+        self.out_bits = torch.tensor([trie.out[node] for node in nodes], dtype=torch.long)
+        self.end_bits = torch.tensor([trie.out[trie.step(node, T_MARK)] for node in nodes], dtype=torch.long)
+        self.guides = any(p.guide for p in patterns)
         remaining: list[list[int]] = []
-        num_terms = max(1, max(len(lock.term_ids) for lock in locks))
         ext_tok: list[list[int]] = []
         ext_term: list[list[int]] = []
-        for lock, slots, trie in zip(locks, self.slots, tries):
-            for node in range(len(trie.goto)):
-                out_bits.append(trie.out[node])
-                end_bits.append(trie.out[trie.step(node, T_MARK)])
-                if not self.guides:
-                    continue
+        if self.guides:
+            fresh = dict.fromkeys(self._proposals(patterns, 0))  # a fresh start is proposed from every node
+            for node in nodes:
                 # per term, characters still to write of its nearest rendering through the node
                 left = [0] * num_terms
                 for p in trie.passing[node] if node else ():
-                    pattern = lock.patterns[slots[p]]
+                    pattern = patterns[p]
                     if pattern.guide and pattern.term >= 0:
                         rest = len(pattern.written) - trie.chars[node] + 1  # + its end
                         left[pattern.term] = min(left[pattern.term], rest) if left[pattern.term] else rest
                 remaining.append(left)
-                if not node:  # a fresh start is proposed from every node: worked out once
-                    fresh = dict.fromkeys(self._proposals(lock, slots, trie, 0))
-                pairs = dict.fromkeys(self._proposals(lock, slots, trie, node)) if node else {}
+                pairs = dict.fromkeys(self._proposals(patterns, node)) if node else {}
                 pairs.update(fresh)
                 ext_tok.append([t for t, _ in pairs])
                 ext_term.append([c for _, c in pairs])
-        self.out_bits = torch.tensor(out_bits, dtype=torch.long, device=device)
-        self.end_bits = torch.tensor(end_bits, dtype=torch.long, device=device)
-        if self.guides:
-            #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
-            self.remaining = torch.tensor(remaining, dtype=torch.long, device=device)
-            self.ext_tok = _padded(ext_tok, 0, device)
-            self.ext_term = _padded(ext_term, -1, device)
+        #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
+        self.remaining = torch.tensor(remaining, dtype=torch.long).view(len(remaining), num_terms)
+        self.ext_tok = _padded(ext_tok, 0, torch.device("cpu"))
+        self.ext_term = _padded(ext_term, -1, torch.device("cpu"))
         # ---- forbidden renderings
-        forbidden_texts = [lock.forbidden.get(channel, []) for lock in locks]
-        forbidden_symbols = [[pattern_symbols(t, channel) for t in texts] for texts in forbidden_texts]
-        bans = [build_trie(seqs) for seqs in forbidden_symbols]
-        self.neg = Automata(bans, vocab, device)
-        self.has_bans = any(forbidden_texts)
-        completes, must_glue, ban_lists, full_lists = [], [], [], []
-        for texts, trie, seqs in zip(forbidden_texts, bans, forbidden_symbols):
-            completes += [bool(e) for e in trie.ends]
-            for node in range(len(trie.goto)):
-                must_glue.append(bool(trie.ends[trie.step(node, T_MARK)]))
-                ban_lists.append(self._crossing_bans(trie, node, seqs))
-            for cls in range(CLASSES):
-                full_lists.append(self._inner_bans(trie, texts, cls))
-        self.completes = torch.tensor(completes, dtype=torch.bool, device=device)
-        self.must_glue = torch.tensor(must_glue, dtype=torch.bool, device=device)
-        self.ban_tok, self.ban_on = _ban_rows(ban_lists, device)
-        self.full_tok, self.full_on = _ban_rows(full_lists, device)
+        symbols = [pattern_symbols(t, channel) for t in forbidden]
+        self.bans = build_trie(symbols)
+        bans = self.bans
+        self.completes = torch.tensor([bool(e) for e in bans.ends], dtype=torch.bool)
+        ban_nodes = range(len(bans.goto))
+        self.must_glue = torch.tensor([bool(bans.ends[bans.step(node, T_MARK)]) for node in ban_nodes], dtype=torch.bool)
+        self.ban_tok, self.ban_on = _ban_rows([self._crossing_bans(node, symbols) for node in ban_nodes], torch.device("cpu"))
+        self.full_tok, self.full_on = _ban_rows([self._inner_bans(forbidden, cls) for cls in range(CLASSES)], torch.device("cpu"))
+        del self.vocab, self.memo  # kept with the vocabulary: hold no reference back to it
 
-    # ------------------------------------------------------------ host side
-
-    def _proposals(self, lock: SentenceLock, slots: list[int], trie: Trie, node: int) -> list[tuple[int, int]]:
+    def _proposals(self, patterns: Sequence[Pattern], node: int) -> list[tuple[int, int]]:
         """``(token, term)`` pairs writing the next piece of a guide from ``node`` (at the root: starting one).
 
         Only proposals, offered to the beam beside the model's own best
         tokens: the automaton credits whatever spells the rendering exactly.
         """
+        trie = self.trie
         tokens: dict[tuple[int, int], None] = {}  # (token, term): a space may serve several terms
-        steps = [(node, local) for local in trie.passing[node]] if node else [(0, local) for local in range(len(slots))]
+        steps = [(node, local) for local in trie.passing[node]] if node else [(0, local) for local in range(len(patterns))]
         for at, local in steps:
-            pattern = lock.patterns[slots[local]]
+            pattern = patterns[local]
             if not pattern.guide or pattern.term < 0 or (not at and (pattern.spaced or pattern.start)):
                 continue  # from the root, the plain spelling's start covers a spaced one; a first word starts at START
             rests = [pattern.written[trie.chars[at] :]]
             if not at:
                 rests.append(" " + pattern.text)
             for rest in rests:
-                for token in self._spelled(rest):
+                for token in self.memo.spelled(self.vocab, rest):
                     tokens[(token, pattern.term)] = None
         return list(tokens)
 
-    def _spelled(self, rest: str) -> list[int]:
-        """Tokens writing exactly a first piece of ``rest``; asked once per batch.
-
-        Every node of a rendering, in every sentence holding it, asks for the
-        same few rests: the answer is kept for the batch's tables.
-        """
-        found = self._spelled_memo.get(rest)
-        if found is None:
-            found = self._spelled_memo[rest] = [
-                t for size in range(1, len(rest) + 1) for t in self.vocab.spelling(rest[:size])
-            ]
-        return found
-    def _crossing_bans(self, trie: Trie, node: int, seqs: list[tuple[int, ...]]) -> list[int]:
+    def _crossing_bans(self, node: int, seqs: list[tuple[int, ...]]) -> list[int]:
         """Tokens completing, from ``node``, a forbidden occurrence that started before them.
 
         ``seqs``: the forbidden renderings' symbols (worked out once per sentence, not per node).
         """
+        trie = self.bans
         if node == 0 or trie.last[node] < CHAR_BASE:
             return []  # a hypothesis never rests on a marker
         cls = char_class(chr(trie.last[node] - CHAR_BASE))
@@ -221,13 +216,12 @@ class _Channel:
             u = trie.fail[u]
         return list(dict.fromkeys(banned))
 
-    def _inner_bans(self, trie: Trie, texts: list[str], cls: int) -> list[int]:
+    def _inner_bans(self, texts: Sequence[str], cls: int) -> list[int]:
         """Tokens holding a whole forbidden occurrence, after a character of class ``cls``."""
+        trie = self.bans
         banned: list[int] = []
         for text in texts:
-            if text not in self._containing_memo:  # asked again for each class of the preceding character
-                self._containing_memo[text] = self.vocab.containing(text)
-            for token in self._containing_memo[text]:
+            for token in self.memo.containing(self.vocab, text):
                 node = 0
                 for symbol in self.vocab.token_symbols(token, cls):
                     node = trie.step(node, symbol)
@@ -235,6 +229,126 @@ class _Channel:
                         banned.append(token)
                         break
         return list(dict.fromkeys(banned))
+
+
+class _VocabularyMemo:
+    """What the lock has looked up in one view of the vocabulary: per rendering, and per sentence's term set.
+
+    Kept as long as the vocabulary (once per tokenizer and view) and
+    bounded: glossary terms recur from batch to batch, so a batch's setup
+    is mostly lookups already made.
+    """
+
+    #: sentence tables kept per vocabulary view; the oldest go first beyond it
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._spelled: dict[str, list[int]] = {}
+        self._containing: dict[str, list[int]] = {}
+        self._tables: dict[tuple[Any, ...], _SentenceTables] = {}
+
+    def spelled(self, vocab: VocabularyText, rest: str) -> list[int]:
+        """Tokens writing exactly a first piece of ``rest`` (every node of a rendering asks for the same few rests)."""
+        found = self._spelled.get(rest)
+        if found is None:
+            found = self._spelled[rest] = [t for size in range(1, len(rest) + 1) for t in vocab.spelling(rest[:size])]
+            self._trim(self._spelled)
+        return found
+
+    def containing(self, vocab: VocabularyText, text: str) -> list[int]:
+        """Tokens whose text holds ``text`` (asked again for each class of the preceding character)."""
+        found = self._containing.get(text)
+        if found is None:
+            found = self._containing[text] = vocab.containing(text)
+            self._trim(self._containing)
+        return found
+
+    def tables(
+        self, vocab: VocabularyText, channel: str, patterns: Sequence[Pattern], forbidden: Sequence[str], num_terms: int
+    ) -> _SentenceTables:
+        """One sentence's tables in ``channel``'s view, built once per set of patterns and forbidden renderings."""
+        key = (
+            channel,
+            tuple((p.text, p.channel, p.term, p.guide, p.spaced, p.start) for p in patterns),
+            tuple(forbidden),
+            num_terms,
+        )
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = _SentenceTables(vocab, self, channel, patterns, forbidden, num_terms)
+            self._trim(self._tables)
+        return found
+
+    def _trim(self, table: dict[Any, Any]) -> None:
+        while len(table) > self.LIMIT:
+            del table[next(iter(table))]
+
+
+_MEMOS: "weakref.WeakKeyDictionary[VocabularyText, _VocabularyMemo]" = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+
+
+def _memo(vocab: VocabularyText) -> _VocabularyMemo:
+    """The lookups kept for ``vocab`` (one per vocabulary view, dropped with it)."""
+    with _MEMOS_LOCK:
+        memo = _MEMOS.get(vocab)
+        if memo is None:
+            memo = _MEMOS[vocab] = _VocabularyMemo()
+        return memo
+
+
+class _Channel:
+    """Tables of one channel (view) for a batch, on the device.
+
+    ``pos``: the automata of the patterns tracked in this view (for the
+    ``EXACT`` view, the guides: proposals and progress too); ``neg``: those
+    of the forbidden renderings (folded and cased views only). Each
+    sentence's rows come from its :class:`_SentenceTables`, stacked.
+    """
+
+    def __init__(
+        self, vocab: VocabularyText, locks: Sequence[SentenceLock], channel: str, device: torch.device, num_patterns: int
+    ):
+        self.vocab = vocab
+        self.channel = channel
+        memo = _memo(vocab)
+        # ---- renderings to track (this channel's patterns of each sentence)
+        self.slots: list[list[int]] = [[p for p, pat in enumerate(lock.patterns) if pat.channel == channel] for lock in locks]
+        self.has_patterns = any(self.slots)
+        num_terms = max(1, max(len(lock.term_ids) for lock in locks))
+        forbidden_texts = [lock.forbidden.get(channel, []) for lock in locks]
+        sentences = [
+            memo.tables(vocab, channel, [lock.patterns[p] for p in slots], texts, len(lock.term_ids))
+            for lock, slots, texts in zip(locks, self.slots, forbidden_texts)
+        ]
+        self.guides = any(s.guides for s in sentences)
+        self.pos = Automata([s.trie for s in sentences], vocab, device)
+        # where a translation starts: after START (a capital first letter may be placed there)
+        self.begin = torch.tensor([offset + s.begin for offset, s in zip(self.pos.offsets, sentences)], dtype=torch.long, device=device)
+        self.width = max(1, max(len(s) for s in self.slots))
+        # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
+        self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
+        if self.slot_index.shape[1] < self.width:
+            self.slot_index = torch.nn.functional.pad(self.slot_index, (0, self.width - self.slot_index.shape[1]), value=max(1, num_patterns))
+        self.out_bits = torch.cat([s.out_bits for s in sentences]).to(device)
+        self.end_bits = torch.cat([s.end_bits for s in sentences]).to(device)
+        if self.guides:
+            nodes = [len(s.trie.goto) for s in sentences]
+            # a sentence without guides has no rows here: each of its nodes gets zeros, no proposals
+            remaining = [s.remaining if s.guides else torch.zeros((n, 0), dtype=torch.long) for s, n in zip(sentences, nodes)]
+            ext_tok = [s.ext_tok if s.guides else torch.zeros((n, 1), dtype=torch.long) for s, n in zip(sentences, nodes)]
+            ext_term = [s.ext_term if s.guides else torch.full((n, 1), -1, dtype=torch.long) for s, n in zip(sentences, nodes)]
+            #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
+            self.remaining = torch.cat([_pad_columns(r, num_terms, 0) for r in remaining]).to(device)
+            self.ext_tok = _stacked(ext_tok, 0).to(device)
+            self.ext_term = _stacked(ext_term, -1).to(device)
+        # ---- forbidden renderings
+        self.neg = Automata([s.bans for s in sentences], vocab, device)
+        self.has_bans = any(forbidden_texts)
+        self.completes = torch.cat([s.completes for s in sentences]).to(device)
+        self.must_glue = torch.cat([s.must_glue for s in sentences]).to(device)
+        self.ban_tok, self.ban_on = _stacked([s.ban_tok for s in sentences], None).to(device), _stacked([s.ban_on for s in sentences], None).to(device)
+        self.full_tok, self.full_on = _stacked([s.full_tok for s in sentences], None).to(device), _stacked([s.full_on for s in sentences], None).to(device)
 
 
 @dataclass
