@@ -78,3 +78,21 @@ def test_the_kept_tables_are_bounded(tiny_seq2seq, monkeypatch):
     assert 0 < len(memo._tables) <= 2 and len(memo._spelled) <= 2
     # a sentence whose tables were dropped is built again, the same
     _assert_equal(_tables(ConstraintTracker(locks, vocabulary, CPU)), _fresh(locks, vocabulary))
+
+
+def test_end_of_word_counts_per_node_equal_spreading_each_candidates_bits(tiny_seq2seq):
+    model, tokenizer = tiny_seq2seq
+    vocabulary = BeamSearchDecoder(model, tokenizer, num_beams=3, max_length=20).vocabulary
+    locks = [SentenceLock.compile(p, n) for p, n in zip(POSITIVES, NEGATIVES)]
+    tracker = ConstraintTracker(locks, vocabulary, CPU)
+    generator = torch.Generator().manual_seed(0)
+    nodes = []
+    for channel in tracker.channels:  # random nodes of each sentence's own automaton
+        sizes = torch.tensor([*channel.pos.offsets[1:], channel.pos.size]) - torch.tensor(channel.pos.offsets)
+        nodes.append(channel.pos.root.unsqueeze(1) + (torch.rand((len(locks), 30), generator=generator) * sizes.unsqueeze(1)).long())
+    want = torch.zeros((len(locks), 30, tracker.num_patterns), dtype=torch.long)
+    for i, (channel, node) in enumerate(zip(tracker.channels, nodes)):
+        if channel.has_patterns:
+            want += tracker._slot_counts(i, channel.end_bits[node])
+    assert int(want.sum()) > 0  # some nodes end a rendering
+    assert torch.equal(tracker._end_counts(nodes), want)

@@ -34,6 +34,11 @@ def take(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return table.index_select(0, index.reshape(-1)).view(index.shape)
 
 
+def take_rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``table[index]`` for a 2-D ``table``: the rows named by ``index`` (any shape), by ``index_select``."""
+    return table.index_select(0, index.reshape(-1)).view(*index.shape, table.shape[1])
+
+
 @dataclass
 class Trie:
     """Aho-Corasick automaton of one sentence (local node ids, root 0)."""

@@ -49,7 +49,7 @@ from typing import Any, Sequence
 
 import torch
 
-from termlock.translate.lock.automata import Automata, JointWalk, Trie, build_trie, take
+from termlock.translate.lock.automata import Automata, JointWalk, Trie, build_trie, take, take_rows
 from termlock.translate.lock.sentence_lock import Pattern, SentenceLock
 from termlock.translate.lock.symbols import (
     CASED,
@@ -367,6 +367,7 @@ class Expansion:
     ends_forbidden: torch.Tensor  # ending here would complete a forbidden rendering
     in_progress: torch.Tensor  # inside a rendering of a term still missing
     progress: torch.Tensor  # how near its end (higher: fewer characters left)
+    met_terms: torch.Tensor | None = None  # [sentences, candidates, terms]: each term met if the text ended here
 
 
 class ConstraintTracker:
@@ -417,8 +418,8 @@ class ConstraintTracker:
         self.weights = weights.to(device)
         # the per-step products in float32 (small whole numbers: exact), where a matrix product is
         # a BLAS call; an int64 one is a plain loop that cost a tenth of a constrained step
-        self._weights_f = self.weights.float()
-        self._written_f = self.weights.clamp(min=0).float()
+        # (met, written) in one product: [sentences, patterns, 2 x terms]
+        self._terms_f = torch.cat((self.weights.float(), self.weights.clamp(min=0).float()), dim=2)
         self.valid_terms = valid.to(device)
         self.has_terms = self.num_terms > 0
         self.has_bans = any(c.has_bans for c in self.channels)
@@ -429,6 +430,23 @@ class ConstraintTracker:
         tables = {"pos": lambda c: (c.pos, c.out_bits), "neg": lambda c: (c.neg, c.completes.long())}
         walked = [tables[kind](self.channels[i]) for i, kind in self._walked]
         self._walk = JointWalk([t for t, _ in walked], [f for _, f in walked], device) if walked else None
+        #: per channel, ``[node, patterns]``: the occurrences its end-of-word bits count (None: nothing tracked)
+        self._end_tables = [self._node_counts(c) if c.has_patterns else None for c in self.channels]
+
+    def _node_counts(self, channel: _Channel) -> torch.Tensor:
+        """``[nodes, patterns]``: the occurrences each node's end-of-word bits count, in its sentence's pattern slots.
+
+        A node belongs to one sentence, so the bits-to-slots spread of
+        :meth:`_slot_counts` is done once per node here instead of for every
+        candidate at every step.
+        """
+        sizes = torch.tensor([*channel.pos.offsets[1:], channel.pos.size]) - torch.tensor(channel.pos.offsets)
+        sentence = torch.repeat_interleave(torch.arange(self.batch), sizes).to(self.device)
+        index = channel.slot_index[sentence]
+        local = (channel.end_bits.unsqueeze(-1) >> self._arange[: index.shape[1]]) & 1
+        out = torch.zeros((channel.pos.size, max(1, self.num_patterns) + 1), dtype=torch.long, device=self.device)
+        out.scatter_add_(-1, index, local)
+        return out[:, :-1].contiguous()
 
     # ---------------------------------------------------------------- state
 
@@ -438,7 +456,9 @@ class ConstraintTracker:
         self.neg = [c.neg.root.unsqueeze(1).repeat(1, k) for c in self.channels]
         self.cls = torch.full((self.batch, k), SPACE, dtype=torch.long, device=self.device)
         self.counts = torch.zeros((self.batch, k, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
-        self.all_met = self._met(self.counts + self._end_counts(self.pos))[1]
+        _, self.all_met, _, self.met_terms = self._met(self.counts + self._end_counts(self.pos))
+        #: the sentence of each row of a step's log-probabilities
+        self._row_sentence = torch.arange(self.batch, device=self.device).repeat_interleave(k)
 
     def _slot_counts(self, channel: int, bits: torch.Tensor) -> torch.Tensor:
         """``[sentences, n, patterns]`` occurrence counts from a channel's per-node pattern bits ``[sentences, n]``."""
@@ -449,14 +469,18 @@ class ConstraintTracker:
         return out[..., :-1]
 
     def _end_counts(self, pos: list[torch.Tensor]) -> torch.Tensor:
-        total = torch.zeros((*pos[0].shape, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
-        for i, (channel, node) in enumerate(zip(self.channels, pos)):
-            if channel.has_patterns:
-                total += self._slot_counts(i, channel.end_bits[node])
+        """``[sentences, n, patterns]``: the occurrences that ending the word at ``pos`` (nodes per channel) would count."""
+        total = None
+        for table, node in zip(self._end_tables, pos):
+            if table is not None:
+                counts = take_rows(table, node)
+                total = counts if total is None else total + counts
+        if total is None:
+            return torch.zeros((*pos[0].shape, max(1, self.num_patterns)), dtype=torch.long, device=self.device)
         return total
 
-    def _met(self, counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(progress, all met, terms missing)`` for ``[sentences, n, patterns]`` counts.
+    def _met(self, counts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(progress, all met, terms missing, each term met)`` for ``[sentences, n, patterns]`` counts.
 
         ``progress`` counts each term met as the judge counts it, plus each
         term written at all: completing an outer rendering ("industrial chain
@@ -464,10 +488,10 @@ class ConstraintTracker:
         away from it, yet it is progress, not a step back.
         """
         valid = self.valid_terms.unsqueeze(1)
-        met = self._met_terms(counts) & valid
-        written = torch.bmm(counts.float(), self._written_f)
+        both = torch.bmm(counts.float(), self._terms_f) >= 1  # small whole numbers: exact in float32
+        met = both[..., : valid.shape[-1]] & valid
         missing = valid & ~met
-        return met.sum(-1) + ((written >= 1) & valid).sum(-1), ~missing.any(-1), missing.sum(-1)
+        return met.sum(-1) + (both[..., valid.shape[-1] :] & valid).sum(-1), ~missing.any(-1), missing.sum(-1), met
 
     # ---------------------------------------------------------------- bans
 
@@ -475,7 +499,7 @@ class ConstraintTracker:
         """Bans for every row (``[sentences * k, vocab]``, rows of a sentence together)."""
         rows = log_probs.shape[0]
         cls = self.cls.view(rows)
-        sentence = torch.arange(self.batch, device=self.device).repeat_interleave(self.k)
+        sentence = self._row_sentence
         glue_rows = torch.zeros(rows, dtype=torch.bool, device=self.device)
         for channel, node in zip(self.channels, self.neg):
             if not channel.has_bans:
@@ -504,13 +528,9 @@ class ConstraintTracker:
             empty = torch.zeros((self.batch, self.k, 1), dtype=torch.long, device=self.device)
             return empty, empty.bool()
         channel, node = self.channels[self._guide], self.pos[self._guide]
-        met = self._met_terms(self.counts + self._end_counts(self.pos))
         term = channel.ext_term[node]
-        missing = ~met.gather(2, term.clamp(min=0))
+        missing = ~self.met_terms.gather(2, term.clamp(min=0))
         return channel.ext_tok[node], (term >= 0) & missing
-
-    def _met_terms(self, counts: torch.Tensor) -> torch.Tensor:
-        return torch.bmm(counts.float(), self._weights_f) >= 1
 
     # ------------------------------------------------------------- advance
 
@@ -554,11 +574,10 @@ class ConstraintTracker:
             if channel.has_bans:
                 ends_forbidden |= channel.must_glue[neg]
         at_end = counts + self._end_counts(pos_nodes)
-        met, all_met, missing = self._met(at_end)
+        met, all_met, missing, met_terms = self._met(at_end)
         in_progress = torch.zeros_like(forbidden)
         progress = torch.zeros(beam.shape, dtype=torch.long, device=self.device)
         if self._guide is not None:
-            met_terms = self._met_terms(at_end)
             left = self.channels[self._guide].remaining[pos_nodes[self._guide]]  # [sentences, candidates, terms]
             writing = (left > 0) & ~met_terms
             in_progress = writing.any(-1)
@@ -566,7 +585,9 @@ class ConstraintTracker:
             progress = torch.where(writing, _NEAR - left, 0).max(-1).values
         if final:
             forbidden = forbidden | ends_forbidden
-        return Expansion(beam, pos_nodes, neg_nodes, new_cls, counts, met, missing, all_met, forbidden, ends_forbidden, in_progress, progress)
+        return Expansion(
+            beam, pos_nodes, neg_nodes, new_cls, counts, met, missing, all_met, forbidden, ends_forbidden, in_progress, progress, met_terms
+        )
 
     def keep(self, expansion: Expansion, chosen: torch.Tensor) -> None:
         """Make the ``chosen`` candidates (``[sentences, k]`` positions) the new hypotheses."""
@@ -575,3 +596,4 @@ class ConstraintTracker:
         self.cls = expansion.cls.gather(1, chosen)
         self.counts = expansion.counts.gather(1, chosen.unsqueeze(-1).expand(*chosen.shape, expansion.counts.shape[-1]))
         self.all_met = expansion.all_met.gather(1, chosen)
+        self.met_terms = expansion.met_terms.gather(1, chosen.unsqueeze(-1).expand(*chosen.shape, expansion.met_terms.shape[-1]))
