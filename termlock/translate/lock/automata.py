@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import torch
@@ -52,6 +52,18 @@ class Trie:
     out: list[int]  # bits of the patterns ending here, suffixes included
     ends: list[list[int]]  # pattern indexes ending here, suffixes included
     passing: list[list[int]]  # pattern indexes passing through
+    _goto: torch.Tensor | None = field(default=None, init=False, repr=False, compare=False)
+
+    def goto_tensor(self) -> torch.Tensor:
+        """``goto`` as a ``[nodes, alphabet]`` tensor of local node ids, made once.
+
+        A sentence's trie is kept for later batches (``tracker.py``) and laid
+        out again in each batch's :class:`Automata`; turning the nested lists
+        into a tensor was most of that.
+        """
+        if self._goto is None:
+            self._goto = torch.tensor(self.goto, dtype=torch.long).view(len(self.goto), len(self.alphabet))
+        return self._goto
 
     def step(self, node: int, symbol: int) -> int:
         at = bisect.bisect_left(self.alphabet, symbol)
@@ -134,7 +146,7 @@ class Automata:
             block = torch.full((n, self.stride), offset, dtype=torch.long)  # misses go to the root
             block[:, self.width + 1] = torch.arange(offset, offset + n)  # PAD: the node stays
             if trie.alphabet:
-                goto = torch.tensor(trie.goto, dtype=torch.long) + offset
+                goto = trie.goto_tensor() + offset
                 block[:, [column[symbol] for symbol in trie.alphabet]] = goto
             blocks.append(block)
             offset += n
