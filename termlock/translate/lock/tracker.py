@@ -65,6 +65,7 @@ from termlock.translate.lock.symbols import (
 )
 from termlock.translate.lock.vocabulary import VocabularyText
 
+_HOST = torch.device("cpu")  # where a sentence's kept tables live until a batch stacks them
 _NEAR = 1 << 12  # progress = _NEAR - characters left of a rendering being written
 
 
@@ -117,7 +118,7 @@ class _SentenceTables:
 
     Everything here depends only on the sentence's patterns in the view,
     its forbidden renderings there and the vocabulary, so it is built once
-    per such set and kept with the vocabulary (:func:`_sentence_tables`):
+    per such set and kept with the vocabulary (:meth:`_VocabularyMemo.tables`):
     the next batch holding the same terms reuses it instead of walking the
     vocabulary again (building them was most of a batch's setup). Rows are
     per node of the sentence's automata; the batch stacks them, widened to
@@ -163,8 +164,8 @@ class _SentenceTables:
                 ext_term.append([c for _, c in pairs])
         #: [node, term]: characters left of the term's nearest rendering through the node (0: none)
         self.remaining = torch.tensor(remaining, dtype=torch.long).view(len(remaining), num_terms)
-        self.ext_tok = _padded(ext_tok, 0, torch.device("cpu"))
-        self.ext_term = _padded(ext_term, -1, torch.device("cpu"))
+        self.ext_tok = _padded(ext_tok, 0, _HOST)
+        self.ext_term = _padded(ext_term, -1, _HOST)
         # ---- forbidden renderings
         symbols = [pattern_symbols(t, channel) for t in forbidden]
         self.bans = build_trie(symbols)
@@ -172,8 +173,8 @@ class _SentenceTables:
         self.completes = torch.tensor([bool(e) for e in bans.ends], dtype=torch.bool)
         ban_nodes = range(len(bans.goto))
         self.must_glue = torch.tensor([bool(bans.ends[bans.step(node, T_MARK)]) for node in ban_nodes], dtype=torch.bool)
-        self.ban_tok, self.ban_on = _ban_rows([self._crossing_bans(node, symbols) for node in ban_nodes], torch.device("cpu"))
-        self.full_tok, self.full_on = _ban_rows([self._inner_bans(forbidden, cls) for cls in range(CLASSES)], torch.device("cpu"))
+        self.ban_tok, self.ban_on = _ban_rows([self._crossing_bans(node, symbols) for node in ban_nodes], _HOST)
+        self.full_tok, self.full_on = _ban_rows([self._inner_bans(forbidden, cls) for cls in range(CLASSES)], _HOST)
         del self.vocab, self.memo  # kept with the vocabulary: hold no reference back to it
 
     def _proposals(self, patterns: Sequence[Pattern], node: int) -> list[tuple[int, int]]:
@@ -324,7 +325,9 @@ class _Channel:
         self.guides = any(s.guides for s in sentences)
         self.pos = Automata([s.trie for s in sentences], vocab, device)
         # where a translation starts: after START (a capital first letter may be placed there)
-        self.begin = torch.tensor([offset + s.begin for offset, s in zip(self.pos.offsets, sentences)], dtype=torch.long, device=device)
+        self.begin = torch.tensor(
+            [offset + s.begin for offset, s in zip(self.pos.offsets, sentences)], dtype=torch.long, device=device
+        )
         self.width = max(1, max(len(s) for s in self.slots))
         # local pattern slot -> the sentence's pattern index (padding -> a discarded column)
         self.slot_index = _padded([slots for slots in self.slots], max(1, num_patterns), device)
@@ -347,8 +350,11 @@ class _Channel:
         self.has_bans = any(forbidden_texts)
         self.completes = torch.cat([s.completes for s in sentences]).to(device)
         self.must_glue = torch.cat([s.must_glue for s in sentences]).to(device)
-        self.ban_tok, self.ban_on = _stacked([s.ban_tok for s in sentences], None).to(device), _stacked([s.ban_on for s in sentences], None).to(device)
-        self.full_tok, self.full_on = _stacked([s.full_tok for s in sentences], None).to(device), _stacked([s.full_on for s in sentences], None).to(device)
+        # ban rows are padded with a repeat of their first ban (see _ban_rows)
+        self.ban_tok = _stacked([s.ban_tok for s in sentences], None).to(device)
+        self.ban_on = _stacked([s.ban_on for s in sentences], None).to(device)
+        self.full_tok = _stacked([s.full_tok for s in sentences], None).to(device)
+        self.full_on = _stacked([s.full_on for s in sentences], None).to(device)
 
 
 @dataclass
