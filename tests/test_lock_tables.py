@@ -96,3 +96,17 @@ def test_end_of_word_counts_per_node_equal_spreading_each_candidates_bits(tiny_s
             want += tracker._slot_counts(i, channel.end_bits[node])
     assert int(want.sum()) > 0  # some nodes end a rendering
     assert torch.equal(tracker._end_counts(nodes), want)
+
+
+def test_decoders_in_several_threads_share_the_kept_tables_safely(tiny_seq2seq, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, tokenizer = tiny_seq2seq
+    vocabulary = BeamSearchDecoder(model, tokenizer, num_beams=3, max_length=20).vocabulary
+    monkeypatch.setattr(tracker_module._VocabularyMemo, "LIMIT", 1)  # every store drops an entry another thread may read
+    locks = [SentenceLock.compile(p, n) for p, n in zip(POSITIVES, NEGATIVES)]
+    batches = [locks, locks[::-1], locks[1:], [locks[3], locks[0]]] * 3
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(lambda batch: _tables(ConstraintTracker(batch, vocabulary, CPU)), batches))
+    for batch, tables in zip(batches[:4], built[:4]):
+        _assert_equal(tables, _fresh(batch, vocabulary))

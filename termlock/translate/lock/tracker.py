@@ -247,21 +247,22 @@ class _VocabularyMemo:
         self._spelled: dict[str, list[int]] = {}
         self._containing: dict[str, list[int]] = {}
         self._tables: dict[tuple[Any, ...], _SentenceTables] = {}
+        self._lock = threading.Lock()  # decoders of one model in several threads share the memo
 
     def spelled(self, vocab: VocabularyText, rest: str) -> list[int]:
         """Tokens writing exactly a first piece of ``rest`` (every node of a rendering asks for the same few rests)."""
         found = self._spelled.get(rest)
         if found is None:
-            found = self._spelled[rest] = [t for size in range(1, len(rest) + 1) for t in vocab.spelling(rest[:size])]
-            self._trim(self._spelled)
+            found = [t for size in range(1, len(rest) + 1) for t in vocab.spelling(rest[:size])]
+            self._keep(self._spelled, rest, found)
         return found
 
     def containing(self, vocab: VocabularyText, text: str) -> list[int]:
         """Tokens whose text holds ``text`` (asked again for each class of the preceding character)."""
         found = self._containing.get(text)
         if found is None:
-            found = self._containing[text] = vocab.containing(text)
-            self._trim(self._containing)
+            found = vocab.containing(text)
+            self._keep(self._containing, text, found)
         return found
 
     def tables(
@@ -276,13 +277,16 @@ class _VocabularyMemo:
         )
         found = self._tables.get(key)
         if found is None:
-            found = self._tables[key] = _SentenceTables(vocab, self, channel, patterns, forbidden, num_terms)
-            self._trim(self._tables)
+            found = _SentenceTables(vocab, self, channel, patterns, forbidden, num_terms)
+            self._keep(self._tables, key, found)
         return found
 
-    def _trim(self, table: dict[Any, Any]) -> None:
-        while len(table) > self.LIMIT:
-            del table[next(iter(table))]
+    def _keep(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        """Store ``value``, dropping the oldest entries beyond :attr:`LIMIT` (reads need no lock: a dict get is atomic)."""
+        with self._lock:
+            table[key] = value
+            while len(table) > self.LIMIT:
+                del table[next(iter(table))]
 
 
 _MEMOS: "weakref.WeakKeyDictionary[VocabularyText, _VocabularyMemo]" = weakref.WeakKeyDictionary()
