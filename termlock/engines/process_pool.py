@@ -1,0 +1,142 @@
+"""Worker processes on this machine, behind the pool contract of :mod:`termlock.engines.sharded`.
+
+The local engine checks a large input on every usable core: the main
+process reads the input (the one reader) and sends runs of segments to
+worker processes, which send back what the reports need, in input order.
+The work is built once per worker: where processes can be forked (Linux)
+it is built once here, before the workers start, and inherited; elsewhere
+each worker builds it from the pickled factory when it starts.
+
+What may go wrong, and what the user then sees:
+
+- an exception in a worker is raised here as it was raised there (the
+  command turns it into its usual one line: exit 2 for a
+  :class:`~termlock.errors.TermlockError`, the crash code for a bug);
+- a worker that dies (killed, out of memory) is one line naming it and
+  the fix, exit 2, never a traceback;
+- Ctrl-C reaches the main process only (workers ignore SIGINT, so none
+  prints a traceback); the main process stops the workers before it
+  exits, and on Linux a worker also dies with the main process however
+  that ends, so none is left behind.
+
+At most ``window`` runs are in flight (sent, not yet added to the
+reports), so memory stays flat in the number of segments.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Iterable, Iterator
+
+from termlock.errors import TermlockError
+
+#: the work of this process when it is a worker (built by the factory)
+_work: Callable[[Any], Any] | None = None
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this worker when the main process ends, however it ends (SIGKILL included)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the main process stops its workers itself
+        pass
+
+
+def _start_worker(factory: Callable[[], Callable[[Any], Any]] | None, parent: int) -> None:
+    """A worker's first act: ignore Ctrl-C (the main process handles it), die with the main process, build the work."""
+    global _work
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent:  # the main process ended before the death signal was asked for
+        os._exit(1)
+    if factory is not None:
+        _work = factory()
+
+
+def _run(payload: Any) -> Any:
+    return _work(payload)  # type: ignore[misc]
+
+
+class ProcessPool:
+    """``workers`` processes running one work function over items, results in item order.
+
+    Called as ``pool(items, factory)``: ``items`` are ``(key, payload)``;
+    yields ``(key, work(payload))`` in the order of ``items``, reading the
+    next item only while fewer than ``window`` are in flight (default: two
+    two more than workers, so each worker has the next run waiting). The workers live
+    as long as the iteration; closing it early stops them.
+    """
+
+    def __init__(self, workers: int, *, window: int | None = None) -> None:
+        if workers < 1:
+            raise ValueError("a pool needs at least one worker")
+        self.workers = workers
+        self.window = window or workers + 2
+
+    def __call__(self, items: Iterable[tuple[Any, Any]], factory: Callable[[], Callable[[Any], Any]]) -> Iterator[tuple[Any, Any]]:
+        global _work
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        if fork:
+            _work = factory()  # built once, here; every forked worker inherits it
+        executor = ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+            initializer=_start_worker,
+            initargs=(None if fork else factory, os.getpid()),
+        )
+        pending: deque[tuple[Any, Future]] = deque()
+        try:
+            for key, payload in items:
+                pending.append((key, executor.submit(_run, payload)))
+                if len(pending) >= self.window:
+                    yield _result(*pending.popleft())
+            while pending:
+                yield _result(*pending.popleft())
+        except BrokenProcessPool:
+            raise _worker_died() from None
+        finally:
+            for _, future in pending:
+                future.cancel()
+            _stop(executor)
+            if fork:
+                _work = None
+
+
+def _result(key: Any, future: Future) -> tuple[Any, Any]:
+    return key, future.result()
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """No worker left behind: queued work cancelled, the running runs finish (or the workers are killed) and exit."""
+    processes = list(getattr(executor, "_processes", {}).values())  # for the kill below only; may be absent
+    try:
+        executor.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # a second Ctrl-C while waiting: stop waiting, kill them
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        raise
+
+
+def _worker_died() -> TermlockError:
+    return TermlockError(
+        "a worker process stopped before finishing its segments (killed, or out of memory); no report was written",
+        fix="run again, or with --jobs 1 to check in one process",
+    )
