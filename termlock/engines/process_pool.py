@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
@@ -63,6 +64,8 @@ def _start_worker(factory: Callable[[], Callable[[Any], Any]] | None, parent: in
     """A worker's first act: ignore Ctrl-C (the main process handles it), die with the main process, build the work."""
     global _work
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with Ctrl-C blocked (see _no_ctrl_c): now ignored, so unblock it
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with_parent()
     if os.getppid() != parent:  # the main process ended before the death signal was asked for
         os._exit(1)
@@ -104,7 +107,8 @@ class ProcessPool:
         pending: deque[tuple[Any, Future]] = deque()
         try:
             for key, payload in items:
-                pending.append((key, executor.submit(_run, payload)))
+                with _no_ctrl_c():  # a submit may start workers
+                    pending.append((key, executor.submit(_run, payload)))
                 if len(pending) >= self.window:
                     yield _result(*pending.popleft())
             while pending:
@@ -117,6 +121,25 @@ class ProcessPool:
             _stop(executor)
             if fork:
                 _work = None
+
+
+@contextmanager
+def _no_ctrl_c() -> Iterator[None]:
+    """SIGINT held back while workers may be started: a new worker starts with it blocked.
+
+    Without this, a Ctrl-C in the moment between a worker's start and its
+    :func:`_start_worker` would reach the worker while it still has
+    Python's handler, and it would print a traceback. Here, a Ctrl-C that
+    came meanwhile is raised when the block ends, in the main process only.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _result(key: Any, future: Future) -> tuple[Any, Any]:

@@ -99,7 +99,7 @@ def check_stream(
     glossary_conflicts: Sequence[MergeConflict] = (),
     strict_spelling: bool = False,
     pool: ChunkPool | None = None,
-    chunk_size: int = CHUNK_SEGMENTS,
+    chunk_size: int | None = None,
 ) -> CheckResult:
     """Check ``(source, target)`` or ``(source, target, segment id)`` pairs in one pass.
 
@@ -114,7 +114,7 @@ def check_stream(
     ``pool`` (the pool contract of :mod:`termlock.engines.sharded`: ``(key,
     payload)`` items and a factory of the work in, ``(key, result)`` out in
     item order, a bounded number in flight) checks runs of ``chunk_size``
-    segments elsewhere, e.g. in worker processes: each run comes back as
+    segments (default :data:`CHUNK_SEGMENTS`) elsewhere, e.g. in worker processes: each run comes back as
     its totals (:meth:`Aggregator.part`) and what each writer needs of it,
     encoded there (the writers' ``encoder``), and is added here in input
     order, so the reports are the same bytes as a check in this process.
@@ -125,7 +125,7 @@ def check_stream(
     try:
         if pool is not None and kept is None and all(hasattr(writer, "encoder") for writer in writers):
             factory = ChunkCheckerFactory(glossary, numbers, tuple(writer.encoder() for writer in writers))
-            with closing(pool(_numbered_chunks(segments, chunk_size), factory)) as outcomes:
+            with closing(pool(_numbered_chunks(segments, chunk_size or CHUNK_SEGMENTS), factory)) as outcomes:
                 for _start, outcome in outcomes:
                     totals.merge(outcome.totals)
                     for writer, encoded in zip(writers, outcome.encoded):
