@@ -80,6 +80,15 @@ def test_worker_processes_write_the_bytes_of_the_check_in_one_process(tmp_path, 
     assert summary.term_occurrences > 400 and summary.missing and summary.forbidden and summary.spelling == 5
 
 
+def test_workers_started_afresh_build_the_work_from_the_pickled_factory(tmp_path, glossary, corpus):
+    """Where processes cannot be forked (macOS, Windows), each worker builds the checker once from the factory."""
+    sources, targets = corpus
+    serial, expected = _reports(tmp_path / "one", glossary, zip(sources, targets))
+    parallel, result = _reports(tmp_path / "two", glossary, zip(sources, targets),
+                                pool=ProcessPool(2, start_method="spawn"), chunk_size=60)
+    assert parallel == serial and result == expected
+
+
 def test_a_check_with_the_numbers_category_off_and_no_reports(tmp_path, glossary, corpus):
     sources, targets = corpus
     serial = check_stream(glossary, zip(sources, targets))

@@ -87,20 +87,22 @@ class ProcessPool:
     as long as the iteration; closing it early stops them.
     """
 
-    def __init__(self, workers: int, *, window: int | None = None) -> None:
+    def __init__(self, workers: int, *, window: int | None = None, start_method: str | None = None) -> None:
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
         self.workers = workers
         self.window = window or workers + 2
+        #: ``fork`` where the system has it, else ``spawn`` (each worker builds the work from the pickled factory)
+        self.start_method = start_method or ("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
     def __call__(self, items: Iterable[tuple[Any, Any]], factory: Callable[[], Callable[[Any], Any]]) -> Iterator[tuple[Any, Any]]:
         global _work
-        fork = "fork" in multiprocessing.get_all_start_methods()
+        fork = self.start_method == "fork"
         if fork:
             _work = factory()  # built once, here; every forked worker inherits it
         executor = ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+            mp_context=multiprocessing.get_context(self.start_method),
             initializer=_start_worker,
             initargs=(None if fork else factory, os.getpid()),
         )

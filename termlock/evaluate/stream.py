@@ -7,7 +7,8 @@ each segment, hands its report to the report writers (JSON and CSV write it
 out at once, HTML keeps the first rows it shows) and to an
 :class:`Aggregator`, then drops it; memory stays flat in the number of
 segments (the inconsistency table's segment numbers aside, which the report
-lists by design).
+lists by design). Given a pool (``termlock check --jobs``), runs of segments
+are checked and encoded in worker processes and added here in input order.
 
 :class:`ReportFiles` names the report files a run writes and opens the
 matching writers. A whole :class:`CheckResult` is written by the same
@@ -42,6 +43,12 @@ class ReportWriter(Protocol):
 
     ``kind`` (``json``, ``csv``, ``html``) and ``path`` name the file written,
     for the result's ``reports_written``.
+
+    A writer may also offer ``encoder()``: a picklable callable that turns
+    a run of segment reports into what ``add_encoded`` takes, the same
+    bytes ``add`` of those reports would write. Then the runs can be checked
+    and encoded in worker processes (``check_stream``'s ``pool``); a check
+    with a writer without it runs in this process.
     """
 
     kind: str
