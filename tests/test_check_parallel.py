@@ -303,3 +303,16 @@ def test_workers_die_with_a_killed_main_process(tmp_path):
     process.kill()  # SIGKILL: no cleanup runs in the main process
     process.communicate(timeout=60)
     assert _gone(str(tmp_path)) == []
+
+
+def test_json_to_standard_output_comes_once_and_the_same(tmp_path):
+    """Forked workers share the command's standard output: the report must come out once, as --jobs 1 writes it."""
+    source, target = _big_inputs(tmp_path, 2)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    outputs = []
+    for jobs in ("1", "2"):
+        done = subprocess.run([sys.executable, "-m", "termlock", "check", "--source", str(source), "--target", str(target),
+                               "--json", "-", "--jobs", jobs], env=env, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        outputs.append((done.stdout, done.stderr))
+    assert outputs[0] == outputs[1] and outputs[0][0].count(b'"glossary"') == 1

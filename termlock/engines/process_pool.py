@@ -28,6 +28,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -100,6 +101,8 @@ class ProcessPool:
         fork = self.start_method == "fork"
         if fork:
             _work = factory()  # built once, here; every forked worker inherits it
+            for stream in (sys.stdout, sys.stderr):  # a worker flushes its copy of them as it exits: nothing twice
+                stream.flush()
         executor = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context(self.start_method),
