@@ -25,6 +25,7 @@ reports), so memory stays flat in the number of segments.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -103,6 +104,9 @@ class ProcessPool:
             _work = factory()  # built once, here; every forked worker inherits it
             for stream in (sys.stdout, sys.stderr):  # a worker flushes its copy of them as it exits: nothing twice
                 stream.flush()
+            # what the workers inherit (the compiled glossary) is never garbage: keep their collector off it, so
+            # it neither spends time on it nor copies its pages (the collector writes to the objects it visits)
+            gc.freeze()
         executor = ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context(self.start_method),
@@ -126,6 +130,7 @@ class ProcessPool:
             _stop(executor)
             if fork:
                 _work = None
+                gc.unfreeze()
 
 
 @contextmanager
