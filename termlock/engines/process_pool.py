@@ -85,8 +85,8 @@ class ProcessPool:
     Called as ``pool(items, factory)``: ``items`` are ``(key, payload)``;
     yields ``(key, work(payload))`` in the order of ``items``, reading the
     next item only while fewer than ``window`` are in flight (default: two
-    two more than workers, so each worker has the next run waiting). The workers live
-    as long as the iteration; closing it early stops them.
+    more than workers, so each worker has its next run waiting). The
+    workers live as long as the iteration; closing it early stops them.
     """
 
     def __init__(self, workers: int, *, window: int | None = None, start_method: str | None = None) -> None:
@@ -107,14 +107,15 @@ class ProcessPool:
             # what the workers inherit (the compiled glossary) is never garbage: keep their collector off it, so
             # it neither spends time on it nor copies its pages (the collector writes to the objects it visits)
             gc.freeze()
-        executor = ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context(self.start_method),
-            initializer=_start_worker,
-            initargs=(None if fork else factory, os.getpid()),
-        )
+        executor = None
         pending: deque[tuple[Any, Future]] = deque()
         try:
+            executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context(self.start_method),
+                initializer=_start_worker,
+                initargs=(None if fork else factory, os.getpid()),
+            )
             for key, payload in items:
                 with _no_ctrl_c():  # a submit may start workers
                     pending.append((key, executor.submit(_run, payload)))
@@ -127,7 +128,8 @@ class ProcessPool:
         finally:
             for _, future in pending:
                 future.cancel()
-            _stop(executor)
+            if executor is not None:
+                _stop(executor)
             if fork:
                 _work = None
                 gc.unfreeze()
