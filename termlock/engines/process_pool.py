@@ -105,7 +105,8 @@ class ProcessPool:
             for stream in (sys.stdout, sys.stderr):  # a worker flushes its copy of them as it exits: nothing twice
                 stream.flush()
             # what the workers inherit (the compiled glossary) is never garbage: keep their collector off it, so
-            # it neither spends time on it nor copies its pages (the collector writes to the objects it visits)
+            # it neither spends time on it nor copies its pages (the collector writes to the objects it visits).
+            # The gc module's advice for forked workers; no difference was measurable with 1,000 terms.
             gc.freeze()
         executor = None
         pending: deque[tuple[Any, Future]] = deque()
