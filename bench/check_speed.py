@@ -53,6 +53,7 @@ import json
 import os
 import platform
 import random
+import resource
 import re
 import sys
 import time
@@ -390,8 +391,12 @@ NAIVE_SCRIPT = Path(__file__).resolve().with_name("naive_check.py")
 GNU_TIME = "/usr/bin/time"
 
 
-def _run_process(command: list[str], env: dict[str, str]) -> tuple[float, int | None]:
-    """Wall seconds and peak resident memory (KiB, None if unknown) of one child process, which must succeed.
+def _run_process(command: list[str], env: dict[str, str]) -> tuple[float, float, int | None]:
+    """Wall seconds, CPU seconds and peak resident memory (KiB, None if unknown) of one child process, which must succeed.
+
+    CPU seconds are user + system time of the process and every process
+    it waited for (``termlock check``'s worker processes included): the
+    growth of this process's ``RUSAGE_CHILDREN`` across the run.
 
     Linux keeps a process's peak memory across ``exec``, so a child forked
     from this (large) benchmark process would report at least this
@@ -404,13 +409,16 @@ def _run_process(command: list[str], env: dict[str, str]) -> tuple[float, int | 
 
     with tempfile.NamedTemporaryFile("r", suffix=".maxrss") as peak:
         wrapped = [GNU_TIME, "-f", "%M", "-o", peak.name, *command] if os.path.exists(GNU_TIME) else command
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(wrapped, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if done.returncode not in (0, 1):
             raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode('utf-8', 'replace')[-2000:]}")
         text = peak.read().strip().splitlines() if wrapped is not command else []
-    return wall, int(text[-1]) if text and text[-1].isdigit() else None
+    return wall, cpu, int(text[-1]) if text and text[-1].isdigit() else None
 
 
 def write_files(folder: Path, terms: int, segments: int, seed: int) -> dict[str, Path]:
@@ -443,7 +451,9 @@ def whole_process(args: argparse.Namespace) -> dict:
     (``termlock --version``), ``load`` (``termlock glossary validate`` minus
     startup; also for a 10,000-term glossary), ``check`` (``termlock check`` without reports minus validate),
     and each report (the run with only that report minus the run without
-    reports). The naive check (``bench/naive_check.py``, its own process,
+    reports). ``json`` runs as a user runs it (worker processes on every
+    usable CPU for a large input), ``json_jobs_1`` in one process; both are
+    timed in wall clock and in CPU time (the command's processes together). The naive check (``bench/naive_check.py``, its own process,
     YAML parsed with ``yaml.safe_load``) runs on the same files, all of them
     unless ``--naive-process-sample`` limits it to the first segments (its
     rate is then extrapolated from its whole wall time, start-up included),
@@ -471,6 +481,7 @@ def whole_process(args: argparse.Namespace) -> dict:
             "validate_10000_terms": [*termlock, "glossary", "validate", str(big)],
             "check": check,
             "json": check + out["json"],
+            "json_jobs_1": check + out["json"] + ["--jobs", "1"],
             "csv": check + out["csv"],
             "html": check + out["html"],
             "all_reports": check + out["json"] + out["csv"] + out["html"],
@@ -480,19 +491,25 @@ def whole_process(args: argparse.Namespace) -> dict:
                       "--limit", str(naive_sample)],
         }
         walls: dict[str, list[float]] = {name: [] for name in variants}
+        cpus: dict[str, list[float]] = {name: [] for name in variants}
         memory: dict[str, int] = {}
+        load_before = _load()
         for repeat in range(args.repeats):
             for name, command in variants.items():
                 _log(args, f"[whole process] {name} (repeat {repeat + 1}) ...")
-                wall, rss = _run_process(command, env)
+                wall, cpu, rss = _run_process(command, env)
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 if rss is not None:
                     memory[name] = max(memory.get(name, 0), rss)
         best = {name: min(values) for name, values in walls.items()}
+        best_cpu = {name: min(values) for name, values in cpus.items()}
         segments = args.segments
         rate = segments / best["json"] * 60.0
         rate_all = segments / best["all_reports"] * 60.0
         naive_rate = naive_sample / best["naive"] * 60.0
+        # CPU time: the naive script's is scaled to all segments when it ran on a sample
+        naive_cpu = best_cpu["naive"] * segments / naive_sample
         split = {
             "startup": best["startup"],
             "load": best["validate"] - best["startup"],
@@ -505,14 +522,24 @@ def whole_process(args: argparse.Namespace) -> dict:
         return {
             "segments": segments,
             "terms": args.terms,
-            "timing": "wall clock of whole `termlock check` processes (python -m termlock), best of repeats, variants alternated",
+            "timing": "wall clock of whole `termlock check` processes (python -m termlock), best of repeats, variants alternated; "
+                      "cpu_seconds: user + system time of each process and its worker processes, best of repeats",
+            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": _load(),
             "segments_per_min_whole_process": round(rate),
             "segments_per_min_whole_process_all_reports": round(rate_all),
             "naive_process_sample_segments": naive_sample,
             "naive_segments_per_min_whole_process": round(naive_rate),
             "speedup_vs_naive_whole_process": round(rate / naive_rate, 1),
             "speedup_vs_naive_whole_process_all_reports": round(rate_all / naive_rate, 1),
+            "speedup_vs_naive_whole_process_jobs_1": round(segments / best["json_jobs_1"] * 60.0 / naive_rate, 1),
+            "speedup_vs_naive_whole_process_cpu": round(naive_cpu / best_cpu["json"], 1),
+            "speedup_vs_naive_whole_process_cpu_jobs_1": round(naive_cpu / best_cpu["json_jobs_1"], 1),
             "seconds": {name: round(value, 3) for name, value in best.items()},
+            "cpu_seconds": {name: round(value, 3) for name, value in best_cpu.items()},
+            "all_seconds": {name: [round(value, 3) for value in values] for name, values in walls.items()},
+            "all_cpu_seconds": {name: [round(value, 3) for value in values] for name, values in cpus.items()},
             "time_split_seconds": {name: round(value, 3) for name, value in split.items()},
             "max_rss_mib": {name: round(kib / 1024, 1) for name, kib in memory.items()},
             "memory_full_vs_quarter_segments": round(memory["json"] / memory["json_quarter"], 2) if memory else None,

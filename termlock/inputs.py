@@ -152,7 +152,9 @@ class SegmentReader:
     Exactly :func:`read_segments`'s segments, holding one block at a time.
     Iterating is the one pass over the file (iterating again continues
     where the last iteration stopped); ``count`` is the number of segments
-    yielded so far.
+    read so far: those yielded and the rest of their block (counted by
+    block, not line by line: a million lines cost no million additions);
+    once the iteration ends, all of them.
     """
 
     def __init__(self, path: str | os.PathLike[str], option: str | None = None) -> None:
@@ -191,13 +193,16 @@ class SegmentReader:
                     rest.append(block[:cut])
                     lines = self._decode(b"".join(rest))
                     rest = [block[cut:]]
-                    yield from self._counted(lines)
+                    self.count += len(lines)
+                    yield from lines
                 else:
                     rest.append(block)
                 if end:
                     break
             if any(rest):
-                yield from self._counted(self._decode(b"".join(rest)))
+                lines = self._decode(b"".join(rest))
+                self.count += len(lines)
+                yield from lines
         except OSError as exc:
             raise _unreadable(self.name, self.option, exc) from None
         finally:
@@ -210,11 +215,6 @@ class SegmentReader:
         except UnicodeDecodeError as exc:
             raise _utf8_error(data, exc, self.name, self.option, self.count + 1) from None
         return split_segments(text)
-
-    def _counted(self, lines: list[str]) -> Iterator[str]:
-        for line in lines:
-            self.count += 1
-            yield line
 
     def close(self) -> None:
         if self._owned:

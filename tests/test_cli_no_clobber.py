@@ -78,7 +78,7 @@ from termlock.commands.argtypes import input_path, output_path  # noqa: E402
 
 #: options that take a value that is not a file the command reads or writes
 NOT_PATHS = {
-    "--format", "--min-term-success", "--granularity", "--engine", "--address", "--num-workers", "--shard-size",
+    "--format", "--min-term-success", "--granularity", "--engine", "--address", "--num-workers", "--shard-size", "--jobs",
     "--constraints", "--device", "--dtype", "--src-lang", "--tgt-lang", "--beam", "--batch-size", "--max-length",
     "--term-hints", "--gpus-per-worker", "--source-lang", "--target-lang", "--name", "--version", "--help",
     # serve: listening, batching and limits, Ray Serve; review: the page

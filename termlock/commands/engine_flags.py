@@ -70,10 +70,18 @@ def add_translate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--engine``, ``--address``, ``--num-workers``, ``--shard-size`` for ``termlock check``."""
+    """``--engine``, ``--address``, ``--num-workers``, ``--shard-size``, and the local engine's ``--jobs``, for ``termlock check``."""
     group = _engine_arguments(parser, what="check")
     group.add_argument(
         "--shard-size", type=positive_int, metavar="N", help="segments per chunk sent to a Ray worker (default 5000)"
+    )
+    local = parser.add_argument_group("worker processes (local engine)")
+    local.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="check aligned files in N processes on this machine, the reports the same bytes "
+        "(default: one per usable CPU for a source of 1 MiB or more, else 1; 1: in this process)",
     )
 
 
@@ -86,4 +94,5 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         gpus_per_worker=getattr(args, "gpus_per_worker", None),
         shard_size=args.shard_size,
         merge=getattr(args, "merge", False),
+        jobs=getattr(args, "jobs", None),
     )

@@ -12,7 +12,7 @@ table) is computed from the segment reports alone, ordered by index.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Iterable, Sequence
 
@@ -114,6 +114,7 @@ class Aggregator:
         self._figures = 0
         self._missing_figures: list[NumberFinding] = []
         self._last_index: int | None = None
+        self._first_index: int | None = None
 
     def add(self, report: SegmentReport) -> None:
         index = report.index
@@ -123,6 +124,8 @@ class Aggregator:
                 raise ValueError(f"two segment reports with index {index}")
             raise ValueError(f"segment report {index} arrived after {last}: add them in index order")
         self._last_index = index
+        if self._first_index is None:
+            self._first_index = index
         self.segments += 1
         counts, spelled = self._counts, self._spelled
         for occ in report.terms:
@@ -153,6 +156,49 @@ class Aggregator:
         if self.numbers:
             self._figures += report.figures
             self._missing_figures.extend(NumberFinding(index, report.id, f) for f in report.missing_figures)
+
+    def part(self) -> "AggregatePart":
+        """What this aggregator added up, without the glossary: plain data to send from a worker process.
+
+        Only the terms that occurred are carried. :meth:`merge` of the parts
+        of consecutive runs of segments, in order, gives exactly the figures
+        of :meth:`add` of every report (the parallel check relies on it).
+        """
+        counts = {tid: row for tid, row in self._counts.items() if row[0]}
+        spelled = {tid: self._spelled[tid] for tid in counts if self._spelled[tid]}
+        first = self._first_index
+        return AggregatePart(self.segments, first, self._last_index, counts, spelled, self._misspelled, self._figures,
+                             self._missing_figures)
+
+    def merge(self, part: "AggregatePart") -> None:
+        """Add the figures of a :meth:`part` of later segments (parts in index order, as reports must come)."""
+        if not part.segments:
+            return
+        last = self._last_index
+        if last is not None and part.first_index <= last:
+            raise ValueError(f"segment reports from {part.first_index} arrived after {last}: merge parts in index order")
+        if self._first_index is None:
+            self._first_index = part.first_index
+        self._last_index = part.last_index
+        self.segments += part.segments
+        counts, spelled = self._counts, self._spelled
+        for tid, row in part.counts.items():
+            mine = counts.get(tid)
+            if mine is None:
+                raise ValueError(f"a part reports term {tid!r}, which is not in glossary {self.glossary.name!r}")
+            counts[tid] = [a + b for a, b in zip(mine, row)]
+        for tid, entries in part.spelled.items():
+            mine = spelled[tid]
+            for key, (count, indexes, rendering) in entries.items():
+                entry = mine.get(key)
+                if entry is None:  # first seen in this part: after every key seen before, as add() orders them
+                    mine[key] = [count, list(indexes), rendering]
+                else:  # the part's segments all come after the ones counted: distinct, in order
+                    entry[0] += count
+                    entry[1].extend(indexes)
+        self._misspelled.extend(part.misspelled)
+        self._figures += part.figures
+        self._missing_figures.extend(part.missing_figures)
 
     def result(self, metrics: Metrics | None = None, segments: tuple[SegmentReport, ...] = ()) -> CheckResult:
         """The CheckResult of the reports added; ``segments`` are the reports to carry, when the caller kept them."""
@@ -197,6 +243,27 @@ class Aggregator:
 
 
 _SLOT = {OK: 1, MISSING: 2, FORBIDDEN: 3}
+
+
+@dataclass
+class AggregatePart:
+    """The running figures of an :class:`Aggregator` over consecutive segments, as plain picklable data.
+
+    ``counts``: term id -> [occurrences, ok, missing, forbidden, accepted,
+    spelling findings], only for terms that occurred; ``spelled``: term id
+    -> spelling -> [count, segment indexes, glossary rendering], in the
+    order first seen. Made by :meth:`Aggregator.part`, added up by
+    :meth:`Aggregator.merge`.
+    """
+
+    segments: int
+    first_index: int | None
+    last_index: int | None
+    counts: dict[str, list[int]]
+    spelled: dict[str, dict[str, list]]
+    misspelled: list[SpellingFinding]
+    figures: int
+    missing_figures: list[NumberFinding]
 
 
 def _by_rendering(spelled: dict[str, list]) -> dict[str, list]:

@@ -7,7 +7,8 @@ each segment, hands its report to the report writers (JSON and CSV write it
 out at once, HTML keeps the first rows it shows) and to an
 :class:`Aggregator`, then drops it; memory stays flat in the number of
 segments (the inconsistency table's segment numbers aside, which the report
-lists by design).
+lists by design). Given a pool (``termlock check --jobs``), runs of segments
+are checked and encoded in worker processes and added here in input order.
 
 :class:`ReportFiles` names the report files a run writes and opens the
 matching writers. A whole :class:`CheckResult` is written by the same
@@ -20,12 +21,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping, Protocol, Sequence
+from contextlib import closing
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
-from termlock.evaluate.checker import Aggregator, SegmentChecker
+from termlock.evaluate.checker import AggregatePart, Aggregator, SegmentChecker
 from termlock.evaluate.records import CheckResult, Metrics, SegmentReport
 from termlock.glossary import Glossary
 from termlock.glossary.merge import MergeConflict
+
+
+#: segment pairs checked together by a pool's worker: a few hundred milliseconds of work, a few MB of reports
+CHUNK_SEGMENTS = 4000
+
+#: the pool contract (:func:`termlock.engines.sharded.in_process_pool`): items and a work factory in, results out in order
+ChunkPool = Callable[[Iterable[tuple[int, Any]], Callable[[], Callable[[Any], Any]]], Iterator[tuple[int, Any]]]
 
 
 class ReportWriter(Protocol):
@@ -33,6 +43,12 @@ class ReportWriter(Protocol):
 
     ``kind`` (``json``, ``csv``, ``html``) and ``path`` name the file written,
     for the result's ``reports_written``.
+
+    A writer may also offer ``encoder()``: a picklable callable that turns
+    a run of segment reports into what ``add_encoded`` takes, the same
+    bytes ``add`` of those reports would write. Then the runs can be checked
+    and encoded in worker processes (``check_stream``'s ``pool``); a check
+    with a writer without it runs in this process.
     """
 
     kind: str
@@ -89,6 +105,8 @@ def check_stream(
     numbers: bool = False,
     glossary_conflicts: Sequence[MergeConflict] = (),
     strict_spelling: bool = False,
+    pool: ChunkPool | None = None,
+    chunk_size: int | None = None,
 ) -> CheckResult:
     """Check ``(source, target)`` or ``(source, target, segment id)`` pairs in one pass.
 
@@ -99,20 +117,37 @@ def check_stream(
     carries the segment reports only with ``keep_segments`` (what
     ``--xliff-notes`` needs); ``metrics`` (BLEU/chrF) go into its summary;
     ``strict_spelling``: spelling findings count against the term success rate.
+
+    ``pool`` (the pool contract of :mod:`termlock.engines.sharded`: ``(key,
+    payload)`` items and a factory of the work in, ``(key, result)`` out in
+    item order, a bounded number in flight) checks runs of ``chunk_size``
+    segments (default :data:`CHUNK_SEGMENTS`) elsewhere, e.g. in worker processes: each run comes back as
+    its totals (:meth:`Aggregator.part`) and what each writer needs of it,
+    encoded there (the writers' ``encoder``), and is added here in input
+    order, so the reports are the same bytes as a check in this process.
+    Not with ``keep_segments`` (the reports would have to travel back).
     """
-    checker = SegmentChecker(glossary, numbers=numbers).check
     totals = Aggregator(glossary, numbers=numbers, strict_spelling=strict_spelling)
-    add_total = totals.add
-    adders = [writer.add for writer in writers]
     kept: list[SegmentReport] | None = [] if keep_segments else None
     try:
-        for index, pair in enumerate(segments):
-            report = checker(index, *pair)
-            add_total(report)
-            for add in adders:
-                add(report)
-            if kept is not None:
-                kept.append(report)
+        if pool is not None and kept is None and all(hasattr(writer, "encoder") for writer in writers):
+            factory = ChunkCheckerFactory(glossary, numbers, tuple(writer.encoder() for writer in writers))
+            with closing(pool(_numbered_chunks(segments, chunk_size or CHUNK_SEGMENTS), factory)) as outcomes:
+                for _start, outcome in outcomes:
+                    totals.merge(outcome.totals)
+                    for writer, encoded in zip(writers, outcome.encoded):
+                        writer.add_encoded(encoded)
+        else:
+            checker = SegmentChecker(glossary, numbers=numbers).check
+            add_total = totals.add
+            adders = [writer.add for writer in writers]
+            for index, pair in enumerate(segments):
+                report = checker(index, *pair)
+                add_total(report)
+                for add in adders:
+                    add(report)
+                if kept is not None:
+                    kept.append(report)
         result = totals.result(metrics, tuple(kept) if kept is not None else ())
         if glossary_conflicts:
             result = replace(result, glossary_conflicts=tuple(glossary_conflicts))
@@ -125,3 +160,48 @@ def check_stream(
             writer.abort()
         raise
     return result
+
+
+def _numbered_chunks(segments: Iterable[tuple], size: int) -> Iterator[tuple[int, tuple[int, list[tuple]]]]:
+    """``(index of the first, (index of the first, up to size pairs))``, read as the pool asks for them."""
+    pairs = iter(segments)
+    start = 0
+    while chunk := list(islice(pairs, size)):
+        yield start, (start, chunk)
+        start += len(chunk)
+
+
+@dataclass
+class ChunkOutcome:
+    """A run of segments checked by a pool worker: its totals and, per report writer, its encoded part."""
+
+    totals: AggregatePart
+    encoded: tuple[Any, ...]
+
+
+@dataclass
+class ChunkCheckerFactory:
+    """Builds the work of a pool worker: compile the glossary's checker once, then check run after run.
+
+    Picklable (a pool that starts fresh interpreters sends it); a pool that
+    forks builds it once before forking, so no worker compiles the glossary.
+    ``encoders``: one per report writer, run on each run's reports.
+    """
+
+    glossary: Glossary
+    numbers: bool
+    encoders: tuple[Callable[[list[SegmentReport]], Any], ...]
+
+    def __call__(self) -> Callable[[tuple[int, list[tuple]]], ChunkOutcome]:
+        checker = SegmentChecker(self.glossary, numbers=self.numbers).check
+        glossary, numbers, encoders = self.glossary, self.numbers, self.encoders
+
+        def check_chunk(chunk: tuple[int, list[tuple]]) -> ChunkOutcome:
+            start, pairs = chunk
+            reports = [checker(index, *pair) for index, pair in enumerate(pairs, start)]
+            totals = Aggregator(glossary, numbers=numbers)
+            for report in reports:
+                totals.add(report)
+            return ChunkOutcome(totals.part(), tuple(encode(reports) for encode in encoders))
+
+        return check_chunk

@@ -303,7 +303,7 @@ def streamable(job) -> bool:
     return not (job.bilingual or job.terms is not None or job.accept or outputs.write_accepted or outputs.xliff_notes)
 
 
-def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
+def check_streamed(choice: GlossaryChoice, job, pool=None) -> CheckResult:  # noqa: ANN001
     """Aligned text files checked in one pass, the reports written as it goes (memory flat in segments).
 
     Lines are read as the checker consumes them and each segment's report
@@ -311,7 +311,10 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
     memory stays flat in the number of segments; the result carries no
     segments and says which reports it wrote (``reports_written``). With a
     reference, BLEU/chrF need every line, so the three files are read whole
-    first, as before (the reports still stream).
+    first, as before (the reports still stream). ``pool``: where runs of
+    segments are checked (the engine's worker processes; None: here), the
+    lines still read here and the reports the same bytes
+    (:func:`~termlock.evaluate.stream.check_stream`).
     """
     from termlock.documents.lines import aligned
     from termlock.documents.segment_fields import role_pairs
@@ -333,7 +336,7 @@ def check_streamed(choice: GlossaryChoice, job) -> CheckResult:
                           html_inputs=job.input_names(), min_term_success=job.min_term_success)
     result = check_stream(glossary, pairs, reports.open(glossary_notes(glossary)), metrics=metrics, numbers=job.numbers,
                           keep_segments=job.keep_segments, glossary_conflicts=choice.conflicts,
-                          strict_spelling=job.strict_spelling)
+                          strict_spelling=job.strict_spelling, pool=pool)
     return result
 
 

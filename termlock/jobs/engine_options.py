@@ -31,6 +31,8 @@ class EngineOptions:
     gpus_per_worker: float | None = None
     shard_size: int | None = None
     merge: bool = False
+    #: the local engine's worker processes for a check (None: every usable CPU for a large input, else 1)
+    jobs: int | None = None
 
     def distributed_settings_given(self) -> list[str]:
         """The flags of the settings given that only a distributed engine uses."""

@@ -32,6 +32,8 @@ class RayEngine:
         from termlock.engines.ray.support import ClusterPool, import_ray
 
         job.validate()
+        if job.engine.jobs is not None:
+            raise TermlockError("--jobs sets the local engine's worker processes", fix="drop --jobs; with --engine ray, --num-workers sets the workers")
         import_ray()
         if job.bilingual:
             raise TermlockError("--bilingual is not supported with --engine ray", fix="use --engine local for XLIFF/TMX files")

@@ -36,6 +36,7 @@ import codecs
 import csv
 import io
 import os
+from dataclasses import dataclass
 from typing import Mapping
 
 from termlock.evaluate.reports.excerpt import excerpt
@@ -171,6 +172,38 @@ def _inconsistent_row(term, acceptance, notes: Mapping[str, str]) -> tuple:  # n
     return ("", "", *map(spreadsheet_text, text), *_NO_COUNTS, "", "")
 
 
+@dataclass
+class ProblemRowsText:
+    """The CSV rows of a run of segments (problems and spelling findings), written in a worker process.
+
+    Called with the segment reports, answers ``(rows, text)``: the text
+    :meth:`CsvReportWriter.add` writes for the same segments, so the report
+    is the same bytes whichever process wrote its rows. ``notes``: term id
+    -> glossary note, ``""`` for none.
+    """
+
+    notes: Mapping[str, str]
+
+    def __call__(self, reports: list[SegmentReport]) -> tuple[int, str]:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        rows = 0
+        notes = self.notes
+        for segment in reports:
+            rows += _write_segment_rows(writer, segment, notes)
+        return rows, buffer.getvalue()
+
+
+def _write_segment_rows(writer, segment: SegmentReport, notes: Mapping[str, str]) -> int:  # noqa: ANN001 - a csv writer
+    """The segment's rows (each open problem, each spelling finding) written; how many."""
+    rows = 0
+    for occ in segment.terms:
+        if (occ.status != OK and occ.accepted is None) or occ.spelling is not None:
+            writer.writerow(_segment_row(segment, occ, notes))
+            rows += 1
+    return rows
+
+
 class CsvReportWriter:
     """Writes the CSV report while a check runs: problem rows go out as segments are checked.
 
@@ -195,12 +228,22 @@ class CsvReportWriter:
         self._chunks: list[str] = []
 
     def add(self, segment: SegmentReport) -> None:
-        for occ in segment.terms:
-            if (occ.status != OK and occ.accepted is None) or occ.spelling is not None:
-                self._writer.writerow(_segment_row(segment, occ, self._notes))
-                self._pending += 1
+        self._pending += _write_segment_rows(self._writer, segment, self._notes)
         if self._pending >= 2000:
             self._flush()
+
+    def encoder(self) -> "ProblemRowsText":
+        """What a worker process runs on a run of segment reports; its answer goes to :meth:`add_encoded`."""
+        return ProblemRowsText(self._notes)
+
+    def add_encoded(self, encoded: tuple[int, str]) -> None:
+        """The rows of the next segments, as :class:`ProblemRowsText` wrote them (what :meth:`add` would write)."""
+        rows, text = encoded
+        if rows:
+            self._buffer.write(text)
+            self._pending += rows
+            if self._pending >= 2000:
+                self._flush()
 
     def _flush(self) -> None:
         text = self._buffer.getvalue()

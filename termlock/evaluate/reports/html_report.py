@@ -351,6 +351,22 @@ class ProblemRows:
                 self.rows.append(_occurrence_row(segment, occ, self.notes.get(occ.term_id)))
 
 
+    def __call__(self, reports: list[SegmentReport]) -> "ProblemRows":
+        """The rows of a run of segments, kept in a fresh table of the same cap (run in a worker process)."""
+        part = ProblemRows(self.notes, self.max_rows)
+        for segment in reports:
+            part.add(segment)
+        part.notes = {}  # the rows are rendered: the notes need not travel back
+        return part
+
+    def merge(self, part: "ProblemRows") -> None:
+        """Add the rows of the next segments (a table :meth:`__call__` made): what :meth:`add` of them gives."""
+        self.missing += part.missing
+        self.forbidden += part.forbidden
+        self.rows.extend(part.rows[: max(0, self.max_rows - len(self.rows))])
+        self.spelling_rows.extend(part.spelling_rows[: max(0, self.max_rows - len(self.spelling_rows))])
+
+
 def _problems(rows: ProblemRows) -> str:
     missing, forbidden = rows.missing, rows.forbidden
     total = missing + forbidden
@@ -741,6 +757,13 @@ class HtmlReportWriter:
         self.add = self._rows.add
         self._inputs = inputs
         self._min_term_success = min_term_success
+
+    def encoder(self) -> ProblemRows:
+        """What a worker process runs on a run of segment reports (an empty table); its answer goes to :meth:`add_encoded`."""
+        return ProblemRows(self._rows.notes, self._rows.max_rows)
+
+    def add_encoded(self, part: ProblemRows) -> None:
+        self._rows.merge(part)
 
     def finish(self, result: CheckResult) -> None:
         page = render_html(result, inputs=self._inputs, min_term_success=self._min_term_success, problem_rows=self._rows)

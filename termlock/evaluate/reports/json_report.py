@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -98,6 +98,15 @@ def segments_json(reports: list[SegmentReport]) -> bytes:
     return encoded[1:-2].replace(b"\n", _MEMBER_BREAK)
 
 
+def encode_segments(reports: list[SegmentReport]) -> tuple[int, bytes]:
+    """``(how many, segments_json(reports))``: a run of segments encoded in a worker process.
+
+    The bytes do not depend on where a run is cut: runs joined by ``,`` are
+    the bytes of one run of all their segments.
+    """
+    return len(reports), segments_json(reports) if reports else b""
+
+
 class JsonReportWriter:
     """Writes the JSON report of a check while the check runs.
 
@@ -123,6 +132,20 @@ class JsonReportWriter:
         batch.append(report)
         if len(batch) >= _BATCH:
             self._flush()
+
+    def encoder(self) -> "Callable[[list[SegmentReport]], tuple[int, bytes]]":
+        """What a worker process runs on a run of segment reports; its answer goes to :meth:`add_encoded`."""
+        return encode_segments
+
+    def add_encoded(self, encoded: tuple[int, bytes]) -> None:
+        """The next segments, as :func:`encode_segments` made them (the same bytes :meth:`add` would write)."""
+        count, data = encoded
+        if count:
+            self._flush()
+            if self._count:
+                self._write(b",")
+            self._count += count
+            self._write(data)
 
     def _flush(self) -> None:
         if self._batch:
