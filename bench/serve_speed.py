@@ -19,7 +19,7 @@ Targets (issue 22): at 32 clients at least 70% of the CLI's throughput; at 1
 client a p95 at most 1.2x the direct call's.
 
     python bench/serve_speed.py --json                       # tiny random model (a minute)
-    python bench/serve_speed.py --model opus-shape --lines 64 --json   # opus-mt-zh-en shape (minutes)
+    python bench/serve_speed.py --model opus-shape --lines 64 --max-length 48 --json   # opus-mt-zh-en shape (minutes)
     python bench/serve_speed.py --model path/to/model --json
 """
 
@@ -176,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=96, help="segments per measurement (default 96)")
     parser.add_argument("--levels", default="1,8,32", help="concurrent clients to measure (default 1,8,32)")
     parser.add_argument("--beam", type=int, default=5)
+    parser.add_argument("--max-length", type=int, default=None, metavar="TOKENS",
+                        help="longest translation, for every method alike (default: the model's own; random weights "
+                             "never write the end token, so opus-shape decodes its 512 tokens a line without it: "
+                             "48 is a news sentence's length, as bench/decode_speed.py fixes it)")
     parser.add_argument("--glossary", help="glossary file (default: the bundled 168 terms; with --model tiny, two "
                         "terms the tiny vocabulary spells in a few pieces, so that decoding cost stays typical)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds, every method once per round (default 3)")
@@ -197,9 +201,11 @@ def main(argv: list[str] | None = None) -> int:
             glossary, glossary_name = str(DATA_DIR / "glossary.yaml"), "bundled (168 terms)"
         lines = _lines(args.lines)
         flags = ["--beam", str(args.beam)]
+        if args.max_length is not None:
+            flags += ["--max-length", str(args.max_length)]
         from termlock.translate import Translator
 
-        translator = Translator(str(model), glossary, beam=args.beam)
+        translator = Translator(str(model), glossary, beam=args.beam, max_length=args.max_length)
         translator.translate([lines[0]])  # warm up (vocabulary tables)
         port = _free_port()
         server = _start_server(model, glossary, port, workdir, flags)
@@ -245,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         "glossary": glossary_name,
         "lines": len(lines),
         "beam": args.beam,
+        "max_length": args.max_length,
         "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(), "python": platform.python_version()},
         "repeats": args.repeats,
         "cli_batch": {"segments_per_s": round(cli_rate, 2), "seconds_all_lines": round(seconds_all, 2),
