@@ -22,6 +22,7 @@ import pytest
 from termlock.cli import main
 from termlock.corpora import load_bundled_glossary
 from termlock.glossary import SegmentJudge, TargetMatcher
+from tiny_model import write_unspellable_glossary
 
 CORPUS = Path(__file__).resolve().parents[1] / "termlock" / "corpora" / "data" / "corpus.zh"
 
@@ -160,13 +161,7 @@ def test_a_rendering_the_vocabulary_cannot_spell_is_said_once_before_decoding(ti
 
     decoder = build_decoder(load_model(str(tiny_model_dir), device="cpu"), beam=1, batch_size=1)
     assert not decoder.writable("Shu\u0101ngh\u00e9") and "\u0101" in decoder.unwritten("Shu\u0101ngh\u00e9")
-    glossary = tmp_path / "g.yaml"
-    glossary.write_text(
-        "name: g\nterms:\n"
-        "  - id: shuanghe\n    source: 双核\n    target: Shu\u0101ngh\u00e9\n"
-        "  - id: food-security\n    source: 粮食安全\n    target: food security\n",
-        encoding="utf-8",
-    )
+    glossary = write_unspellable_glossary(tmp_path)
     source = tmp_path / "in.zh"
     source.write_text("坚持双核驱动。\n保障粮食安全。\n双核并进，保障粮食安全。\n", encoding="utf-8")
     out, report_path = tmp_path / "out.en", tmp_path / "r.json"
@@ -186,20 +181,9 @@ def test_a_rendering_the_vocabulary_cannot_spell_is_said_once_before_decoding(ti
     assert "food security" in out.read_text(encoding="utf-8").splitlines()[2]
 
 
-def _unspellable_glossary(tmp_path: Path) -> Path:
-    glossary = tmp_path / "g.yaml"
-    glossary.write_text(
-        "name: g\nterms:\n"
-        "  - id: shuanghe\n    source: 双核\n    target: Shu\u0101ngh\u00e9\n"
-        "  - id: food-security\n    source: 粮食安全\n    target: food security\n",
-        encoding="utf-8",
-    )
-    return glossary
-
-
 def test_a_directory_job_says_what_the_vocabulary_cannot_spell_once_over_all_documents(tiny_model_dir, tmp_path, capsys):
     """Several documents, the local engine: one line up front counting the segments of every document."""
-    glossary = _unspellable_glossary(tmp_path)
+    glossary = write_unspellable_glossary(tmp_path)
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     (folder / "a.txt").write_text("坚持双核驱动。\n保障粮食安全。\n", encoding="utf-8")
@@ -230,7 +214,7 @@ def test_the_driver_asks_the_tokenizer_alone_as_the_translator_asks_its_decoder(
     from termlock.translate import Translator
     from termlock.translate.spellable import job_unspellable
 
-    glossary = load_glossary(_unspellable_glossary(tmp_path))
+    glossary = load_glossary(write_unspellable_glossary(tmp_path))
     lines = ["坚持双核驱动。", "保障粮食安全。", "双核并进，保障粮食安全。"]
     settings = TranslatorSettings(model=str(tiny_model_dir), constraints="always", device="cpu")
     driver = job_unspellable(settings, glossary, lines)

@@ -28,6 +28,7 @@ from termlock.corpora import bundled_corpus  # noqa: E402
 from termlock.documents.tmx import read_tmx  # noqa: E402
 from termlock.engines.ray.support import run_in_process, run_pool  # noqa: E402
 from termlock.engines.ray.translate import translate_sharded  # noqa: E402
+from tiny_model import write_unspellable_glossary  # noqa: E402
 from termlock.engines.ray.shards import MANIFEST_NAME  # noqa: E402
 
 pytestmark = [pytest.mark.ray, pytest.mark.filterwarnings(r"ignore::DeprecationWarning:ray\..*")]
@@ -86,13 +87,7 @@ def test_ray_file_job_is_byte_identical_to_the_local_one(tmp_path, tiny_model_di
 
 def test_ray_says_what_the_vocabulary_cannot_spell_once_before_the_workers_start(tmp_path, tiny_model_dir, monkeypatch, capsys):
     """Models live in the workers: the driver asks the tokenizer alone, one line up front, as the local engine says it."""
-    glossary = tmp_path / "g.yaml"
-    glossary.write_text(
-        "name: g\nterms:\n"
-        "  - id: shuanghe\n    source: 双核\n    target: Shu\u0101ngh\u00e9\n"
-        "  - id: food-security\n    source: 粮食安全\n    target: food security\n",
-        encoding="utf-8",
-    )
+    glossary = write_unspellable_glossary(tmp_path)
     write_lines(tmp_path / "in" / "a.txt", ["坚持双核驱动。", "保障粮食安全。"])
     write_lines(tmp_path / "in" / "b.txt", ["双核并进，保障粮食安全。", "双核。"])
     monkeypatch.chdir(tmp_path)

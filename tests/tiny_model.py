@@ -247,3 +247,19 @@ def build_tiny_model(
     model.generation_config.num_beams = 4
     model.save_pretrained(out)
     return out
+
+
+def write_unspellable_glossary(folder: Path) -> Path:
+    """``folder/g.yaml``: a term the tiny vocabulary cannot spell (no token writes 'ā' or 'é') and one it can.
+
+    The tests of the up-front "cannot spell" line (local files, directories,
+    Ray) share it, so they all speak of the same two terms.
+    """
+    glossary = folder / "g.yaml"
+    glossary.write_text(
+        "name: g\nterms:\n"
+        "  - id: shuanghe\n    source: 双核\n    target: Shu\u0101ngh\u00e9\n"
+        "  - id: food-security\n    source: 粮食安全\n    target: food security\n",
+        encoding="utf-8",
+    )
+    return glossary
