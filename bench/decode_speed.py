@@ -29,6 +29,10 @@ The LLM section (``run_causal``) decodes a model of Qwen2.5-0.5B's shape (24
 layers, hidden 896, 14 heads, 2 KV heads, 151,936-word vocabulary; random
 weights) on Qwen ChatML prompts with term hints: ``generate`` vs termlock
 ``off`` (identical ids required) and ``always``.
+
+Every model runs as ``load_model`` prepares it (``prepare_for_inference``):
+float32 on a CPU with its output projection packed for oneDNN, int8 with
+every Linear quantized; the JSON's ``output_projection`` says which ran.
 """
 
 from __future__ import annotations
@@ -174,6 +178,16 @@ def _build_model(workdir: Path) -> tuple[str, Path]:
     tokenizer.save_pretrained(model_dir)
     model.save_pretrained(model_dir)
     return origin, model_dir
+
+
+def _projection_kind(model) -> str:
+    """How the model's output projection runs: the oneDNN-packed float32 layer, int8, or plain."""
+    from termlock.translate.models.packed_projection import is_packed
+    from termlock.translate.models.quantization import is_quantized
+
+    if is_packed(model):
+        return "oneDNN packed fp32"
+    return "int8 dynamic" if is_quantized(model) else "nn.Linear"
 
 
 # ---------------------------------------------------------------- methods
@@ -406,6 +420,7 @@ def run(args: argparse.Namespace, device: str) -> dict[str, Any]:
         "device": device,
         "threads": torch.get_num_threads(),
         "model": origin,
+        "output_projection": _projection_kind(model),
         "hf_generate_s": round(median["hf_generate"], 3),
         "off_s": round(median["off"], 3),
         "always_s": round(median["always"], 3),
@@ -643,6 +658,7 @@ def int8_vs_ctranslate2(args: argparse.Namespace) -> dict[str, Any]:
 
     result: dict[str, Any] = {
         "model": origin,
+        "output_projection": {"fp32": _projection_kind(fp32.model), "int8": _projection_kind(int8.model)},
         "sentences": len(sentences),
         "beam": args.beam,
         "batch_size": args.batch_size,
@@ -678,7 +694,7 @@ def int8_vs_ctranslate2(args: argparse.Namespace) -> dict[str, Any]:
     }
     return result
 def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
-    """termlock int8 ``off``/``always`` and CTranslate2 int8 at 1, 2 and all cores' intra-op threads, side by side.
+    """termlock int8 ``off``/``always``, fp32 ``off`` and CTranslate2 int8/float32 at 1, 2 and all cores' threads.
 
     The same model, batches, beam and maximum length as the int8 section;
     CTranslate2 gets ``intra_threads`` equal to torch's thread count at each
@@ -697,11 +713,14 @@ def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="termlock-bench-threads-"))
     origin, model_dir = _build_model(workdir)
     int8 = load_model(str(model_dir), device="cpu", dtype="int8")
+    fp32 = load_model(str(model_dir), device="cpu", dtype="fp32")
     tokenizer = int8.tokenizer
     sentences = _bundled_sentences(args.sentences, args.source)
     glossary = _glossary(args.glossary)
     positives, negatives = _constraints(_terms_in(glossary, sentences))
-    decoder = BeamSearchDecoder(int8.model, tokenizer, num_beams=args.beam, max_length=args.max_length, batch_size=args.batch_size)
+    settings = {"num_beams": args.beam, "max_length": args.max_length, "batch_size": args.batch_size}
+    decoder = BeamSearchDecoder(int8.model, tokenizer, **settings)
+    decoder32 = BeamSearchDecoder(fp32.model, tokenizer, **settings)
     counts = sorted({1, 2, os.cpu_count() or 1})
     try:
         import ctranslate2  # noqa: F401
@@ -711,11 +730,13 @@ def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
     for threads in counts:
         methods[(threads, "off_int8")] = lambda lo, hi: decoder.decode(sentences[lo:hi])
         methods[(threads, "always_int8")] = lambda lo, hi: decoder.decode(sentences[lo:hi], positives[lo:hi], negatives[lo:hi])
+        methods[(threads, "off_fp32")] = lambda lo, hi: decoder32.decode(sentences[lo:hi])
         if ctranslate2 is not None:
-            translator = _ct2_translator(model_dir, workdir / f"t{threads}", "int8", threads)
-            methods[(threads, "ct2_int8")] = lambda lo, hi, t=translator: _ct2_decode(
-                t, tokenizer, sentences[lo:hi], beam=args.beam, batch_size=args.batch_size, max_length=args.max_length
-            )
+            for quantization in ("int8", "float32"):
+                translator = _ct2_translator(model_dir, workdir / f"t{threads}", quantization, threads)
+                methods[(threads, f"ct2_{quantization}")] = lambda lo, hi, t=translator: _ct2_decode(
+                    t, tokenizer, sentences[lo:hi], beam=args.beam, batch_size=args.batch_size, max_length=args.max_length
+                )
     keys = list(methods)
     bounds = [(lo, min(lo + args.batch_size, len(sentences))) for lo in range(0, len(sentences), args.batch_size)]
     previous = torch.get_num_threads()
@@ -744,7 +765,7 @@ def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         torch.set_num_threads(previous)
     best = {key: min(values) for key, values in wall.items()}
-    names = sorted({name for _, name in keys}, key=["off_int8", "always_int8", "ct2_int8"].index)
+    names = sorted({name for _, name in keys}, key=["off_int8", "always_int8", "ct2_int8", "off_fp32", "ct2_float32"].index)
     table = {str(t): {name: round(best[(t, name)], 3) for name in names} for t in counts}
     speedup = {
         str(t): {name: round(best[(1, name)] / best[(t, name)], 3) for name in names} for t in counts if t != 1
@@ -756,6 +777,7 @@ def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "max_length": args.max_length,
         "cpu_count": os.cpu_count(),
+        "output_projection": {"fp32": _projection_kind(fp32.model), "int8": _projection_kind(int8.model)},
         "timing": "every (threads, method) pair decodes one batch at a time, taking turns batch by batch (order "
         "rotating); per repeat the batches are summed; best repeat",
         "best_s": table,
@@ -768,6 +790,7 @@ def thread_scaling(args: argparse.Namespace) -> dict[str, Any]:
         result["ctranslate2"] = ctranslate2.__version__
         result["ratio_always_int8_vs_ct2_int8"] = {str(t): round(best[(t, "always_int8")] / best[(t, "ct2_int8")], 3) for t in counts}
         result["ratio_off_int8_vs_ct2_int8"] = {str(t): round(best[(t, "off_int8")] / best[(t, "ct2_int8")], 3) for t in counts}
+        result["ratio_off_fp32_vs_ct2_f32"] = {str(t): round(best[(t, "off_fp32")] / best[(t, "ct2_float32")], 3) for t in counts}
     else:
         result["ctranslate2_note"] = "ctranslate2 is not installed (pip install 'termlock[bench]'): CTranslate2 skipped"
     return result
@@ -820,6 +843,7 @@ def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
 
     from termlock.glossary import SourceMatcher
     from termlock.translate.models.causal_lm import prepare_tokenizer
+    from termlock.translate.models.loading import prepare_for_inference
     from termlock.translate.search.causal_decoder import CausalBeamSearchDecoder
     from termlock.translate.models.prompts import PromptRenderer, builtin_templates, hints_for
 
@@ -830,7 +854,9 @@ def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
     vocab = tokenizer.get_vocab()
     eos = [vocab["<|im_end|>"], vocab["<|endoftext|>"]]
     config = Qwen2Config(**QWEN25_05B, bos_token_id=eos[1], eos_token_id=eos[0], pad_token_id=eos[1])
-    model = Qwen2ForCausalLM(config).eval().to(device)
+    beam, batch, new = args.causal_beam, args.causal_batch_size, args.causal_new_tokens
+    # what load_model does after loading (fp32 on a CPU: the output projection packed)
+    model = prepare_for_inference(Qwen2ForCausalLM(config), device, "fp32", rows=beam * batch)
     model.generation_config.eos_token_id = eos
     model.generation_config.pad_token_id = eos[1]
 
@@ -840,7 +866,6 @@ def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
     matcher = SourceMatcher(glossary)
     prompts = [renderer.render(s, hints_for(matcher.find(s))) for s in sentences]
     positives, negatives = _constraints(_terms_in(glossary, sentences))
-    beam, batch, new = args.causal_beam, args.causal_batch_size, args.causal_new_tokens
     decoder = CausalBeamSearchDecoder(
         model, tokenizer, num_beams=beam, max_new_tokens=new, batch_size=batch, add_special_tokens=False
     )
@@ -913,7 +938,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's choice)")
     parser.add_argument("--int8", action="store_true", help="also the int8 section: termlock --dtype int8 vs CTranslate2 int8/float32, per-step profile")
     parser.add_argument("--only-int8", action="store_true", help="only the int8/CTranslate2 section (CPU)")
-    parser.add_argument("--scaling", action="store_true", help="also the thread-scaling section: int8 off/always and CTranslate2 int8 at 1, 2 and all cores' threads")
+    parser.add_argument("--scaling", action="store_true", help="also the thread-scaling section: int8 off/always, fp32 off and CTranslate2 int8/float32 at 1, 2 and all cores' threads")
     parser.add_argument("--only-scaling", action="store_true", help="only the thread-scaling section (CPU)")
     causal = parser.add_argument_group("decoder-only LLM section (Qwen2.5-0.5B shape, random weights)")
     causal.add_argument("--causal", choices=("on", "off", "only"), default="on", help="run it too (default), skip it, or run it alone")

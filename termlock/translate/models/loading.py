@@ -590,6 +590,27 @@ def max_input_tokens(model: Any, tokenizer: Any) -> int:
     return min(limits) if limits else 512
 
 
+def prepare_for_inference(model: Any, device: str, dtype: str, *, rows: int) -> Any:
+    """``model`` on ``device`` in eval mode, its layers made ready for ``dtype`` there; returns the model.
+
+    ``int8``: every ``nn.Linear`` dynamically quantized (any architecture,
+    approximate, CPU); float32 on the CPU: the output projection packed for
+    oneDNN (:mod:`termlock.translate.models.packed_projection`; ``rows``, the
+    batch x beams a step holds, is its layout hint). One place, so that a
+    benchmark that builds its model in code gets what ``load_model`` gives.
+    """
+    model = model.to(device).eval()
+    if dtype == "int8":
+        from termlock.translate.models.quantization import quantize_int8
+
+        model = quantize_int8(model)
+    elif device == "cpu" and dtype == "fp32":
+        from termlock.translate.models.packed_projection import pack_output_projection
+
+        pack_output_projection(model, rows=rows)
+    return model
+
+
 def load_model(
     name_or_path: str | os.PathLike[str] = DEFAULT_MODEL,
     device: str = "auto",
@@ -631,11 +652,7 @@ def load_model(
         src, tgt, forced_bos, prefix = configure_languages(tokenizer, name, src_lang, tgt_lang)
     else:  # an LLM is told the languages in its prompt
         src, tgt, forced_bos, prefix = src_lang, tgt_lang, None, ""
-    model = model.to(resolved_device).eval()
-    if resolved_dtype == "int8":  # any architecture: every nn.Linear, after loading (approximate, CPU)
-        from termlock.translate.models.quantization import quantize_int8
-
-        model = quantize_int8(model)
+    model = prepare_for_inference(model, resolved_device, resolved_dtype, rows=batch_size * num_beams)
     return LoadedModel(
         model=model,
         tokenizer=tokenizer,
