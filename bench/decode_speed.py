@@ -891,7 +891,9 @@ def run_causal(args: argparse.Namespace, device: str) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     # the lock's vocabulary tables are built once per tokenizer and process (151,936 tokens here):
     # timed on their own, as the encoder-decoder section does, not inside the first `always` run
-    vocabulary_s, _ = _timed(lambda: (decoder.vocabulary(False), decoder.vocabulary(True)))
+    from termlock.translate.lock.symbols import CHANNELS
+
+    vocabulary_s, _ = _timed(lambda: [decoder.vocabulary(channel) for channel in CHANNELS])
     for repeat in range(args.causal_repeats):
         shift = repeat % len(names)
         for name in names[shift:] + names[:shift]:
