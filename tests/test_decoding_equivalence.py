@@ -11,6 +11,7 @@ from termlock.errors import TermlockError
 from termlock.translate.lock.constraints import NegativeConstraint, PositiveConstraint
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
 from tiny_model import _FALLBACK_PAIRS, random_model
+from tiny_model import generate_ids_and_scores as _generate
 
 SENTENCES = [zh for zh, _ in _FALLBACK_PAIRS[:10]]
 
@@ -22,19 +23,6 @@ def _model(tiny_seq2seq, seed: int):
     model = random_model(copy.deepcopy(base.config), seed)
     model.generation_config = copy.deepcopy(base.generation_config)
     return model, tokenizer
-
-
-def _generate(model, tokenizer, sentences, **kwargs):
-    batch = tokenizer(sentences, return_tensors="pt", padding=True)
-    with torch.inference_mode():
-        out = model.generate(**batch, output_scores=True, return_dict_in_generate=True, **kwargs)
-    ids = []
-    for row in out.sequences[:, 1:].tolist():
-        while row and row[-1] == tokenizer.pad_token_id:
-            row.pop()
-        ids.append(tuple(row))
-    scores = out.sequences_scores.tolist() if getattr(out, "sequences_scores", None) is not None else None
-    return ids, scores
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from termlock.translate.models.packed_projection import (
     pack_output_projection,
 )
 from termlock.translate.search.seq2seq_decoder import BeamSearchDecoder
-from tiny_model import _FALLBACK_PAIRS
+from tiny_model import _FALLBACK_PAIRS, generate_ids_and_scores
 
 SENTENCES = [zh for zh, _ in _FALLBACK_PAIRS[:10]]
 
@@ -190,18 +190,9 @@ def test_unconstrained_search_still_equals_generate_on_the_packed_model(tiny_mod
     loaded = load_model(str(tiny_model_dir), device="cpu", dtype="fp32")
     model, tokenizer = loaded.model, loaded.tokenizer
     assert is_packed(model)
-    batch = tokenizer(SENTENCES, return_tensors="pt", padding=True)
-    with torch.inference_mode():
-        out = model.generate(
-            **batch, num_beams=beams, max_length=max_length, output_scores=True, return_dict_in_generate=True
-        )
-    expected = []
-    for row in out.sequences[:, 1:].tolist():
-        while row and row[-1] == tokenizer.pad_token_id:
-            row.pop()
-        expected.append(tuple(row))
+    expected, scores = generate_ids_and_scores(model, tokenizer, SENTENCES, num_beams=beams, max_length=max_length)
     decoder = BeamSearchDecoder(model, tokenizer, num_beams=beams, max_length=max_length, batch_size=len(SENTENCES))
     results = decoder.decode(SENTENCES)
     assert [r.token_ids for r in results] == expected
     if beams > 1:
-        assert [r.score for r in results] == out.sequences_scores.tolist()
+        assert [r.score for r in results] == scores

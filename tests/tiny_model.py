@@ -263,3 +263,22 @@ def write_unspellable_glossary(folder: Path) -> Path:
         encoding="utf-8",
     )
     return glossary
+
+
+def generate_ids_and_scores(model, tokenizer, sentences, **kwargs):
+    """``model.generate`` on ``sentences``: (token ids per sentence without start and padding, scores or None).
+
+    The reference the decoder's unconstrained output must equal, token for token and score for score.
+    """
+    import torch
+
+    batch = tokenizer(sentences, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        out = model.generate(**batch, output_scores=True, return_dict_in_generate=True, **kwargs)
+    ids = []
+    for row in out.sequences[:, 1:].tolist():
+        while row and row[-1] == tokenizer.pad_token_id:
+            row.pop()
+        ids.append(tuple(row))
+    scores = out.sequences_scores.tolist() if getattr(out, "sequences_scores", None) is not None else None
+    return ids, scores
